@@ -1,0 +1,152 @@
+// Package config holds the service's typed configuration. Values come from
+// code defaults (the embedded default: SQLite, in-process kv, simulator on),
+// then a YAML file, then SHIANBAO_* environment variables; Validate lists
+// every problem at once so an operator fixes them in one go.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole effective configuration. The yaml path of a field
+// (http.addr) also names its environment variable (SHIANBAO_HTTP_ADDR).
+type Config struct {
+	HTTP      HTTP     `yaml:"http"`
+	DB        DB       `yaml:"db"`
+	Redis     Redis    `yaml:"redis"`
+	WeChat    WeChat   `yaml:"wechat"`
+	WeCom     WeCom    `yaml:"wecom"`
+	Simulator bool     `yaml:"simulator"`
+	Demo      Demo     `yaml:"demo"`
+	Log       Log      `yaml:"log"`
+	Register  Register `yaml:"register"`
+	Media     Media    `yaml:"media"`
+}
+
+// HTTP configures the listener and request handling.
+type HTTP struct {
+	Addr string `yaml:"addr"`
+	// BaseURL is the public address users reach (links in messages, QR codes).
+	BaseURL         string        `yaml:"base_url"`
+	BodyLimit       int64         `yaml:"body_limit"`
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// DB chooses the database engine.
+type DB struct {
+	Driver string `yaml:"driver"`
+	// DSN may carry a password; it is masked in dumps.
+	DSN             string        `yaml:"dsn" secret:"dsn"`
+	MaxOpenConns    int           `yaml:"max_open_conns"`
+	MaxIdleConns    int           `yaml:"max_idle_conns"`
+	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
+	// AutoMigrate applies pending migrations at start-up. SQLite always
+	// migrates; on MySQL the default is to refuse a stale schema and ask the
+	// operator to run `shianbao migrate`, so upgrades are a deliberate step.
+	AutoMigrate bool `yaml:"auto_migrate"`
+}
+
+// Redis selects the shared key-value store; an empty address means the
+// in-process store (one instance only).
+type Redis struct {
+	Addr       string `yaml:"addr"`
+	Password   string `yaml:"password" secret:"true"`
+	DB         int    `yaml:"db"`
+	MasterName string `yaml:"master_name"`
+}
+
+// WeChat holds the Official Account credentials and callback rules.
+type WeChat struct {
+	AppID     string `yaml:"appid"`
+	AppSecret string `yaml:"appsecret" secret:"true"`
+	Token     string `yaml:"token" secret:"true"`
+	AESKey    string `yaml:"aeskey" secret:"true"`
+	// APIBase is where outbound API calls go: the platform, or a fake in dev and tests.
+	APIBase      string        `yaml:"api_base"`
+	ReplayWindow time.Duration `yaml:"replay_window"`
+	// ReplyBudget is how long a callback may wait for the bot before it
+	// answers "success" and sends the reply as a customer-service message.
+	ReplyBudget time.Duration `yaml:"reply_budget"`
+}
+
+// WeCom holds the WeCom smart-robot callback credentials; empty = off.
+type WeCom struct {
+	CorpID string `yaml:"corpid"`
+	Token  string `yaml:"token" secret:"true"`
+	AESKey string `yaml:"aeskey" secret:"true"`
+}
+
+// Demo controls the generated demo district.
+type Demo struct {
+	// SeedOnEmpty seeds the demo district when the server starts on an empty SQLite database.
+	SeedOnEmpty bool  `yaml:"seed_on_empty"`
+	Seed        int64 `yaml:"seed"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Register holds the register's rules that differ between places.
+type Register struct {
+	// AllowHigherLevelCadre lets a cadre of a higher level pack a business
+	// whose grade belongs to a lower level (a town cadre packing a D business).
+	AllowHigherLevelCadre bool `yaml:"allow_higher_level_cadre"`
+	// DistrictCode is the administrative code (GB/T 2260) of the deployment's
+	// district; credit codes registered elsewhere are accepted but flagged in import reports.
+	DistrictCode string `yaml:"district_code"`
+}
+
+// Media says where photo evidence is stored.
+type Media struct {
+	Dir string `yaml:"dir"`
+}
+
+// Demo credentials for the embedded default. Validate refuses them when the
+// simulator is off, so a production deployment cannot start with them.
+const (
+	DemoAppID     = "wx5ba0de0000d3m0"
+	DemoAppSecret = "shianbao-dev-appsecret"
+	DemoToken     = "shianbaodev"
+	DemoAESKey    = "c2hpYW5iYW8tZGV2LWFlcy1rZXktZm9yLWRlbW8tdXN"
+)
+
+// Default returns the embedded default: everything a newcomer needs to run
+// the whole product with nothing installed.
+func Default() Config {
+	return Config{
+		HTTP: HTTP{
+			Addr:            ":8080",
+			BaseURL:         "http://localhost:8080",
+			BodyLimit:       8 << 20,
+			ReadTimeout:     30 * time.Second,
+			WriteTimeout:    60 * time.Second,
+			ShutdownTimeout: 8 * time.Second,
+		},
+		DB: DB{
+			Driver:          "sqlite",
+			DSN:             "./data/shianbao.db",
+			MaxOpenConns:    20,
+			MaxIdleConns:    10,
+			ConnMaxLifetime: 30 * time.Minute,
+		},
+		WeChat: WeChat{
+			AppID:        DemoAppID,
+			AppSecret:    DemoAppSecret,
+			Token:        DemoToken,
+			AESKey:       DemoAESKey,
+			APIBase:      "https://api.weixin.qq.com",
+			ReplayWindow: 5 * time.Minute,
+			ReplyBudget:  4 * time.Second,
+		},
+		Simulator: true,
+		Demo:      Demo{SeedOnEmpty: true, Seed: 20261128},
+		Log:       Log{Level: "info", Format: "text"},
+		Register:  Register{DistrictCode: "320211"},
+		Media:     Media{Dir: "./data/media"},
+	}
+}

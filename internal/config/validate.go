@@ -1,0 +1,124 @@
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// ValidationError lists every problem found, one line each, naming the key.
+type ValidationError struct {
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return "invalid configuration:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// Validate checks the configuration and reports every problem at once.
+func (c Config) Validate() error {
+	var p []string
+	add := func(key, format string, args ...any) {
+		p = append(p, fmt.Sprintf("%s (%s): %s", key, envName(key), fmt.Sprintf(format, args...)))
+	}
+
+	if c.HTTP.Addr == "" {
+		add("http.addr", "must not be empty (e.g. :8080)")
+	}
+	if u, err := url.Parse(c.HTTP.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add("http.base_url", "must be an absolute http(s) URL, got %q", c.HTTP.BaseURL)
+	}
+	if c.HTTP.BodyLimit < 64<<10 {
+		add("http.body_limit", "must be at least 65536 bytes, got %d", c.HTTP.BodyLimit)
+	}
+	if c.HTTP.ShutdownTimeout <= 0 || c.HTTP.ShutdownTimeout > 60e9 {
+		add("http.shutdown_timeout", "must be between 1s and 60s, got %s", c.HTTP.ShutdownTimeout)
+	}
+
+	switch c.DB.Driver {
+	case "sqlite", "mysql":
+	default:
+		add("db.driver", "must be sqlite or mysql, got %q", c.DB.Driver)
+	}
+	if c.DB.DSN == "" {
+		add("db.dsn", "must not be empty")
+	}
+	if c.DB.Driver == "mysql" && c.DB.DSN != "" && !strings.Contains(c.DB.DSN, "@") && !strings.Contains(c.DB.DSN, "/") {
+		add("db.dsn", "does not look like a MySQL DSN (user:password@tcp(host:3306)/dbname)")
+	}
+	if c.DB.MaxOpenConns < 1 {
+		add("db.max_open_conns", "must be at least 1, got %d", c.DB.MaxOpenConns)
+	}
+	if c.Redis.DB < 0 || c.Redis.DB > 15 {
+		add("redis.db", "must be between 0 and 15, got %d", c.Redis.DB)
+	}
+
+	if c.WeChat.AppID == "" {
+		add("wechat.appid", "must not be empty")
+	}
+	if c.WeChat.Token == "" {
+		add("wechat.token", "must not be empty")
+	}
+	if c.WeChat.AESKey != "" && !validAESKey(c.WeChat.AESKey) {
+		add("wechat.aeskey", "must be 43 characters of base64 (the EncodingAESKey from the platform)")
+	}
+	if u, err := url.Parse(c.WeChat.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add("wechat.api_base", "must be an absolute http(s) URL, got %q", c.WeChat.APIBase)
+	}
+	if c.WeChat.ReplayWindow < 0 {
+		add("wechat.replay_window", "must not be negative (0 turns the check off)")
+	}
+	if c.WeChat.ReplyBudget <= 0 || c.WeChat.ReplyBudget >= 5e9 {
+		add("wechat.reply_budget", "must be above 0 and below 5s (the platform waits 5s), got %s", c.WeChat.ReplyBudget)
+	}
+	if (c.WeCom.CorpID != "") != (c.WeCom.Token != "") || (c.WeCom.CorpID != "" && c.WeCom.AESKey == "") {
+		add("wecom.corpid", "wecom.corpid, wecom.token and wecom.aeskey must be set together (or all left empty)")
+	}
+	if c.WeCom.AESKey != "" && !validAESKey(c.WeCom.AESKey) {
+		add("wecom.aeskey", "must be 43 characters of base64")
+	}
+	if !c.Simulator {
+		// Without the simulator this is a real deployment: demo credentials
+		// would either fail against the platform or, worse, be guessable.
+		if c.WeChat.AppSecret == DemoAppSecret || c.WeChat.Token == DemoToken || c.WeChat.AESKey == DemoAESKey {
+			add("wechat.appsecret", "the demo credentials are only for the simulator; set the Official Account's own AppSecret, Token and EncodingAESKey")
+		}
+		if c.WeChat.AppSecret == "" {
+			add("wechat.appsecret", "must be set when the simulator is off")
+		}
+	}
+
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format", "must be text or json, got %q", c.Log.Format)
+	}
+	if len(c.Register.DistrictCode) != 6 || strings.Trim(c.Register.DistrictCode, "0123456789") != "" {
+		add("register.district_code", "must be a 6-digit administrative code such as 320211, got %q", c.Register.DistrictCode)
+	}
+	if c.Media.Dir == "" {
+		add("media.dir", "must not be empty")
+	}
+	if len(p) > 0 {
+		return &ValidationError{Problems: p}
+	}
+	return nil
+}
+
+func validAESKey(k string) bool {
+	if len(k) != 43 {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(k + "=")
+	return err == nil && len(b) == 32
+}
+
+func envName(yamlPath string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(yamlPath, ".", "_"))
+}

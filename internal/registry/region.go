@@ -1,0 +1,191 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/shianbao/shianbao/internal/db"
+	"github.com/shianbao/shianbao/internal/errs"
+)
+
+// Region is a node of the administrative tree: city → district →
+// town/street → village/community. Path holds the ids from the root
+// ("/1/2/7/") so a subtree is one indexed prefix match; scopes rely on it.
+type Region struct {
+	ID        int64
+	ParentID  *int64
+	Level     RegionLevel
+	Code      string
+	Name      string
+	Path      string
+	CreatedAt time.Time
+}
+
+// Contains reports whether other lies in r's subtree (r included).
+func (r Region) Contains(other Region) bool { return strings.HasPrefix(other.Path, r.Path) }
+
+// CreateRegion adds a region under parentID (nil for a root). The level
+// must be the one below the parent's.
+func (s *Service) CreateRegion(ctx context.Context, parentID *int64, level RegionLevel, name, code string) (*Region, error) {
+	var out *Region
+	err := s.db.InTx(ctx, func(tx *gorm.DB) error {
+		r, err := s.createRegionTx(tx, parentID, level, name, code)
+		out = r
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) createRegionTx(tx *gorm.DB, parentID *int64, level RegionLevel, name, code string) (*Region, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, errs.E(errs.Invalid, "区域名称不能为空")
+	}
+	parentPath := "/"
+	if parentID != nil {
+		var parent Region
+		if err := tx.First(&parent, *parentID).Error; err != nil {
+			return nil, db.NotFoundAs(err, "上级区域不存在")
+		}
+		if want := childLevel(parent.Level); want != level {
+			return nil, errs.E(errs.Invalid, "「%s」下应建%s级区域", parent.Name, levelLabel(want))
+		}
+		parentPath = parent.Path
+	}
+	r := &Region{ParentID: parentID, Level: level, Name: name, Code: code, CreatedAt: s.now().UTC()}
+	if err := tx.Create(r).Error; err != nil {
+		if err = db.Translate(err); errs.Is(err, errs.Conflict) {
+			return nil, errs.Wrap(errs.Conflict, err, fmt.Sprintf("区域「%s」已存在", name))
+		}
+		return nil, fmt.Errorf("create region: %w", err)
+	}
+	r.Path = parentPath + strconv.FormatInt(r.ID, 10) + "/"
+	if err := tx.Model(r).Update("path", r.Path).Error; err != nil {
+		return nil, fmt.Errorf("create region: %w", db.Translate(err))
+	}
+	return r, nil
+}
+
+func childLevel(l RegionLevel) RegionLevel {
+	switch l {
+	case LevelCity:
+		return LevelDistrict
+	case LevelDistrict:
+		return LevelTown
+	case LevelTown:
+		return LevelVillage
+	}
+	return ""
+}
+
+func levelLabel(l RegionLevel) string {
+	return map[RegionLevel]string{LevelCity: "市", LevelDistrict: "区(县)", LevelTown: "镇(街道)", LevelVillage: "村(社区)"}[l]
+}
+
+// Region returns one region. NotFound if absent.
+func (s *Service) Region(ctx context.Context, id int64) (*Region, error) {
+	var r Region
+	if err := s.db.Gorm(ctx).First(&r, id).Error; err != nil {
+		return nil, db.NotFoundAs(err, "区域不存在")
+	}
+	return &r, nil
+}
+
+// Regions returns every region, ordered by path so parents come first.
+// The tree is small (a city has a few thousand nodes), so callers index it in memory.
+func (s *Service) Regions(ctx context.Context) ([]Region, error) {
+	var rs []Region
+	if err := s.db.Gorm(ctx).Order("path").Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	return rs, nil
+}
+
+// Children returns the direct children of a region, by name.
+func (s *Service) Children(ctx context.Context, parentID int64) ([]Region, error) {
+	var rs []Region
+	if err := s.db.Gorm(ctx).Where("parent_id = ?", parentID).Order("id").Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("list child regions: %w", err)
+	}
+	return rs, nil
+}
+
+// RegionTree indexes regions for lookups by id and by name under a parent.
+type RegionTree struct {
+	ByID    map[int64]Region
+	byChild map[int64]map[string]Region
+	Roots   []Region
+}
+
+// NewRegionTree indexes a list of regions.
+func NewRegionTree(rs []Region) *RegionTree {
+	t := &RegionTree{ByID: make(map[int64]Region, len(rs)), byChild: map[int64]map[string]Region{}}
+	for _, r := range rs {
+		t.ByID[r.ID] = r
+		if r.ParentID == nil {
+			t.Roots = append(t.Roots, r)
+			continue
+		}
+		m := t.byChild[*r.ParentID]
+		if m == nil {
+			m = map[string]Region{}
+			t.byChild[*r.ParentID] = m
+		}
+		m[r.Name] = r
+	}
+	return t
+}
+
+// Child finds a child of parent by name.
+func (t *RegionTree) Child(parentID int64, name string) (Region, bool) {
+	r, ok := t.byChild[parentID][name]
+	return r, ok
+}
+
+// Ancestor returns the region at the given level on r's path (r itself if it is at that level).
+func (t *RegionTree) Ancestor(r Region, level RegionLevel) (Region, bool) {
+	for {
+		if r.Level == level {
+			return r, true
+		}
+		if r.ParentID == nil {
+			return Region{}, false
+		}
+		p, ok := t.ByID[*r.ParentID]
+		if !ok {
+			return Region{}, false
+		}
+		r = p
+	}
+}
+
+// Town and Village name the town and village a region lies in ("" where none).
+func (t *RegionTree) TownVillage(regionID int64) (town, village string) {
+	r, ok := t.ByID[regionID]
+	if !ok {
+		return "", ""
+	}
+	if v, ok := t.Ancestor(r, LevelVillage); ok {
+		village = v.Name
+	}
+	if tw, ok := t.Ancestor(r, LevelTown); ok {
+		town = tw.Name
+	}
+	return town, village
+}
+
+// Descendants lists the regions in r's subtree (r included).
+func (t *RegionTree) Descendants(r Region) []Region {
+	var out []Region
+	for _, x := range t.ByID {
+		if r.Contains(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,79 @@
+// Package registry keeps the register of package supervision: the region
+// tree, food-safety offices and their managers, food businesses (包保主体)
+// with their status history, cadres (包保干部) and who packs which business
+// from when to when (包保关系). It also imports and exports the register as
+// CSV or XLSX with the Chinese column headers offices already use.
+package registry
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/db"
+)
+
+// Rules are the register's settings that differ between places.
+type Rules struct {
+	// AllowHigherLevelCadre lets a higher-level cadre pack a lower grade.
+	AllowHigherLevelCadre bool
+	// DistrictCode is the deployment district's administrative code.
+	DistrictCode string
+	// CityName and DistrictName root the region tree when an import creates it.
+	CityName, DistrictName string
+}
+
+// Service is the register.
+type Service struct {
+	db    *db.DB
+	rules Rules
+	clock clock.Clock
+}
+
+// NewService returns the register over d.
+func NewService(d *db.DB, rules Rules, c clock.Clock) *Service {
+	if c == nil {
+		c = clock.Real{}
+	}
+	if rules.CityName == "" {
+		rules.CityName = "无锡市"
+	}
+	if rules.DistrictName == "" {
+		rules.DistrictName = "滨湖区"
+	}
+	return &Service{db: d, rules: rules, clock: c}
+}
+
+// Rules returns the settings the register was built with.
+func (s *Service) Rules() Rules { return s.rules }
+
+func (s *Service) now() time.Time { return s.clock.Now() }
+
+// Actor says who made a change, for the history: "cadre:12",
+// "manager:3", "user:admin", "import", "seed".
+type Actor string
+
+// ActorOf formats a kind and id as an actor.
+func ActorOf(kind string, id int64) Actor { return Actor(kind + ":" + strconv.FormatInt(id, 10)) }
+
+// Source says through which channel a change came in.
+type Source string
+
+// Sources.
+const (
+	SourceChat    Source = "chat"
+	SourceConsole Source = "console"
+	SourceImport  Source = "import"
+	SourceSeed    Source = "seed"
+)
+
+func pathIDs(path string) []int64 {
+	var ids []int64
+	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
