@@ -99,6 +99,9 @@ type Register struct {
 	// DistrictCode is the administrative code (GB/T 2260) of the deployment's
 	// district; credit codes registered elsewhere are accepted but flagged in import reports.
 	DistrictCode string `yaml:"district_code"`
+	// CityName and DistrictName root the region tree an import builds on.
+	CityName     string `yaml:"city_name"`
+	DistrictName string `yaml:"district_name"`
 }
 
 // Media says where photo evidence is stored.
@@ -146,7 +149,7 @@ func Default() Config {
 		Simulator: true,
 		Demo:      Demo{SeedOnEmpty: true, Seed: 20261128},
 		Log:       Log{Level: "info", Format: "text"},
-		Register:  Register{DistrictCode: "320211"},
+		Register:  Register{DistrictCode: "320211", CityName: "无锡市", DistrictName: "滨湖区"},
 		Media:     Media{Dir: "./data/media"},
 	}
 }
