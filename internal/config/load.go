@@ -21,6 +21,8 @@ const EnvPrefix = "SHIANBAO_"
 type Source struct {
 	// Path is the YAML file to read. Empty means no file.
 	Path string
+	// Data, when set, is the YAML itself (the embedded default) and Path only names it.
+	Data []byte
 	// Optional tolerates a missing file (the default path), so the binary
 	// runs anywhere on code defaults.
 	Optional bool
@@ -32,7 +34,11 @@ type Source struct {
 // the environment. It does not validate; call Validate.
 func Load(src Source) (Config, error) {
 	cfg := Default()
-	if src.Path != "" {
+	if src.Data != nil {
+		if err := decodeYAML(src.Data, &cfg); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", src.Path, err)
+		}
+	} else if src.Path != "" {
 		data, err := os.ReadFile(src.Path)
 		switch {
 		case err == nil:

@@ -62,7 +62,10 @@ func (s *Service) InsertCadresTx(tx *gorm.DB, cs []*Cadre) error {
 	for _, c := range cs {
 		c.Active = true
 		if c.CreatedAt.IsZero() {
-			c.CreatedAt, c.UpdatedAt = now, now
+			c.CreatedAt = now
+		}
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = c.CreatedAt
 		}
 	}
 	if err := tx.CreateInBatches(cs, bulkBatch).Error; err != nil {
@@ -115,4 +118,39 @@ func (s *Service) EnsureDistrictTx(tx *gorm.DB) (*Region, error) {
 		city = *c
 	}
 	return s.createRegionTx(tx, &city.ID, LevelDistrict, s.rules.DistrictName, s.rules.DistrictCode)
+}
+
+// InsertOfficesTx inserts offices in batches inside the caller's transaction.
+func (s *Service) InsertOfficesTx(tx *gorm.DB, os []*Office) error {
+	if len(os) == 0 {
+		return nil
+	}
+	now := s.now().UTC()
+	for _, o := range os {
+		if o.CreatedAt.IsZero() {
+			o.CreatedAt = now
+		}
+	}
+	if err := tx.CreateInBatches(os, bulkBatch).Error; err != nil {
+		return fmt.Errorf("insert offices: %w", err)
+	}
+	return nil
+}
+
+// InsertManagersTx inserts managers in batches inside the caller's transaction.
+func (s *Service) InsertManagersTx(tx *gorm.DB, ms []*Manager) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	now := s.now().UTC()
+	for _, m := range ms {
+		m.Active = true
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt = now
+		}
+	}
+	if err := tx.CreateInBatches(ms, bulkBatch).Error; err != nil {
+		return fmt.Errorf("insert managers: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,287 @@
+// Package app builds the whole service from its configuration and runs it.
+// main and the end-to-end tests both use it, so the tests boot exactly what
+// production runs (on :0, with a temporary database).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/db"
+	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/web"
+)
+
+// Schemas lists every feature's migrations in dependency order.
+func Schemas() []db.Schema {
+	return []db.Schema{registry.Schema}
+}
+
+// Options are what a caller (main, a test) supplies besides the config.
+type Options struct {
+	// Clock defaults to the real clock.
+	Clock clock.Clock
+	// LogOutput defaults to stderr.
+	LogOutput io.Writer
+}
+
+// App is the running service.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Clock    clock.Clock
+	DB       *db.DB
+	KV       kv.Store
+	Registry *registry.Service
+	Web      *web.Server
+	Metrics  *prometheus.Registry
+
+	httpServer *http.Server
+	listener   net.Listener
+	serveErr   chan error
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+// New builds the service: opens the database (migrating or checking the
+// schema), seeds the demo district on an empty embedded database, connects
+// the kv store and builds the HTTP server. It does not listen yet.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Clock: opts.Clock, serveErr: make(chan error, 1)}
+	if a.Clock == nil {
+		a.Clock = clock.Real{}
+	}
+	out := opts.LogOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	a.Log = NewLogger(cfg.Log, out)
+
+	var err error
+	if a.DB, err = OpenDatabase(ctx, cfg, a.Log); err != nil {
+		return nil, err
+	}
+	if a.KV, err = OpenKV(ctx, cfg); err != nil {
+		a.DB.Close()
+		return nil, err
+	}
+	a.Registry = registry.NewService(a.DB, RegistryRules(cfg), a.Clock)
+
+	if err := a.seedIfEmpty(ctx); err != nil {
+		a.closeStores()
+		return nil, err
+	}
+
+	a.Metrics = prometheus.NewRegistry()
+	a.Metrics.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(a.DB.SQL(), "shianbao"),
+	)
+	a.Web, err = web.New(web.Options{
+		BodyLimit: cfg.HTTP.BodyLimit,
+		Log:       a.Log,
+		Metrics:   a.Metrics,
+		Ready:     map[string]web.Checker{"database": a.DB, "kv": a.KV},
+	})
+	if err != nil {
+		a.closeStores()
+		return nil, fmt.Errorf("build web server: %w", err)
+	}
+	a.httpServer = &http.Server{
+		Handler:           a.Web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// RegistryRules carries the register's settings from the configuration.
+func RegistryRules(cfg config.Config) registry.Rules {
+	return registry.Rules{
+		AllowHigherLevelCadre: cfg.Register.AllowHigherLevelCadre,
+		DistrictCode:          cfg.Register.DistrictCode,
+		CityName:              cfg.Register.CityName,
+		DistrictName:          cfg.Register.DistrictName,
+	}
+}
+
+// OpenDatabase opens the configured database and brings its schema up to
+// date: SQLite (the embedded default) always migrates; MySQL migrates only
+// when db.auto_migrate is on and otherwise refuses a stale schema, naming
+// the command to run.
+func OpenDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, error) {
+	d, err := db.Open(ctx, db.Options{
+		Driver:          db.Engine(cfg.DB.Driver),
+		DSN:             cfg.DB.DSN,
+		MaxOpenConns:    cfg.DB.MaxOpenConns,
+		MaxIdleConns:    cfg.DB.MaxIdleConns,
+		ConnMaxLifetime: cfg.DB.ConnMaxLifetime,
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.Engine() == db.SQLite || cfg.DB.AutoMigrate {
+		applied, err := d.Migrate(ctx, Schemas()...)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		if len(applied) > 0 && log != nil {
+			log.Info("database migrated", "applied", len(applied))
+		}
+		return d, nil
+	}
+	if err := d.CheckCurrent(ctx, Schemas()...); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// OpenKV connects Redis when configured, else the in-process store.
+func OpenKV(ctx context.Context, cfg config.Config) (kv.Store, error) {
+	if cfg.Redis.Addr == "" {
+		return kv.NewMemory(), nil
+	}
+	r, err := kv.NewRedis(kv.RedisOptions{
+		Addrs:      strings.Split(cfg.Redis.Addr, ","),
+		Password:   cfg.Redis.Password,
+		DB:         cfg.Redis.DB,
+		MasterName: cfg.Redis.MasterName,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := r.Ping(pctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("connect redis at %s: %w", cfg.Redis.Addr, err)
+	}
+	return r, nil
+}
+
+// seedIfEmpty fills an empty embedded database with the demo district, so
+// a newcomer sees the product working on the first run.
+func (a *App) seedIfEmpty(ctx context.Context) error {
+	if !a.Config.Demo.SeedOnEmpty || a.DB.Engine() != db.SQLite {
+		return nil
+	}
+	empty, err := demo.IsEmpty(ctx, a.DB)
+	if err != nil || !empty {
+		return err
+	}
+	start := time.Now()
+	sum, err := demo.Seed(ctx, a.DB, a.Registry, demo.Options{Seed: a.Config.Demo.Seed, Clock: a.Clock})
+	if err != nil {
+		return fmt.Errorf("seed demo district: %w", err)
+	}
+	a.Log.Info("demo district seeded", "businesses", sum.Businesses, "cadres", sum.Cadres, "ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// Start listens on the configured address and serves in the background.
+func (a *App) Start() error {
+	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.HTTP.Addr, err)
+	}
+	a.listener = ln
+	go func() {
+		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.serveErr <- err
+		}
+		close(a.serveErr)
+	}()
+	a.Log.Info("serving", "addr", ln.Addr().String(), "db", a.DB.Engine(), "simulator", a.Config.Simulator)
+	return nil
+}
+
+// Addr is the address the server listens on (useful with :0).
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return ""
+	}
+	return a.listener.Addr().String()
+}
+
+// URL is the base URL of the listening server, for tests.
+func (a *App) URL() string {
+	addr := a.Addr()
+	if strings.HasPrefix(addr, "[::]:") {
+		addr = "127.0.0.1:" + strings.TrimPrefix(addr, "[::]:")
+	}
+	return "http://" + addr
+}
+
+// Run starts the server and blocks until ctx is done (SIGTERM) or the
+// server fails, then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Start(); err != nil {
+			a.Close()
+			return err
+		}
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-a.serveErr:
+	}
+	if err := a.Close(); err != nil && serveErr == nil {
+		serveErr = err
+	}
+	return serveErr
+}
+
+// Close stops accepting connections, lets in-flight requests finish within
+// the shutdown timeout, stops background work and closes the stores.
+// Safe to call more than once.
+func (a *App) Close() error {
+	a.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
+		defer cancel()
+		if a.listener != nil {
+			if err := a.httpServer.Shutdown(ctx); err != nil {
+				a.closeErr = fmt.Errorf("shutdown http: %w", err)
+				a.httpServer.Close()
+			}
+		}
+		a.closeStores()
+		a.Log.Info("stopped")
+	})
+	return a.closeErr
+}
+
+func (a *App) closeStores() {
+	if a.KV != nil {
+		a.KV.Close()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}

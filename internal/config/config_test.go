@@ -1,0 +1,170 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shianbao/shianbao/configs"
+	"github.com/shianbao/shianbao/internal/config"
+)
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestEmbeddedDefaultIsValid(t *testing.T) {
+	data, err := configs.FS.ReadFile("shianbao.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Source{Data: data, Environ: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("embedded default invalid: %v", err)
+	}
+	if cfg.DB.Driver != "sqlite" || cfg.Redis.Addr != "" || !cfg.Simulator {
+		t.Fatalf("embedded default is not the newcomer's setup: %+v", cfg)
+	}
+}
+
+func TestProductionExampleNeedsSecrets(t *testing.T) {
+	data, err := configs.FS.ReadFile("production.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Source{Data: data, Environ: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.Validate()
+	if err == nil {
+		t.Fatal("production example without secrets validated")
+	}
+	for _, key := range []string{"db.dsn", "wechat.appsecret"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("problem list does not name %s:\n%v", key, err)
+		}
+	}
+	cfg, err = config.Load(config.Source{Data: data, Environ: envOf(map[string]string{
+		"SHIANBAO_DB_DSN":           "shianbao:pw@tcp(db:3306)/shianbao",
+		"SHIANBAO_WECHAT_APPSECRET": "real-secret",
+		"SHIANBAO_WECHAT_TOKEN":     "realtoken",
+		"SHIANBAO_WECHAT_AESKEY":    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("with secrets from env: %v", err)
+	}
+	if cfg.Simulator {
+		t.Fatal("production example turns the simulator on")
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	cfg, err := config.Load(config.Source{Environ: envOf(map[string]string{
+		"SHIANBAO_HTTP_ADDR":            ":9999",
+		"SHIANBAO_DB_DRIVER":            "mysql",
+		"SHIANBAO_REDIS_DB":             "3",
+		"SHIANBAO_WECHAT_REPLAY_WINDOW": "0",
+		"SHIANBAO_SIMULATOR":            "off",
+		"SHIANBAO_DEMO_SEED_ON_EMPTY":   "false",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.Addr != ":9999" || cfg.DB.Driver != "mysql" || cfg.Redis.DB != 3 || cfg.WeChat.ReplayWindow != 0 || cfg.Simulator || cfg.Demo.SeedOnEmpty {
+		t.Fatalf("env not applied: %+v", cfg)
+	}
+}
+
+func TestFileThenEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("http:\n  addr: \":7000\"\nwechat:\n  replay_window: 2m\n"), 0o600)
+	cfg, err := config.Load(config.Source{Path: path, Environ: envOf(map[string]string{"SHIANBAO_HTTP_ADDR": ":7001"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.Addr != ":7001" || cfg.WeChat.ReplayWindow != 2*time.Minute {
+		t.Fatalf("layering wrong: addr %s window %s", cfg.HTTP.Addr, cfg.WeChat.ReplayWindow)
+	}
+}
+
+func TestBadInputNamesTheKey(t *testing.T) {
+	t.Run("UnknownYAMLKey", func(t *testing.T) {
+		_, err := config.Load(config.Source{Data: []byte("http:\n  adress: x\n"), Environ: envOf(nil)})
+		if err == nil || !strings.Contains(err.Error(), "adress") {
+			t.Fatalf("misspelt key accepted: %v", err)
+		}
+	})
+	t.Run("BadEnvValues", func(t *testing.T) {
+		_, err := config.Load(config.Source{Environ: envOf(map[string]string{
+			"SHIANBAO_REDIS_DB":             "three",
+			"SHIANBAO_WECHAT_REPLAY_WINDOW": "5 minutes",
+		})})
+		if err == nil || !strings.Contains(err.Error(), "SHIANBAO_REDIS_DB") || !strings.Contains(err.Error(), "SHIANBAO_WECHAT_REPLAY_WINDOW") {
+			t.Fatalf("want both keys named, got %v", err)
+		}
+	})
+	t.Run("EveryProblemListed", func(t *testing.T) {
+		cfg := config.Default()
+		cfg.DB.Driver = "oracle"
+		cfg.WeChat.AESKey = "short"
+		cfg.WeChat.ReplyBudget = 6 * time.Second
+		cfg.Log.Level = "loud"
+		err := cfg.Validate()
+		ve, ok := err.(*config.ValidationError)
+		if !ok || len(ve.Problems) != 4 {
+			t.Fatalf("want 4 problems, got %v", err)
+		}
+		for _, p := range ve.Problems {
+			if !strings.Contains(p, "SHIANBAO_") {
+				t.Errorf("problem does not name the env key: %s", p)
+			}
+		}
+	})
+	t.Run("DemoCredentialsRefusedWithoutSimulator", func(t *testing.T) {
+		cfg := config.Default()
+		cfg.Simulator = false
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "demo credentials") {
+			t.Fatalf("demo credentials accepted in production: %v", err)
+		}
+	})
+}
+
+func TestSecretFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(path, []byte("from-file\n"), 0o600)
+	cfg, err := config.Load(config.Source{Environ: envOf(map[string]string{"SHIANBAO_WECHAT_APPSECRET_FILE": path})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WeChat.AppSecret != "from-file" {
+		t.Fatalf("secret file not read: %q", cfg.WeChat.AppSecret)
+	}
+}
+
+func TestDumpMasksSecrets(t *testing.T) {
+	cfg := config.Default()
+	cfg.DB.DSN = "shianbao:hunter2@tcp(db:3306)/shianbao"
+	cfg.Redis.Password = "redispw"
+	cfg.WeChat.AppSecret = "appsecret-value"
+	out, err := cfg.Dump()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"hunter2", "redispw", "appsecret-value", config.DemoToken, config.DemoAESKey} {
+		if strings.Contains(string(out), secret) {
+			t.Errorf("dump contains secret %q", secret)
+		}
+	}
+	if !strings.Contains(string(out), "shianbao:******@tcp(db:3306)/shianbao") {
+		t.Errorf("DSN not masked usefully:\n%s", out)
+	}
+}
