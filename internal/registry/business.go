@@ -124,6 +124,18 @@ func (in BusinessInput) Check() []errs.FieldError {
 	if in.Longitude != nil && (math.IsNaN(*in.Longitude) || *in.Longitude < 73 || *in.Longitude > 136) {
 		add("longitude", "经度应在 73 到 136 之间（中国境内）")
 	}
+	// The column sizes: MySQL in strict mode rejects a longer value
+	// outright, which would surface as an internal error.
+	if len([]rune(in.Address)) > 255 {
+		add("address", "地址过长（最多255字）")
+	}
+	for _, p := range []struct{ field, v, label string }{
+		{"principal", in.Principal, "负责人"}, {"director", in.Director, "食品安全总监"}, {"officer", in.Officer, "食品安全员"},
+	} {
+		if len([]rune(p.v)) > 64 {
+			add(p.field, p.label+"姓名过长（最多64字）")
+		}
+	}
 	for _, p := range []struct{ field, v string }{
 		{"principal_phone", in.PrincipalPhone}, {"director_phone", in.DirectorPhone}, {"officer_phone", in.OfficerPhone},
 	} {

@@ -49,6 +49,9 @@ func (in CadreInput) Check() []errs.FieldError {
 	} else if len([]rune(in.Name)) > 64 {
 		add("name", "姓名过长")
 	}
+	if len([]rune(in.Post)) > 64 {
+		add("post", "职务过长（最多64字）")
+	}
 	if !in.Level.Valid() {
 		add("level", "层级应为 市级、县级、镇级 或 村级")
 	}

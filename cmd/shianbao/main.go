@@ -1,0 +1,120 @@
+// Command shianbao is the food-safety package-supervision service (食安包保).
+//
+// Usage:
+//
+//	shianbao [serve] [-config FILE]      run the service (the default)
+//	shianbao migrate [-config FILE]      apply database migrations
+//	shianbao seed [--scale N] [--seed S] generate the demo district or a city-scale register
+//	shianbao import KIND FILE [--dry-run]
+//	shianbao export KIND [--format csv|xlsx] [-o FILE]
+//	shianbao config                      print the effective configuration, secrets masked
+//	shianbao version
+//
+// With no configuration it runs the embedded default: SQLite under ./data,
+// in-process key-value store, demo data and the local WeChat simulator.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/shianbao/shianbao/internal/config"
+)
+
+// exitUsage is the exit status for a wrong command line, as flag uses.
+const exitUsage = 2
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv}))
+}
+
+// env is what a command may touch, so tests run commands in-process.
+type env struct {
+	stdout, stderr io.Writer
+	lookup         func(string) (string, bool)
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, e env) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "运行服务（默认）/ run the service (default)", runServe},
+		{"migrate", "执行数据库迁移 / apply database migrations", runMigrate},
+		{"seed", "生成演示数据或城市规模数据 / generate demo or city-scale data", runSeed},
+		{"import", "导入登记表 / import businesses|cadres|assignments from CSV or XLSX", runImport},
+		{"export", "导出登记表 / export businesses|cadres|assignments as CSV or XLSX", runExport},
+		{"config", "打印生效配置（隐藏密钥）/ print the effective configuration, secrets masked", runConfig},
+		{"version", "版本信息 / print the version", runVersion},
+	}
+}
+
+// usageError marks a wrong command line: usage is printed and the exit status is 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, e env) int {
+	name := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || (len(args) > 0 && (args[0] == "-h" || args[0] == "--help") && name == "serve" && len(args) == 1) {
+		usage(e.stderr)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, args, e)
+		var ue usageError
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, &ue):
+			fmt.Fprintf(e.stderr, "shianbao %s: %s\n\n", name, ue.msg)
+			usage(e.stderr)
+			return exitUsage
+		default:
+			var ve *config.ValidationError
+			if errors.As(err, &ve) {
+				fmt.Fprintln(e.stderr, ve.Error())
+				return 1
+			}
+			fmt.Fprintf(e.stderr, "shianbao %s: %v\n", name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "shianbao: unknown command %q\n\n", name)
+	usage(e.stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "食安包保 shianbao — food-safety package supervision in WeChat")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: shianbao [command] [flags]")
+	fmt.Fprintln(w)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every command takes -config FILE (default configs/shianbao.yaml, embedded if absent);")
+	fmt.Fprintln(w, "SHIANBAO_* environment variables override the file. `shianbao COMMAND -h` lists a command's flags.")
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cli runs the command in-process with the given environment.
+func cli(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errw bytes.Buffer
+	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	code = run(context.Background(), args, env{stdout: &out, stderr: &errw, lookup: lookup})
+	return code, out.String(), errw.String()
+}
+
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"UnknownCommand", []string{"frobnicate"}, 2},
+		{"UnknownFlag", []string{"config", "--nope"}, 2},
+		{"UnknownFlagOnDefaultServe", []string{"--nope"}, 2},
+		{"ExtraArgument", []string{"migrate", "now"}, 2},
+		{"ImportWithoutFile", []string{"import", "businesses"}, 2},
+		{"ImportUnknownKind", []string{"import", "pets", "x.csv"}, 2},
+		{"ExportBadFormat", []string{"export", "businesses", "--format", "pdf"}, 2},
+		{"Help", []string{"help"}, 0},
+		{"Version", []string{"version"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := cli(t, nil, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			if tc.code == 2 && !strings.Contains(stderr, "Usage: shianbao") {
+				t.Fatalf("no usage printed:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestConfigCommand(t *testing.T) {
+	code, out, stderr := cli(t, map[string]string{
+		"SHIANBAO_WECHAT_APPSECRET": "top-secret-value",
+		"SHIANBAO_HTTP_ADDR":        ":9090",
+	}, "config")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(out, "top-secret-value") || !strings.Contains(out, "******") || !strings.Contains(out, ":9090") {
+		t.Fatalf("config dump wrong:\n%s", out)
+	}
+
+	code, _, stderr = cli(t, map[string]string{"SHIANBAO_DB_DRIVER": "oracle", "SHIANBAO_LOG_LEVEL": "loud"}, "config")
+	if code != 1 || !strings.Contains(stderr, "SHIANBAO_DB_DRIVER") || !strings.Contains(stderr, "SHIANBAO_LOG_LEVEL") {
+		t.Fatalf("invalid config: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestSeedExportImport is the newcomer's path on the command line: seed the
+// demo district, export it, and re-import the export without changing anything.
+func TestSeedExportImport(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(dir, "cli.db")}
+
+	if code, out, stderr := cli(t, vars, "seed"); code != 0 {
+		t.Fatalf("seed: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := cli(t, vars, "seed"); code != 1 || !strings.Contains(stderr, "已有") {
+		t.Fatalf("second seed must refuse to mix demo data into a register: exit %d %s", code, stderr)
+	}
+
+	code, out, stderr := cli(t, vars, "export", "businesses", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("export: exit %d %s", code, stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	townCol := -1
+	for i, h := range rows[0] {
+		if h == "镇(街道)" {
+			townCol = i
+		}
+	}
+	if townCol < 0 {
+		t.Fatalf("no 镇(街道) column in %v", rows[0])
+	}
+	byTown := map[string]int{}
+	for _, r := range rows[1:] {
+		byTown[r[townCol]]++
+	}
+	if byTown["胡埭镇"] != 979 || byTown["蠡湖街道"] != 1060 {
+		t.Fatalf("export by town = %v, want 胡埭镇 979 and 蠡湖街道 1060", byTown)
+	}
+
+	file := filepath.Join(dir, "businesses.csv")
+	if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = cli(t, vars, "import", "businesses", file)
+	if code != 0 || !strings.Contains(out, "新增 0，更新 0，未变 2039") {
+		t.Fatalf("re-import of the export: exit %d\n%s\n%s", code, out, stderr)
+	}
+
+	xlsx := filepath.Join(dir, "cadres.xlsx")
+	if code, _, stderr := cli(t, vars, "export", "cadres", "--format", "xlsx", "-o", xlsx); code != 0 {
+		t.Fatalf("xlsx export: exit %d %s", code, stderr)
+	}
+	if code, out, stderr := cli(t, vars, "import", "cadres", xlsx, "--dry-run"); code != 0 || !strings.Contains(out, "新增 0，更新 0") {
+		t.Fatalf("xlsx re-import: exit %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+func TestImportBadFileChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(dir, "cli.db")}
+	file := filepath.Join(dir, "bad.csv")
+	os.WriteFile(file, []byte("主体名称,统一社会信用代码,业态,等级,镇(街道)\n好店,91350100M000100Y44,餐饮,D,胡埭镇\n,9144030071526726XG,火锅,E,胡埭镇\n"), 0o600)
+	code, out, _ := cli(t, vars, "import", "businesses", file)
+	if code != 1 {
+		t.Fatalf("bad file: exit %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{"第 2 行", "第 3 行", "统一社会信用代码", "业态", "等级"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report does not mention %s:\n%s", want, out)
+		}
+	}
+	code, out, _ = cli(t, vars, "export", "businesses")
+	if code != 0 || strings.Count(out, "\n") != 1 {
+		t.Fatalf("a bad import wrote rows: exit %d\n%s", code, out)
+	}
+}

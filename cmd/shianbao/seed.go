@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/registry"
+)
+
+func runSeed(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("seed", e)
+	scale := fs.Int("scale", 0, "generate a city-scale register of N businesses instead of the demo district")
+	seed := fs.Int64("seed", 0, "random seed (default: demo.seed from the configuration)")
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError{"seed takes no arguments"}
+	}
+	if *scale < 0 {
+		return usageError{"--scale must not be negative"}
+	}
+	cfg, err := fs.load(e)
+	if err != nil {
+		return err
+	}
+	if *seed == 0 {
+		*seed = cfg.Demo.Seed
+	}
+	d, err := app.OpenDatabase(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
+	p := newProgress(e.stderr)
+	start := time.Now()
+	sum, err := demo.Seed(ctx, d, reg, demo.Options{Seed: *seed, Scale: *scale, Progress: p.update})
+	p.finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "seeded in %.1fs: %d regions, %d offices, %d managers, %d cadres, %d businesses, %d assignments\n",
+		time.Since(start).Seconds(), sum.Regions, sum.Offices, sum.Managers, sum.Cadres, sum.Businesses, sum.Assignments)
+	towns := make([]string, 0, len(sum.ByTown))
+	for t := range sum.ByTown {
+		towns = append(towns, t)
+	}
+	sort.Strings(towns)
+	if len(towns) <= 20 {
+		for _, t := range towns {
+			fmt.Fprintf(e.stdout, "  %s: %d businesses\n", t, sum.ByTown[t])
+		}
+	}
+	return nil
+}
