@@ -69,7 +69,13 @@ type ImportReport struct {
 func (r *ImportReport) Summary() string {
 	s := fmt.Sprintf(msgSummary, r.Kind.Label(), r.Rows, r.Created, r.Updated, r.Unchanged)
 	if len(r.RegionsCreated) > 0 {
-		s += fmt.Sprintf(msgSummaryRegion, strings.Join(r.RegionsCreated, "、"))
+		// A first import can create hundreds of regions; the summary names a
+		// few and counts the rest, the report keeps them all.
+		names := r.RegionsCreated
+		if len(names) > 10 {
+			names = append(names[:10:10], fmt.Sprintf(msgSummaryMore, len(r.RegionsCreated)-10))
+		}
+		s += fmt.Sprintf(msgSummaryRegion, strings.Join(names, "、"))
 	}
 	if r.DryRun {
 		s += msgSummaryDry

@@ -131,6 +131,7 @@ const (
 	msgRowErrorCol   = "第 %d 行「%s」"
 	msgRowErrorValue = "（填写的是「%s」）"
 	msgSummary       = "%s：共 %d 行，新增 %d，更新 %d，未变 %d"
+	msgSummaryMore   = "等另 %d 个"
 	msgSummaryDry    = "（试导入，未写入）"
 	msgSummaryRegion = "；新建区域 %s"
 	msgImportReason  = "导入"
