@@ -1,0 +1,297 @@
+package wechat
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/silenceper/wechat/v2/officialaccount/config"
+	oacontext "github.com/silenceper/wechat/v2/officialaccount/context"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+	"github.com/silenceper/wechat/v2/officialaccount/server"
+
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/kv"
+)
+
+// MaxCallbackBody is the largest callback body accepted. Platform messages
+// are a few KiB; anything bigger is not from the platform.
+const MaxCallbackBody = 64 << 10
+
+// CallbackOptions configures the Official Account callback.
+type CallbackOptions struct {
+	AppID  string
+	Token  string
+	AESKey string
+	KV     kv.Store
+	// Handler is the bot.
+	Handler Handler
+	// ReplayWindow is the largest accepted age (or skew) of a callback's
+	// timestamp; 0 turns the check off (for fixtures with old timestamps).
+	ReplayWindow time.Duration
+	// Budget is how long the handler may take before the callback answers
+	// "success" and the reply goes out as a customer-service message.
+	Budget time.Duration
+	// Late sends replies that missed the budget; nil drops them (tests).
+	Late LateSender
+	// Receipts records template-send-job-finish events; nil ignores them.
+	Receipts ReceiptSink
+	Clock    clock.Clock
+	Log      *slog.Logger
+}
+
+// ReceiptSink records the platform's report on a template message: the
+// push outbox implements it.
+type ReceiptSink interface {
+	TemplateFinished(ctx context.Context, templateMsgID int64, status string) error
+}
+
+// Callback serves /wechat/oa: GET verifies the URL, POST delivers messages
+// and events in plaintext, compatible or safe (AES) mode.
+type Callback struct {
+	opts   CallbackOptions
+	sdkCtx *oacontext.Context
+	turns  *turns
+	log    *slog.Logger
+}
+
+// NewCallback builds the callback handler.
+func NewCallback(o CallbackOptions) *Callback {
+	quietSDK()
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Budget <= 0 {
+		o.Budget = 4 * time.Second
+	}
+	// The server side of the SDK needs only the credentials; it never
+	// fetches a token, so no cache or token handle is configured here.
+	sdkCtx := &oacontext.Context{Config: &config.Config{AppID: o.AppID, Token: o.Token, EncodingAESKey: o.AESKey}}
+	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Late, o.Log), log: o.Log}
+}
+
+// callbackError is a refusal with its status; its text goes to the log
+// only, the platform gets a bare status.
+type callbackError struct {
+	status int
+	reason string
+}
+
+func (e *callbackError) Error() string { return e.reason }
+
+func refuse(status int, reason string) error { return &callbackError{status: status, reason: reason} }
+
+// ServeHTTP answers the platform.
+func (cb *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var err error
+	switch r.Method {
+	case http.MethodGet:
+		err = cb.verifyURL(w, r)
+	case http.MethodPost:
+		err = cb.serveMessage(w, r)
+	default:
+		err = refuse(http.StatusMethodNotAllowed, "method not allowed")
+	}
+	if err == nil {
+		return
+	}
+	var ce *callbackError
+	if !errors.As(err, &ce) {
+		ce = &callbackError{status: http.StatusInternalServerError, reason: err.Error()}
+	}
+	cb.log.Warn("wechat callback refused", "status", ce.status, "reason", ce.reason)
+	http.Error(w, http.StatusText(ce.status), ce.status)
+}
+
+// checkURL verifies the URL signature and the timestamp window.
+func (cb *Callback) checkURL(r *http.Request) (timestamp, nonce string, err error) {
+	q := r.URL.Query()
+	timestamp, nonce = q.Get("timestamp"), q.Get("nonce")
+	if timestamp == "" || nonce == "" || !signatureOK(q.Get("signature"), cb.opts.Token, timestamp, nonce) {
+		return "", "", refuse(http.StatusUnauthorized, "bad URL signature")
+	}
+	if cb.opts.ReplayWindow > 0 {
+		ts, perr := strconv.ParseInt(timestamp, 10, 64)
+		if perr != nil {
+			return "", "", refuse(http.StatusUnauthorized, "bad timestamp")
+		}
+		skew := cb.opts.Clock.Now().Sub(time.Unix(ts, 0))
+		if skew > cb.opts.ReplayWindow || skew < -cb.opts.ReplayWindow {
+			return "", "", refuse(http.StatusUnauthorized, "timestamp outside replay window")
+		}
+	}
+	return timestamp, nonce, nil
+}
+
+func (cb *Callback) verifyURL(w http.ResponseWriter, r *http.Request) error {
+	if _, _, err := cb.checkURL(r); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := io.WriteString(w, r.URL.Query().Get("echostr"))
+	return err
+}
+
+// envelope is the safe-mode body: the message itself is in Encrypt.
+type envelope struct {
+	XMLName    xml.Name `xml:"xml"`
+	ToUserName string   `xml:"ToUserName"`
+	Encrypt    string   `xml:"Encrypt"`
+}
+
+func (cb *Callback) serveMessage(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxCallbackBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return refuse(http.StatusRequestEntityTooLarge, "body over limit")
+		}
+		return refuse(http.StatusBadRequest, "unreadable body")
+	}
+	timestamp, nonce, err := cb.checkURL(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	safe := q.Get("encrypt_type") == "aes"
+	if safe {
+		var env envelope
+		if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
+			return refuse(http.StatusBadRequest, "malformed safe-mode envelope")
+		}
+		if !signatureOK(q.Get("msg_signature"), cb.opts.Token, timestamp, nonce, env.Encrypt) {
+			return refuse(http.StatusUnauthorized, "bad message signature")
+		}
+	}
+	if err := cb.checkReplay(r.Context(), timestamp, nonce, body); err != nil {
+		return err
+	}
+
+	// The SDK's server is built per request (it keeps per-request state).
+	// Signatures are already verified above in constant time.
+	srv := server.NewServer(cb.sdkCtx)
+	srv.Request = r.Clone(r.Context())
+	srv.Request.Body = io.NopCloser(bytes.NewReader(body))
+	buf := &bufferedWriter{header: http.Header{}}
+	srv.Writer = buf
+	srv.SkipValidate(true)
+	var handled, incomplete bool
+	srv.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
+		handled = true
+		// Well-formed XML that is not a platform message (no sender or
+		// type) must not reach the bot as an anonymous user.
+		if m.FromUserName == "" || m.MsgType == "" {
+			incomplete = true
+			return nil
+		}
+		return cb.reply(r.Context(), m)
+	})
+	if err := srv.Serve(); err != nil || !handled || incomplete {
+		return refuse(http.StatusBadRequest, "undecodable message")
+	}
+	if srv.ResponseMsg != nil {
+		buf.reset()
+		if err := srv.Send(); err != nil {
+			return err
+		}
+	}
+	if buf.body.Len() == 0 {
+		// Safe mode with no reply: the SDK would encrypt an empty payload;
+		// the platform wants a plain "success".
+		buf.body.WriteString("success")
+		buf.header.Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	return buf.flush(w)
+}
+
+// checkReplay refuses a (timestamp, nonce) pair seen before with a
+// different body. In plaintext mode the URL signature does not cover the
+// body, so this is what stops a captured URL carrying a forged message. The
+// same body again is the platform retrying, which the dedupe handles.
+func (cb *Callback) checkReplay(ctx context.Context, timestamp, nonce string, body []byte) error {
+	sum := sha256.Sum256(body)
+	digest := hex.EncodeToString(sum[:])
+	ttl := 2 * cb.opts.ReplayWindow
+	if ttl == 0 {
+		ttl = 10 * time.Minute
+	}
+	key := "wx:nonce:" + timestamp + ":" + hashID(nonce)
+	ok, err := cb.opts.KV.SetNX(ctx, key, digest, ttl)
+	if err != nil || ok {
+		return nil
+	}
+	seen, err := cb.opts.KV.Get(ctx, key)
+	if err == nil && seen != digest {
+		return refuse(http.StatusUnauthorized, "nonce reused with a different body")
+	}
+	return nil
+}
+
+func (cb *Callback) reply(ctx context.Context, m *message.MixMessage) *message.Reply {
+	in := toInbound(m)
+	if in.IsEvent(chat.EventTemplateFinish) {
+		if cb.opts.Receipts != nil {
+			if err := cb.opts.Receipts.TemplateFinished(ctx, in.TemplateMsgID, in.Status); err != nil {
+				cb.log.Warn("wechat receipt failed", "err", err.Error())
+			}
+		}
+		return nil
+	}
+	out, answered := cb.turns.run(ctx, in)
+	if !answered {
+		return nil
+	}
+	return toReply(out)
+}
+
+// SendLate implements LateSender for the Official Account with a
+// customer-service message (allowed within 48 h of the user's message).
+type customSender interface {
+	CustomSend(ctx context.Context, toUser string, out chat.Outbound) error
+}
+
+// CustomLate adapts a client that sends customer-service messages.
+type CustomLate struct{ Client customSender }
+
+// SendLate sends out to the user of in as a customer-service message.
+func (c CustomLate) SendLate(ctx context.Context, in chat.Inbound, out chat.Outbound) error {
+	return c.Client.CustomSend(ctx, in.UserID, out)
+}
+
+// bufferedWriter collects the SDK's output so the real response is written
+// once, after we know whether there was a reply at all.
+type bufferedWriter struct {
+	header http.Header
+	body   bytes.Buffer
+	status int
+}
+
+func (b *bufferedWriter) Header() http.Header { return b.header }
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	return b.body.Write(p)
+}
+func (b *bufferedWriter) WriteHeader(status int) { b.status = status }
+func (b *bufferedWriter) reset()                 { b.body.Reset() }
+
+func (b *bufferedWriter) flush(w http.ResponseWriter) error {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if b.status != 0 {
+		w.WriteHeader(b.status)
+	}
+	_, err := w.Write(b.body.Bytes())
+	return err
+}
