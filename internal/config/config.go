@@ -21,6 +21,14 @@ type Config struct {
 	Log       Log      `yaml:"log"`
 	Register  Register `yaml:"register"`
 	Media     Media    `yaml:"media"`
+	Security  Security `yaml:"security"`
+}
+
+// Security holds the service's own secret.
+type Security struct {
+	// SecretKey keys binding-code hashes, signed QR tokens and (later)
+	// console sessions. Changing it invalidates outstanding codes.
+	SecretKey string `yaml:"secret_key" secret:"true"`
 }
 
 // HTTP configures the listener and request handling.
@@ -76,6 +84,9 @@ type WeCom struct {
 	CorpID string `yaml:"corpid"`
 	Token  string `yaml:"token" secret:"true"`
 	AESKey string `yaml:"aeskey" secret:"true"`
+	// Robots maps a contact group (an office's short name, e.g. 胡埭) to its
+	// group-robot webhook key. From the environment: "胡埭=KEY1,蠡湖=KEY2".
+	Robots map[string]string `yaml:"robots" secret:"true"`
 }
 
 // Demo controls the generated demo district.
@@ -116,6 +127,7 @@ const (
 	DemoAppSecret = "shianbao-dev-appsecret"
 	DemoToken     = "shianbaodev"
 	DemoAESKey    = "c2hpYW5iYW8tZGV2LWFlcy1rZXktZm9yLWRlbW8tdXN"
+	DemoSecretKey = "shianbao-dev-secret-key-only-for-the-simulator"
 )
 
 // Default returns the embedded default: everything a newcomer needs to run
@@ -151,5 +163,6 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "text"},
 		Register:  Register{DistrictCode: "320211", CityName: "无锡市", DistrictName: "滨湖区"},
 		Media:     Media{Dir: "./data/media"},
+		Security:  Security{SecretKey: DemoSecretKey},
 	}
 }

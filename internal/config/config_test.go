@@ -45,16 +45,17 @@ func TestProductionExampleNeedsSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("production example without secrets validated")
 	}
-	for _, key := range []string{"db.dsn", "wechat.appsecret"} {
+	for _, key := range []string{"db.dsn", "wechat.appsecret", "security.secret_key"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("problem list does not name %s:\n%v", key, err)
 		}
 	}
 	cfg, err = config.Load(config.Source{Data: data, Environ: envOf(map[string]string{
-		"SHIANBAO_DB_DSN":           "shianbao:pw@tcp(db:3306)/shianbao",
-		"SHIANBAO_WECHAT_APPSECRET": "real-secret",
-		"SHIANBAO_WECHAT_TOKEN":     "realtoken",
-		"SHIANBAO_WECHAT_AESKEY":    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+		"SHIANBAO_DB_DSN":              "shianbao:pw@tcp(db:3306)/shianbao",
+		"SHIANBAO_WECHAT_APPSECRET":    "real-secret",
+		"SHIANBAO_WECHAT_TOKEN":        "realtoken",
+		"SHIANBAO_WECHAT_AESKEY":       "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+		"SHIANBAO_SECURITY_SECRET_KEY": "a-production-secret-of-forty-characters!!",
 	})})
 	if err != nil {
 		t.Fatal(err)
@@ -75,11 +76,12 @@ func TestEnvOverrides(t *testing.T) {
 		"SHIANBAO_WECHAT_REPLAY_WINDOW": "0",
 		"SHIANBAO_SIMULATOR":            "off",
 		"SHIANBAO_DEMO_SEED_ON_EMPTY":   "false",
+		"SHIANBAO_WECOM_ROBOTS":         "胡埭=k1, 蠡湖=k2",
 	})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HTTP.Addr != ":9999" || cfg.DB.Driver != "mysql" || cfg.Redis.DB != 3 || cfg.WeChat.ReplayWindow != 0 || cfg.Simulator || cfg.Demo.SeedOnEmpty {
+	if cfg.HTTP.Addr != ":9999" || cfg.DB.Driver != "mysql" || cfg.Redis.DB != 3 || cfg.WeChat.ReplayWindow != 0 || cfg.Simulator || cfg.Demo.SeedOnEmpty || cfg.WeCom.Robots["蠡湖"] != "k2" {
 		t.Fatalf("env not applied: %+v", cfg)
 	}
 }
@@ -155,11 +157,12 @@ func TestDumpMasksSecrets(t *testing.T) {
 	cfg.DB.DSN = "shianbao:hunter2@tcp(db:3306)/shianbao"
 	cfg.Redis.Password = "redispw"
 	cfg.WeChat.AppSecret = "appsecret-value"
+	cfg.WeCom.Robots = map[string]string{"胡埭": "robot-key-value"}
 	out, err := cfg.Dump()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"hunter2", "redispw", "appsecret-value", config.DemoToken, config.DemoAESKey} {
+	for _, secret := range []string{"hunter2", "redispw", "appsecret-value", "robot-key-value", config.DemoToken, config.DemoAESKey, config.DemoSecretKey} {
 		if strings.Contains(string(out), secret) {
 			t.Errorf("dump contains secret %q", secret)
 		}

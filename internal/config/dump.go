@@ -29,6 +29,12 @@ func maskSecrets(v reflect.Value) {
 			maskSecrets(fv)
 		case tag == "dsn":
 			fv.SetString(MaskDSN(fv.String()))
+		case tag != "" && fv.Kind() == reflect.Map:
+			masked := map[string]string{}
+			for _, k := range fv.MapKeys() {
+				masked[k.String()] = mask
+			}
+			fv.Set(reflect.ValueOf(masked))
 		case tag != "" && fv.String() != "":
 			fv.SetString(mask)
 		}

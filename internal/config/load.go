@@ -127,6 +127,22 @@ func setFromString(fv reflect.Value, raw string) error {
 		return nil
 	}
 	switch fv.Kind() {
+	case reflect.Map:
+		if fv.Type().Key().Kind() != reflect.String || fv.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("cannot be set from the environment")
+		}
+		m := map[string]string{}
+		for _, pair := range strings.Split(raw, ",") {
+			if strings.TrimSpace(pair) == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(pair, "=")
+			if !ok || strings.TrimSpace(k) == "" {
+				return fmt.Errorf("must be name=value pairs separated by commas")
+			}
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		fv.Set(reflect.ValueOf(m))
 	case reflect.String:
 		fv.SetString(raw)
 	case reflect.Bool:

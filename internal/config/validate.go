@@ -87,6 +87,9 @@ func (c Config) Validate() error {
 		if c.WeChat.AppSecret == "" {
 			add("wechat.appsecret", "must be set when the simulator is off")
 		}
+		if c.Security.SecretKey == DemoSecretKey {
+			add("security.secret_key", "the demo secret is only for the simulator; set a random secret of at least 32 characters")
+		}
 	}
 
 	switch strings.ToLower(c.Log.Level) {
@@ -101,6 +104,14 @@ func (c Config) Validate() error {
 	}
 	if len(c.Register.DistrictCode) != 6 || strings.Trim(c.Register.DistrictCode, "0123456789") != "" {
 		add("register.district_code", "must be a 6-digit administrative code such as 320211, got %q", c.Register.DistrictCode)
+	}
+	if len(c.Security.SecretKey) < 32 {
+		add("security.secret_key", "must be at least 32 characters (e.g. openssl rand -base64 33)")
+	}
+	for name, key := range c.WeCom.Robots {
+		if name == "" || key == "" {
+			add("wecom.robots", "every robot needs a group name and a webhook key")
+		}
 	}
 	if c.Media.Dir == "" {
 		add("media.dir", "must not be empty")

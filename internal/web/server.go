@@ -76,3 +76,25 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 
 // Handler returns the server as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
+
+// Mount serves h at path for the given methods (all when none are given).
+// Platform callbacks and the simulator are plain http.Handlers; mounting
+// them here keeps Echo inside this package and gives them the request id,
+// access log, metrics and panic recovery of every other route.
+func (s *Server) Mount(path string, h http.Handler, methods ...string) {
+	wrapped := echo.WrapHandler(h)
+	if len(methods) == 0 {
+		s.echo.Any(path, wrapped)
+		return
+	}
+	for _, m := range methods {
+		s.echo.Add(m, path, wrapped)
+	}
+}
+
+// MountPrefix serves h for every path under prefix (prefix itself included).
+func (s *Server) MountPrefix(prefix string, h http.Handler) {
+	wrapped := echo.WrapHandler(h)
+	s.echo.Any(prefix, wrapped)
+	s.echo.Any(prefix+"/*", wrapped)
+}
