@@ -7,6 +7,9 @@
 //	shianbao seed [--scale N] [--seed S] generate the demo district or a city-scale register
 //	shianbao import KIND FILE [--dry-run]
 //	shianbao export KIND [--format csv|xlsx] [-o FILE]
+//	shianbao bind-code cadre|manager|contact|business ID [--qr]
+//	shianbao menu [-f FILE] [--check]   push the Official Account menu
+//	shianbao load [-rate N] [-mode plain|safe] [-bare] load-test the callback
 //	shianbao config                      print the effective configuration, secrets masked
 //	shianbao version
 //
@@ -57,6 +60,9 @@ func init() {
 		{"seed", "生成演示数据或城市规模数据 / generate demo or city-scale data", runSeed},
 		{"import", "导入登记表 / import businesses|cadres|assignments from CSV or XLSX", runImport},
 		{"export", "导出登记表 / export businesses|cadres|assignments as CSV or XLSX", runExport},
+		{"bind-code", "发放绑定码 / issue a binding code: cadre|manager|contact|business ID", runBindCode},
+		{"menu", "推送公众号菜单 / push configs/menu.json to the Official Account", runMenu},
+		{"load", "压测回调（签名消息）/ load-test the callback with signed messages", runLoad},
 		{"config", "打印生效配置（隐藏密钥）/ print the effective configuration, secrets masked", runConfig},
 		{"version", "版本信息 / print the version", runVersion},
 	}

@@ -140,3 +140,27 @@ func TestImportBadFileChangesNothing(t *testing.T) {
 		t.Fatalf("a bad import wrote rows: exit %d\n%s", code, out)
 	}
 }
+
+func TestBindCodeAndMenu(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(dir, "cli.db")}
+	if code, _, stderr := cli(t, vars, "seed"); code != 0 {
+		t.Fatalf("seed: %s", stderr)
+	}
+	code, out, stderr := cli(t, vars, "bind-code", "cadre", "1")
+	if code != 0 || !strings.Contains(out, "绑定码") || !strings.Contains(out, "绑定 ") {
+		t.Fatalf("bind-code cadre: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, out, stderr := cli(t, vars, "bind-code", "business", "1", "--role", "principal"); code != 0 || !strings.Contains(out, "绑定码") {
+		t.Fatalf("bind-code business: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := cli(t, vars, "bind-code", "cadre", "999999"); code != 1 || !strings.Contains(stderr, "不存在") {
+		t.Fatalf("unknown cadre: exit %d %s", code, stderr)
+	}
+	if code, _, _ := cli(t, vars, "bind-code", "pets", "1"); code != 2 {
+		t.Fatalf("unknown role: exit %d", code)
+	}
+	if code, out, stderr := cli(t, nil, "menu", "--check"); code != 0 || !strings.Contains(out, "valid") {
+		t.Fatalf("menu --check: exit %d %s %s", code, out, stderr)
+	}
+}

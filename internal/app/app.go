@@ -21,13 +21,16 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
+	"github.com/shianbao/shianbao/internal/bot"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/wechat"
 )
 
 // Schemas lists every feature's migrations in dependency order.
@@ -51,11 +54,18 @@ type App struct {
 	DB       *db.DB
 	KV       kv.Store
 	Registry *registry.Service
-	Web      *web.Server
-	Metrics  *prometheus.Registry
+	Accounts *account.Service
+	Bot      *bot.Bot
+	WeChat   *wechat.Client
+	// FakeAPI is the local WeChat API the simulator runs (nil when off).
+	FakeAPI *sim.FakeAPI
+	Web     *web.Server
+	Metrics *prometheus.Registry
 
 	httpServer *http.Server
 	listener   net.Listener
+	started    bool
+	apiBase    string
 	serveErr   chan error
 	closeOnce  sync.Once
 	closeErr   error
@@ -87,8 +97,22 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Registry = registry.NewService(a.DB, RegistryRules(cfg), a.Clock)
+	a.Accounts = account.NewService(a.DB, a.KV, a.Registry, a.Clock, []byte(cfg.Security.SecretKey), account.WithLogger(a.Log))
+	a.Bot = bot.New(bot.Deps{Accounts: a.Accounts, Clock: a.Clock, Log: a.Log})
 
 	if err := a.seedIfEmpty(ctx); err != nil {
+		a.closeStores()
+		return nil, err
+	}
+
+	// Listening now (not in Start) tells the simulator its own address, so
+	// the outbound client can be pointed at the local fake API even on :0.
+	if a.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+		a.closeStores()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	if err := a.buildWeChat(); err != nil {
+		a.listener.Close()
 		a.closeStores()
 		return nil, err
 	}
@@ -106,9 +130,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Ready:     map[string]web.Checker{"database": a.DB, "kv": a.KV},
 	})
 	if err != nil {
+		a.listener.Close()
 		a.closeStores()
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
+	a.mountWeChat()
 	a.httpServer = &http.Server{
 		Handler:           a.Web.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -206,13 +232,13 @@ func (a *App) seedIfEmpty(ctx context.Context) error {
 	return nil
 }
 
-// Start listens on the configured address and serves in the background.
+// Start serves on the listener New opened, in the background.
 func (a *App) Start() error {
-	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.Config.HTTP.Addr, err)
+	if a.started {
+		return nil
 	}
-	a.listener = ln
+	a.started = true
+	ln := a.listener
 	go func() {
 		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.serveErr <- err
@@ -232,22 +258,14 @@ func (a *App) Addr() string {
 }
 
 // URL is the base URL of the listening server, for tests.
-func (a *App) URL() string {
-	addr := a.Addr()
-	if strings.HasPrefix(addr, "[::]:") {
-		addr = "127.0.0.1:" + strings.TrimPrefix(addr, "[::]:")
-	}
-	return "http://" + addr
-}
+func (a *App) URL() string { return "http://" + loopback(a.Addr()) }
 
 // Run starts the server and blocks until ctx is done (SIGTERM) or the
 // server fails, then shuts down gracefully.
 func (a *App) Run(ctx context.Context) error {
-	if a.listener == nil {
-		if err := a.Start(); err != nil {
-			a.Close()
-			return err
-		}
+	if err := a.Start(); err != nil {
+		a.Close()
+		return err
 	}
 	var serveErr error
 	select {
@@ -267,11 +285,13 @@ func (a *App) Close() error {
 	a.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
 		defer cancel()
-		if a.listener != nil {
+		if a.started {
 			if err := a.httpServer.Shutdown(ctx); err != nil {
 				a.closeErr = fmt.Errorf("shutdown http: %w", err)
 				a.httpServer.Close()
 			}
+		} else if a.listener != nil {
+			a.listener.Close()
 		}
 		a.closeStores()
 		a.Log.Info("stopped")

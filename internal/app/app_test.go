@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
+	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -197,4 +199,10 @@ func TestMySQLAndRedis(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, `"kv":"ok"`) {
 		t.Fatalf("readyz = %d %s", status, body)
 	}
+
+	// A register to bind against, then the gateway story on MySQL + Redis.
+	if _, err := demo.Seed(context.Background(), a.DB, a.Registry, demo.Options{Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	gatewayStory(t, a, fmt.Sprintf("o-gateway-mysql-%d", time.Now().UnixNano()))
 }

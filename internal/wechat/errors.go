@@ -22,7 +22,7 @@ const (
 	CodeSystemBusy      = -1    // 系统繁忙: try again
 	CodeInvalidToken    = 40001 // access_token invalid or not the latest
 	CodeInvalidOpenID   = 40003 // openid not of this account
-	CodeInvalidToken2   = 40014 // malformed access_token
+	CodeMalformedToken  = 40014 // malformed access_token
 	CodeInvalidCode     = 40029 // OAuth code unknown or expired
 	CodeCodeUsed        = 40163 // OAuth code already exchanged
 	CodeTokenExpired    = 42001 // access_token expired
@@ -136,7 +136,7 @@ func (e *Error) OutsideWindow() bool {
 // means the retry failed too.
 func (e *Error) TokenInvalid() bool {
 	switch e.Code {
-	case CodeInvalidToken, CodeInvalidToken2, CodeTokenExpired:
+	case CodeInvalidToken, CodeMalformedToken, CodeTokenExpired:
 		return true
 	}
 	return false
@@ -173,8 +173,8 @@ func Redact(s string) string {
 }
 
 var (
-	errcodeText = regexp.MustCompile(`errcode\s*[=:]\s*(-?\d+)`)
-	errmsgText  = regexp.MustCompile(`(?:errmsg|errormsg)\s*[=:]\s*(.*)$`)
+	errcodeText = regexp.MustCompile(`errcode"?\s*[=:]\s*(-?\d+)`)
+	errmsgText  = regexp.MustCompile(`(?:errmsg|errormsg)"?\s*[=:]\s*(.*)$`)
 	statusText  = regexp.MustCompile(`statusCode=(\d+)`)
 )
 
@@ -220,7 +220,7 @@ func normalize(op string, err error, scrub ...string) *Error {
 			// The fmt style of template, custom, OAuth and stable-token errors.
 			e.Code, _ = strconv.Atoi(m[1])
 			if mm := errmsgText.FindStringSubmatch(text); mm != nil {
-				e.Msg = clean(strings.TrimSpace(mm[1]))
+				e.Msg = clean(strings.Trim(mm[1], ` "}`))
 			}
 		} else if m := statusText.FindStringSubmatch(text); m != nil {
 			// The SDK's "http post error : uri=<URL with token>, statusCode=500":

@@ -3,6 +3,7 @@ package wechat
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -229,4 +230,59 @@ func randomDigits(n int) string {
 		b[i] = '0' + b[i]%10
 	}
 	return string(b)
+}
+
+// WeComPlatform plays WeCom's side of the smart-robot callback.
+type WeComPlatform struct {
+	Token  string
+	AESKey string
+	Now    func() time.Time
+}
+
+// Request builds the signed, encrypted POST WeCom sends for m.
+func (p WeComPlatform) Request(callbackURL string, m WeComMessage) (*http.Request, error) {
+	plain, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := p.seal(plain)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := json.Marshal(map[string]string{"encrypt": enc})
+	req, err := http.NewRequest(http.MethodPost, callbackURL+"?"+p.query(enc).Encode(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+// VerifyRequest builds the GET WeCom sends to check the URL: echostr is
+// encrypted and the service must answer with its plaintext.
+func (p WeComPlatform) VerifyRequest(callbackURL, echo string) (*http.Request, error) {
+	enc, err := p.seal([]byte(echo))
+	if err != nil {
+		return nil, err
+	}
+	q := p.query(enc)
+	q.Set("echostr", enc)
+	return http.NewRequest(http.MethodGet, callbackURL+"?"+q.Encode(), nil)
+}
+
+func (p WeComPlatform) seal(plain []byte) (string, error) {
+	random := make([]byte, 16)
+	rand.Read(random)
+	enc, err := util.EncryptMsg(random, plain, "", p.AESKey)
+	return string(enc), err
+}
+
+func (p WeComPlatform) query(enc string) url.Values {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	timestamp := strconv.FormatInt(now().Unix(), 10)
+	nonce := randomDigits(10)
+	return url.Values{"timestamp": {timestamp}, "nonce": {nonce}, "msg_signature": {signature(p.Token, timestamp, nonce, enc)}}
 }

@@ -88,7 +88,9 @@ func (s *tokenSource) refill(ctx context.Context) (string, error) {
 	// The lease covers one fetch; a holder that dies frees it soon enough.
 	lock, err := kv.AcquireLock(ctx, s.store, s.lockKey, 2*s.timeout)
 	if err != nil {
-		return "", normalize("token", err)
+		e := normalize("token", err)
+		e.Temporary = true // a busy or unreachable store, or time ran out
+		return "", e
 	}
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cacheTimeout)

@@ -89,6 +89,13 @@ type result struct {
 // run answers one delivery. answered is false when the budget ran out: the
 // caller replies "success" and the answer follows as a late message.
 func (t *turns) run(ctx context.Context, in chat.Inbound) (out chat.Outbound, answered bool) {
+	out, answered, _ = t.runOnce(ctx, in)
+	return out, answered
+}
+
+// runOnce is run that also says whether this delivery was a repeat of one
+// already handled (or being handled).
+func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound, answered, repeat bool) {
 	key := "wx:turn:" + string(in.Channel) + ":" + in.MsgKey
 	pending, _ := json.Marshal(turnState{})
 	claimed, err := t.kv.SetNX(ctx, key, string(pending), turnTTL)
@@ -99,7 +106,8 @@ func (t *turns) run(ctx context.Context, in chat.Inbound) (out chat.Outbound, an
 		claimed = true
 	}
 	if !claimed {
-		return t.waitForAnswer(ctx, key)
+		out, answered = t.waitForAnswer(ctx, key)
+		return out, answered, true
 	}
 
 	res := &result{ch: make(chan struct{})}
@@ -109,17 +117,17 @@ func (t *turns) run(ctx context.Context, in chat.Inbound) (out chat.Outbound, an
 	defer timer.Stop()
 	select {
 	case <-res.ch:
-		return res.out, true
+		return res.out, true, false
 	case <-timer.C:
 	case <-ctx.Done():
 	}
 	res.mu.Lock()
 	defer res.mu.Unlock()
 	if res.ready {
-		return res.out, true
+		return res.out, true, false
 	}
 	res.timedOut = true
-	return chat.Outbound{}, false
+	return chat.Outbound{}, false, false
 }
 
 func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res *result) {
