@@ -46,6 +46,11 @@ type Store interface {
 	// CompareAndExpire atomically sets key's ttl only when its value equals expected, and reports
 	// whether it did. A ttl of 0 removes the expiry.
 	CompareAndExpire(ctx context.Context, key, expected string, ttl time.Duration) (bool, error)
+	// Batch runs ops in order in one round trip and fills in their results.
+	// The batch is not atomic as a whole (each op is as atomic as on its
+	// own), so callers must tolerate another client acting between two ops.
+	// The error is for the batch failing as a whole; each op also has Err.
+	Batch(ctx context.Context, ops ...*Op) error
 	// Ping reports whether the store is reachable; readiness checks use it.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

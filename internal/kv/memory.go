@@ -245,3 +245,29 @@ func (m *Memory) Close() error {
 	})
 	return nil
 }
+
+// Batch runs ops one after another; in process there is no round trip to save.
+func (m *Memory) Batch(ctx context.Context, ops ...*Op) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, o := range ops {
+		if o.Err = o.check(); o.Err != nil {
+			continue
+		}
+		switch o.kind {
+		case opGet:
+			o.Value, o.Err = m.Get(ctx, o.key)
+			if errors.Is(o.Err, ErrMiss) {
+				o.Miss, o.Err = true, nil
+			}
+		case opSet:
+			o.Err = m.Set(ctx, o.key, o.value, o.ttl)
+		case opSetNX:
+			o.OK, o.Err = m.SetNX(ctx, o.key, o.value, o.ttl)
+		case opCompareAndDelete:
+			o.OK, o.Err = m.CompareAndDelete(ctx, o.key, o.value)
+		}
+	}
+	return nil
+}

@@ -219,3 +219,56 @@ func (r *Redis) Close() error {
 	}
 	return nil
 }
+
+// Batch sends ops as one pipeline. go-redis splits a pipeline by node on
+// Cluster, so the keys may live in different slots.
+func (r *Redis) Batch(ctx context.Context, ops ...*Op) error {
+	cmds := make([]redis.Cmder, len(ops))
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, o := range ops {
+			if o.Err = o.check(); o.Err != nil {
+				continue
+			}
+			switch o.kind {
+			case opGet:
+				cmds[i] = p.Get(ctx, o.key)
+			case opSet:
+				cmds[i] = p.Set(ctx, o.key, o.value, o.ttl)
+			case opSetNX:
+				cmds[i] = p.SetNX(ctx, o.key, o.value, o.ttl)
+			case opCompareAndDelete:
+				// EVAL rather than EVALSHA: inside a pipeline a missing
+				// script could not be retried; Redis caches it by hash anyway.
+				cmds[i] = compareAndDeleteScript.Eval(ctx, p, []string{o.key}, o.value)
+			}
+		}
+		return nil
+	})
+	for i, o := range ops {
+		c := cmds[i]
+		if c == nil {
+			continue
+		}
+		switch cmd := c.(type) {
+		case *redis.StringCmd:
+			o.Value, o.Err = cmd.Result()
+			if errors.Is(o.Err, redis.Nil) {
+				o.Miss, o.Err = true, nil
+			}
+		case *redis.StatusCmd:
+			o.Err = cmd.Err()
+		case *redis.BoolCmd:
+			o.OK, o.Err = cmd.Result()
+		case *redis.Cmd:
+			n, cerr := cmd.Int64()
+			o.OK, o.Err = n == 1, cerr
+		}
+		if o.Err != nil {
+			o.Err = fmt.Errorf("kv batch: %w", o.Err)
+		}
+	}
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("kv batch: %w", err)
+	}
+	return nil
+}

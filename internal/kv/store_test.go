@@ -365,6 +365,47 @@ func runContract(t *testing.T, newStore func(t *testing.T) kv.Store) {
 		}
 	})
 
+	t.Run("Batch", func(t *testing.T) {
+		t.Parallel()
+		s, key := newStore(t), newKey(t)
+		ctx := t.Context()
+		if err := s.Set(ctx, key("held"), "old", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		lockOp, lock := kv.LockOp(s, key("lock"), time.Minute)
+		setnxTaken := kv.SetNXOp(key("held"), "new", time.Minute)
+		setnxFree := kv.SetNXOp(key("free"), "v", time.Minute)
+		get := kv.GetOp(key("held"))
+		miss := kv.GetOp(key("absent"))
+		set := kv.SetOp(key("set"), "s", time.Minute)
+		bad := kv.SetOp(key("bad"), "x", -time.Second)
+		if err := s.Batch(ctx, lockOp, setnxTaken, setnxFree, get, miss, set, bad); err != nil {
+			t.Fatal(err)
+		}
+		if !lockOp.OK || setnxTaken.OK || !setnxFree.OK {
+			t.Fatalf("setnx results: lock %v taken %v free %v", lockOp.OK, setnxTaken.OK, setnxFree.OK)
+		}
+		if get.Value != "old" || get.Miss || !miss.Miss || set.Err != nil || bad.Err == nil {
+			t.Fatalf("get %+v miss %+v set %v bad %v", get, miss, set.Err, bad.Err)
+		}
+		if v, _ := s.Get(ctx, key("set")); v != "s" {
+			t.Fatalf("batched set not stored: %q", v)
+		}
+		if _, err := kv.TryLock(ctx, s, key("lock"), time.Minute); !errors.Is(err, kv.ErrLocked) {
+			t.Fatalf("batched lock not held: %v", err)
+		}
+		release, stale := lock.ReleaseOp(), kv.CompareAndDeleteOp(key("held"), "not-the-value")
+		if err := s.Batch(ctx, release, stale); err != nil {
+			t.Fatal(err)
+		}
+		if !release.OK || stale.OK {
+			t.Fatalf("release %v, stale compare-and-delete %v", release.OK, stale.OK)
+		}
+		if _, err := s.Get(ctx, key("lock")); !errors.Is(err, kv.ErrMiss) {
+			t.Fatalf("lock still held after batched release: %v", err)
+		}
+	})
+
 	t.Run("LockExtend", func(t *testing.T) {
 		t.Parallel()
 		s, key, ctx := newStore(t), newKey(t), t.Context()

@@ -82,8 +82,18 @@ type result struct {
 	mu       sync.Mutex
 	out      chat.Outbound
 	ready    bool
+	repeat   bool
 	timedOut bool
 	ch       chan struct{}
+}
+
+func (r *result) deliver(out chat.Outbound, repeat bool) (late bool) {
+	r.mu.Lock()
+	r.out, r.ready, r.repeat = out, true, repeat
+	late = r.timedOut
+	r.mu.Unlock()
+	close(r.ch)
+	return late
 }
 
 // run answers one delivery. answered is false when the budget ran out: the
@@ -96,20 +106,8 @@ func (t *turns) run(ctx context.Context, in chat.Inbound) (out chat.Outbound, an
 // runOnce is run that also says whether this delivery was a repeat of one
 // already handled (or being handled).
 func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound, answered, repeat bool) {
-	key := "wx:turn:" + string(in.Channel) + ":" + in.MsgKey
-	pending, _ := json.Marshal(turnState{})
-	claimed, err := t.kv.SetNX(ctx, key, string(pending), turnTTL)
-	if err != nil {
-		// Without the store we cannot dedupe; answering beats dropping a
-		// user's message, and the bot's writes are idempotent where it matters.
-		t.log.Warn("wechat dedupe unavailable", "err", err.Error())
-		claimed = true
-	}
-	if !claimed {
-		out, answered = t.waitForAnswer(ctx, key)
-		return out, answered, true
-	}
-
+	deadline := time.Now().Add(t.budget)
+	key := turnKey(in)
 	res := &result{ch: make(chan struct{})}
 	go t.handle(ctx, key, in, res)
 
@@ -117,52 +115,81 @@ func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound
 	defer timer.Stop()
 	select {
 	case <-res.ch:
-		return res.out, true, false
 	case <-timer.C:
 	case <-ctx.Done():
 	}
 	res.mu.Lock()
-	defer res.mu.Unlock()
-	if res.ready {
-		return res.out, true, false
+	ready, repeat := res.ready, res.repeat
+	if !ready {
+		res.timedOut = true
 	}
-	res.timedOut = true
-	return chat.Outbound{}, false, false
+	res.mu.Unlock()
+	switch {
+	case !ready:
+		return chat.Outbound{}, false, false
+	case repeat:
+		out, answered = t.waitForAnswer(ctx, key, deadline)
+		return out, answered, true
+	}
+	return res.out, true, false
 }
 
+func turnKey(in chat.Inbound) string { return "wx:turn:" + string(in.Channel) + ":" + in.MsgKey }
+
+// handle claims the delivery and the user's lock in one round trip, runs
+// the handler, then stores the answer and releases the lock in another.
+// Every callback pays for these round trips, so they are batched.
 func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res *result) {
 	// The request may be answered ("success") before the handler finishes;
 	// the handler's work must not be cancelled with it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(reqCtx), handlerTimeout)
 	defer cancel()
+	release := t.enterQueue(in.UserID)
+	defer release()
 
-	out := t.handleInOrder(ctx, in)
+	pending, _ := json.Marshal(turnState{})
+	claim := kv.SetNXOp(key, string(pending), turnTTL)
+	lockOp, lock := kv.LockOp(t.kv, "wx:user:"+string(in.Channel)+":"+hashID(in.UserID), userLockTTL)
+	if err := t.kv.Batch(ctx, claim, lockOp); err != nil || claim.Err != nil {
+		// Without the store we cannot dedupe; answering beats dropping a
+		// user's message, and the bot's writes are idempotent where it matters.
+		t.log.Warn("wechat dedupe unavailable", "err", errText(err, claim.Err))
+		claim.OK = true
+	}
+	if !claim.OK {
+		if lockOp.OK {
+			lock.Release(ctx)
+		}
+		res.deliver(chat.Outbound{}, true)
+		return
+	}
+	if !lockOp.OK {
+		// Another instance is handling this user's previous message.
+		var err error
+		if lock, err = kv.AcquireLock(ctx, t.kv, lock.Key(), userLockTTL); err != nil {
+			t.log.Warn("wechat user lock unavailable", "user", hashID(in.UserID), "err", err.Error())
+			lock = nil
+		}
+	}
+
+	out := t.answer(ctx, in)
 
 	state, _ := json.Marshal(turnState{Done: true, Out: out})
-	if err := t.kv.Set(ctx, key, string(state), turnTTL); err != nil {
-		t.log.Warn("wechat cache answer failed", "err", err.Error())
+	ops := []*kv.Op{kv.SetOp(key, string(state), turnTTL)}
+	if lock != nil {
+		ops = append(ops, lock.ReleaseOp())
 	}
-	res.mu.Lock()
-	res.out, res.ready = out, true
-	late := res.timedOut
-	res.mu.Unlock()
-	close(res.ch)
-	if late && !out.Empty() && t.late != nil {
+	if err := t.kv.Batch(ctx, ops...); err != nil || ops[0].Err != nil {
+		t.log.Warn("wechat cache answer failed", "err", errText(err, ops[0].Err))
+	}
+	if late := res.deliver(out, false); late && !out.Empty() && t.late != nil {
 		if err := t.late.SendLate(ctx, in, out); err != nil {
 			t.log.Warn("wechat late reply failed", "user", hashID(in.UserID), "err", err.Error())
 		}
 	}
 }
 
-func (t *turns) handleInOrder(ctx context.Context, in chat.Inbound) chat.Outbound {
-	release := t.enterQueue(in.UserID)
-	defer release()
-	lock, err := kv.AcquireLock(ctx, t.kv, "wx:user:"+string(in.Channel)+":"+hashID(in.UserID), userLockTTL)
-	if err != nil {
-		t.log.Warn("wechat user lock unavailable", "user", hashID(in.UserID), "err", err.Error())
-	} else {
-		defer lock.Release(context.WithoutCancel(ctx))
-	}
+func (t *turns) answer(ctx context.Context, in chat.Inbound) chat.Outbound {
 	out, err := t.handler.Handle(ctx, in)
 	if err != nil {
 		if errs.KindOf(err) == errs.Internal {
@@ -171,6 +198,15 @@ func (t *turns) handleInOrder(ctx context.Context, in chat.Inbound) chat.Outboun
 		return chat.Say(errs.MessageOf(err))
 	}
 	return out
+}
+
+func errText(es ...error) string {
+	for _, e := range es {
+		if e != nil {
+			return e.Error()
+		}
+	}
+	return ""
 }
 
 func (t *turns) enterQueue(user string) func() {
@@ -195,8 +231,7 @@ func (t *turns) enterQueue(user string) func() {
 
 // waitForAnswer serves a repeated delivery: the first one is being handled
 // (or was), so wait for its answer within the budget and give the same one.
-func (t *turns) waitForAnswer(ctx context.Context, key string) (chat.Outbound, bool) {
-	deadline := time.Now().Add(t.budget)
+func (t *turns) waitForAnswer(ctx context.Context, key string, deadline time.Time) (chat.Outbound, bool) {
 	for {
 		raw, err := t.kv.Get(ctx, key)
 		if err == nil && strings.Contains(raw, `"d":true`) {
