@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the templates and static files.
 //
-//go:embed pages
+//go:embed pages h5
 var FS embed.FS

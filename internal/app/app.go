@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/bot"
@@ -26,16 +27,19 @@ import (
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/draft"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/sim"
+	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -55,8 +59,11 @@ type App struct {
 	KV       kv.Store
 	Registry *registry.Service
 	Accounts *account.Service
-	Bot      *bot.Bot
-	WeChat   *wechat.Client
+	// Supervision holds visits, rectifications and coverage.
+	Supervision *supervision.Service
+	Media       media.Store
+	Bot         *bot.Bot
+	WeChat      *wechat.Client
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
@@ -65,6 +72,7 @@ type App struct {
 	httpServer *http.Server
 	listener   net.Listener
 	started    bool
+	bg         *workers
 	apiBase    string
 	serveErr   chan error
 	closeOnce  sync.Once
@@ -98,7 +106,19 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Registry = registry.NewService(a.DB, RegistryRules(cfg), a.Clock)
 	a.Accounts = account.NewService(a.DB, a.KV, a.Registry, a.Clock, []byte(cfg.Security.SecretKey), account.WithLogger(a.Log))
-	a.Bot = bot.New(bot.Deps{Accounts: a.Accounts, Clock: a.Clock, Log: a.Log})
+	if a.Supervision, err = NewSupervision(a.DB, a.Registry, a.Clock); err != nil {
+		a.closeStores()
+		return nil, err
+	}
+	if a.Media, err = media.NewLocal(cfg.Media.Dir); err != nil {
+		a.closeStores()
+		return nil, fmt.Errorf("media store: %w", err)
+	}
+	links := web.Links{BaseURL: cfg.HTTP.BaseURL, Secret: []byte(cfg.Security.SecretKey)}
+	a.Bot = bot.New(bot.Deps{
+		Accounts: a.Accounts, Registry: a.Registry, Supervision: a.Supervision, KV: a.KV,
+		Drafts: draft.NewStore(a.DB, a.Clock), Links: links, Clock: a.Clock, Log: a.Log,
+	})
 
 	if err := a.seedIfEmpty(ctx); err != nil {
 		a.closeStores()
@@ -135,6 +155,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
 	a.mountWeChat()
+	if err := a.Web.MountH5(links, a.Supervision); err != nil {
+		a.listener.Close()
+		a.closeStores()
+		return nil, fmt.Errorf("H5 pages: %w", err)
+	}
 	a.httpServer = &http.Server{
 		Handler:           a.Web.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -144,6 +169,19 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// NewSupervision builds the supervision service with the shipped checklists.
+func NewSupervision(d *db.DB, reg *registry.Service, c clock.Clock) (*supervision.Service, error) {
+	data, err := configs.FS.ReadFile("checklists.yaml")
+	if err != nil {
+		return nil, err
+	}
+	lists, err := supervision.LoadChecklists(data)
+	if err != nil {
+		return nil, fmt.Errorf("configs/checklists.yaml: %w", err)
+	}
+	return supervision.NewService(d, reg, lists, supervision.DefaultRules(), c), nil
 }
 
 // RegistryRules carries the register's settings from the configuration.
@@ -238,6 +276,7 @@ func (a *App) Start() error {
 		return nil
 	}
 	a.started = true
+	a.startWorkers(a.workerList())
 	ln := a.listener
 	go func() {
 		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -293,6 +332,7 @@ func (a *App) Close() error {
 		} else if a.listener != nil {
 			a.listener.Close()
 		}
+		a.stopWorkers(ctx)
 		a.closeStores()
 		a.Log.Info("stopped")
 	})

@@ -5,27 +5,49 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"strings"
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
 )
 
 // Bot answers users of the Official Account and the WeCom robot.
 type Bot struct {
-	accounts *account.Service
-	clock    clock.Clock
-	log      *slog.Logger
+	accounts    *account.Service
+	registry    *registry.Service
+	supervision *supervision.Service
+	dialog      *dialog.Engine
+	kv          kv.Store
+	links       Links
+	clock       clock.Clock
+	log         *slog.Logger
+}
+
+// Links builds the H5 links the bot sends (signed by the web layer).
+type Links interface {
+	VisitReceipt(visitID int64) string
 }
 
 // Deps are the services the bot talks to.
 type Deps struct {
-	Accounts *account.Service
-	Clock    clock.Clock
-	Log      *slog.Logger
+	Accounts    *account.Service
+	Registry    *registry.Service
+	Supervision *supervision.Service
+	KV          kv.Store
+	// Drafts keeps unfinished reports durably (7 days); nil keeps them in kv only.
+	Drafts dialog.DraftStore
+	Links  Links
+	Clock  clock.Clock
+	Log    *slog.Logger
 }
 
 // New returns the bot.
@@ -36,7 +58,21 @@ func New(d Deps) *Bot {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Bot{accounts: d.Accounts, clock: d.Clock, log: d.Log}
+	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, kv: d.KV,
+		links: d.Links, clock: d.Clock, log: d.Log}
+	b.dialog = dialog.New(dialog.Options{
+		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt,
+	}, b.visitFlow(), b.recheckFlow())
+	return b
+}
+
+// dialogUser is the dialog engine's key for a user: one conversation per
+// person per channel.
+func dialogUser(u user) string { return string(u.in.Channel) + ":" + u.in.UserID }
+
+func userHash(id string) string {
+	sum := sha256.Sum256([]byte("shianbao-bot:" + id))
+	return hex.EncodeToString(sum[:8])
 }
 
 // user is who is talking, with their bound identities.
@@ -64,11 +100,16 @@ func (b *Bot) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 		}
 	}
 	text := strings.TrimSpace(in.Text)
+	if (in.Kind == chat.KindText || in.Kind == chat.KindVoice) && text == "" {
+		return chat.Say(msgVoiceUnheard), nil
+	}
+	if u.bound() {
+		if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
+			return out, err
+		}
+	}
 	switch in.Kind {
 	case chat.KindText, chat.KindVoice:
-		if text == "" {
-			return chat.Say(msgVoiceUnheard), nil
-		}
 		return b.command(ctx, u, text)
 	case chat.KindImage, chat.KindLocation:
 		if !u.bound() {
@@ -77,6 +118,72 @@ func (b *Bot) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 		return chat.Say(msgNoFlowForMedia), nil
 	}
 	return chat.Say(msgUnsupported), nil
+}
+
+// continueDialog feeds the message to the user's conversation in progress
+// (or its saved draft); handled is false when there is none.
+func (b *Bot) continueDialog(ctx context.Context, u user) (chat.Outbound, bool, error) {
+	reply, handled, err := b.dialog.Handle(ctx, dialogUser(u), inputOf(u.in))
+	if err != nil || !handled {
+		return chat.Outbound{}, handled, err
+	}
+	return replyOut(reply), true, nil
+}
+
+// inputOf converts a chat message to the dialog engine's input.
+func inputOf(m chat.Inbound) dialog.Input {
+	in := dialog.Input{ID: m.MsgKey, Text: strings.TrimSpace(m.Text), At: m.Time}
+	switch m.Kind {
+	case chat.KindImage:
+		in.Photo = &dialog.Photo{MediaID: m.MediaID, PicURL: m.PicURL}
+	case chat.KindLocation:
+		in.Location = &dialog.Location{Lat: m.Latitude, Lng: m.Longitude, Label: m.Label}
+	}
+	return in
+}
+
+func replyOut(r dialog.Reply) chat.Outbound { return r.Outbound() }
+
+// interrupt answers list commands typed in the middle of a conversation;
+// the engine then repeats the question it was waiting on.
+func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, bool, error) {
+	ch, id, ok := strings.Cut(key, ":")
+	if !ok {
+		return "", false, nil
+	}
+	switch text {
+	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, "我是谁":
+	default:
+		return "", false, nil
+	}
+	ids, err := b.accounts.Identities(ctx, chat.Channel(ch), id)
+	if err != nil {
+		return "", false, err
+	}
+	out, err := b.listCommand(ctx, user{in: chat.Inbound{Channel: chat.Channel(ch), UserID: id}, ids: ids}, text)
+	return out, err == nil, err
+}
+
+// listCommand answers the read-only commands.
+func (b *Bot) listCommand(ctx context.Context, u user, text string) (string, error) {
+	switch text {
+	case cmdTasks:
+		return b.tasks(ctx, u, 0)
+	case cmdRecords:
+		return b.records(ctx, u)
+	case cmdProgress:
+		return b.progress(ctx, u)
+	case cmdProgressCadres:
+		return b.progressByCadre(ctx, u, 0)
+	case cmdOverdue:
+		return b.overdue(ctx, u, 0)
+	case cmdNextPage:
+		return b.nextPage(ctx, u)
+	case "我是谁":
+		out, err := b.whoami(ctx, u)
+		return out.Text, err
+	}
+	return "", nil
 }
 
 func (b *Bot) event(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
@@ -124,6 +231,19 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 		return b.help(ctx, u, "")
 	case "我是谁", "身份", "我的身份":
 		return b.whoami(ctx, u)
+	}
+	if u.bound() {
+		switch word {
+		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage:
+			out, err := b.listCommand(ctx, u, word)
+			return chat.Say(out), err
+		case cmdReport, "上报", "督导":
+			r, err := b.startVisit(ctx, u, 0)
+			return replyOut(r), err
+		case cmdRectifications, "复查":
+			r, err := b.startRecheck(ctx, u)
+			return replyOut(r), err
+		}
 	}
 	if !u.bound() {
 		// A stranger typing a code without the word 绑定 is common.

@@ -4,16 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shianbao/shianbao/internal/account"
-	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/bot"
 	"github.com/shianbao/shianbao/internal/chat"
-	"github.com/shianbao/shianbao/internal/clock"
-	"github.com/shianbao/shianbao/internal/db/dbtest"
-	"github.com/shianbao/shianbao/internal/demo"
-	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -26,21 +20,12 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	ctx := context.Background()
-	d := dbtest.OpenSQLite(t, registry.Schema, audit.Schema, account.Schema)
-	clk := clock.NewFixed(time.Date(2026, 11, 28, 9, 0, 0, 0, clock.China))
-	reg := registry.NewService(d, registry.Rules{}, clk)
-	if _, err := demo.Seed(ctx, d, reg, demo.Options{Seed: 1, Clock: clk}); err != nil {
-		t.Fatal(err)
-	}
-	store := kv.NewMemory()
-	t.Cleanup(func() { store.Close() })
-	accounts := account.NewService(d, store, reg, clk, []byte("bot-test-secret-0123456789"))
-	cadres, _, err := reg.FindCadres(ctx, registry.CadreFilter{Limit: 1})
+	d := openDistrict(t)
+	cadres, _, err := d.reg.FindCadres(context.Background(), registry.CadreFilter{Limit: 1})
 	if err != nil || len(cadres) == 0 {
 		t.Fatal("no cadre in the demo district", err)
 	}
-	return &world{bot: bot.New(bot.Deps{Accounts: accounts, Clock: clk}), accounts: accounts, reg: reg, cadre: cadres[0]}
+	return &world{bot: d.bot, accounts: d.accounts, reg: d.reg, cadre: cadres[0]}
 }
 
 func (w *world) say(t *testing.T, user, text string) string {

@@ -38,11 +38,24 @@ var menuCommands = map[string]string{
 	"HELP":           "帮助",
 }
 
-// helpFor lists the commands open to the user's roles. Each feature adds
-// its commands here as it lands.
+// helpFor lists the commands open to the user's roles.
 func helpFor(ids []account.Identity) string {
 	var b strings.Builder
 	b.WriteString("可以发送：")
+	roles := map[account.Role]bool{}
+	for _, id := range ids {
+		roles[id.Role] = true
+	}
+	if roles[account.RoleCadre] {
+		b.WriteString("\n· 我的任务 — 本周期待督导的主体")
+		b.WriteString("\n· 上报督导 — 一分钟填报一次督导")
+		b.WriteString("\n· 我的记录 — 最近的督导记录")
+		b.WriteString("\n· 整改跟踪 — 复查整改情况")
+	}
+	if roles[account.RoleManager] {
+		b.WriteString("\n· 进度 — 本周期督导进度")
+		b.WriteString("\n· 逾期 — 逾期未督导的主体")
+	}
 	b.WriteString("\n· 我是谁 — 查看绑定的身份")
 	b.WriteString("\n· 解绑 — 解除本微信的绑定")
 	b.WriteString("\n· 帮助 — 显示本说明")

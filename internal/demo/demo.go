@@ -40,6 +40,12 @@ type Options struct {
 	// Progress, when set, hears how far each step is (stage is the step's
 	// name, done of total its units of work).
 	Progress func(stage string, done, total int)
+	// Visits asks for about this many visits in all when that is more
+	// than the demo's history holds (some 2.3 per business): the history
+	// then reaches further back, before the register's start, a quarter
+	// at a time. For benchmarks of the planner over a large visits table;
+	// 0 keeps the natural history.
+	Visits int
 	// Clock dates the generated history (assignments start and businesses
 	// register some months before now). Pass the clock the registry runs
 	// on; nil means the real clock.
@@ -67,6 +73,7 @@ type Step struct {
 // earlier ones generate.
 var steps = []Step{
 	{Name: "register", Run: seedRegister},
+	{Name: "visits", Run: seedVisits},
 }
 
 // Seeder is the state steps share.

@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// worker is background work the app runs while it serves: fetching photo
+// evidence now, reminders and pushes later. Each tick must be safe with
+// several instances running (leases and locks in the database or kv).
+type worker struct {
+	name     string
+	interval time.Duration
+	tick     func(ctx context.Context) error
+}
+
+// workers runs the app's background work until stopped.
+type workers struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func (a *App) startWorkers(list []worker) {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.bg = &workers{cancel: cancel}
+	for _, w := range list {
+		a.bg.wg.Add(1)
+		go func(w worker) {
+			defer a.bg.wg.Done()
+			t := time.NewTicker(w.interval)
+			defer t.Stop()
+			for {
+				if err := w.tick(ctx); err != nil && ctx.Err() == nil {
+					a.Log.Warn("background work failed", "worker", w.name, "err", err.Error())
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}(w)
+	}
+}
+
+// stopWorkers cancels the background work and waits for it, up to the
+// deadline of ctx.
+func (a *App) stopWorkers(ctx context.Context) {
+	if a.bg == nil {
+		return
+	}
+	a.bg.cancel()
+	done := make(chan struct{})
+	go func() { a.bg.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		a.Log.Warn("background work did not stop in time")
+	}
+}
+
+// workerList is the background work of this app.
+func (a *App) workerList() []worker {
+	return []worker{{
+		name:     "photos",
+		interval: 3 * time.Second,
+		tick: func(ctx context.Context) error {
+			// Photo evidence is fetched after the report is stored, so a slow or
+			// failing media download never blocks a cadre.
+			_, _, err := a.Supervision.FetchPhotos(ctx, a.WeChat, a.Media, 20)
+			return err
+		},
+	}}
+}

@@ -1,0 +1,92 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// scopeOf returns the region path a manager sees (their office's subtree)
+// and its name; "" when the user is not a manager.
+func (b *Bot) scopeOf(ctx context.Context, u user) (path, name string, err error) {
+	id := u.managerID()
+	if id == 0 {
+		return "", "", nil
+	}
+	m, err := b.registry.Manager(ctx, id)
+	if err != nil {
+		return "", "", err
+	}
+	o, err := b.registry.Office(ctx, m.OfficeID)
+	if err != nil {
+		return "", "", err
+	}
+	r, err := b.registry.Region(ctx, o.RegionID)
+	if err != nil {
+		return "", "", err
+	}
+	return r.Path, r.Name, nil
+}
+
+// progress answers 进度: the current cycle's coverage in the manager's
+// region, in total and by village; by cadre on request (paged).
+func (b *Bot) progress(ctx context.Context, u user) (string, error) {
+	path, name, err := b.scopeOf(ctx, u)
+	if err != nil || path == "" {
+		return msgManagersOnly, err
+	}
+	p, err := b.supervision.Progress(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, msgProgressHeader, name, p.Cycle, p.Total.Covered, p.Total.Due, p.Total.Percent)
+	if len(p.ByVillage) > 0 {
+		sb.WriteString(msgProgressByVillage)
+		for _, r := range p.ByVillage {
+			fmt.Fprintf(&sb, "\n· %s %d/%d（%.0f%%）", r.Name, r.Covered, r.Due, r.Percent)
+		}
+	}
+	sb.WriteString(msgProgressHint)
+	return sb.String(), nil
+}
+
+// progressByCadre lists cadres, least covered first.
+func (b *Bot) progressByCadre(ctx context.Context, u user, page int) (string, error) {
+	path, name, err := b.scopeOf(ctx, u)
+	if err != nil || path == "" {
+		return msgManagersOnly, err
+	}
+	p, err := b.supervision.Progress(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	lines := make([]string, 0, len(p.ByCadre))
+	for _, r := range p.ByCadre {
+		lines = append(lines, fmt.Sprintf("· %s %d/%d（%.0f%%）", r.Name, r.Covered, r.Due, r.Percent))
+	}
+	if len(lines) == 0 {
+		return msgNoCadres, nil
+	}
+	return b.paged(ctx, u, cmdProgressCadres, fmt.Sprintf(msgProgressByCadre, name, p.Cycle), lines, page), nil
+}
+
+// overdue answers 逾期: businesses past their cycle without a visit.
+func (b *Bot) overdue(ctx context.Context, u user, page int) (string, error) {
+	path, name, err := b.scopeOf(ctx, u)
+	if err != nil || path == "" {
+		return msgManagersOnly, err
+	}
+	items, err := b.supervision.Overdue(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	if len(items) == 0 {
+		return fmt.Sprintf(msgNoOverdue, name), nil
+	}
+	lines := make([]string, 0, len(items))
+	for i, it := range items {
+		lines = append(lines, fmt.Sprintf("%d. %s（%s）— %s %s", i+1, it.BusinessName, it.Village, it.CadreName, it.CadreWorkPhone))
+	}
+	return b.paged(ctx, u, cmdOverdue, fmt.Sprintf(msgOverdueHeader, name, len(items)), lines, page), nil
+}

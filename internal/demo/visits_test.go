@@ -1,0 +1,242 @@
+package demo_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/db"
+	"github.com/shianbao/shianbao/internal/db/dbtest"
+	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
+)
+
+func supervisionOf(t *testing.T, d *db.DB) *supervision.Service {
+	t.Helper()
+	lists, err := supervision.DefaultChecklists()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return supervision.NewService(d, newRegistry(d), lists, supervision.DefaultRules(), clock.NewFixed(now))
+}
+
+func TestSeedVisits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		seed(t, d, demo.Options{Seed: 20261128})
+		svc := supervisionOf(t, d)
+		q := d.Gorm(ctx)
+		var towns []registry.Region
+		if err := q.Where("level = ?", registry.LevelTown).Order("id").Find(&towns).Error; err != nil {
+			t.Fatal(err)
+		}
+		var total, visits, current int64
+		q.Table("businesses").Where("status = ?", registry.StatusOperating).Count(&total)
+		q.Table("visits").Count(&visits)
+		q.Table("visits").Where("is_current = ?", true).Count(&current)
+		t.Logf("%s: %d visits (%d current) for %d operating businesses", d.Engine(), visits, current, total)
+
+		t.Run("Progress", func(t *testing.T) {
+			for _, town := range towns {
+				p, err := svc.Progress(ctx, town.Path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("%s %s: %d/%d covered (%.1f %%)", town.Name, p.Cycle, p.Total.Covered, p.Total.Due, p.Total.Percent)
+				if p.Total.Percent < 25 || p.Total.Percent > 55 {
+					t.Errorf("%s: %.1f %% covered", town.Name, p.Total.Percent)
+				}
+				lo, hi := 100.0, 0.0
+				for _, v := range p.ByVillage {
+					lo, hi = min(lo, v.Percent), max(hi, v.Percent)
+				}
+				if hi-lo < 10 {
+					t.Errorf("%s: villages between %.1f and %.1f %%: too even", town.Name, lo, hi)
+				}
+			}
+		})
+		t.Run("Overdue", func(t *testing.T) {
+			n := 0
+			for _, town := range towns {
+				items, err := svc.Overdue(ctx, town.Path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n += len(items)
+				for _, it := range items {
+					if it.CadreName == "" || it.DaysOverdue < 1 {
+						t.Fatalf("overdue %+v", it)
+					}
+				}
+			}
+			if share := float64(n) / float64(total); share < 0.02 || share > 0.07 {
+				t.Errorf("%d overdue of %d", n, total)
+			}
+		})
+		t.Run("Rectifications", func(t *testing.T) {
+			today := clock.Date(now).UTC()
+			var open, late, done, extended int64
+			q.Table("rectifications").Where("status = ?", supervision.StatusOpen).Count(&open)
+			q.Table("rectifications").Where("status = ? AND deadline < ?", supervision.StatusOpen, today).Count(&late)
+			q.Table("rectifications").Where("status = ?", supervision.StatusRectified).Count(&done)
+			q.Table("rectification_events").Where("kind = ?", supervision.EventExtended).Count(&extended)
+			t.Logf("rectifications: %d open (%d past deadline), %d rectified, %d extended", open, late, done, extended)
+			if open == 0 || late == 0 || done == 0 || extended == 0 || late >= open {
+				t.Fatal("want open rectifications, some past deadline, rectified and extended ones")
+			}
+			var c registry.Cadre
+			if err := q.Raw(`SELECT c.* FROM cadres c JOIN assignments a ON a.cadre_id = c.id
+				JOIN rectifications r ON r.business_id = a.active_business_id WHERE r.status = ? ORDER BY c.id LIMIT 1`, supervision.StatusOpen).Scan(&c).Error; err != nil {
+				t.Fatal(err)
+			}
+			if rs, err := svc.OpenRectifications(ctx, c.ID); err != nil || len(rs) == 0 {
+				t.Fatalf("open rectifications of %s: %v %v", c.Name, rs, err)
+			}
+		})
+		t.Run("Consistent", func(t *testing.T) {
+			var bad int64
+			checks := map[string]string{
+				"future":          "SELECT COUNT(*) FROM visits WHERE submitted_at > ? OR created_at > ?",
+				"before register": "SELECT COUNT(*) FROM visits v JOIN businesses b ON b.id = v.business_id WHERE v.submitted_at < b.created_at AND ? = ?",
+				"not assigned":    "SELECT COUNT(*) FROM visits v LEFT JOIN assignments a ON a.active_business_id = v.business_id AND a.cadre_id = v.cadre_id WHERE a.id IS NULL AND ? = ?",
+				"no items":        "SELECT COUNT(*) FROM visits v WHERE NOT EXISTS (SELECT 1 FROM visit_items i WHERE i.visit_id = v.id) AND ? = ?",
+				"issue without finding": `SELECT COUNT(*) FROM visit_items i WHERE i.result = 'issue' AND NOT EXISTS
+					(SELECT 1 FROM findings f WHERE f.visit_id = i.visit_id AND f.item_id = i.item_id) AND ? = ?`,
+				"finding without rectification": "SELECT COUNT(*) FROM findings f LEFT JOIN rectifications r ON r.finding_id = f.id WHERE r.id IS NULL AND ? = ?",
+				"event in future":               "SELECT COUNT(*) FROM rectification_events WHERE created_at > ? AND ? = ?",
+				"superseded without revision": `SELECT COUNT(*) FROM visits v WHERE v.is_current = FALSE AND NOT EXISTS
+					(SELECT 1 FROM visits r WHERE r.supersedes_id = v.id AND r.is_current = TRUE AND r.revision = 2) AND ? = ?`,
+				"cycle key": "SELECT COUNT(*) FROM visits WHERE cycle_key = '' AND ? = ?",
+			}
+			for name, sql := range checks {
+				args := []any{now.UTC(), now.UTC()}
+				if name == "event in future" {
+					args = []any{now.UTC(), 1, 1}
+				}
+				if err := q.Raw(sql, args...).Scan(&bad).Error; err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if bad != 0 {
+					t.Errorf("%s: %d rows", name, bad)
+				}
+			}
+			var revisions int64
+			q.Table("visits").Where("revision = 2").Count(&revisions)
+			if revisions == 0 {
+				t.Error("no corrected visits")
+			}
+		})
+		t.Run("Tasks", func(t *testing.T) {
+			var c registry.Cadre
+			q.Where("level = ?", registry.CadreVillage).Order("id").First(&c)
+			tasks, err := svc.Tasks(ctx, c.ID)
+			if err != nil || len(tasks) == 0 {
+				t.Fatalf("tasks %v %v", tasks, err)
+			}
+		})
+	}, registry.Schema, supervision.Schema)
+}
+
+// TestSeedVisitsDeterministic: the same seed gives the same history (on
+// a small city, to stay quick).
+func TestSeedVisitsDeterministic(t *testing.T) {
+	digest := func(seedNo int64) string {
+		d := dbtest.OpenSQLite(t, registry.Schema, supervision.Schema)
+		seed(t, d, demo.Options{Seed: seedNo, Scale: 400})
+		var rows []struct {
+			BusinessID  int64
+			SubmittedAt time.Time
+			Mode        string
+			ContactName string
+			DistanceM   *float64
+			Items       int
+			Findings    int
+		}
+		d.Gorm(context.Background()).Raw(`SELECT v.business_id, v.submitted_at, v.mode, v.contact_name, v.distance_m,
+			(SELECT COUNT(*) FROM visit_items i WHERE i.visit_id = v.id) AS items,
+			(SELECT COUNT(*) FROM findings f WHERE f.visit_id = v.id) AS findings
+			FROM visits v ORDER BY v.id`).Scan(&rows)
+		h := sha256.New()
+		for _, r := range rows {
+			dist := -1.0
+			if r.DistanceM != nil {
+				dist = *r.DistanceM
+			}
+			fmt.Fprintf(h, "%d %s %s %s %.0f %d %d\n", r.BusinessID, r.SubmittedAt.UTC().Format(time.RFC3339Nano), r.Mode, r.ContactName, dist, r.Items, r.Findings)
+		}
+		return fmt.Sprintf("%d:%s", len(rows), hex.EncodeToString(h.Sum(nil))[:16])
+	}
+	a, b, c := digest(42), digest(42), digest(43)
+	if a != b || a == c {
+		t.Fatalf("seed 42: %s and %s; seed 43: %s", a, b, c)
+	}
+}
+
+// TestSeedVisitsScale100k measures `seed --scale 100000` with the
+// supervision history, on MySQL. It runs only with SHIANBAO_BENCH_SEED=1;
+// SHIANBAO_BENCH_VISITS=1000000 asks for that many visits (Options.Visits).
+func TestSeedVisitsScale100k(t *testing.T) {
+	if os.Getenv("SHIANBAO_BENCH_SEED") != "1" {
+		t.Skip("set SHIANBAO_BENCH_SEED=1 (and SHIANBAO_TEST_MYSQL_DSN) to measure seeding 100,000 businesses with their visits")
+	}
+	d := dbtest.Open(t, registry.Schema, supervision.Schema)
+	if d == nil {
+		return
+	}
+	want, _ := strconv.Atoi(os.Getenv("SHIANBAO_BENCH_VISITS"))
+	start := time.Now()
+	stages := map[string]time.Time{}
+	sum, err := demo.Seed(context.Background(), d, newRegistry(d), demo.Options{Seed: 1, Scale: 100_000, Visits: want, Clock: clock.NewFixed(now),
+		Progress: func(stage string, done, total int) {
+			if _, ok := stages[stage]; !ok {
+				stages[stage] = time.Now()
+			}
+		}})
+	elapsed := time.Since(start)
+	visitsTook := time.Since(stages["visits"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := d.Gorm(context.Background())
+	var visits, items, findings int64
+	q.Table("visits").Count(&visits)
+	q.Table("visit_items").Count(&items)
+	q.Table("findings").Count(&findings)
+	t.Logf("%s: %d businesses; %d visits, %d items, %d findings; total %v, of which visits %v",
+		d.Engine(), sum.Businesses, visits, items, findings, elapsed.Round(time.Millisecond), visitsTook.Round(time.Millisecond))
+
+	// What the chat's questions cost at this size.
+	ctx := context.Background()
+	svc := supervisionOf(t, d)
+	var city, town registry.Region
+	q.Where("level = ?", registry.LevelCity).First(&city)
+	q.Where("level = ?", registry.LevelTown).Order("id").First(&town)
+	var cadre int64
+	q.Raw("SELECT cadre_id FROM assignments WHERE active_business_id IS NOT NULL ORDER BY id LIMIT 1").Scan(&cadre)
+	for _, m := range []struct {
+		name string
+		run  func() (int, error)
+	}{
+		{"Progress(city)", func() (int, error) { p, err := svc.Progress(ctx, city.Path); return p.Total.Due, err }},
+		{"Progress(town)", func() (int, error) { p, err := svc.Progress(ctx, town.Path); return p.Total.Due, err }},
+		{"Overdue(city)", func() (int, error) { o, err := svc.Overdue(ctx, city.Path); return len(o), err }},
+		{"Overdue(town)", func() (int, error) { o, err := svc.Overdue(ctx, town.Path); return len(o), err }},
+		{"Tasks(cadre)", func() (int, error) { ts, err := svc.Tasks(ctx, cadre); return len(ts), err }},
+		{"RecentVisits(cadre)", func() (int, error) { vs, err := svc.RecentVisits(ctx, cadre, 10); return len(vs), err }},
+		{"OpenRectifications(cadre)", func() (int, error) { rs, err := svc.OpenRectifications(ctx, cadre); return len(rs), err }},
+	} {
+		t0 := time.Now()
+		n, err := m.run()
+		if err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+		t.Logf("%s: %d rows in %v", m.name, n, time.Since(t0).Round(100*time.Microsecond))
+	}
+}

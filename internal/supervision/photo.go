@@ -1,0 +1,229 @@
+package supervision
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shianbao/shianbao/internal/media"
+)
+
+// Photo statuses: pending until fetched from WeChat, then stored, or
+// failed after the last attempt.
+const (
+	PhotoPending = "pending"
+	PhotoStored  = "stored"
+	PhotoFailed  = "failed"
+)
+
+// Photo fetching: a claim holds a row for photoLease; failures back off
+// 30 s, 1 min, 2 min … up to an hour; after photoMaxAttempts the photo is
+// marked failed (WeChat keeps temporary media three days).
+const (
+	photoLease       = 2 * time.Minute
+	photoBackoff     = 30 * time.Second
+	photoMaxBackoff  = time.Hour
+	photoMaxAttempts = 8
+)
+
+// Photo is a picture sent as evidence: for a visit, a finding (VisitID
+// set too) or a rectification check. It is stored once fetched.
+type Photo struct {
+	ID                   int64
+	VisitID              *int64
+	FindingID            *int64
+	RectificationEventID *int64
+	MediaID              string
+	PicURL               string
+	ReceivedAt           time.Time
+	Status               string
+	SHA256               string `gorm:"column:sha256"`
+	Size                 int64
+	// Path is the media.Store key of the stored copy.
+	Path          string
+	ContentType   string
+	Attempts      int
+	NextAttemptAt time.Time
+	LeaseUntil    *time.Time
+	LeaseToken    string
+	LastError     string
+	CreatedAt     time.Time
+}
+
+// PhotoInput is a picture as received in chat: WeChat's media id (to
+// fetch it) and picture URL, and when it arrived.
+type PhotoInput struct {
+	MediaID    string
+	PicURL     string
+	ReceivedAt time.Time
+}
+
+func (in PhotoInput) check() string {
+	switch {
+	case strings.TrimSpace(in.MediaID) == "":
+		return msgPhotoNoMedia
+	case len(in.MediaID) > 128 || len(in.PicURL) > 1024:
+		return msgPhotoTooLong
+	}
+	return ""
+}
+
+// newPhoto is a pending photo row for a received picture.
+func newPhoto(in PhotoInput, now time.Time) Photo {
+	at := in.ReceivedAt
+	if at.IsZero() {
+		at = now
+	}
+	return Photo{MediaID: strings.TrimSpace(in.MediaID), PicURL: strings.TrimSpace(in.PicURL), ReceivedAt: at.UTC(),
+		Status: PhotoPending, NextAttemptAt: now, CreatedAt: now}
+}
+
+// Downloader fetches a temporary media file from WeChat: its bytes and
+// content type.
+type Downloader interface {
+	DownloadMedia(ctx context.Context, mediaID string) ([]byte, string, error)
+}
+
+// FetchPhotos fetches up to limit pending photos that are due, stores them
+// and records where, with their SHA-256. It is run by a background worker
+// on every instance: rows are claimed by a conditional update with a lease
+// (no SKIP LOCKED needed), so two fetchers never download the same photo
+// while the lease holds, and a crashed fetcher's rows come free when its
+// lease expires. A failed download is retried with backoff and, after the
+// last attempt, marked failed with a short, redacted reason; reports never
+// wait for any of this. err is only for the database failing.
+func (s *Service) FetchPhotos(ctx context.Context, dl Downloader, store media.Store, limit int) (stored, failed int, err error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	claimed, token, err := s.claimPhotos(ctx, limit)
+	if err != nil || len(claimed) == 0 {
+		return 0, 0, err
+	}
+	// Results are recorded even when ctx ends meanwhile: files are stored.
+	rec := s.db.Gorm(context.WithoutCancel(ctx))
+	for _, p := range claimed {
+		if ctx.Err() != nil {
+			break
+		}
+		obj, ferr := fetchOne(ctx, dl, store, p.MediaID)
+		if ferr != nil && ctx.Err() != nil {
+			// Shutting down is not the photo's fault.
+			break
+		}
+		q := rec.Model(&Photo{}).Where("id = ? AND lease_token = ?", p.ID, token)
+		if ferr == nil {
+			err = q.Updates(map[string]any{
+				"status": PhotoStored, "sha256": obj.SHA256, "size": obj.Size, "path": obj.Key, "content_type": obj.ContentType,
+				"attempts": p.Attempts + 1, "lease_until": nil, "lease_token": "", "last_error": "",
+			}).Error
+			stored++
+		} else {
+			attempts := p.Attempts + 1
+			status := PhotoPending
+			if attempts >= photoMaxAttempts {
+				status = PhotoFailed
+			}
+			err = q.Updates(map[string]any{
+				"status": status, "attempts": attempts, "next_attempt_at": s.now().UTC().Add(backoff(attempts)),
+				"lease_until": nil, "lease_token": "", "last_error": redact(ferr.Error()),
+			}).Error
+			failed++
+		}
+		if err != nil {
+			return stored, failed, fmt.Errorf("fetch photos: record photo %d: %w", p.ID, err)
+		}
+	}
+	if stored+failed < len(claimed) {
+		// Stopped early: free the rest now rather than when the lease ends.
+		if err := rec.Model(&Photo{}).Where("lease_token = ?", token).
+			Updates(map[string]any{"lease_until": nil, "lease_token": ""}).Error; err != nil {
+			return stored, failed, fmt.Errorf("fetch photos: release: %w", err)
+		}
+	}
+	return stored, failed, nil
+}
+
+// claimPhotos leases due pending photos to a fresh token and returns them.
+func (s *Service) claimPhotos(ctx context.Context, limit int) ([]Photo, string, error) {
+	now := s.now().UTC()
+	g := s.db.Gorm(ctx)
+	var ids []int64
+	if err := g.Model(&Photo{}).Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", PhotoPending, now, now).
+		Order("next_attempt_at, id").Limit(limit).Pluck("id", &ids).Error; err != nil {
+		return nil, "", fmt.Errorf("fetch photos: find due: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, "", nil
+	}
+	token := newToken()
+	res := g.Model(&Photo{}).Where("id IN ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", ids, PhotoPending, now).
+		Updates(map[string]any{"lease_until": now.Add(photoLease), "lease_token": token})
+	if res.Error != nil {
+		return nil, "", fmt.Errorf("fetch photos: claim: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, "", nil
+	}
+	var ps []Photo
+	if err := g.Where("lease_token = ?", token).Order("id").Find(&ps).Error; err != nil {
+		return nil, "", fmt.Errorf("fetch photos: read claimed: %w", err)
+	}
+	return ps, token, nil
+}
+
+func fetchOne(ctx context.Context, dl Downloader, store media.Store, mediaID string) (media.Object, error) {
+	data, ct, err := dl.DownloadMedia(ctx, mediaID)
+	if err != nil {
+		return media.Object{}, err
+	}
+	if len(data) == 0 {
+		return media.Object{}, fmt.Errorf("empty media")
+	}
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = strings.TrimSpace(ct[:i])
+	}
+	sum := sha256.Sum256(data)
+	// Content-addressed: a picture sent twice, or carried into a revision,
+	// is stored once.
+	key := hex.EncodeToString(sum[:]) + media.Extension(ct)
+	return store.Put(ctx, key, data, ct)
+}
+
+// backoff is the wait after the n-th failed attempt: 30 s·2^(n-1), at most an hour.
+func backoff(n int) time.Duration {
+	d := photoBackoff
+	for i := 1; i < n && d < photoMaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, photoMaxBackoff)
+}
+
+var secretParam = regexp.MustCompile(`(?i)(access_token|secret|token|key)=[^&\s"]*`)
+
+// redact shortens an error for storage and strips credentials that URLs
+// in HTTP errors carry.
+func redact(s string) string {
+	s = secretParam.ReplaceAllString(s, "$1=***")
+	if len(s) > 250 {
+		s = s[:250]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+func newToken() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
