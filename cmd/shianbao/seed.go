@@ -15,6 +15,7 @@ func runSeed(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("seed", e)
 	scale := fs.Int("scale", 0, "generate a city-scale register of N businesses instead of the demo district")
 	seed := fs.Int64("seed", 0, "random seed (default: demo.seed from the configuration)")
+	visits := fs.Int("visits", 0, "with --scale: generate about N past visits (for the planner benchmark; default: a realistic history)")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -40,7 +41,7 @@ func runSeed(ctx context.Context, args []string, e env) error {
 	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
 	p := newProgress(e.stderr)
 	start := time.Now()
-	sum, err := demo.Seed(ctx, d, reg, demo.Options{Seed: *seed, Scale: *scale, Progress: p.update})
+	sum, err := demo.Seed(ctx, d, reg, demo.Options{Seed: *seed, Scale: *scale, Visits: *visits, Progress: p.update})
 	p.finish()
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Registry = registry.NewService(a.DB, RegistryRules(cfg), a.Clock)
 	a.Accounts = account.NewService(a.DB, a.KV, a.Registry, a.Clock, []byte(cfg.Security.SecretKey), account.WithLogger(a.Log))
-	if a.Supervision, err = NewSupervision(a.DB, a.Registry, a.Clock); err != nil {
+	if a.Supervision, err = NewSupervision(cfg, a.DB, a.Registry, a.Clock); err != nil {
 		a.closeStores()
 		return nil, err
 	}
@@ -171,8 +171,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	return a, nil
 }
 
-// NewSupervision builds the supervision service with the shipped checklists.
-func NewSupervision(d *db.DB, reg *registry.Service, c clock.Clock) (*supervision.Service, error) {
+// NewSupervision builds the supervision service with the shipped checklists
+// and the configured rules.
+func NewSupervision(cfg config.Config, d *db.DB, reg *registry.Service, c clock.Clock) (*supervision.Service, error) {
 	data, err := configs.FS.ReadFile("checklists.yaml")
 	if err != nil {
 		return nil, err
@@ -181,7 +182,25 @@ func NewSupervision(d *db.DB, reg *registry.Service, c clock.Clock) (*supervisio
 	if err != nil {
 		return nil, fmt.Errorf("configs/checklists.yaml: %w", err)
 	}
-	return supervision.NewService(d, reg, lists, supervision.DefaultRules(), c), nil
+	return supervision.NewService(d, reg, lists, SupervisionRules(cfg), c), nil
+}
+
+// SupervisionRules carries the configured frequencies, modes and limits;
+// config.Validate has already checked every value.
+func SupervisionRules(cfg config.Config) supervision.Rules {
+	r := supervision.DefaultRules()
+	for g, p := range cfg.Supervision.Frequency {
+		r.Frequency[registry.Grade(g)] = supervision.Period(p)
+	}
+	for g, list := range cfg.Supervision.CountingModes {
+		var modes []supervision.Mode
+		for _, m := range strings.Split(list, "|") {
+			modes = append(modes, supervision.Mode(strings.TrimSpace(m)))
+		}
+		r.CountingModes[registry.Grade(g)] = modes
+	}
+	r.DeadlineDays, r.FarMeters = cfg.Supervision.DeadlineDays, cfg.Supervision.FarMeters
+	return r
 }
 
 // RegistryRules carries the register's settings from the configuration.

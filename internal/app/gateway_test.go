@@ -20,28 +20,23 @@ import (
 func gatewayStory(t *testing.T, a *app.App, openid string) {
 	t.Helper()
 	ctx := context.Background()
-	p := wechat.Platform{AppID: a.Config.WeChat.AppID, Token: a.Config.WeChat.Token, AESKey: a.Config.WeChat.AESKey}
-	url := a.URL() + "/wechat/oa"
+	safe, plain, compat := newPhone(t, a, wechat.ModeSafe), newPhone(t, a, wechat.ModePlain), newPhone(t, a, wechat.ModeCompatible)
 	msgID := time.Now().UnixNano()
-	send := func(m wechat.Message, mode wechat.Mode) *wechat.Reply {
-		t.Helper()
-		req, err := p.Request(url, m, mode)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := p.DecodeReply(resp, mode)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	p := safe.p
+	url := safe.url
 	text := func(s string) wechat.Message {
 		msgID++
 		return wechat.TextMessage(openid, "gh_test", s, msgID, time.Now())
+	}
+	send := func(m wechat.Message, mode wechat.Mode) *wechat.Reply {
+		t.Helper()
+		switch mode {
+		case wechat.ModePlain:
+			return plain.send(m)
+		case wechat.ModeCompatible:
+			return compat.send(m)
+		}
+		return safe.send(m)
 	}
 
 	if r := send(text("你好"), wechat.ModeSafe); !strings.Contains(r.Content, "绑定") {

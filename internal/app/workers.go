@@ -67,9 +67,15 @@ func (a *App) workerList() []worker {
 		interval: 3 * time.Second,
 		tick: func(ctx context.Context) error {
 			// Photo evidence is fetched after the report is stored, so a slow or
-			// failing media download never blocks a cadre.
-			_, _, err := a.Supervision.FetchPhotos(ctx, a.WeChat, a.Media, 20)
-			return err
+			// failing media download never blocks a cadre. A tick drains the
+			// backlog in batches rather than waiting a tick per batch.
+			for range 50 {
+				stored, failed, err := a.Supervision.FetchPhotos(ctx, a.WeChat, a.Media, 20)
+				if err != nil || stored+failed == 0 {
+					return err
+				}
+			}
+			return nil
 		},
 	}}
 }

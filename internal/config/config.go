@@ -22,6 +22,22 @@ type Config struct {
 	Register  Register `yaml:"register"`
 	Media     Media    `yaml:"media"`
 	Security  Security `yaml:"security"`
+	// Supervision holds the visit rules that differ between places.
+	Supervision Supervision `yaml:"supervision"`
+}
+
+// Supervision configures cycles and deadlines (DOMAIN.md: settings).
+type Supervision struct {
+	// Frequency per grade: year, half, quarter or month. From the
+	// environment: "A=year,B=half,C=quarter,D=quarter".
+	Frequency map[string]string `yaml:"frequency"`
+	// CountingModes per grade: the visit modes that cover a cycle, separated
+	// by "|": "A=onsite|online,D=onsite|online|centralized|report". Empty = all.
+	CountingModes map[string]string `yaml:"counting_modes"`
+	// DeadlineDays is the default rectification deadline.
+	DeadlineDays int `yaml:"deadline_days"`
+	// FarMeters flags (not blocks) a report sent from further away.
+	FarMeters float64 `yaml:"far_meters"`
 }
 
 // Security holds the service's own secret.
@@ -164,5 +180,10 @@ func Default() Config {
 		Register:  Register{DistrictCode: "320211", CityName: "无锡市", DistrictName: "滨湖区"},
 		Media:     Media{Dir: "./data/media"},
 		Security:  Security{SecretKey: DemoSecretKey},
+		Supervision: Supervision{
+			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
+			DeadlineDays: 7,
+			FarMeters:    500,
+		},
 	}
 }

@@ -113,6 +113,28 @@ func (c Config) Validate() error {
 			add("wecom.robots", "every robot needs a group name and a webhook key")
 		}
 	}
+	for _, g := range []string{"A", "B", "C", "D"} {
+		switch c.Supervision.Frequency[g] {
+		case "year", "half", "quarter", "month":
+		default:
+			add("supervision.frequency", "grade %s needs year, half, quarter or month, got %q", g, c.Supervision.Frequency[g])
+		}
+	}
+	for g, modes := range c.Supervision.CountingModes {
+		for _, m := range strings.Split(modes, "|") {
+			switch strings.TrimSpace(m) {
+			case "onsite", "online", "centralized", "report":
+			default:
+				add("supervision.counting_modes", "grade %s: unknown mode %q (onsite, online, centralized, report)", g, m)
+			}
+		}
+	}
+	if c.Supervision.DeadlineDays < 1 || c.Supervision.DeadlineDays > 365 {
+		add("supervision.deadline_days", "must be between 1 and 365, got %d", c.Supervision.DeadlineDays)
+	}
+	if c.Supervision.FarMeters <= 0 {
+		add("supervision.far_meters", "must be positive, got %g", c.Supervision.FarMeters)
+	}
 	if c.Media.Dir == "" {
 		add("media.dir", "must not be empty")
 	}
