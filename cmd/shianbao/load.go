@@ -30,6 +30,9 @@ func runLoad(ctx context.Context, args []string, e env) error {
 	users := fs.Int("users", 500, "distinct users the messages come from")
 	text := fs.String("text", "帮助", "message text (a non-persisting dialog turn by default)")
 	bare := fs.Bool("bare", false, "also measure a bare SDK handler in this process and print the ratio")
+	scenario := fs.String("scenario", "turn", "turn (one message per request at -rate) or visit (whole visit reports)")
+	conversations := fs.Int("conversations", 500, "with -scenario visit: concurrent visit reports")
+	think := fs.Duration("think", time.Second, "with -scenario visit: a person's pause between turns (±50%; 0 = none)")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -49,6 +52,16 @@ func runLoad(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	p := wechat.Platform{AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey}
+	switch *scenario {
+	case "turn":
+	case "visit":
+		if *conversations < 1 {
+			return usageError{"-conversations must be ≥ 1"}
+		}
+		return loadVisits(ctx, cfg, p, mode, *target, *conversations, *think, e.stdout)
+	default:
+		return usageError{"-scenario must be turn or visit"}
+	}
 	run := loadRun{platform: p, mode: mode, rate: *rate, duration: *duration, workers: *workers, users: *users, text: *text}
 
 	var bareM *vegeta.Metrics

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/wechat"
+)
+
+// visitScript is one whole visit report as a cadre types it: the first
+// task, onsite, quick check with one failed item and a photo, no location,
+// status normal, no contact, confirm — 14 turns.
+var visitScript = []string{"上报督导", "1", "现场", "快速", "2", "全部合格", "地面有积水", "[photo]", "完成", "跳过", "跳过", "1", "跳过", "确认"}
+
+// loadVisits runs n concurrent conversations, each a whole visit report
+// through signed callbacks, and reports per-turn latency. It binds n cadres
+// that have open tasks first (through the callback too), so it needs the
+// same configuration (database, Redis, secret) as the service under load.
+func loadVisits(ctx context.Context, cfg config.Config, p wechat.Platform, mode wechat.Mode, url string, n int, think time.Duration, out io.Writer) error {
+	d, err := app.OpenDatabase(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	store, err := app.OpenKV(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
+	sup, err := app.NewSupervision(cfg, d, reg, nil)
+	if err != nil {
+		return err
+	}
+	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
+
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+	run := time.Now().Format("150405")
+	var users []string
+	cadres, _, err := reg.FindCadres(ctx, registry.CadreFilter{Limit: 1000})
+	for offset := 0; err == nil && len(cadres) > 0 && len(users) < n; {
+		for _, c := range cadres {
+			if len(users) == n {
+				break
+			}
+			tasks, err := sup.Tasks(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if len(tasks) == 0 {
+				continue
+			}
+			code, _, err := accounts.IssueCode(ctx, account.RoleCadre, c.ID, "load")
+			if err != nil {
+				return err
+			}
+			openid := fmt.Sprintf("load-cadre-%s-%d", run, c.ID)
+			if reply, _, err := sendText(client, p, mode, url, openid, "绑定 "+code); err != nil || !strings.Contains(reply, "绑定成功") {
+				return fmt.Errorf("bind a cadre through %s: %q %v", url, reply, err)
+			}
+			users = append(users, openid)
+		}
+		offset += len(cadres)
+		cadres, _, err = reg.FindCadres(ctx, registry.CadreFilter{Limit: 1000, Offset: offset})
+	}
+	if err != nil {
+		return err
+	}
+	if len(users) < n {
+		return fmt.Errorf("only %d cadres have open tasks; seed a bigger register (shianbao seed --scale N)", len(users))
+	}
+	fmt.Fprintf(out, "bound %d cadres; reporting %d visits concurrently (%d turns each, think time %s)\n", n, n, len(visitScript), think)
+
+	var mu sync.Mutex
+	var lat []time.Duration
+	byStep := make([][]time.Duration, len(visitScript))
+	failed := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	for _, u := range users {
+		wg.Add(1)
+		go func(u string) {
+			defer wg.Done()
+			if think > 0 {
+				// People do not all start at the same instant.
+				time.Sleep(rand.N(2 * think))
+			}
+			mine := make([]time.Duration, 0, len(visitScript))
+			for i, s := range visitScript {
+				if think > 0 && i > 0 {
+					// A person reads the question and types: think ± 50 %.
+					time.Sleep(think/2 + rand.N(think))
+				}
+				reply, took, err := sendText(client, p, mode, url, u, s)
+				mine = append(mine, took)
+				if err != nil || (i == len(visitScript)-1 && !strings.Contains(reply, "督导已提交")) {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+					return
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			for i, d := range mine {
+				byStep[i] = append(byStep[i], d)
+			}
+			mu.Unlock()
+		}(u)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(float64(len(lat))*p))].Round(100 * time.Microsecond)
+	}
+	fmt.Fprintf(out, "visit reports: %d of %d completed in %s\n  turns %d, %.0f turns/s\n  per turn p50 %s  p95 %s  p99 %s  max %s\n",
+		n-failed, n, elapsed.Round(time.Millisecond), len(lat), float64(len(lat))/elapsed.Seconds(), pct(.5), pct(.95), pct(.99), pct(1))
+	fmt.Fprint(out, "  p99 by turn:")
+	for i, ds := range byStep {
+		slices.Sort(ds)
+		if len(ds) > 0 {
+			fmt.Fprintf(out, " %s=%s", visitScript[i], ds[min(len(ds)-1, len(ds)*99/100)].Round(time.Millisecond))
+		}
+	}
+	fmt.Fprintln(out)
+	if failed > 0 {
+		return fmt.Errorf("%d reports did not complete", failed)
+	}
+	return nil
+}
+
+var loadMsgID = time.Now().UnixNano() / 1000
+
+var loadMsgMu sync.Mutex
+
+func nextLoadMsgID() int64 {
+	loadMsgMu.Lock()
+	defer loadMsgMu.Unlock()
+	loadMsgID++
+	return loadMsgID
+}
+
+// sendText sends one message (or the photo placeholder) and decodes the reply.
+func sendText(c *http.Client, p wechat.Platform, mode wechat.Mode, url, openid, text string) (string, time.Duration, error) {
+	m := wechat.TextMessage(openid, "gh_load", text, nextLoadMsgID(), time.Now())
+	if text == "[photo]" {
+		m = wechat.ImageMessage(openid, "gh_load", "load-media-"+openid, "https://mmbiz.example/x.jpg", nextLoadMsgID(), time.Now())
+	}
+	req, err := p.Request(url, m, mode)
+	if err != nil {
+		return "", 0, err
+	}
+	start := time.Now()
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", time.Since(start), err
+	}
+	r, err := p.DecodeReply(resp, mode)
+	took := time.Since(start)
+	if err != nil {
+		return "", took, err
+	}
+	return r.Content, took, nil
+}
