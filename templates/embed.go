@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the templates and static files.
 //
-//go:embed pages h5
+//go:embed pages h5 sim
 var FS embed.FS

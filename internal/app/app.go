@@ -72,11 +72,13 @@ type App struct {
 	httpServer *http.Server
 	listener   net.Listener
 	started    bool
-	bg         *workers
-	apiBase    string
-	serveErr   chan error
-	closeOnce  sync.Once
-	closeErr   error
+	// onClockJump runs after the simulator moves the clock.
+	onClockJump []func(ctx context.Context) error
+	bg          *workers
+	apiBase     string
+	serveErr    chan error
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // New builds the service: opens the database (migrating or checking the
@@ -89,6 +91,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a := &App{Config: cfg, Clock: opts.Clock, serveErr: make(chan error, 1)}
 	if a.Clock == nil {
 		a.Clock = clock.Real{}
+		if cfg.Simulator {
+			// The simulator moves time forward to show reminders.
+			a.Clock = clock.NewOffset()
+		}
 	}
 	out := opts.LogOutput
 	if out == nil {
@@ -159,6 +165,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.listener.Close()
 		a.closeStores()
 		return nil, fmt.Errorf("H5 pages: %w", err)
+	}
+	if err := a.mountSimulator(); err != nil {
+		a.listener.Close()
+		a.closeStores()
+		return nil, fmt.Errorf("simulator: %w", err)
 	}
 	a.httpServer = &http.Server{
 		Handler:           a.Web.Handler(),
@@ -304,6 +315,9 @@ func (a *App) Start() error {
 		close(a.serveErr)
 	}()
 	a.Log.Info("serving", "addr", ln.Addr().String(), "db", a.DB.Engine(), "simulator", a.Config.Simulator)
+	if a.FakeAPI != nil {
+		a.Log.Info("WeChat simulator: open " + a.publicURL() + "/dev/simulator")
+	}
 	return nil
 }
 
@@ -313,6 +327,14 @@ func (a *App) Addr() string {
 		return ""
 	}
 	return a.listener.Addr().String()
+}
+
+// publicURL is where a person on this machine reaches the server.
+func (a *App) publicURL() string {
+	if strings.HasPrefix(a.Config.HTTP.Addr, ":") || strings.HasPrefix(a.Config.HTTP.Addr, "0.0.0.0:") {
+		return "http://localhost:" + strings.TrimPrefix(strings.TrimPrefix(a.Addr(), "[::]:"), "0.0.0.0:")
+	}
+	return a.URL()
 }
 
 // URL is the base URL of the listening server, for tests.

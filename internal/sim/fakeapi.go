@@ -924,6 +924,9 @@ func (f *FakeAPI) webhookSend(r *http.Request, body []byte, c *Call) reply {
 		return errReply(45009)
 	}
 	f.robotSends[key] = append(recent, now)
+	// The group a post went to, for the simulator's group pane (the fake
+	// only ever runs in development, where robot keys are demo values).
+	c.ToUser = "robot:" + key
 	return okReply(nil)
 }
 

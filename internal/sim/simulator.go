@@ -1,0 +1,404 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/wechat"
+	"github.com/shianbao/shianbao/templates"
+)
+
+// Simulator is the dev page /dev/simulator: a phone-like chat in which
+// anyone can be any seeded cadre, manager or business contact (or a
+// stranger) and talk to the service through the real callback — signed, and
+// encrypted in safe mode — while pushes the fake API receives show up in the
+// recipient's chat and WeCom group posts in a group pane. It never runs in
+// the production configuration.
+type Simulator struct {
+	Fake        *FakeAPI
+	Platform    wechat.Platform
+	WeCom       *wechat.WeComPlatform
+	CallbackURL func() string
+	WeComURL    func() string
+	Registry    *registry.Service
+	Accounts    *account.Service
+	Supervision *supervision.Service
+	// Clock is the app's clock; the page shifts it to show reminders.
+	Clock *clock.Offset
+	// AfterJump runs after the clock moved (plan reminders, dispatch pushes).
+	AfterJump func(ctx context.Context) error
+	// Groups maps a WeCom group robot key to its group name.
+	Groups map[string]string
+	Log    *slog.Logger
+
+	page  *template.Template
+	msgID atomic.Int64
+}
+
+// Init parses the page; call once before serving.
+func (s *Simulator) Init() error {
+	page, err := template.ParseFS(templates.FS, "sim/*.html")
+	if err != nil {
+		return err
+	}
+	s.page = page
+	s.msgID.Store(time.Now().UnixNano() / 1000)
+	return nil
+}
+
+// ServeHTTP routes the page and its small JSON API.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/dev/simulator")
+	var err error
+	switch {
+	case path == "" || path == "/":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		err = s.page.ExecuteTemplate(w, "simulator", nil)
+	case path == "/api/personas" && r.Method == http.MethodGet:
+		err = s.personas(w, r)
+	case path == "/api/send" && r.Method == http.MethodPost:
+		err = s.send(w, r)
+	case path == "/api/inbox" && r.Method == http.MethodGet:
+		err = s.inbox(w, r)
+	case path == "/api/clock" && r.Method == http.MethodPost:
+		err = s.jump(w, r)
+	case path == "/api/clock" && r.Method == http.MethodGet:
+		err = writeJSON(w, map[string]string{"now": s.Clock.Now().In(clock.China).Format("2006-01-02 15:04")})
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.Log.Warn("simulator", "err", err.Error())
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+	}
+}
+
+// Persona is someone to chat as.
+type Persona struct {
+	OpenID string  `json:"openid"`
+	Role   string  `json:"role"`
+	Name   string  `json:"name"`
+	Detail string  `json:"detail"`
+	Lat    float64 `json:"lat,omitempty"`
+	Lng    float64 `json:"lng,omitempty"`
+	// Bind is how the persona binds ("cadre:12"); empty for strangers.
+	Bind string `json:"bind,omitempty"`
+}
+
+// personas lists a useful handful of each role: cadres with open tasks
+// first, every office manager, and contacts of businesses with open letters.
+func (s *Simulator) personas(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	out := []Persona{{OpenID: "sim-stranger", Role: "陌生人", Name: "陌生人", Detail: "未绑定的新用户"}}
+	cadres, _, err := s.Registry.FindCadres(ctx, registry.CadreFilter{Limit: 400})
+	if err != nil {
+		return err
+	}
+	// Village cadres first: they are most of the users.
+	slices.SortStableFunc(cadres, func(a, b registry.Cadre) int {
+		return cadreOrder(a.Level) - cadreOrder(b.Level)
+	})
+	shown := 0
+	for _, c := range cadres {
+		if shown == 12 {
+			break
+		}
+		tasks, err := s.Supervision.Tasks(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if len(tasks) == 0 {
+			continue
+		}
+		p := Persona{OpenID: fmt.Sprintf("sim-cadre-%d", c.ID), Role: "包保干部", Name: c.Name, Bind: "cadre:" + strconv.FormatInt(c.ID, 10),
+			Detail: fmt.Sprintf("%s · 待督导%d家", c.Post, len(tasks))}
+		if b, err := s.Registry.Business(ctx, tasks[0].BusinessID); err == nil && b.Latitude != nil {
+			p.Lat, p.Lng = *b.Latitude, *b.Longitude
+			p.Detail += " · 定位按「" + b.Name + "」"
+		}
+		out = append(out, p)
+		shown++
+	}
+	offices, err := s.Registry.Offices(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range offices {
+		ms, err := s.Registry.Managers(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms[:min(1, len(ms))] {
+			out = append(out, Persona{OpenID: fmt.Sprintf("sim-manager-%d", m.ID), Role: "食安办", Name: m.Name,
+				Detail: o.Name, Bind: "manager:" + strconv.FormatInt(m.ID, 10)})
+		}
+	}
+	bs, _, err := s.Registry.FindBusinesses(ctx, registry.BusinessFilter{Status: registry.StatusOperating, Limit: 6})
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		if b.Principal == "" {
+			continue
+		}
+		out = append(out, Persona{OpenID: fmt.Sprintf("sim-business-%d", b.ID), Role: "主体联系人", Name: b.Principal,
+			Detail: b.Name + " 负责人", Bind: "business:" + strconv.FormatInt(b.ID, 10)})
+	}
+	return writeJSON(w, out)
+}
+
+type sendRequest struct {
+	OpenID string  `json:"openid"`
+	Bind   string  `json:"bind"`
+	Kind   string  `json:"kind"` // text, location, image, click, subscribe
+	Text   string  `json:"text"`
+	Key    string  `json:"key"`
+	Lat    float64 `json:"lat"`
+	Lng    float64 `json:"lng"`
+	Label  string  `json:"label"`
+	Image  string  `json:"image"` // base64 data URL of an uploaded photo
+	Mode   string  `json:"mode"`
+}
+
+type sendReply struct {
+	Text     string         `json:"text"`
+	Articles []chat.Article `json:"articles,omitempty"`
+	Status   int            `json:"status"`
+	Mode     string         `json:"mode"`
+	Note     string         `json:"note,omitempty"`
+}
+
+// send delivers one user action through the real callback and returns the
+// passive reply as the phone would show it.
+func (s *Simulator) send(w http.ResponseWriter, r *http.Request) error {
+	var req sendRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 12<<20)).Decode(&req); err != nil {
+		return errors.New("请求格式错误")
+	}
+	if !strings.HasPrefix(req.OpenID, "sim-") {
+		return errors.New("unknown persona")
+	}
+	mode := wechat.Mode(req.Mode)
+	if mode != wechat.ModePlain && mode != wechat.ModeCompatible && mode != wechat.ModeSafe {
+		mode = wechat.ModeSafe
+	}
+	ctx := r.Context()
+	note, err := s.ensureBound(ctx, req.OpenID, req.Bind, mode)
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	id := s.msgID.Add(1)
+	var m wechat.Message
+	switch req.Kind {
+	case "text":
+		if strings.TrimSpace(req.Text) == "" {
+			return errors.New("请输入内容")
+		}
+		m = wechat.TextMessage(req.OpenID, "gh_simulator", req.Text, id, now)
+	case "location":
+		m = wechat.LocationMessage(req.OpenID, "gh_simulator", req.Lat, req.Lng, req.Label, id, now)
+	case "image":
+		data, ctype, err := decodeDataURL(req.Image)
+		if err != nil {
+			return err
+		}
+		media := fmt.Sprintf("sim-media-%d", id)
+		s.Fake.PutMedia(media, data, ctype)
+		m = wechat.ImageMessage(req.OpenID, "gh_simulator", media, "", id, now)
+	case "click":
+		m = wechat.EventMessage(req.OpenID, "gh_simulator", "CLICK", req.Key, now)
+	case "subscribe":
+		m = wechat.EventMessage(req.OpenID, "gh_simulator", "subscribe", "", now)
+	default:
+		return errors.New("unknown kind")
+	}
+	reply, status, err := s.deliver(m, mode)
+	if err != nil {
+		return err
+	}
+	reply.Note = note
+	reply.Status = status
+	reply.Mode = string(mode)
+	return writeJSON(w, reply)
+}
+
+// deliver posts m to the callback exactly as the platform would.
+func (s *Simulator) deliver(m wechat.Message, mode wechat.Mode) (sendReply, int, error) {
+	p := s.Platform
+	p.Now = s.Clock.Now
+	req, err := p.Request(s.CallbackURL(), m, mode)
+	if err != nil {
+		return sendReply{}, 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return sendReply{}, 0, err
+	}
+	status := resp.StatusCode
+	decoded, err := p.DecodeReply(resp, mode)
+	if err != nil {
+		return sendReply{Text: "（回调失败：" + err.Error() + "）"}, status, nil
+	}
+	out := sendReply{Text: decoded.Content}
+	for _, a := range decoded.Articles {
+		out.Articles = append(out.Articles, chat.Article{Title: a.Title, Description: a.Description, URL: a.URL})
+	}
+	return out, status, nil
+}
+
+// ensureBound binds a persona on first use, the way a real user would:
+// an office issues a code and the person sends 绑定 CODE.
+func (s *Simulator) ensureBound(ctx context.Context, openid, bind string, mode wechat.Mode) (string, error) {
+	if bind == "" {
+		return "", nil
+	}
+	ids, err := s.Accounts.Identities(ctx, chat.ChannelOA, openid)
+	if err != nil || len(ids) > 0 {
+		return "", err
+	}
+	kind, idText, _ := strings.Cut(bind, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return "", errors.New("bad persona")
+	}
+	role := account.Role(kind)
+	subject := id
+	if kind == "business" {
+		c, err := s.Accounts.EnsureContact(ctx, id, account.ContactPrincipal)
+		if err != nil {
+			return "", err
+		}
+		role, subject = account.RoleContact, c.ID
+	}
+	code, _, err := s.Accounts.IssueCode(ctx, role, subject, "simulator")
+	if err != nil {
+		return "", err
+	}
+	reply, _, err := s.deliver(wechat.TextMessage(openid, "gh_simulator", "绑定 "+code, s.msgID.Add(1), s.Clock.Now()), mode)
+	if err != nil {
+		return "", err
+	}
+	return "（模拟器已代为发送“绑定 " + code + "”）" + reply.Text, nil
+}
+
+// Push is a message the service pushed to someone (template, customer
+// service, subscribe) or to a group.
+type Push struct {
+	Seq     int    `json:"seq"`
+	Time    string `json:"time"`
+	To      string `json:"to"`
+	Kind    string `json:"kind"`
+	Content string `json:"content"`
+	URL     string `json:"url,omitempty"`
+}
+
+// inbox returns the pushes for one persona and every group post after seq.
+func (s *Simulator) inbox(w http.ResponseWriter, r *http.Request) error {
+	openid := r.URL.Query().Get("openid")
+	after, _ := strconv.Atoi(r.URL.Query().Get("after"))
+	var mine, groups []Push
+	for i, c := range s.Fake.Calls() {
+		if i < after || !c.Delivered() {
+			continue
+		}
+		p := Push{Seq: i + 1, Time: c.Time.In(clock.China).Format("15:04"), To: c.ToUser, Kind: c.MsgType, Content: c.Content, URL: pushURL(c.Body)}
+		switch {
+		case strings.HasPrefix(c.ToUser, "robot:"):
+			p.To = s.Groups[strings.TrimPrefix(c.ToUser, "robot:")]
+			groups = append(groups, p)
+		case c.ToUser == openid && slices.Contains([]string{"template", "text", "news", "subscribe"}, c.MsgType):
+			mine = append(mine, p)
+		}
+	}
+	return writeJSON(w, map[string]any{"mine": mine, "groups": groups, "seq": len(s.Fake.Calls())})
+}
+
+func pushURL(body []byte) string {
+	var b struct {
+		URL  string `json:"url"`
+		Page string `json:"page"`
+		News struct {
+			Articles []struct {
+				URL string `json:"url"`
+			} `json:"articles"`
+		} `json:"news"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return ""
+	}
+	switch {
+	case b.URL != "":
+		return b.URL
+	case b.Page != "":
+		return b.Page
+	case len(b.News.Articles) > 0:
+		return b.News.Articles[0].URL
+	}
+	return ""
+}
+
+// jump moves the app's clock to a moment that shows reminders, then lets
+// the reminders run.
+func (s *Simulator) jump(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Preset string `json:"preset"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<10)).Decode(&req); err != nil {
+		return errors.New("请求格式错误")
+	}
+	real := time.Now().In(clock.China)
+	quarterEnd := supervision.CycleFor(supervision.PeriodQuarter, real).Due
+	switch req.Preset {
+	case "reset":
+		s.Clock.Reset()
+	case "t-7":
+		s.Clock.Set(time.Date(quarterEnd.Year(), quarterEnd.Month(), quarterEnd.Day()-7, 9, 0, 0, 0, clock.China))
+	case "overdue-1":
+		s.Clock.Set(time.Date(quarterEnd.Year(), quarterEnd.Month(), quarterEnd.Day()+1, 9, 0, 0, 0, clock.China))
+	case "overdue-3":
+		s.Clock.Set(time.Date(quarterEnd.Year(), quarterEnd.Month(), quarterEnd.Day()+4, 9, 0, 0, 0, clock.China))
+	default:
+		return errors.New("unknown preset")
+	}
+	if s.AfterJump != nil {
+		if err := s.AfterJump(r.Context()); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, map[string]string{"now": s.Clock.Now().In(clock.China).Format("2006-01-02 15:04")})
+}
+
+func writeJSON(w http.ResponseWriter, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	return json.NewEncoder(w).Encode(v)
+}
+
+func cadreOrder(l registry.CadreLevel) int {
+	switch l {
+	case registry.CadreVillage:
+		return 0
+	case registry.CadreTown:
+		return 1
+	}
+	return 2
+}
