@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the templates and static files.
 //
-//go:embed pages h5 sim
+//go:embed pages h5 sim console
 var FS embed.FS

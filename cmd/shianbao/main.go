@@ -28,6 +28,7 @@ import (
 	"syscall"
 
 	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/errs"
 )
 
 // exitUsage is the exit status for a wrong command line, as flag uses.
@@ -61,6 +62,7 @@ func init() {
 		{"import", "导入登记表 / import businesses|cadres|assignments from CSV or XLSX", runImport},
 		{"export", "导出登记表 / export businesses|cadres|assignments as CSV or XLSX", runExport},
 		{"bind-code", "发放绑定码 / issue a binding code: cadre|manager|contact|business ID", runBindCode},
+		{"user", "管理后台用户 / console users: user add --username U --role R --region 胡埭镇", runUser},
 		{"menu", "推送公众号菜单 / push configs/menu.json to the Official Account", runMenu},
 		{"load", "压测回调（签名消息）/ load-test the callback with signed messages", runLoad},
 		{"config", "打印生效配置（隐藏密钥）/ print the effective configuration, secrets masked", runConfig},
@@ -104,6 +106,9 @@ func run(ctx context.Context, args []string, e env) int {
 				return 1
 			}
 			fmt.Fprintf(e.stderr, "shianbao %s: %v\n", name, err)
+			for _, f := range errs.FieldsOf(err) {
+				fmt.Fprintf(e.stderr, "  %s: %s\n", f.Field, f.Reason)
+			}
 			return 1
 		}
 	}

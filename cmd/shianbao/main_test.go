@@ -164,3 +164,20 @@ func TestBindCodeAndMenu(t *testing.T) {
 		t.Fatalf("menu --check: exit %d %s %s", code, out, stderr)
 	}
 }
+
+func TestUserAdd(t *testing.T) {
+	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(t.TempDir(), "cli.db")}
+	if code, _, stderr := cli(t, vars, "seed"); code != 0 {
+		t.Fatalf("seed: %s", stderr)
+	}
+	code, out, stderr := cli(t, vars, "user", "add", "--username", "wang", "--name", "王主任", "--role", "manager", "--region", "胡埭镇")
+	if code != 0 || !strings.Contains(out, "password: ") {
+		t.Fatalf("user add: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := cli(t, vars, "user", "add", "--username", "wang", "--name", "王", "--role", "manager", "--region", "胡埭镇"); code != 1 || !strings.Contains(stderr, "已被使用") {
+		t.Fatalf("duplicate user: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := cli(t, vars, "user", "add", "--username", "x", "--name", "", "--role", "boss"); code != 1 || !strings.Contains(stderr, "用户信息有误") {
+		t.Fatalf("bad input: exit %d %s", code, stderr)
+	}
+}

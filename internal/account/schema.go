@@ -58,6 +58,20 @@ CREATE TABLE binding_codes (
 CREATE UNIQUE INDEX ux_binding_codes_hash ON binding_codes (code_hash);
 CREATE INDEX ix_binding_codes_subject ON binding_codes (role, subject_id);
 `, Func: binaryUserIDs},
+	{Version: 2, Name: "console users", SQL: `
+CREATE TABLE console_users (
+	id {{pk}},
+	username VARCHAR(64) NOT NULL,
+	name VARCHAR(64) NOT NULL,
+	role VARCHAR(16) NOT NULL,
+	region_id BIGINT NULL,
+	password_hash VARCHAR(100) NOT NULL,
+	disabled BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {{datetime}} NOT NULL,
+	password_changed_at {{datetime}} NOT NULL
+) {{opts}};
+CREATE UNIQUE INDEX ux_console_users_username ON console_users (username);
+`},
 }}
 
 // binaryUserIDs makes user ids compare case-sensitively on MySQL: openids

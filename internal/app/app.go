@@ -166,6 +166,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.closeStores()
 		return nil, fmt.Errorf("H5 pages: %w", err)
 	}
+	if err := a.mountConsole(); err != nil {
+		a.listener.Close()
+		a.closeStores()
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	if err := a.seedDemoUsers(ctx); err != nil {
+		a.listener.Close()
+		a.closeStores()
+		return nil, fmt.Errorf("demo users: %w", err)
+	}
 	if err := a.mountSimulator(); err != nil {
 		a.listener.Close()
 		a.closeStores()
@@ -317,6 +327,7 @@ func (a *App) Start() error {
 	a.Log.Info("serving", "addr", ln.Addr().String(), "db", a.DB.Engine(), "simulator", a.Config.Simulator)
 	if a.FakeAPI != nil {
 		a.Log.Info("WeChat simulator: open " + a.publicURL() + "/dev/simulator")
+		a.Log.Info("console: open " + a.publicURL() + "/console/ (demo users admin, hudai, lihu, viewer; password " + DemoPassword + ")")
 	}
 	return nil
 }

@@ -38,6 +38,7 @@ type Server struct {
 	pages   *template.Template
 	metrics *httpMetrics
 	opts    Options
+	console *Console
 }
 
 // New builds the server and its base routes. Features add theirs with Group.

@@ -1,0 +1,77 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/web"
+)
+
+// DemoPassword is the console password of the demo users the embedded
+// default creates. It only exists where the simulator is on.
+const DemoPassword = "shianbao-demo"
+
+// mountConsole adds the managers' console.
+func (a *App) mountConsole() error {
+	c := &web.Console{
+		Accounts:      a.Accounts,
+		Sessions:      &web.Sessions{KV: a.KV, TTL: 12 * time.Hour},
+		KV:            a.KV,
+		Clock:         a.Clock,
+		SecureCookies: strings.HasPrefix(a.Config.HTTP.BaseURL, "https://"),
+	}
+	_, err := a.Web.MountConsole(c)
+	return err
+}
+
+// demoUser is a console user of the demo district.
+type demoUser struct {
+	username, name string
+	role           account.ConsoleRole
+	region         string
+}
+
+var demoUsers = []demoUser{
+	{"admin", "系统管理员", account.ConsoleAdmin, ""},
+	{"hudai", "胡埭镇食安办", account.ConsoleManager, "胡埭镇"},
+	{"lihu", "蠡湖街道食安办", account.ConsoleManager, "蠡湖街道"},
+	{"viewer", "滨湖区（只读）", account.ConsoleViewer, "滨湖区"},
+}
+
+// seedDemoUsers creates the demo console users once, with the simulator on
+// only, and logs how to sign in.
+func (a *App) seedDemoUsers(ctx context.Context) error {
+	if !a.Config.Simulator {
+		return nil
+	}
+	users, err := a.Accounts.Users(ctx)
+	if err != nil || len(users) > 0 {
+		return err
+	}
+	regions, err := a.Registry.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	byName := map[string]registry.Region{}
+	for _, r := range regions {
+		byName[r.Name] = r
+	}
+	for _, d := range demoUsers {
+		in := account.UserInput{Username: d.username, Name: d.name, Role: d.role, Password: DemoPassword}
+		if d.region != "" {
+			r, ok := byName[d.region]
+			if !ok {
+				continue
+			}
+			in.RegionID = r.ID
+		}
+		if _, err := a.Accounts.CreateUser(ctx, in); err != nil {
+			return err
+		}
+	}
+	a.Log.Info("demo console users created", "users", "admin, hudai (胡埭镇), lihu (蠡湖街道), viewer", "password", DemoPassword)
+	return nil
+}

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/templates"
+)
+
+// Console is the managers' web console: sign-in, scoped pages, CSRF on
+// every form. Pages are server-rendered with embedded assets only.
+type Console struct {
+	Accounts *account.Service
+	Sessions *Sessions
+	KV       kv.Store
+	Clock    clock.Clock
+	// SecureCookies marks cookies Secure (the site is served over HTTPS).
+	SecureCookies bool
+
+	pages *template.Template
+}
+
+const (
+	sessionCookie = "sab_session"
+	ctxUser       = "console_user"
+	ctxSession    = "console_session"
+	ctxScope      = "console_scope"
+	// Sign-in attempts allowed per user and per address in a window.
+	loginPerUser   = 5
+	loginPerAddr   = 20
+	loginWindow    = 15 * time.Minute
+	consolePrefix  = "/console"
+	consoleLogin   = "/console/login"
+	consoleHome    = "/console/"
+	consoleLogout  = "/console/logout"
+	consoleLogoutA = "/console/logout-all"
+)
+
+// MountConsole adds the console routes. Feature pages are added with
+// ConsoleGroup.
+func (s *Server) MountConsole(c *Console) (*echo.Group, error) {
+	pages, err := template.New("console").Funcs(pageFuncs).Funcs(consoleFuncs).ParseFS(templates.FS, "console/*.html")
+	if err != nil {
+		return nil, err
+	}
+	c.pages = pages
+	s.console = c
+	s.echo.GET(consoleLogin, c.loginPage)
+	s.echo.POST(consoleLogin, c.login)
+	g := s.echo.Group(consolePrefix, c.requireUser)
+	g.GET("", func(e echo.Context) error { return e.Redirect(http.StatusFound, consoleHome) })
+	g.GET("/", c.home)
+	g.POST("/logout", c.logout)
+	g.POST("/logout-all", c.logoutAll)
+	return g, nil
+}
+
+var consoleFuncs = template.FuncMap{
+	"pct": func(covered, due int) string {
+		if due == 0 {
+			return "—"
+		}
+		return strings.TrimSuffix(strings.TrimSuffix(formatFloat(100*float64(covered)/float64(due), 1), "0"), ".") + "%"
+	},
+}
+
+// ConsoleUser returns the signed-in user of a console request.
+func ConsoleUser(c echo.Context) *account.User { u, _ := c.Get(ctxUser).(*account.User); return u }
+
+// ConsoleScope returns the region subtree of the signed-in user.
+func ConsoleScope(c echo.Context) account.Scope { s, _ := c.Get(ctxScope).(account.Scope); return s }
+
+// requireUser admits signed-in users only and checks the CSRF token of
+// every state-changing request.
+func (c *Console) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(e echo.Context) error {
+		ctx := e.Request().Context()
+		cookie, _ := e.Cookie(sessionCookie)
+		token := ""
+		if cookie != nil {
+			token = cookie.Value
+		}
+		sess, err := c.Sessions.Load(ctx, token, c.Clock.Now())
+		if err != nil {
+			if errs.Is(err, errs.Unauthorized) && e.Request().Method == http.MethodGet {
+				return e.Redirect(http.StatusFound, consoleLogin+"?next="+urlQueryEscape(e.Request().URL.RequestURI()))
+			}
+			return err
+		}
+		u, err := c.Accounts.User(ctx, sess.UserID)
+		if err != nil || u.Disabled {
+			return errs.E(errs.Unauthorized, "账号不可用，请重新登录")
+		}
+		scope, err := c.Accounts.ScopeOf(ctx, u)
+		if err != nil {
+			return err
+		}
+		if m := e.Request().Method; m != http.MethodGet && m != http.MethodHead {
+			submitted := e.Request().Header.Get("X-CSRF-Token")
+			if submitted == "" {
+				submitted = e.FormValue("_csrf")
+			}
+			if !sess.CSRFOK(submitted) {
+				return errs.E(errs.Forbidden, "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重试。")
+			}
+		}
+		e.Set(ctxUser, u)
+		e.Set(ctxSession, sess)
+		e.Set(ctxScope, scope)
+		return next(e)
+	}
+}
+
+// RequireWriter refuses read-only users.
+func RequireWriter(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(e echo.Context) error {
+		if u := ConsoleUser(e); u == nil || !u.Role.CanWrite() {
+			return errs.E(errs.Forbidden, "只读账号不能修改数据。")
+		}
+		return next(e)
+	}
+}
+
+// ConsoleData is what every console page gets.
+type ConsoleData struct {
+	Title string
+	User  *account.User
+	Scope account.Scope
+	CSRF  string
+	Now   time.Time
+	Page  any
+}
+
+// Render renders a console page with the layout data.
+func (c *Console) Render(e echo.Context, status int, name, title string, page any) error {
+	sess, _ := e.Get(ctxSession).(*Session)
+	data := ConsoleData{Title: title, User: ConsoleUser(e), Scope: ConsoleScope(e), Now: c.Clock.Now(), Page: page}
+	if sess != nil {
+		data.CSRF = sess.CSRF
+	}
+	e.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	e.Response().Header().Set("Cache-Control", "private, no-store")
+	e.Response().Header().Set("X-Frame-Options", "SAMEORIGIN")
+	e.Response().WriteHeader(status)
+	return c.pages.ExecuteTemplate(e.Response(), name, data)
+}
+
+func (c *Console) loginPage(e echo.Context) error {
+	return c.renderLogin(e, http.StatusOK, "")
+}
+
+func (c *Console) renderLogin(e echo.Context, status int, message string) error {
+	e.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	e.Response().Header().Set("Cache-Control", "no-store")
+	e.Response().WriteHeader(status)
+	return c.pages.ExecuteTemplate(e.Response(), "login", map[string]string{
+		"Message": message, "Next": safeNext(e.QueryParam("next")),
+	})
+}
+
+// login checks a password under rate limits per user and per address.
+func (c *Console) login(e echo.Context) error {
+	ctx := e.Request().Context()
+	username := strings.ToLower(strings.TrimSpace(e.FormValue("username")))
+	if over, err := c.overLimit(ctx, username, e.RealIP()); err != nil {
+		return err
+	} else if over {
+		return c.renderLogin(e, http.StatusTooManyRequests, "登录尝试过于频繁，请15分钟后再试。")
+	}
+	u, err := c.Accounts.Authenticate(ctx, username, e.FormValue("password"))
+	if err != nil {
+		if k := errs.KindOf(err); k == errs.Unauthorized || k == errs.Forbidden {
+			return c.renderLogin(e, http.StatusUnauthorized, errs.MessageOf(err))
+		}
+		return err
+	}
+	token, _, err := c.Sessions.Create(ctx, u.ID, c.Clock.Now())
+	if err != nil {
+		return err
+	}
+	e.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: c.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(c.Sessions.TTL.Seconds())})
+	return e.Redirect(http.StatusSeeOther, safeNext(e.FormValue("next")))
+}
+
+func (c *Console) overLimit(ctx context.Context, username, addr string) (bool, error) {
+	userKey := "login:u:" + shortHash(username)
+	addrKey := "login:a:" + shortHash(addr)
+	nu, err := c.KV.Incr(ctx, userKey, loginWindow)
+	if err != nil {
+		return false, errs.Wrap(errs.Unavailable, err, "")
+	}
+	na, err := c.KV.Incr(ctx, addrKey, loginWindow)
+	if err != nil {
+		return false, errs.Wrap(errs.Unavailable, err, "")
+	}
+	return nu > loginPerUser || na > loginPerAddr, nil
+}
+
+func (c *Console) logout(e echo.Context) error {
+	if cookie, _ := e.Cookie(sessionCookie); cookie != nil {
+		c.Sessions.Delete(e.Request().Context(), cookie.Value)
+	}
+	e.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.SecureCookies, SameSite: http.SameSiteLaxMode})
+	return e.Redirect(http.StatusSeeOther, consoleLogin)
+}
+
+func (c *Console) logoutAll(e echo.Context) error {
+	if err := c.Sessions.RevokeAll(e.Request().Context(), ConsoleUser(e).ID); err != nil {
+		return err
+	}
+	return c.logout(e)
+}
+
+func (c *Console) home(e echo.Context) error {
+	return c.Render(e, http.StatusOK, "home", "首页", nil)
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, consolePrefix) || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return consoleHome
+	}
+	return next
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte("shianbao-login:" + s))
+	return hex.EncodeToString(sum[:10])
+}
