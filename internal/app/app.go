@@ -30,6 +30,7 @@ import (
 	"github.com/shianbao/shianbao/internal/draft"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -39,7 +40,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -64,6 +65,8 @@ type App struct {
 	Media       media.Store
 	Bot         *bot.Bot
 	WeChat      *wechat.Client
+	// Notify is the push outbox and its dispatcher.
+	Notify *notify.Service
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
@@ -112,6 +115,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Registry = registry.NewService(a.DB, RegistryRules(cfg), a.Clock)
 	a.Accounts = account.NewService(a.DB, a.KV, a.Registry, a.Clock, []byte(cfg.Security.SecretKey), account.WithLogger(a.Log))
+	a.Notify = a.newNotify()
 	if a.Supervision, err = NewSupervision(cfg, a.DB, a.Registry, a.Clock); err != nil {
 		a.closeStores()
 		return nil, err

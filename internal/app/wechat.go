@@ -41,8 +41,9 @@ func (a *App) mountWeChat() {
 		AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey,
 		KV: a.KV, Handler: a.Bot,
 		ReplayWindow: cfg.WeChat.ReplayWindow, Budget: cfg.WeChat.ReplyBudget,
-		Late:  wechat.CustomLate{Client: a.WeChat},
-		Clock: a.Clock, Log: a.Log,
+		Late:     wechat.CustomLate{Client: a.WeChat},
+		Receipts: a.Notify,
+		Clock:    a.Clock, Log: a.Log,
 	}), http.MethodGet, http.MethodPost)
 
 	if cfg.WeCom.Token != "" {

@@ -63,6 +63,11 @@ func (a *App) stopWorkers(ctx context.Context) {
 // workerList is the background work of this app.
 func (a *App) workerList() []worker {
 	return []worker{{
+		// Run keeps its own loops going until the app stops.
+		name:     "notify",
+		interval: time.Second,
+		tick:     a.Notify.Run,
+	}, {
 		name:     "photos",
 		interval: 3 * time.Second,
 		tick: func(ctx context.Context) error {

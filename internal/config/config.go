@@ -5,6 +5,9 @@
 package config
 
 import (
+	"fmt"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -24,7 +27,86 @@ type Config struct {
 	Security  Security `yaml:"security"`
 	// Supervision holds the visit rules that differ between places.
 	Supervision Supervision `yaml:"supervision"`
+	// Notify configures push delivery: quiet hours, retries, rate limits
+	// and the template of each kind of message.
+	Notify Notify `yaml:"notify"`
 }
+
+// Notify configures the push outbox and its dispatcher.
+type Notify struct {
+	// QuietStart and QuietEnd bound the quiet hours (China time, HH:MM;
+	// the period may span midnight): nothing is pushed inside them, and what
+	// falls due waits until the end. Both empty turns quiet hours off.
+	QuietStart string `yaml:"quiet_start"`
+	QuietEnd   string `yaml:"quiet_end"`
+	// MaxAttempts is how many failed attempts a message gets before it is
+	// given up (dead). Throttling by the platform does not count.
+	MaxAttempts int `yaml:"max_attempts"`
+	// Lease is how long a dispatcher owns the messages it claimed; a crashed
+	// dispatcher's messages are sent by another after it.
+	Lease time.Duration `yaml:"lease"`
+	// Workers is the number of dispatcher loops per instance; 0 = 4 on
+	// MySQL, and SQLite always runs one.
+	Workers int `yaml:"workers"`
+	// Batch is how many messages a dispatcher claims at a time; 0 = 50.
+	Batch int `yaml:"batch"`
+	// Claim is how dispatchers claim messages: auto (SKIP LOCKED on MySQL, a
+	// conditional update on SQLite), skip_locked, or lease (a conditional
+	// update everywhere: for databases without SKIP LOCKED such as TiDB).
+	Claim string `yaml:"claim"`
+	// Rates are sends per second per channel, shared by all instances;
+	// 0 = unlimited. WeCom robots are further held to 20 a minute each.
+	RateTemplate  float64 `yaml:"rate_template"`
+	RateSubscribe float64 `yaml:"rate_subscribe"`
+	RateCustom    float64 `yaml:"rate_custom"`
+	RateRobot     float64 `yaml:"rate_robot"`
+	// Templates maps a message kind (reminder.due, letter.issued, ...) to
+	// its template message as "TEMPLATE_ID|field=key;field=key": each
+	// template field (thing1, time2, ...) takes the message's title ("title")
+	// or one of its named values (due, count, who, ...). From the
+	// environment: "reminder.due=ID|thing1=title;time2=due,letter.issued=...".
+	// A kind without a template reaches people only by customer-service
+	// message, inside the 48 hours after they last wrote.
+	Templates map[string]string `yaml:"templates"`
+	// SubscribeTemplates maps a kind to a subscribe-notification template,
+	// in the same form, for messages enqueued for that channel.
+	SubscribeTemplates map[string]string `yaml:"subscribe_templates"`
+}
+
+// TemplateSpec is one parsed Notify.Templates entry.
+type TemplateSpec struct {
+	ID string
+	// Fields maps a template field to the message value it shows.
+	Fields map[string]string
+}
+
+// ParseTemplate reads "TEMPLATE_ID|field=key;field=key".
+func ParseTemplate(s string) (TemplateSpec, error) {
+	id, rest, ok := strings.Cut(strings.TrimSpace(s), "|")
+	id = strings.TrimSpace(id)
+	if !ok || id == "" {
+		return TemplateSpec{}, fmt.Errorf("want TEMPLATE_ID|field=key;field=key, got %q", s)
+	}
+	spec := TemplateSpec{ID: id, Fields: map[string]string{}}
+	for _, pair := range strings.Split(rest, ";") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		field, key, ok := strings.Cut(pair, "=")
+		field, key = strings.TrimSpace(field), strings.TrimSpace(key)
+		if !ok || !templateField.MatchString(field) || key == "" {
+			return TemplateSpec{}, fmt.Errorf("template %s: bad field mapping %q (want field=key, e.g. thing1=title)", id, pair)
+		}
+		spec.Fields[field] = key
+	}
+	if len(spec.Fields) == 0 {
+		return TemplateSpec{}, fmt.Errorf("template %s maps no fields", id)
+	}
+	return spec, nil
+}
+
+// templateField is a template's field name as the platform shows it (thing1, time2).
+var templateField = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,31}$`)
 
 // Supervision configures cycles and deadlines (DOMAIN.md: settings).
 type Supervision struct {
@@ -184,6 +266,19 @@ func Default() Config {
 			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
 			DeadlineDays: 7,
 			FarMeters:    500,
+		},
+		Notify: Notify{
+			QuietStart:  "22:00",
+			QuietEnd:    "07:30",
+			MaxAttempts: 8,
+			Lease:       30 * time.Second,
+			Claim:       "auto",
+			// 20 a second keeps a runaway loop far from the daily quota of
+			// template messages (100,000 by default) while sending a city's
+			// reminders in minutes.
+			RateTemplate:  20,
+			RateSubscribe: 20,
+			RateCustom:    20,
 		},
 	}
 }

@@ -171,3 +171,100 @@ func TestDumpMasksSecrets(t *testing.T) {
 		t.Errorf("DSN not masked usefully:\n%s", out)
 	}
 }
+
+func TestNotify(t *testing.T) {
+	t.Run("EmbeddedDefaultTemplates", func(t *testing.T) {
+		data, err := configs.FS.ReadFile("shianbao.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Load(config.Source{Data: data, Environ: envOf(nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []string{"reminder.due", "reminder.overdue", "escalation", "digest.monthly",
+			"rectification.due", "letter.issued", "letter.unacknowledged", "card.issued"} {
+			spec, err := config.ParseTemplate(cfg.Notify.Templates[kind])
+			if err != nil || spec.Fields["thing1"] != "title" {
+				t.Errorf("%s: %+v, %v", kind, spec, err)
+			}
+		}
+		if cfg.Notify.QuietStart != "22:00" || cfg.Notify.QuietEnd != "07:30" || cfg.Notify.MaxAttempts != 8 {
+			t.Errorf("notify defaults: %+v", cfg.Notify)
+		}
+	})
+	t.Run("FromEnvironment", func(t *testing.T) {
+		cfg, err := config.Load(config.Source{Environ: envOf(map[string]string{
+			"SHIANBAO_NOTIFY_TEMPLATES":     "reminder.due=Ab3x-9|thing1=title;time2=due, letter.issued=Cd4y|thing1=title",
+			"SHIANBAO_NOTIFY_QUIET_START":   "",
+			"SHIANBAO_NOTIFY_QUIET_END":     "",
+			"SHIANBAO_NOTIFY_RATE_TEMPLATE": "0",
+			"SHIANBAO_NOTIFY_CLAIM":         "lease",
+		})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		spec, err := config.ParseTemplate(cfg.Notify.Templates["reminder.due"])
+		if err != nil || spec.ID != "Ab3x-9" || spec.Fields["time2"] != "due" || len(cfg.Notify.Templates) != 2 {
+			t.Fatalf("templates %v: %+v, %v", cfg.Notify.Templates, spec, err)
+		}
+		if cfg.Notify.QuietStart != "" || cfg.Notify.RateTemplate != 0 || cfg.Notify.Claim != "lease" {
+			t.Fatalf("env not applied: %+v", cfg.Notify)
+		}
+	})
+	t.Run("BadValuesNamed", func(t *testing.T) {
+		cfg := config.Default()
+		cfg.Notify.QuietStart = "25:00"
+		cfg.Notify.MaxAttempts = 0
+		cfg.Notify.Claim = "optimistic"
+		cfg.Notify.RateCustom = -1
+		cfg.Notify.Templates = map[string]string{"reminder.due": "|thing1=title", "letter.issued": "TPL|"}
+		err := cfg.Validate()
+		ve, ok := err.(*config.ValidationError)
+		if !ok || len(ve.Problems) != 6 {
+			t.Fatalf("want 6 problems, got %v", err)
+		}
+		for _, key := range []string{"SHIANBAO_NOTIFY_QUIET_START", "SHIANBAO_NOTIFY_MAX_ATTEMPTS", "SHIANBAO_NOTIFY_CLAIM",
+			"SHIANBAO_NOTIFY_RATE_CUSTOM", "SHIANBAO_NOTIFY_TEMPLATES"} {
+			if !strings.Contains(err.Error(), key) {
+				t.Errorf("problems do not name %s:\n%v", key, err)
+			}
+		}
+	})
+}
+
+func TestParseTemplate(t *testing.T) {
+	tests := []struct {
+		in     string
+		id     string
+		fields map[string]string
+		ok     bool
+	}{
+		{"tpl-1|thing1=title;time2=due", "tpl-1", map[string]string{"thing1": "title", "time2": "due"}, true},
+		{" tpl-1 | thing1 = title ; ", "tpl-1", map[string]string{"thing1": "title"}, true},
+		{"tpl-1", "", nil, false},
+		{"|thing1=title", "", nil, false},
+		{"tpl-1|", "", nil, false},
+		{"tpl-1|thing1", "", nil, false},
+		{"tpl-1|thing1=", "", nil, false},
+		{"tpl-1|1thing=title", "", nil, false},
+	}
+	for _, tt := range tests {
+		spec, err := config.ParseTemplate(tt.in)
+		if (err == nil) != tt.ok {
+			t.Errorf("ParseTemplate(%q) error %v, want ok=%v", tt.in, err, tt.ok)
+			continue
+		}
+		if tt.ok && (spec.ID != tt.id || len(spec.Fields) != len(tt.fields)) {
+			t.Errorf("ParseTemplate(%q) = %+v", tt.in, spec)
+		}
+		for k, v := range tt.fields {
+			if spec.Fields[k] != v {
+				t.Errorf("ParseTemplate(%q) field %s = %q, want %q", tt.in, k, spec.Fields[k], v)
+			}
+		}
+	}
+}

@@ -3,8 +3,11 @@ package config
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 )
 
 // ValidationError lists every problem found, one line each, naming the key.
@@ -138,6 +141,7 @@ func (c Config) Validate() error {
 	if c.Media.Dir == "" {
 		add("media.dir", "must not be empty")
 	}
+	c.Notify.validate(add)
 	if len(p) > 0 {
 		return &ValidationError{Problems: p}
 	}
@@ -154,4 +158,62 @@ func validAESKey(k string) bool {
 
 func envName(yamlPath string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(yamlPath, ".", "_"))
+}
+
+func (n Notify) validate(add func(key, format string, args ...any)) {
+	switch {
+	case n.QuietStart == "" && n.QuietEnd == "":
+	case !validClock(n.QuietStart) || !validClock(n.QuietEnd):
+		add("notify.quiet_start", "quiet_start and quiet_end must both be HH:MM (China time) or both empty, got %q and %q", n.QuietStart, n.QuietEnd)
+	case n.QuietStart == n.QuietEnd:
+		add("notify.quiet_start", "quiet hours start and end at the same time (%s); leave both empty to turn them off", n.QuietStart)
+	}
+	if n.MaxAttempts < 1 || n.MaxAttempts > 100 {
+		add("notify.max_attempts", "must be between 1 and 100, got %d", n.MaxAttempts)
+	}
+	if n.Lease < 5*time.Second || n.Lease > 10*time.Minute {
+		add("notify.lease", "must be between 5s and 10m, got %s", n.Lease)
+	}
+	if n.Workers < 0 || n.Workers > 64 {
+		add("notify.workers", "must be between 0 (automatic) and 64, got %d", n.Workers)
+	}
+	if n.Batch < 0 || n.Batch > 1000 {
+		add("notify.batch", "must be between 0 (automatic) and 1000, got %d", n.Batch)
+	}
+	switch n.Claim {
+	case "", "auto", "skip_locked", "lease":
+	default:
+		add("notify.claim", "must be auto, skip_locked or lease, got %q", n.Claim)
+	}
+	rates := []struct {
+		key  string
+		rate float64
+	}{
+		{"notify.rate_template", n.RateTemplate}, {"notify.rate_subscribe", n.RateSubscribe},
+		{"notify.rate_custom", n.RateCustom}, {"notify.rate_robot", n.RateRobot},
+	}
+	for _, r := range rates {
+		if r.rate < 0 {
+			add(r.key, "must not be negative (0 = unlimited), got %g", r.rate)
+		}
+	}
+	checkTemplates := func(key string, templates map[string]string) {
+		for _, kind := range slices.Sorted(maps.Keys(templates)) {
+			if strings.TrimSpace(kind) == "" {
+				add(key, "every template needs a message kind")
+				continue
+			}
+			if _, err := ParseTemplate(templates[kind]); err != nil {
+				add(key, "%s: %v", kind, err)
+			}
+		}
+	}
+	checkTemplates("notify.templates", n.Templates)
+	checkTemplates("notify.subscribe_templates", n.SubscribeTemplates)
+}
+
+// validClock reports whether s is a time of day as HH:MM.
+func validClock(s string) bool {
+	t, err := time.Parse("15:04", s)
+	return err == nil && t.Format("15:04") == s
 }

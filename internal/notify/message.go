@@ -31,9 +31,9 @@ const (
 
 // Recipient is one person (kind + id) or one WeCom group (Group).
 type Recipient struct {
-	Kind  RecipientKind
-	ID    int64
-	Group string
+	Kind  RecipientKind `json:"kind"`
+	ID    int64         `json:"id,omitempty"`
+	Group string        `json:"group,omitempty"`
 }
 
 // String is the recipient's part of an idempotency key ("cadre:12", "group:胡埭").
