@@ -32,6 +32,7 @@ import (
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/reminder"
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -67,6 +68,8 @@ type App struct {
 	WeChat      *wechat.Client
 	// Notify is the push outbox and its dispatcher.
 	Notify *notify.Service
+	// Reminders plans reminders, escalations and digests on a schedule.
+	Reminders *reminder.Scheduler
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
@@ -125,6 +128,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("media store: %w", err)
 	}
 	links := web.Links{BaseURL: cfg.HTTP.BaseURL, Secret: []byte(cfg.Security.SecretKey)}
+	if err := a.newReminders(links); err != nil {
+		a.closeStores()
+		return nil, fmt.Errorf("reminders: %w", err)
+	}
 	a.Bot = bot.New(bot.Deps{
 		Accounts: a.Accounts, Registry: a.Registry, Supervision: a.Supervision, KV: a.KV,
 		Drafts: draft.NewStore(a.DB, a.Clock), Links: links, Clock: a.Clock, Log: a.Log,
@@ -165,7 +172,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
 	a.mountWeChat()
-	if err := a.Web.MountH5(links, a.Supervision); err != nil {
+	if err := a.Web.MountH5(links, a.Registry, a.Supervision); err != nil {
 		a.listener.Close()
 		a.closeStores()
 		return nil, fmt.Errorf("H5 pages: %w", err)

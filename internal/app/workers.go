@@ -63,6 +63,12 @@ func (a *App) stopWorkers(ctx context.Context) {
 // workerList is the background work of this app.
 func (a *App) workerList() []worker {
 	return []worker{{
+		// The scheduler runs its own cron until the app stops; only the
+		// instance holding the leader lock plans.
+		name:     "reminders",
+		interval: time.Minute,
+		tick:     a.Reminders.Run,
+	}, {
 		// Run keeps its own loops going until the app stops.
 		name:     "notify",
 		interval: time.Second,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/templates"
 )
@@ -17,23 +18,40 @@ import (
 // H5 serves the pages opened from WeChat messages.
 type H5 struct {
 	links       Links
+	registry    *registry.Service
 	supervision *supervision.Service
 	pages       *template.Template
 }
 
 // MountH5 adds the H5 pages.
-func (s *Server) MountH5(links Links, sup *supervision.Service) error {
+func (s *Server) MountH5(links Links, reg *registry.Service, sup *supervision.Service) error {
 	pages, err := template.New("h5").Funcs(pageFuncs).ParseFS(templates.FS, "h5/*.html")
 	if err != nil {
 		return err
 	}
-	h := &H5{links: links, supervision: sup, pages: pages}
+	h := &H5{links: links, registry: reg, supervision: sup, pages: pages}
 	s.echo.GET("/h5/visits/:id", h.visit)
+	s.echo.GET("/h5/cadres/:id/tasks", h.cadreTasks)
+	s.echo.GET("/h5/offices/:id/overdue", h.officeOverdue)
+	s.echo.GET("/h5/rectifications/:id", h.rectification)
 	return nil
 }
 
 // pageFuncs format values the same way on every page, in China time.
 var pageFuncs = template.FuncMap{
+	"abs": func(n int) int {
+		if n < 0 {
+			return -n
+		}
+		return n
+	},
+	"rectStatus": supervision.StatusLabel,
+	"rectEvent": func(kind string) string {
+		if l, ok := rectEventLabels[kind]; ok {
+			return l
+		}
+		return kind
+	},
 	"date":     func(t time.Time) string { return t.In(clock.China).Format("2006年1月2日") },
 	"datetime": func(t time.Time) string { return t.In(clock.China).Format("2006年1月2日 15:04") },
 	"meters": func(m *float64) string {
@@ -46,6 +64,8 @@ var pageFuncs = template.FuncMap{
 		return strconv.FormatFloat(*m, 'f', 0, 64) + "米"
 	},
 }
+
+var rectEventLabels = map[string]string{"rectified": "复查合格", "extended": "延期", "feedback": "主体反馈", "withdrawn": "撤销"}
 
 type visitPage struct {
 	*supervision.VisitDetail

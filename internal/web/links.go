@@ -33,3 +33,23 @@ func (l Links) verify(subject, sig string) bool {
 	want := l.sign(subject)
 	return hmac.Equal([]byte(want), []byte(sig))
 }
+
+// CadreTasks is a cadre's list of open tasks (reminders link to it).
+func (l Links) CadreTasks(cadreID int64) string { return l.link("/h5/cadres/", "tasks", "cadre-tasks", cadreID) }
+
+// OfficeOverdue is the overdue list of an office's area (escalations link to it).
+func (l Links) OfficeOverdue(officeID int64) string {
+	return l.link("/h5/offices/", "overdue", "office-overdue", officeID)
+}
+
+// Rectification is one rectification with its history.
+func (l Links) Rectification(id int64) string { return l.link("/h5/rectifications/", "", "rectification", id) }
+
+func (l Links) link(prefix, suffix, kind string, id int64) string {
+	ids := strconv.FormatInt(id, 10)
+	path := prefix + ids
+	if suffix != "" {
+		path += "/" + suffix
+	}
+	return strings.TrimRight(l.BaseURL, "/") + path + "?s=" + l.sign(kind+":"+ids)
+}

@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+
+	"github.com/shianbao/shianbao/internal/reminder"
+	"github.com/shianbao/shianbao/internal/web"
+)
+
+var _ reminder.Links = web.Links{}
+
+// newReminders builds the reminder planner and its scheduler. Other
+// features add their reminders as planner sources.
+func (a *App) newReminders(links web.Links, sources ...reminder.Source) error {
+	planner, err := reminder.NewPlanner(reminder.Deps{
+		Supervision: a.Supervision, Registry: a.Registry, Contacts: a.Accounts, Links: links,
+		Groups:  func(short string) bool { _, ok := a.Config.WeCom.Robots[short]; return ok },
+		Sources: sources,
+	})
+	if err != nil {
+		return err
+	}
+	a.Reminders = &reminder.Scheduler{Planner: planner, Enqueuer: a.Notify, KV: a.KV, Clock: a.Clock, Log: a.Log}
+	// The simulator's clock jump plans the new day's reminders at once and
+	// sends what is due, so they can be watched arriving.
+	a.onClockJump = append(a.onClockJump, func(ctx context.Context) error {
+		if _, err := a.Reminders.RunOnce(ctx, a.Clock.Now()); err != nil {
+			return err
+		}
+		for range 20 {
+			sent, retried, gaveUp, err := a.Notify.DispatchOnce(ctx, 200)
+			if err != nil || sent+retried+gaveUp == 0 {
+				return err
+			}
+		}
+		return nil
+	})
+	return nil
+}
