@@ -82,4 +82,3 @@ func (h *H5) rectification(c echo.Context) error {
 	}
 	return h.render(c, "rectification", map[string]any{"R": r, "Events": events, "Open": r.Status == supervision.StatusOpen})
 }
-

@@ -35,7 +35,9 @@ func (l Links) verify(subject, sig string) bool {
 }
 
 // CadreTasks is a cadre's list of open tasks (reminders link to it).
-func (l Links) CadreTasks(cadreID int64) string { return l.link("/h5/cadres/", "tasks", "cadre-tasks", cadreID) }
+func (l Links) CadreTasks(cadreID int64) string {
+	return l.link("/h5/cadres/", "tasks", "cadre-tasks", cadreID)
+}
 
 // OfficeOverdue is the overdue list of an office's area (escalations link to it).
 func (l Links) OfficeOverdue(officeID int64) string {
@@ -43,7 +45,9 @@ func (l Links) OfficeOverdue(officeID int64) string {
 }
 
 // Rectification is one rectification with its history.
-func (l Links) Rectification(id int64) string { return l.link("/h5/rectifications/", "", "rectification", id) }
+func (l Links) Rectification(id int64) string {
+	return l.link("/h5/rectifications/", "", "rectification", id)
+}
 
 func (l Links) link(prefix, suffix, kind string, id int64) string {
 	ids := strconv.FormatInt(id, 10)
