@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/shianbao/shianbao/internal/reminder"
 	"github.com/shianbao/shianbao/internal/web"
@@ -24,8 +25,20 @@ func (a *App) newReminders(links web.Links, sources ...reminder.Source) error {
 	// The simulator's clock jump plans the new day's reminders at once and
 	// sends what is due, so they can be watched arriving.
 	a.onClockJump = append(a.onClockJump, func(ctx context.Context) error {
-		if _, err := a.Reminders.RunOnce(ctx, a.Clock.Now()); err != nil {
-			return err
+		// The background scheduler may hold the leader lock for a moment.
+		for tries := 0; ; tries++ {
+			res, err := a.Reminders.RunOnce(ctx, a.Clock.Now())
+			if err != nil {
+				return err
+			}
+			if !res.Skipped || tries == 100 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
 		}
 		for range 20 {
 			sent, retried, gaveUp, err := a.Notify.DispatchOnce(ctx, 200)
