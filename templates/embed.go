@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the templates and static files.
 //
-//go:embed pages h5 sim console
+//go:embed pages h5 sim console letters cards
 var FS embed.FS

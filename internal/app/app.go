@@ -23,12 +23,14 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/bot"
+	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/draft"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -41,7 +43,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -70,6 +72,9 @@ type App struct {
 	Notify *notify.Service
 	// Reminders plans reminders, escalations and digests on a schedule.
 	Reminders *reminder.Scheduler
+	// Letters are supervision prompt letters; Cards the knowledge cards.
+	Letters *letter.Service
+	Cards   *card.Service
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
@@ -128,7 +133,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("media store: %w", err)
 	}
 	links := web.Links{BaseURL: cfg.HTTP.BaseURL, Secret: []byte(cfg.Security.SecretKey)}
-	if err := a.newReminders(links); err != nil {
+	if err := a.newLettersAndCards(links); err != nil {
+		a.closeStores()
+		return nil, err
+	}
+	if err := a.newReminders(links, reminder.SourceFunc(a.Letters.Due)); err != nil {
 		a.closeStores()
 		return nil, fmt.Errorf("reminders: %w", err)
 	}
@@ -176,6 +185,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.listener.Close()
 		a.closeStores()
 		return nil, fmt.Errorf("H5 pages: %w", err)
+	}
+	if err := a.mountLettersAndCards(links); err != nil {
+		a.listener.Close()
+		a.closeStores()
+		return nil, fmt.Errorf("letter and card pages: %w", err)
 	}
 	if err := a.mountConsole(); err != nil {
 		a.listener.Close()

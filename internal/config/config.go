@@ -27,6 +27,8 @@ type Config struct {
 	Security  Security `yaml:"security"`
 	// Supervision holds the visit rules that differ between places.
 	Supervision Supervision `yaml:"supervision"`
+	// Letter configures supervision prompt letters.
+	Letter Letter `yaml:"letter"`
 	// Notify configures push delivery: quiet hours, retries, rate limits
 	// and the template of each kind of message.
 	Notify Notify `yaml:"notify"`
@@ -107,6 +109,17 @@ func ParseTemplate(s string) (TemplateSpec, error) {
 
 // templateField is a template's field name as the platform shows it (thing1, time2).
 var templateField = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,31}$`)
+
+// Letter configures prompt letters (督导提示函).
+type Letter struct {
+	// NumberFormat builds a number from {office}, {year} and {seq:04}.
+	NumberFormat string `yaml:"number_format"`
+	// AckReminderDays: unacknowledged after this many days → the business is
+	// reminded; after twice as many → the cadre.
+	AckReminderDays int `yaml:"ack_reminder_days"`
+	// LinkTTL is how long a letter link in a message stays valid.
+	LinkTTL time.Duration `yaml:"link_ttl"`
+}
 
 // Supervision configures cycles and deadlines (DOMAIN.md: settings).
 type Supervision struct {
@@ -262,6 +275,7 @@ func Default() Config {
 		Register:  Register{DistrictCode: "320211", CityName: "无锡市", DistrictName: "滨湖区"},
 		Media:     Media{Dir: "./data/media"},
 		Security:  Security{SecretKey: DemoSecretKey},
+		Letter:    Letter{NumberFormat: "{office}食安督〔{year}〕{seq:04}号", AckReminderDays: 3, LinkTTL: 30 * 24 * time.Hour},
 		Supervision: Supervision{
 			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
 			DeadlineDays: 7,

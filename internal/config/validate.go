@@ -138,6 +138,15 @@ func (c Config) Validate() error {
 	if c.Supervision.FarMeters <= 0 {
 		add("supervision.far_meters", "must be positive, got %g", c.Supervision.FarMeters)
 	}
+	if !strings.Contains(c.Letter.NumberFormat, "{seq") {
+		add("letter.number_format", "must contain {seq} (e.g. {office}食安督〔{year}〕{seq:04}号), got %q", c.Letter.NumberFormat)
+	}
+	if c.Letter.AckReminderDays < 1 || c.Letter.AckReminderDays > 60 {
+		add("letter.ack_reminder_days", "must be between 1 and 60, got %d", c.Letter.AckReminderDays)
+	}
+	if c.Letter.LinkTTL < time.Hour {
+		add("letter.link_ttl", "must be at least 1h, got %s", c.Letter.LinkTTL)
+	}
 	if c.Media.Dir == "" {
 		add("media.dir", "must not be empty")
 	}

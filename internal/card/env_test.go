@@ -1,0 +1,199 @@
+package card_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/audit"
+	"github.com/shianbao/shianbao/internal/card"
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/db"
+	"github.com/shianbao/shianbao/internal/db/dbtest"
+	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/registry"
+)
+
+// now is when the demo district is seeded and the tests start: late in
+// 2026Q4, China time.
+var now = time.Date(2026, 11, 28, 9, 0, 0, 0, clock.China)
+
+// outboxSchema is a stand-in for notify's outbox: rows written in the
+// caller's transaction, so a rolled-back issue leaves no message, and
+// keyed by the message's idempotency key, as the real outbox is.
+var outboxSchema = db.Schema{Component: "test_outbox", Migrations: []db.Migration{{Version: 1, Name: "outbox", SQL: `
+CREATE TABLE test_outbox (
+	id {{pk}},
+	msg_key VARCHAR(64) NOT NULL,
+	body TEXT NOT NULL
+) {{opts}};
+CREATE UNIQUE INDEX ux_test_outbox_key ON test_outbox (msg_key);
+`}}}
+
+// The outbox the app hands the service is notify's.
+var _ card.Enqueuer = (*notify.Service)(nil)
+
+// outbox records enqueued messages in test_outbox.
+type outbox struct{ d *db.DB }
+
+func (o outbox) EnqueueTx(tx *gorm.DB, msgs ...notify.Message) (int, error) {
+	n := 0
+	for _, m := range msgs {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return n, err
+		}
+		var have int64
+		if err := tx.Table("test_outbox").Where("msg_key = ?", m.Key()).Count(&have).Error; err != nil {
+			return n, err
+		}
+		if have > 0 {
+			continue
+		}
+		if err := tx.Exec("INSERT INTO test_outbox (msg_key, body) VALUES (?, ?)", m.Key(), string(b)).Error; err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// messages returns what was enqueued, oldest first.
+func (o outbox) messages(t *testing.T) []notify.Message {
+	t.Helper()
+	var bodies []string
+	if err := o.d.Gorm(context.Background()).Table("test_outbox").Order("id").Pluck("body", &bodies).Error; err != nil {
+		t.Fatal(err)
+	}
+	out := make([]notify.Message, len(bodies))
+	for i, b := range bodies {
+		if err := json.Unmarshal([]byte(b), &out[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// of filters messages by kind and recipient kind.
+func of(ms []notify.Message, kind string, to notify.RecipientKind) []notify.Message {
+	var out []notify.Message
+	for _, m := range ms {
+		if m.Kind == kind && m.To.Kind == to {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// links is a stand-in for web.Links.
+type links struct{}
+
+func (links) Card(businessID int64, reader registry.Actor, expires time.Time) string {
+	return fmt.Sprintf("https://sab.example/h5/cards/%d?r=%s&e=%d", businessID, url.QueryEscape(string(reader)), expires.Unix())
+}
+
+func (links) PublicCard(code string) string { return "https://sab.example/c/" + code }
+
+// district is the demo district with the services cards need.
+type district struct {
+	d        *db.DB
+	clk      *clock.Offset
+	reg      *registry.Service
+	accounts *account.Service
+	cards    *card.Service
+	out      outbox
+}
+
+func schemas() []db.Schema {
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, card.Schema, outboxSchema}
+}
+
+func newDistrict(t *testing.T, d *db.DB) *district {
+	t.Helper()
+	ctx := context.Background()
+	w := &district{d: d, clk: clock.NewFixed(now), out: outbox{d}}
+	store := kv.NewMemory()
+	t.Cleanup(func() { store.Close() })
+	w.reg = registry.NewService(d, registry.Rules{}, w.clk)
+	if _, err := demo.Seed(ctx, d, w.reg, demo.Options{Seed: 1, Clock: w.clk}); err != nil {
+		t.Fatal(err)
+	}
+	w.accounts = account.NewService(d, store, w.reg, w.clk, []byte("card-test-secret-0123456789"))
+	w.cards = card.NewService(d, w.reg, w.accounts, w.out, links{}, w.clk)
+	return w
+}
+
+// each runs fn on SQLite and, when configured, MySQL.
+func each(t *testing.T, fn func(t *testing.T, w *district)) {
+	t.Helper()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) { fn(t, newDistrict(t, d)) }, schemas()...)
+}
+
+func sqlite(t *testing.T) *district {
+	t.Helper()
+	return newDistrict(t, dbtest.OpenSQLite(t, schemas()...))
+}
+
+// bindContact makes the business's principal a bound contact as openid.
+func (w *district) bindContact(t *testing.T, businessID int64, openid string) *account.Contact {
+	t.Helper()
+	ctx := context.Background()
+	c, err := w.accounts.EnsureContact(ctx, businessID, account.ContactPrincipal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := w.accounts.IssueCode(ctx, account.RoleContact, c.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.accounts.Bind(ctx, chat.ChannelOA, openid, code); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// manager is an active manager of the office over a town ("胡埭镇").
+func (w *district) manager(t *testing.T, town string) (*registry.Manager, *registry.Office) {
+	t.Helper()
+	ctx := context.Background()
+	offices, err := w.reg.Offices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range offices {
+		if !strings.HasPrefix(o.Name, town) {
+			continue
+		}
+		ms, err := w.reg.Managers(ctx, o.ID)
+		if err != nil || len(ms) == 0 {
+			t.Fatalf("managers of %s: %v", o.Name, err)
+		}
+		return &ms[0], &o
+	}
+	t.Fatalf("no office for %s", town)
+	return nil, nil
+}
+
+// businessesIn lists up to n operating businesses under an office's region.
+func (w *district) businessesIn(t *testing.T, o *registry.Office, n int) []registry.Business {
+	t.Helper()
+	r, err := w.reg.Region(context.Background(), o.RegionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, _, err := w.reg.FindBusinesses(context.Background(), registry.BusinessFilter{ScopePath: r.Path, Status: registry.StatusOperating, Limit: n})
+	if err != nil || len(bs) < n {
+		t.Fatalf("businesses in %s: %d, %v", o.Name, len(bs), err)
+	}
+	return bs
+}

@@ -1,0 +1,380 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"html"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/audit"
+	"github.com/shianbao/shianbao/internal/card"
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/db"
+	"github.com/shianbao/shianbao/internal/db/dbtest"
+	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/web"
+)
+
+// The golden files are rewritten with -update. Another test file of this
+// binary may define the flag first; then it is shared.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files")
+	}
+}
+
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// now is when the demo district is seeded: late in 2026Q4, China time.
+var now = time.Date(2026, 11, 28, 9, 0, 0, 0, clock.China)
+
+// outboxSchema stands in for notify's outbox: rows written in the
+// caller's transaction, keyed by the idempotency key.
+var outboxSchema = db.Schema{Component: "test_outbox", Migrations: []db.Migration{{Version: 1, Name: "outbox", SQL: `
+CREATE TABLE test_outbox (
+	id {{pk}},
+	msg_key VARCHAR(64) NOT NULL,
+	body TEXT NOT NULL
+) {{opts}};
+CREATE UNIQUE INDEX ux_test_outbox_key ON test_outbox (msg_key);
+`}}}
+
+type outbox struct{ d *db.DB }
+
+func (o outbox) EnqueueTx(tx *gorm.DB, msgs ...notify.Message) (int, error) {
+	n := 0
+	for _, m := range msgs {
+		b, _ := json.Marshal(m)
+		var have int64
+		if err := tx.Table("test_outbox").Where("msg_key = ?", m.Key()).Count(&have).Error; err != nil || have > 0 {
+			return n, err
+		}
+		if err := tx.Exec("INSERT INTO test_outbox (msg_key, body) VALUES (?, ?)", m.Key(), string(b)).Error; err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (o outbox) messages(t *testing.T, kind string) []notify.Message {
+	t.Helper()
+	var bodies []string
+	if err := o.d.Gorm(context.Background()).Table("test_outbox").Order("id").Pluck("body", &bodies).Error; err != nil {
+		t.Fatal(err)
+	}
+	var out []notify.Message
+	for _, b := range bodies {
+		var m notify.Message
+		if err := json.Unmarshal([]byte(b), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Kind == kind {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// h5 is the demo district behind the H5 letter and card pages.
+type h5 struct {
+	d        *db.DB
+	clk      *clock.Offset
+	reg      *registry.Service
+	sup      *supervision.Service
+	accounts *account.Service
+	letters  *letter.Service
+	cards    *card.Service
+	store    media.Store
+	out      outbox
+	links    web.Links
+	handler  http.Handler
+}
+
+// newH5 builds the pages with links to base; oauth may be nil.
+func newH5(t *testing.T, base string, oauth web.OAuth) *h5 {
+	t.Helper()
+	ctx := context.Background()
+	d := dbtest.OpenSQLite(t, registry.Schema, audit.Schema, account.Schema, supervision.Schema, letter.Schema, card.Schema, outboxSchema)
+	e := &h5{d: d, clk: clock.NewFixed(now), out: outbox{d}}
+	e.links = web.Links{BaseURL: base, Secret: []byte("h5-test-links-secret")}
+	store := kv.NewMemory()
+	t.Cleanup(func() { store.Close() })
+	e.reg = registry.NewService(d, registry.Rules{}, e.clk)
+	if _, err := demo.Seed(ctx, d, e.reg, demo.Options{Seed: 1, Clock: e.clk}); err != nil {
+		t.Fatal(err)
+	}
+	lists, err := supervision.DefaultChecklists()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sup = supervision.NewService(d, e.reg, lists, supervision.DefaultRules(), e.clk)
+	e.accounts = account.NewService(d, store, e.reg, e.clk, []byte("h5-test-secret-0123456789"))
+	e.letters = letter.NewService(d, e.reg, e.sup, e.accounts, e.out, e.links, letter.Config{}, e.clk)
+	e.cards = card.NewService(d, e.reg, e.accounts, e.out, e.links, e.clk)
+	if e.store, err = media.NewLocal(filepath.Join(t.TempDir(), "media")); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Options{Log: slog.New(slog.DiscardHandler), BodyLimit: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	access := web.NewH5Access(web.AccessOptions{Links: e.links, Accounts: e.accounts, OAuth: oauth, Clock: e.clk, Log: slog.New(slog.DiscardHandler)})
+	if err := srv.MountLetters(access, e.letters, e.store); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.MountCards(access, e.cards); err != nil {
+		t.Fatal(err)
+	}
+	// The visit receipt pages parse every h5 template too: they must still.
+	if err := srv.MountH5(e.links, e.reg, e.sup); err != nil {
+		t.Fatal(err)
+	}
+	e.handler = srv.Handler()
+	return e
+}
+
+// fixture is a letter to a business with a bound contact, issued at the
+// end of a visit with findings.
+type fixture struct {
+	letter   *letter.Letter
+	business registry.Business
+	contact  *account.Contact
+	openid   string
+	cadre    int64
+}
+
+// goldenToken replaces the letter's random token, so pages are stable.
+const goldenToken = "goldenletter2026aaaaaaaaaa"
+
+func (e *h5) letterFixture(t *testing.T) fixture {
+	t.Helper()
+	ctx := context.Background()
+	var ids []int64
+	err := e.d.Gorm(ctx).Raw(`
+SELECT v.id FROM visits v
+JOIN findings f ON f.visit_id = v.id
+JOIN rectifications r ON r.finding_id = f.id
+JOIN assignments a ON a.active_business_id = v.business_id AND a.cadre_id = v.cadre_id
+WHERE v.is_current = ? AND r.status = ?
+GROUP BY v.id ORDER BY v.id LIMIT 1`, true, supervision.StatusOpen).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("no visit with open findings: %v", err)
+	}
+	v, err := e.sup.Visit(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixture{business: v.Business, cadre: v.CadreID, openid: "o-golden-contact"}
+	f.contact = e.bind(t, v.BusinessID, f.openid)
+	l, err := e.letters.IssueForVisit(ctx, v.ID, registry.ActorOf("cadre", v.CadreID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.Gorm(ctx).Model(&letter.Letter{}).Where("id = ?", l.ID).Update("token", goldenToken).Error; err != nil {
+		t.Fatal(err)
+	}
+	if f.letter, err = e.letters.Letter(ctx, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// bind makes the business's principal a bound contact as openid.
+func (e *h5) bind(t *testing.T, businessID int64, openid string) *account.Contact {
+	t.Helper()
+	ctx := context.Background()
+	c, err := e.accounts.EnsureContact(ctx, businessID, account.ContactPrincipal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := e.accounts.IssueCode(ctx, account.RoleContact, c.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.accounts.Bind(ctx, chat.ChannelOA, openid, code); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// otherBusiness is a business of 蠡湖街道 (another town), with a bound contact.
+func (e *h5) otherBusiness(t *testing.T, openid string) (registry.Business, *account.Contact) {
+	t.Helper()
+	ctx := context.Background()
+	for _, o := range e.offices(t) {
+		if !strings.HasPrefix(o.Name, "蠡湖") {
+			continue
+		}
+		r, _ := e.reg.Region(ctx, o.RegionID)
+		bs, _, err := e.reg.FindBusinesses(ctx, registry.BusinessFilter{ScopePath: r.Path, Status: registry.StatusOperating, Limit: 1})
+		if err != nil || len(bs) == 0 {
+			t.Fatalf("businesses of %s: %v", o.Name, err)
+		}
+		return bs[0], e.bind(t, bs[0].ID, openid)
+	}
+	t.Fatal("no office of 蠡湖街道")
+	return registry.Business{}, nil
+}
+
+func (e *h5) offices(t *testing.T) []registry.Office {
+	t.Helper()
+	os, err := e.reg.Offices(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return os
+}
+
+// linkTTL is how long links in the tests stay valid.
+const linkTTL = 30 * 24 * time.Hour
+
+// letterLink is the letter's page for a reader.
+func (e *h5) letterLink(l *letter.Letter, reader registry.Actor) string {
+	return e.links.Letter(l.Token, reader, now.Add(linkTTL))
+}
+
+// csrfCookie is a fixed CSRF cookie, so pages with forms are stable.
+var csrfCookie = &http.Cookie{Name: "sab_h5_csrf", Value: "0123456789abcdef0123456789abcdef"}
+
+// get requests a page as a browser does.
+func (e *h5) get(t *testing.T, url string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+// post submits the receipt form as multipart, with photos as PNG files.
+func (e *h5) post(t *testing.T, url string, fields map[string]string, photos [][]byte, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for i, p := range photos {
+		fw, err := mw.CreateFormFile("photos", "photo"+string(rune('a'+i))+".png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(p)
+	}
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, url, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "text/html")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+var (
+	csrfField  = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+)
+
+// form returns the receipt form's action and CSRF token from a page.
+func form(t *testing.T, page string) (action, token string) {
+	t.Helper()
+	a, c := formAction.FindStringSubmatch(page), csrfField.FindStringSubmatch(page)
+	if a == nil || c == nil {
+		t.Fatalf("no receipt form on the page:\n%s", page)
+	}
+	return html.UnescapeString(a[1]), html.UnescapeString(c[1])
+}
+
+// pngPhoto is a small PNG picture.
+func pngPhoto(t *testing.T, shade uint8) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for x := range 8 {
+		for y := range 8 {
+			img.Set(x, y, color.RGBA{shade, 100, 50, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// golden compares got with testdata/name, rewriting it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if updating() {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gl) || i < len(wl); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs at line %d (run with -update if the change is intended):\n got: %s\nwant: %s", path, i+1, g, w)
+			}
+		}
+	}
+}
+
+func body(t *testing.T, r *httptest.ResponseRecorder) string {
+	t.Helper()
+	b, err := io.ReadAll(r.Result().Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
