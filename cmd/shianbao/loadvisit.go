@@ -20,8 +20,8 @@ import (
 
 // visitScript is one whole visit report as a cadre types it: the first
 // task, onsite, quick check with one failed item and a photo, no location,
-// status normal, no contact, confirm — 14 turns.
-var visitScript = []string{"上报督导", "1", "现场", "快速", "2", "全部合格", "地面有积水", "[photo]", "完成", "跳过", "跳过", "1", "跳过", "确认"}
+// status normal, no contact, no prompt letter, confirm — 15 turns.
+var visitScript = []string{"上报督导", "1", "现场", "快速", "2", "全部合格", "地面有积水", "[photo]", "完成", "跳过", "跳过", "1", "跳过", "2", "确认"}
 
 // loadVisits runs n concurrent conversations, each a whole visit report
 // through signed callbacks, and reports per-turn latency. It binds n cadres

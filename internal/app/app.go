@@ -143,6 +143,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Bot = bot.New(bot.Deps{
 		Accounts: a.Accounts, Registry: a.Registry, Supervision: a.Supervision, KV: a.KV,
+		Letters: a.Letters, Cards: a.Cards,
 		Drafts: draft.NewStore(a.DB, a.Clock), Links: links, Clock: a.Clock, Log: a.Log,
 	})
 

@@ -63,6 +63,7 @@ func reportVisit(t *testing.T, ph *phone, openid, mediaID string) string {
 		func() string { return ph.text(openid, "跳过") },
 		func() string { return ph.text(openid, "1") },
 		func() string { return ph.text(openid, "跳过") },
+		func() string { return ph.text(openid, "1") }, // send the prompt letter
 		func() string { return ph.text(openid, "确认") },
 	}
 	var last string
@@ -170,6 +171,22 @@ func TestConcurrentVisitReports(t *testing.T) {
 	g.Table("photos").Where("visit_id IN (?)", g.Table("visits").Select("id").Where("source = ?", "chat")).Count(&photos)
 	if visits != 200 || items != 800 || findings != 200 || rects != 200 || photos != 200 {
 		t.Fatalf("stored visits %d items %d findings %d rectifications %d photos %d; want 200, 800, 200, 200, 200", visits, items, findings, rects, photos)
+	}
+	// 200 letters issued at once: per office and year, numbered 1…n with no gap or duplicate.
+	var counts []struct {
+		OfficeID       int64
+		N, MinSeq, Max int64
+	}
+	g.Table("letters").Select("office_id, COUNT(*) AS n, MIN(seq) AS min_seq, MAX(seq) AS max").Group("office_id").Scan(&counts)
+	var letters int64
+	for _, c := range counts {
+		letters += c.N
+		if c.MinSeq != 1 || c.Max != c.N {
+			t.Fatalf("office %d letters numbered %d…%d for %d letters", c.OfficeID, c.MinSeq, c.Max, c.N)
+		}
+	}
+	if letters != 200 {
+		t.Fatalf("%d letters issued, want 200", letters)
 	}
 	after, err := a.Supervision.Progress(ctx, root)
 	if err != nil {

@@ -9,13 +9,16 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -26,6 +29,8 @@ type Bot struct {
 	registry    *registry.Service
 	supervision *supervision.Service
 	dialog      *dialog.Engine
+	lettersSvc  *letter.Service
+	cards       *card.Service
 	kv          kv.Store
 	links       Links
 	clock       clock.Clock
@@ -35,6 +40,7 @@ type Bot struct {
 // Links builds the H5 links the bot sends (signed by the web layer).
 type Links interface {
 	VisitReceipt(visitID int64) string
+	VillageCards(regionID int64, reader registry.Actor, expires time.Time) string
 }
 
 // Deps are the services the bot talks to.
@@ -42,7 +48,10 @@ type Deps struct {
 	Accounts    *account.Service
 	Registry    *registry.Service
 	Supervision *supervision.Service
-	KV          kv.Store
+	// Letters and Cards serve the business side; nil leaves it out.
+	Letters *letter.Service
+	Cards   *card.Service
+	KV      kv.Store
 	// Drafts keeps unfinished reports durably (7 days); nil keeps them in kv only.
 	Drafts dialog.DraftStore
 	Links  Links
@@ -59,10 +68,10 @@ func New(d Deps) *Bot {
 		d.Log = slog.Default()
 	}
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, kv: d.KV,
-		links: d.Links, clock: d.Clock, log: d.Log}
+		lettersSvc: d.Letters, cards: d.Cards, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt,
-	}, b.visitFlow(), b.recheckFlow())
+	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow())
 	return b
 }
 
@@ -152,7 +161,7 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 		return "", false, nil
 	}
 	switch text {
-	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, "我是谁":
+	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
 	default:
 		return "", false, nil
 	}
@@ -182,6 +191,10 @@ func (b *Bot) listCommand(ctx context.Context, u user, text string) (string, err
 	case "我是谁":
 		out, err := b.whoami(ctx, u)
 		return out.Text, err
+	case cmdLetters:
+		return b.letters(ctx, u)
+	case cmdContact, "包保干部", "联系干部":
+		return b.contactCadre(ctx, u)
 	}
 	return "", nil
 }
@@ -234,9 +247,14 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 	}
 	if u.bound() {
 		switch word {
-		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage:
+		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, cmdLetters, cmdContact, "包保干部", "联系干部":
 			out, err := b.listCommand(ctx, u, word)
 			return chat.Say(out), err
+		case cmdCard:
+			return b.knowledgeCard(ctx, u)
+		case cmdFeedback:
+			r, err := b.startFeedback(ctx, u)
+			return replyOut(r), err
 		case cmdReport, "上报", "督导":
 			r, err := b.startVisit(ctx, u, 0)
 			return replyOut(r), err
@@ -286,6 +304,12 @@ func (b *Bot) bound(ctx context.Context, id account.Identity) (chat.Outbound, er
 	who, err := b.accounts.Describe(ctx, id)
 	if err != nil {
 		return chat.Outbound{}, err
+	}
+	if id.Role == account.RoleContact && b.lettersSvc != nil {
+		// Letters issued before the business bound go out now.
+		if err := b.lettersSvc.OnBind(ctx, id.SubjectID); err != nil {
+			b.log.Warn("deliver pending letters failed", "err", err.Error())
+		}
 	}
 	return chat.Say(sprintf(msgBound, who) + "\n\n" + helpFor([]account.Identity{id})), nil
 }

@@ -52,6 +52,12 @@ func helpFor(ids []account.Identity) string {
 		b.WriteString("\n· 我的记录 — 最近的督导记录")
 		b.WriteString("\n· 整改跟踪 — 复查整改情况")
 	}
+	if roles[account.RoleContact] {
+		b.WriteString("\n· 知晓卡 — 本店的“两个责任”知晓卡")
+		b.WriteString("\n· 提示函 — 督导提示函及回执")
+		b.WriteString("\n· 整改反馈 — 提交整改情况和照片")
+		b.WriteString("\n· 联系包保干部 — 包保干部的姓名和电话")
+	}
 	if roles[account.RoleManager] {
 		b.WriteString("\n· 进度 — 本周期督导进度")
 		b.WriteString("\n· 逾期 — 逾期未督导的主体")

@@ -40,6 +40,7 @@ const (
 	sStatusNote = "status_note"
 	sContact    = "contact"
 	sConfirm    = "confirm"
+	sLetterAsk  = "send_letter"
 	itemPrefix  = "item:"
 )
 
@@ -75,7 +76,29 @@ func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step,
 			steps = append(steps, b.issueSteps(it, b.itemLabel(s, it.ID))...)
 		}
 	}
-	return append(steps, b.locationStep(), statusStep(), statusNoteStep(), contactStep(), b.confirmStep()), nil
+	return append(steps, b.locationStep(), statusStep(), statusNoteStep(), contactStep(), b.letterStep(), b.confirmStep()), nil
+}
+
+// letterStep asks whether to send the business a prompt letter, when the
+// visit found problems.
+func (b *Bot) letterStep() dialog.Step {
+	return dialog.Step{
+		Key: sLetterAsk, Kind: dialog.KindYesNo, Help: msgHelpLetter,
+		When: func(s *dialog.Session) bool { return b.lettersSvc != nil && b.issueCount(s) > 0 },
+		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+			return fmt.Sprintf(msgAskLetter, b.issueCount(s)), nil
+		},
+	}
+}
+
+func (b *Bot) issueCount(s *dialog.Session) int {
+	n := 0
+	for _, it := range b.checklistFor(s) {
+		if v, ok := s.Answer(itemPrefix + it.ID); ok && v.Text == string(supervision.ResultIssue) {
+			n++
+		}
+	}
+	return n
 }
 
 // itemLabel is an item's name as the chosen check shows it.
@@ -481,7 +504,11 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 		}
 		return dialog.Reply{}, err
 	}
-	return dialog.Reply{Text: b.receipt(s, visit, in), Done: true}, nil
+	text := b.receipt(s, visit, in)
+	if v, ok := s.Answer(sLetterAsk); ok && v.Bool {
+		text += "\n" + strings.TrimRight(b.issueLetter(ctx, visit.ID, cadreID), "\n")
+	}
+	return dialog.Reply{Text: text, Done: true}, nil
 }
 
 // receipt is the answer to a stored report: what is now covered, what must

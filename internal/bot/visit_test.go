@@ -10,6 +10,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/bot"
+	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
@@ -19,6 +20,8 @@ import (
 	"github.com/shianbao/shianbao/internal/dialog/dialogtest"
 	"github.com/shianbao/shianbao/internal/draft"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -33,6 +36,8 @@ type district struct {
 	reg      *registry.Service
 	sup      *supervision.Service
 	accounts *account.Service
+	letters  *letter.Service
+	cards    *card.Service
 	bot      *bot.Bot
 }
 
@@ -57,8 +62,13 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	}
 	w.sup = supervision.NewService(d, w.reg, lists, supervision.DefaultRules(), w.clk)
 	w.accounts = account.NewService(d, w.store, w.reg, w.clk, []byte("bot-test-secret-0123456789"))
+	outbox := notify.NewService(d, w.store, nil, notify.Senders{}, notify.Config{}, w.clk, nil)
+	links := web.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")}
+	w.letters = letter.NewService(d, w.reg, w.sup, w.accounts, outbox, links, letter.DefaultConfig(), w.clk)
+	w.cards = card.NewService(d, w.reg, w.accounts, outbox, links, w.clk)
 	w.bot = bot.New(bot.Deps{
 		Accounts: w.accounts, Registry: w.reg, Supervision: w.sup, KV: w.store,
+		Letters: w.letters, Cards: w.cards,
 		Drafts: draft.NewStore(d, w.clk), Clock: w.clk,
 		Links: web.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")},
 	})
@@ -71,7 +81,7 @@ func openDistrict(t *testing.T) *district {
 }
 
 func schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema}
 }
 
 // cadreWithTasks finds a village cadre with at least three open tasks.
@@ -157,6 +167,7 @@ func TestVisitHappyPath(t *testing.T) {
 	c.Location(*biz.Latitude+0.0003, *biz.Longitude+0.0003, "门店附近")
 	c.Say("1")
 	c.Say("跳过")
+	c.Say("1")
 	c.Say("确认")
 	c.Golden("visit_happy")
 
@@ -224,6 +235,8 @@ func TestVisitBadInputEverywhere(t *testing.T) {
 	c.Say("装修，预计下月恢复")
 	c.Say(strings.Repeat("名", 40))
 	c.Say("王店长")
+	c.Say("也许")
+	c.Say("2")
 	c.Say("否")
 	c.Say("确认")
 	c.Golden("visit_bad_input")
@@ -333,6 +346,7 @@ func TestRecheck(t *testing.T) {
 	c.Say("跳过")
 	c.Say("1")
 	c.Say("张三")
+	c.Say("2")
 	c.Say("确认")
 	c.Say("整改跟踪")
 	c.Say("1")

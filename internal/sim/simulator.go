@@ -202,6 +202,8 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) error {
 		mode = wechat.ModeSafe
 	}
 	ctx := r.Context()
+	// H5 pages opened from this chat sign in (WeChat OAuth) as this persona.
+	s.Fake.SetPersona(req.OpenID)
 	note, err := s.ensureBound(ctx, req.OpenID, req.Bind, mode)
 	if err != nil {
 		return err
