@@ -64,6 +64,7 @@ func init() {
 		{"remind", "计划提醒（--dry-run 只打印不发送）/ plan reminders; --dry-run prints them as JSON lines", runRemind},
 		{"bind-code", "发放绑定码 / issue a binding code: cadre|manager|contact|business ID", runBindCode},
 		{"user", "管理后台用户 / console users: user add --username U --role R --region 胡埭镇", runUser},
+		{"notifications", "推送状态（谁收不到、为什么）/ who cannot be reached and why; --retry ID", runNotifications},
 		{"menu", "推送公众号菜单 / push configs/menu.json to the Official Account", runMenu},
 		{"load", "压测回调（签名消息）/ load-test the callback with signed messages", runLoad},
 		{"config", "打印生效配置（隐藏密钥）/ print the effective configuration, secrets masked", runConfig},

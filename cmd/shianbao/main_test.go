@@ -181,3 +181,29 @@ func TestUserAdd(t *testing.T) {
 		t.Fatalf("bad input: exit %d %s", code, stderr)
 	}
 }
+
+func TestRemindAndNotifications(t *testing.T) {
+	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(t.TempDir(), "cli.db")}
+	if code, _, stderr := cli(t, vars, "seed"); code != 0 {
+		t.Fatalf("seed: %s", stderr)
+	}
+	code, out, stderr := cli(t, vars, "remind", "--dry-run", "--at", "2026-12-24")
+	if code != 0 || !strings.Contains(out, `"stage":"t-7"`) || !strings.Contains(stderr, "dry run") {
+		t.Fatalf("remind --dry-run: exit %d\n%s", code, stderr)
+	}
+	if code, out, stderr := cli(t, vars, "notifications", "--status", "pending"); code != 0 || !strings.Contains(out, "0 of 0") {
+		t.Fatalf("a dry run enqueued something: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, out, stderr := cli(t, vars, "remind", "--at", "2026-12-24"); code != 0 || !strings.Contains(out, "newly enqueued") {
+		t.Fatalf("remind: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, out, _ := cli(t, vars, "remind", "--at", "2026-12-24"); code != 0 || !strings.Contains(out, ": 0 newly enqueued") {
+		t.Fatalf("a second run enqueued again: %s", out)
+	}
+	if code, out, stderr := cli(t, vars, "notifications", "--status", "pending", "--limit", "2"); code != 0 || !strings.Contains(out, "reminder.due") {
+		t.Fatalf("notifications: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, _ := cli(t, vars, "notifications", "--status", "lost"); code != 2 {
+		t.Fatalf("unknown status: exit %d, want 2", code)
+	}
+}
