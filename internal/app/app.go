@@ -121,6 +121,17 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.DB.Close()
 		return nil, err
 	}
+	// Listening now (not in Start) tells the app its own address: the
+	// outbound client points at the local fake API and, with the simulator
+	// on, links in messages point at this server, even on :0 or another port.
+	if a.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+		a.closeStores()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	if cfg.Simulator && cfg.HTTP.BaseURL == config.Default().HTTP.BaseURL {
+		cfg.HTTP.BaseURL = a.publicURL()
+		a.Config.HTTP.BaseURL = cfg.HTTP.BaseURL
+	}
 	a.Registry = registry.NewService(a.DB, RegistryRules(cfg), a.Clock)
 	a.Accounts = account.NewService(a.DB, a.KV, a.Registry, a.Clock, []byte(cfg.Security.SecretKey), account.WithLogger(a.Log))
 	a.Notify = a.newNotify()
@@ -152,12 +163,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 
-	// Listening now (not in Start) tells the simulator its own address, so
-	// the outbound client can be pointed at the local fake API even on :0.
-	if a.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
-		a.closeStores()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
-	}
 	if err := a.buildWeChat(); err != nil {
 		a.listener.Close()
 		a.closeStores()
@@ -418,6 +423,9 @@ func (a *App) Close() error {
 }
 
 func (a *App) closeStores() {
+	if a.listener != nil && !a.started {
+		a.listener.Close()
+	}
 	if a.KV != nil {
 		a.KV.Close()
 	}
