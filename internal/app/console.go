@@ -22,6 +22,14 @@ func (a *App) mountConsole() error {
 		KV:            a.KV,
 		Clock:         a.Clock,
 		SecureCookies: strings.HasPrefix(a.Config.HTTP.BaseURL, "https://"),
+		Registry:      a.Registry,
+		Supervision:   a.Supervision,
+		Notify:        a.Notify,
+		Media:         a.Media,
+		Letters:       a.Letters,
+		Cards:         a.Cards,
+		DB:            a.DB,
+		Log:           a.Log,
 	}
 	_, err := a.Web.MountConsole(c)
 	return err

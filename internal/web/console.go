@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -12,9 +13,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/templates"
 )
 
@@ -27,6 +35,20 @@ type Console struct {
 	Clock    clock.Clock
 	// SecureCookies marks cookies Secure (the site is served over HTTPS).
 	SecureCookies bool
+
+	// The features the console shows and changes (console_*.go). Letters
+	// and Cards may be nil: their pages and links are then left out.
+	Registry    *registry.Service
+	Supervision *supervision.Service
+	Notify      *notify.Service
+	Media       media.Store
+	Letters     *letter.Service
+	Cards       *card.Service
+	// DB is where the audit log is read and written.
+	DB *db.DB
+	// Log reports failures the console works around (a card reissue that
+	// failed after a handover committed).
+	Log *slog.Logger
 
 	pages *template.Template
 }
@@ -50,7 +72,7 @@ const (
 // MountConsole adds the console routes. Feature pages are added with
 // ConsoleGroup.
 func (s *Server) MountConsole(c *Console) (*echo.Group, error) {
-	pages, err := template.New("console").Funcs(pageFuncs).Funcs(consoleFuncs).ParseFS(templates.FS, "console/*.html")
+	pages, err := template.New("console").Funcs(pageFuncs).Funcs(consoleFuncs).Funcs(consolePageFuncs).ParseFS(templates.FS, "console/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +85,8 @@ func (s *Server) MountConsole(c *Console) (*echo.Group, error) {
 	g.GET("/", c.home)
 	g.POST("/logout", c.logout)
 	g.POST("/logout-all", c.logoutAll)
+	c.mountPages(g)
+	s.mountAPI(c)
 	return g, nil
 }
 
@@ -223,9 +247,8 @@ func (c *Console) logoutAll(e echo.Context) error {
 	return c.logout(e)
 }
 
-func (c *Console) home(e echo.Context) error {
-	return c.Render(e, http.StatusOK, "home", "首页", nil)
-}
+// home is the dashboard (console_dashboard.go).
+func (c *Console) home(e echo.Context) error { return c.dashboard(e) }
 
 // safeNext keeps redirects after sign-in on this site.
 func safeNext(next string) string {

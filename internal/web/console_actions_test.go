@@ -1,0 +1,483 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/audit"
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
+)
+
+// writeRoutes are the console's state-changing forms, with a valid-looking
+// body: what a viewer and a request without CSRF token must not get through.
+func writeRoutes(a *conApp, bizID, cadreID, otherCadre int64) []struct {
+	path string
+	form url.Values
+} {
+	return []struct {
+		path string
+		form url.Values
+	}{
+		{fmt.Sprintf("/console/businesses/%d/assign", bizID), url.Values{"cadre_id": {fmt.Sprint(otherCadre)}, "reason": {"测试"}}},
+		{fmt.Sprintf("/console/businesses/%d/letters", bizID), url.Values{"description": {"测试问题"}}},
+		{fmt.Sprintf("/console/businesses/%d/codes", bizID), url.Values{"role": {"principal"}}},
+		{fmt.Sprintf("/console/cadres/%d/handover", cadreID), url.Values{"to_cadre_id": {fmt.Sprint(otherCadre)}, "reason": {"测试"}}},
+		{fmt.Sprintf("/console/cadres/%d/codes", cadreID), nil},
+		{"/console/relocations/1/decide", url.Values{"decision": {"reject"}}},
+		{"/console/notifications/1/retry", nil},
+		{"/console/codes", url.Values{"manager_id": {"1"}}},
+		{"/console/codes/1/revoke", nil},
+		{"/console/import", url.Values{"kind": {"cadres"}}},
+		{"/console/import/AAAAAAAAAAAAAAAAAAAAAA/commit", nil},
+		{"/console/tokens", url.Values{"name": {"x"}, "days": {"7"}}},
+		{"/console/tokens/abc/revoke", nil},
+	}
+}
+
+// twoCadres returns a cadre of 胡埭镇 with businesses, another of the same
+// level and village to take them over, and one of the first's businesses.
+func twoCadres(t *testing.T, a *conApp) (from, to registry.Cadre, biz registry.Business) {
+	t.Helper()
+	ctx := context.Background()
+	cs, _, err := a.Registry.FindCadres(ctx, registry.CadreFilter{ScopePath: a.hudaiTown.Path, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Level != registry.CadreVillage {
+			continue
+		}
+		for _, d := range cs {
+			if d.ID != c.ID && d.Level == c.Level && d.RegionID == c.RegionID {
+				bs, err := a.Registry.AssignedBusinesses(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(bs) > 1 {
+					return c, d, bs[0]
+				}
+			}
+		}
+	}
+	t.Fatal("no two village cadres in one village of 胡埭镇")
+	return
+}
+
+func auditCount(t *testing.T, a *conApp, action, actor string) int64 {
+	t.Helper()
+	_, n, err := audit.List(context.Background(), a.DB, audit.Filter{Action: action, Actor: actor, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestConsoleGuards(t *testing.T) {
+	a := bootConsole(t)
+	from, to, biz := twoCadres(t, a)
+	routes := writeRoutes(a, biz.ID, from.ID, to.ID)
+	before := conSnapshot(t, a)
+
+	t.Run("CSRF", func(t *testing.T) {
+		hudai := a.signIn(t, a.hudai)
+		for _, r := range routes {
+			form := url.Values{"_csrf": {""}}
+			for k, v := range r.form {
+				form[k] = v
+			}
+			if hudai.post(r.path, form); hudai.status != http.StatusForbidden || !strings.Contains(hudai.body, "CSRF") {
+				t.Errorf("POST %s without CSRF token = %d", r.path, hudai.status)
+			}
+			form.Set("_csrf", "forged-token")
+			if hudai.post(r.path, form); hudai.status != http.StatusForbidden {
+				t.Errorf("POST %s with a forged token = %d", r.path, hudai.status)
+			}
+		}
+		if hudai.api(http.MethodPost, "/api/v1/notifications/1/retry"); hudai.status != http.StatusNotFound {
+			t.Errorf("API retry with the session's header = %d, want 404 (no such notification)", hudai.status)
+		}
+		hudai.token = ""
+		if hudai.api(http.MethodPost, "/api/v1/notifications/1/retry"); hudai.status != http.StatusForbidden || !strings.Contains(hudai.body, `"forbidden"`) {
+			t.Errorf("API POST with the cookie and no X-CSRF-Token = %d %s", hudai.status, hudai.body)
+		}
+	})
+
+	t.Run("ViewerReadsOnly", func(t *testing.T) {
+		viewer := a.signIn(t, a.viewer)
+		for _, p := range []string{"/console/businesses", fmt.Sprintf("/console/businesses/%d", biz.ID), fmt.Sprintf("/console/cadres/%d", from.ID), "/console/progress.xlsx"} {
+			if viewer.get(p); viewer.status != http.StatusOK {
+				t.Errorf("viewer GET %s = %d", p, viewer.status)
+			}
+		}
+		viewer.get(fmt.Sprintf("/console/cadres/%d", from.ID))
+		if strings.Contains(viewer.body, "/handover") {
+			t.Error("the viewer is offered the handover form")
+		}
+		for _, r := range routes {
+			if viewer.post(r.path, r.form); viewer.status != http.StatusForbidden || !strings.Contains(viewer.text(), "只读") {
+				t.Errorf("viewer POST %s = %d", r.path, viewer.status)
+			}
+		}
+		viewer.get("/console/")
+		if viewer.api(http.MethodPost, "/api/v1/notifications/1/retry"); viewer.status != http.StatusForbidden {
+			t.Errorf("viewer API retry = %d", viewer.status)
+		}
+	})
+
+	if after := conSnapshot(t, a); after != before {
+		t.Errorf("refused requests changed data:\nbefore %s\nafter  %s", before, after)
+	}
+
+	t.Run("SignedOut", func(t *testing.T) {
+		c := a.client(t)
+		if c.get("/console/businesses"); c.status != http.StatusFound || !strings.HasPrefix(c.header.Get("Location"), "/console/login") {
+			t.Errorf("anonymous page = %d %s", c.status, c.header.Get("Location"))
+		}
+		if c.api(http.MethodGet, "/api/v1/businesses"); c.status != http.StatusUnauthorized || !strings.Contains(c.body, `"unauthorized"`) {
+			t.Errorf("anonymous API = %d %s", c.status, c.body)
+		}
+	})
+}
+
+func TestConsoleHandover(t *testing.T) {
+	a := bootConsole(t)
+	ctx := context.Background()
+	from, to, _ := twoCadres(t, a)
+	moving, err := a.Registry.AssignedBusinesses(ctx, from.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	had, err := a.Registry.AssignedBusinesses(ctx, to.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range moving {
+		// The businesses' cards exist (their contacts read them).
+		if _, err := a.Cards.Card(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hudai := a.signIn(t, a.hudai)
+	hudai.get(fmt.Sprintf("/console/cadres/%d", from.ID))
+
+	t.Run("ReasonRequired", func(t *testing.T) {
+		hudai.post(fmt.Sprintf("/console/cadres/%d/handover", from.ID), url.Values{"to_cadre_id": {fmt.Sprint(to.ID)}})
+		if hudai.status != http.StatusBadRequest || !strings.Contains(hudai.text(), "请填写交接原因") {
+			t.Fatalf("handover without reason = %d: %.300s", hudai.status, hudai.text())
+		}
+	})
+
+	hudai.post(fmt.Sprintf("/console/cadres/%d/handover", from.ID), url.Values{"to_cadre_id": {fmt.Sprint(to.ID)}, "reason": {"调岗"}})
+	if hudai.status != http.StatusSeeOther {
+		t.Fatalf("handover = %d: %.500s", hudai.status, hudai.text())
+	}
+	hudai.get(hudai.header.Get("Location"))
+	if !strings.Contains(hudai.text(), fmt.Sprintf("%d 家主体已移交", len(moving))) {
+		t.Errorf("no confirmation on %s: %.400s", hudai.header.Get("Location"), hudai.text())
+	}
+	left, _ := a.Registry.AssignedBusinesses(ctx, from.ID)
+	now, _ := a.Registry.AssignedBusinesses(ctx, to.ID)
+	if len(left) != 0 || len(now) != len(had)+len(moving) {
+		t.Fatalf("after handover: %d left with %s, %s has %d (had %d + %d)", len(left), from.Name, to.Name, len(now), len(had), len(moving))
+	}
+	es, _, err := audit.List(ctx, a.DB, audit.Filter{Action: "cadre.handover", SubjectType: "cadre", SubjectID: from.ID})
+	if err != nil || len(es) != 1 || es[0].Actor != "user:"+a.hudai {
+		t.Fatalf("audit of the handover: %+v %v", es, err)
+	}
+	for _, b := range moving {
+		as, _ := a.Registry.AssignmentHistory(ctx, b.ID)
+		if last := as[len(as)-1]; last.CadreID != to.ID || last.Reason != "调岗" || last.Actor != registry.Actor("user:"+a.hudai) {
+			t.Fatalf("assignment of %s: %+v", b.Name, last)
+		}
+	}
+	for _, b := range moving {
+		c, err := a.Cards.Card(ctx, b.ID)
+		if err != nil || c.Cadre == nil || c.Cadre.Name != to.Name || c.Version < 2 {
+			t.Errorf("card of %s after handover: %+v %v", b.Name, c, err)
+		}
+	}
+}
+
+func TestConsoleChanges(t *testing.T) {
+	a := bootConsole(t)
+	ctx := context.Background()
+	from, to, biz := twoCadres(t, a)
+	hudai := a.signIn(t, a.hudai)
+	actor := "user:" + a.hudai
+
+	t.Run("Reassign", func(t *testing.T) {
+		hudai.get(fmt.Sprintf("/console/businesses/%d", biz.ID))
+		hudai.post(fmt.Sprintf("/console/businesses/%d/assign", biz.ID), url.Values{"cadre_id": {fmt.Sprint(to.ID)}, "reason": {"就近"}})
+		if hudai.status != http.StatusSeeOther {
+			t.Fatalf("reassign = %d: %.300s", hudai.status, hudai.text())
+		}
+		if cur, err := a.Registry.CurrentAssignment(ctx, biz.ID); err != nil || cur.CadreID != to.ID {
+			t.Fatalf("current cadre: %+v %v", cur, err)
+		}
+		if auditCount(t, a, "assignment.change", actor) != 1 {
+			t.Error("reassignment not audited")
+		}
+		_ = from
+	})
+
+	t.Run("Relocation", func(t *testing.T) {
+		in := quickReport(a.App, biz.ID, to.ID)
+		in.StatusSeen, in.StatusNote = registry.EventRelocated, "搬到马鞍村"
+		if _, _, err := a.Supervision.Submit(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := a.Supervision.FindRelocations(ctx, a.hudaiTown.Path, supervision.RelocationPending)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("relocations: %v %v", rs, err)
+		}
+		var village registry.Region
+		all, _ := a.Registry.Regions(ctx)
+		for _, r := range all {
+			if r.Name == "马鞍村" {
+				village = r
+			}
+		}
+		hudai.get("/console/relocations")
+		if !strings.Contains(hudai.text(), "搬到马鞍村") {
+			t.Fatalf("relocation not listed: %.300s", hudai.text())
+		}
+		hudai.post(fmt.Sprintf("/console/relocations/%d/decide", rs[0].ID), url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village.ID)}})
+		if hudai.status != http.StatusSeeOther {
+			t.Fatalf("approve = %d: %.300s", hudai.status, hudai.text())
+		}
+		b, _ := a.Registry.Business(ctx, biz.ID)
+		if b.RegionID != village.ID {
+			t.Errorf("business still in region %d", b.RegionID)
+		}
+		if auditCount(t, a, "relocation.approved", actor) != 1 {
+			t.Error("decision not audited")
+		}
+		if hudai.post(fmt.Sprintf("/console/relocations/%d/decide", rs[0].ID), url.Values{"decision": {"reject"}}); hudai.status != http.StatusConflict {
+			t.Errorf("deciding twice = %d", hudai.status)
+		}
+	})
+
+	t.Run("RetryNotification", func(t *testing.T) {
+		if _, err := a.Notify.Enqueue(ctx, notify.Message{Kind: "test.retry", To: notify.Recipient{Kind: notify.ToCadre, ID: to.ID},
+			Channel: notify.ChannelTemplate, Subject: "retry", Title: "重发测试"}); err != nil {
+			t.Fatal(err)
+		}
+		ns, _, _ := a.Notify.ListInScope(ctx, notify.Filter{Kind: "test.retry"}, a.hudaiTown.Path)
+		a.DB.Gorm(ctx).Exec("UPDATE outbox SET status = 'unreachable', last_error = '未绑定' WHERE id = ?", ns[0].ID)
+		hudai.get("/console/notifications?status=unreachable")
+		if !strings.Contains(hudai.text(), "重发测试") || !strings.Contains(hudai.text(), "未绑定") {
+			t.Fatalf("unreachable notification not listed: %.300s", hudai.text())
+		}
+		hudai.post(fmt.Sprintf("/console/notifications/%d/retry", ns[0].ID), url.Values{"status": {"unreachable"}})
+		if hudai.status != http.StatusSeeOther {
+			t.Fatalf("retry = %d", hudai.status)
+		}
+		ns, _, _ = a.Notify.ListInScope(ctx, notify.Filter{Kind: "test.retry"}, a.hudaiTown.Path)
+		if ns[0].Status != notify.StatusPending || auditCount(t, a, "notification.retry", actor) != 1 {
+			t.Errorf("after retry: %s, audited %d", ns[0].Status, auditCount(t, a, "notification.retry", actor))
+		}
+	})
+
+	t.Run("BindingCodes", func(t *testing.T) {
+		hudai.get(fmt.Sprintf("/console/cadres/%d", to.ID))
+		hudai.post(fmt.Sprintf("/console/cadres/%d/codes", to.ID), nil)
+		m := regexp.MustCompile(`data-code>([A-Z0-9]{8})<`).FindStringSubmatch(hudai.body)
+		if hudai.status != http.StatusOK || m == nil {
+			t.Fatalf("code = %d: %.300s", hudai.status, hudai.text())
+		}
+		if strings.Contains(hudai.header.Get("Cache-Control"), "public") {
+			t.Error("the code page may be cached")
+		}
+		hudai.get("/console/codes")
+		if strings.Contains(hudai.body, m[1]) {
+			t.Error("the code is shown again on the list")
+		}
+		id := regexp.MustCompile(`/console/codes/(\d+)/revoke`).FindStringSubmatch(hudai.body)
+		if id == nil {
+			t.Fatalf("no revocable code listed: %.300s", hudai.text())
+		}
+		if hudai.post("/console/codes/"+id[1]+"/revoke", nil); hudai.status != http.StatusSeeOther {
+			t.Fatalf("revoke = %d", hudai.status)
+		}
+		if auditCount(t, a, "code.issue", actor) != 1 || auditCount(t, a, "code.revoke", actor) != 1 {
+			t.Error("codes not audited")
+		}
+	})
+
+	t.Run("Letter", func(t *testing.T) {
+		hudai.get(fmt.Sprintf("/console/businesses/%d", biz.ID))
+		deadline := time.Now().In(clock.China).AddDate(0, 0, 10).Format("2006-01-02")
+		hudai.post(fmt.Sprintf("/console/businesses/%d/letters", biz.ID), url.Values{"description": {"留样不足"}, "requirement": {"按规定留样"}, "deadline": {deadline}})
+		if hudai.status != http.StatusSeeOther {
+			t.Fatalf("issue = %d: %.300s", hudai.status, hudai.text())
+		}
+		ls, err := a.Letters.ForBusiness(ctx, biz.ID)
+		if err != nil || len(ls) != 1 || auditCount(t, a, "letter.issue", actor) != 1 {
+			t.Fatalf("letters %d %v, audited %d", len(ls), err, auditCount(t, a, "letter.issue", actor))
+		}
+		hudai.get(fmt.Sprintf("/console/letters/%d/print", ls[0].ID))
+		if hudai.status != http.StatusOK || !strings.Contains(hudai.text(), ls[0].Number) || !strings.Contains(hudai.text(), "留样不足") {
+			t.Errorf("print = %d: %.300s", hudai.status, hudai.text())
+		}
+	})
+
+	t.Run("AuditLogScoped", func(t *testing.T) {
+		lihu := a.signIn(t, a.lihu)
+		lihu.get("/console/audit")
+		if strings.Contains(lihu.body, actor) {
+			t.Error("蠡湖街道's manager sees 胡埭镇's audit entries")
+		}
+		hudai.get("/console/audit")
+		if !strings.Contains(hudai.body, "cadre.handover") && !strings.Contains(hudai.body, "assignment.change") {
+			t.Errorf("胡埭镇's manager does not see their own entries: %.300s", hudai.text())
+		}
+		admin := a.signIn(t, a.admin)
+		admin.get("/console/audit")
+		if !strings.Contains(admin.body, actor) {
+			t.Error("the administrator does not see every entry")
+		}
+	})
+}
+
+// TestConsoleImport: a file with bad rows is previewed with every bad row
+// (row, column, value, reason) and changes nothing; a good one commits.
+func TestConsoleImport(t *testing.T) {
+	a := bootConsole(t)
+	ctx := context.Background()
+	hudai := a.signIn(t, a.hudai)
+	hudai.get("/console/import")
+	before := conSnapshot(t, a)
+	bad := "姓名,职务,层级,镇(街道),村(社区),工作电话\n" +
+		"王新干部,网格员,村级,胡埭镇,马鞍村,13900003333\n" +
+		"李坏层级,网格员,省级,胡埭镇,马鞍村,13900004444\n" +
+		"赵外镇,网格员,村级,蠡湖街道,,13900005555\n" +
+		",网格员,村级,胡埭镇,马鞍村,139\n"
+	hudai.upload("/console/import", "cadres", "干部.csv", []byte(bad))
+	if hudai.status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad import = %d: %.500s", hudai.status, hudai.text())
+	}
+	rows := regexp.MustCompile(`(?s)<tr data-row="(\d+)"><td class="num">\d+</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>`).FindAllStringSubmatch(hudai.body, -1)
+	got := map[string]bool{}
+	for _, r := range rows {
+		got[r[1]+"|"+r[2]] = true
+	}
+	for _, want := range []string{"3|层级", "4|镇(街道)", "5|姓名", "5|工作电话"} {
+		if !got[want] {
+			t.Errorf("row error %s not shown; shown: %v", want, got)
+		}
+	}
+	if strings.Contains(hudai.body, "/commit") {
+		t.Error("a rejected file offers to commit")
+	}
+	if after := conSnapshot(t, a); after != before {
+		t.Errorf("a rejected import changed data:\nbefore %s\nafter  %s", before, after)
+	}
+
+	good := "姓名,职务,层级,镇(街道),村(社区),工作电话\n王新干部,网格员,村级,胡埭镇,马鞍村,13900003333\n"
+	hudai.upload("/console/import", "cadres", "干部.csv", []byte(good))
+	m := regexp.MustCompile(`/console/import/([A-Za-z0-9_-]{22})/commit`).FindStringSubmatch(hudai.body)
+	if hudai.status != http.StatusOK || m == nil || !strings.Contains(hudai.text(), "新增 1") {
+		t.Fatalf("good preview = %d: %.500s", hudai.status, hudai.text())
+	}
+	if _, n, _ := a.Registry.FindCadres(ctx, registry.CadreFilter{Query: "13900003333"}); n != 0 {
+		t.Fatal("the preview wrote the cadre")
+	}
+	other := a.signIn(t, a.admin)
+	if other.post("/console/import/"+m[1]+"/commit", nil); other.status != http.StatusNotFound {
+		t.Errorf("someone else's import commit = %d", other.status)
+	}
+	if hudai.post("/console/import/"+m[1]+"/commit", nil); hudai.status != http.StatusOK || !strings.Contains(hudai.text(), "导入完成") {
+		t.Fatalf("commit = %d: %.300s", hudai.status, hudai.text())
+	}
+	if _, n, _ := a.Registry.FindCadres(ctx, registry.CadreFilter{ScopePath: a.hudaiTown.Path, Query: "13900003333"}); n != 1 {
+		t.Fatal("the commit did not write the cadre")
+	}
+	if auditCount(t, a, "register.import", "user:"+a.hudai) != 1 {
+		t.Error("import not audited")
+	}
+	if hudai.post("/console/import/"+m[1]+"/commit", nil); hudai.status != http.StatusNotFound {
+		t.Errorf("committing twice = %d", hudai.status)
+	}
+}
+
+// TestConsoleAPI: token auth, paging, error bodies and the notifications
+// filter the push issue relies on.
+func TestConsoleAPI(t *testing.T) {
+	a := bootConsole(t)
+	ctx := context.Background()
+	hudai := a.signIn(t, a.hudai)
+	hudai.get("/console/tokens")
+	hudai.post("/console/tokens", url.Values{"name": {"区平台"}, "days": {"30"}})
+	token := regexp.MustCompile(`data-token>(sab_[A-Za-z0-9_-]+)<`).FindStringSubmatch(hudai.body)
+	if token == nil {
+		t.Fatalf("no token shown: %.300s", hudai.text())
+	}
+	call := func(method, path, tok string) (int, map[string]any) {
+		c := a.client(t)
+		req, _ := http.NewRequest(method, a.url+path, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		c.do(req)
+		var body map[string]any
+		json.Unmarshal([]byte(c.body), &body)
+		return c.status, body
+	}
+	status, body := call(http.MethodGet, "/api/v1/businesses?limit=10&offset=5&grade=D", token[1])
+	items, _ := body["items"].([]any)
+	if status != http.StatusOK || len(items) != 10 || body["limit"] != float64(10) || body["offset"] != float64(5) {
+		t.Fatalf("businesses = %d %v", status, body)
+	}
+	_, n, _ := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Grade: registry.GradeD, Limit: 1})
+	if body["total"] != float64(n) {
+		t.Errorf("total %v, want %d", body["total"], n)
+	}
+	if status, body := call(http.MethodGet, "/api/v1/businesses?grade=Z", token[1]); status != http.StatusBadRequest || body["error"] == nil {
+		t.Errorf("bad filter = %d %v", status, body)
+	}
+	if status, _ := call(http.MethodGet, "/api/v1/progress", token[1]); status != http.StatusOK {
+		t.Errorf("progress = %d", status)
+	}
+	if _, err := a.Notify.Enqueue(ctx, notify.Message{Kind: "test.api", To: notify.Recipient{Kind: notify.ToCadre, ID: 12},
+		Channel: notify.ChannelTemplate, Subject: "api", Title: "API测试"}); err != nil {
+		t.Fatal(err)
+	}
+	a.DB.Gorm(ctx).Exec("UPDATE outbox SET status = 'failed' WHERE kind = 'test.api'")
+	if status, _ := call(http.MethodGet, "/api/v1/notifications?status=failed|dead", token[1]); status != http.StatusBadRequest {
+		t.Errorf("status=failed|dead = %d (the separator is a comma)", status)
+	}
+	status, body = call(http.MethodGet, "/api/v1/notifications?status=failed,dead,unreachable", token[1])
+	items, _ = body["items"].([]any)
+	found := false
+	for _, it := range items {
+		if m, _ := it.(map[string]any); m["kind"] == "test.api" && m["status"] == "failed" && m["recipient_name"] != "" {
+			found = true
+		}
+	}
+	if status != http.StatusOK || !found {
+		t.Errorf("notifications = %d %v", status, body)
+	}
+
+	hudai.get("/console/tokens")
+	rid := regexp.MustCompile(`/console/tokens/([A-Za-z0-9_-]+)/revoke`).FindStringSubmatch(hudai.body)
+	if hudai.post("/console/tokens/"+rid[1]+"/revoke", nil); hudai.status != http.StatusSeeOther {
+		t.Fatalf("revoke = %d", hudai.status)
+	}
+	if status, body := call(http.MethodGet, "/api/v1/businesses", token[1]); status != http.StatusUnauthorized || body["error"] == nil {
+		t.Errorf("revoked token = %d %v", status, body)
+	}
+	if status, _ := call(http.MethodGet, "/api/v1/businesses", "sab_"+strconv.Itoa(42)); status != http.StatusUnauthorized {
+		t.Errorf("made-up token = %d", status)
+	}
+}

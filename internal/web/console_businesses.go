@@ -1,0 +1,379 @@
+package web
+
+import (
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/card"
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
+)
+
+// businessForm is a business list's filters as the user set them.
+type businessForm struct {
+	Q        string
+	Region   int64
+	Grade    string
+	Category string
+	Status   string
+	Covered  string
+	Cadre    int64
+}
+
+// businessQuery reads a business list's filters. A region or cadre
+// outside the user's scope is NotFound; an unknown grade, category,
+// status or coverage is Invalid.
+func (c *Console) businessQuery(e echo.Context) (supervision.BusinessQuery, businessForm, error) {
+	f := businessForm{Q: strings.TrimSpace(e.QueryParam("q")), Grade: e.QueryParam("grade"),
+		Category: e.QueryParam("category"), Status: e.QueryParam("status"), Covered: e.QueryParam("covered")}
+	q := supervision.BusinessQuery{ScopePath: scopePath(e), Query: f.Q}
+	if len([]rune(f.Q)) > 64 {
+		return q, f, errs.E(errs.Invalid, msgQueryTooLong)
+	}
+	var err error
+	if f.Region, q.RegionPath, err = c.regionFilter(e); err != nil {
+		return q, f, err
+	}
+	if f.Grade != "" {
+		g, ok := registry.ParseGrade(f.Grade)
+		if !ok {
+			return q, f, errs.E(errs.Invalid, msgBadGrade)
+		}
+		q.Grade = g
+	}
+	if f.Category != "" {
+		cat, ok := registry.ParseCategory(f.Category)
+		if !ok {
+			return q, f, errs.E(errs.Invalid, msgBadCategory)
+		}
+		q.Category = cat
+	}
+	if f.Status != "" {
+		st, ok := registry.ParseStatus(f.Status)
+		if !ok {
+			return q, f, errs.E(errs.Invalid, msgBadStatus)
+		}
+		q.Status = st
+	}
+	switch f.Covered {
+	case "", supervision.CoveredYes, supervision.CoveredNo:
+		q.Covered = f.Covered
+	default:
+		return q, f, errs.E(errs.Invalid, msgBadCovered)
+	}
+	if id, _ := strconv.ParseInt(e.QueryParam("cadre"), 10, 64); id > 0 {
+		if _, err := c.Registry.CadreInScope(e.Request().Context(), id, scopePath(e)); err != nil {
+			return q, f, err
+		}
+		f.Cadre, q.CadreID = id, id
+	}
+	return q, f, nil
+}
+
+type businessesPage struct {
+	Form    businessForm
+	Regions []regionOption
+	Rows    []supervision.BusinessLine
+	Pager   pager
+}
+
+func (c *Console) businesses(e echo.Context) error {
+	ctx := e.Request().Context()
+	q, form, err := c.businessQuery(e)
+	if err != nil {
+		return err
+	}
+	page, limit, offset := paging(e)
+	q.Limit, q.Offset = limit, offset
+	rows, total, err := c.Supervision.FindBusinesses(ctx, q)
+	if err != nil {
+		return err
+	}
+	regions, _, err := c.regionOptions(ctx, ConsoleScope(e))
+	if err != nil {
+		return err
+	}
+	return c.Render(e, http.StatusOK, "businesses", "包保主体", businessesPage{
+		Form: form, Regions: regions, Rows: rows, Pager: newPager(e, page, total, "/console/businesses.xlsx"),
+	})
+}
+
+var businessColumns = []column{
+	{"主体名称", 36}, {"统一社会信用代码/许可证编号", 24}, {"业态", 8}, {"等级", 6}, {"镇(街道)", 12}, {"村(社区)", 14},
+	{"地址", 36}, {"状态", 10}, {"包保干部", 10}, {"本周期已督导", 12},
+}
+
+func (c *Console) businessesXLSX(e echo.Context) error {
+	ctx := e.Request().Context()
+	q, _, err := c.businessQuery(e)
+	if err != nil {
+		return err
+	}
+	rs, err := c.Registry.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	tree := registry.NewRegionTree(rs)
+	sh := newSheet(e, exportName("包保主体", ConsoleScope(e).Name, c.Clock.Now()), "包保主体", businessColumns)
+	err = c.Supervision.EachBusiness(ctx, q, func(rows []supervision.BusinessLine) error {
+		for _, b := range rows {
+			town, _ := tree.TownVillage(b.RegionID)
+			covered := msgNo
+			if b.Covered {
+				covered = msgYes
+			}
+			if err := sh.add(b.Name, b.Code(), b.Category.Label(), string(b.Grade), town, b.Village, b.Address,
+				b.Status.Label(), b.CadreName, covered); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		sh.close()
+		return err
+	}
+	return sh.send()
+}
+
+// assignmentView is an assignment with its cadre's name.
+type assignmentView struct {
+	registry.Assignment
+	CadreName string
+}
+
+type businessPage struct {
+	B           *registry.Business
+	Town        string
+	Village     string
+	Covered     bool
+	Cycle       supervision.Cycle
+	Cadre       *registry.Cadre
+	Assignments []assignmentView
+	Events      []registry.BusinessEvent
+	Visits      []supervision.VisitLine
+	VisitsTotal int64
+	Rects       []supervision.RectificationLine
+	LettersOn   bool
+	Letters     []letter.Letter
+	CardURL     string
+	CardQR      template.URL
+	Contacts    []account.Contact
+	Candidates  []registry.Cadre
+	Flash       string
+	Problem     string
+	CanWrite    bool
+	Today       string
+}
+
+func (c *Console) business(e echo.Context) error {
+	return c.renderBusiness(e, http.StatusOK, "")
+}
+
+// renderBusiness shows a business of the user's scope, with problem (a
+// refused change) above the forms.
+func (c *Console) renderBusiness(e echo.Context, status int, problem string) error {
+	ctx := e.Request().Context()
+	id, err := idParam(e)
+	if err != nil {
+		return err
+	}
+	scope := ConsoleScope(e)
+	b, err := c.Registry.BusinessInScope(ctx, id, scope.Path)
+	if err != nil {
+		return err
+	}
+	p := businessPage{B: b, Flash: flash(e), Problem: problem, CanWrite: ConsoleUser(e).Role.CanWrite(),
+		LettersOn: c.Letters != nil, Today: c.Clock.Now().In(clock.China).Format("2006-01-02")}
+	rs, err := c.Registry.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	tree := registry.NewRegionTree(rs)
+	p.Town, p.Village = tree.TownVillage(b.RegionID)
+	if p.Covered, p.Cycle, err = c.Supervision.Covered(ctx, b.ID); err != nil {
+		return err
+	}
+	if p.Events, err = c.Registry.StatusHistory(ctx, b.ID); err != nil {
+		return err
+	}
+	as, err := c.Registry.AssignmentHistory(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.CadreID
+	}
+	cadres, err := c.Registry.CadresByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := len(as) - 1; i >= 0; i-- {
+		a := as[i]
+		v := assignmentView{Assignment: a}
+		if cd := cadres[a.CadreID]; cd != nil {
+			v.CadreName = cd.Name
+			if a.EndedAt == nil {
+				p.Cadre = cd
+			}
+		}
+		p.Assignments = append(p.Assignments, v)
+	}
+	if p.Visits, p.VisitsTotal, err = c.Supervision.FindVisits(ctx, supervision.VisitQuery{ScopePath: scope.Path, BusinessID: b.ID, Limit: 20}); err != nil {
+		return err
+	}
+	if p.Rects, _, err = c.Supervision.FindRectifications(ctx, supervision.RectificationQuery{ScopePath: scope.Path, BusinessID: b.ID, Limit: 100}); err != nil {
+		return err
+	}
+	if c.Letters != nil {
+		if p.Letters, err = c.Letters.ForBusiness(ctx, b.ID); err != nil {
+			return err
+		}
+	}
+	if c.Cards != nil && b.Status != registry.StatusDeregistered {
+		if p.CardURL, err = c.Cards.PublicURL(ctx, b.ID); err != nil {
+			return err
+		}
+		png, err := card.QR(p.CardURL, qrPage)
+		if err != nil {
+			return err
+		}
+		p.CardQR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	}
+	if p.Contacts, err = c.Accounts.ContactsOf(ctx, b.ID); err != nil {
+		return err
+	}
+	if p.CanWrite && b.Status != registry.StatusDeregistered {
+		if p.Candidates, err = c.candidates(e, b, tree, p.Cadre); err != nil {
+			return err
+		}
+	}
+	return c.Render(e, status, "business", b.Name, p)
+}
+
+// candidates are the active cadres of the user's scope who may pack b:
+// for a town or village grade (C, D), those of b's town; for A and B, the
+// whole scope. The current cadre is left out.
+func (c *Console) candidates(e echo.Context, b *registry.Business, tree *registry.RegionTree, current *registry.Cadre) ([]registry.Cadre, error) {
+	path := scopePath(e)
+	if b.Grade == registry.GradeC || b.Grade == registry.GradeD {
+		if r, ok := tree.ByID[b.RegionID]; ok {
+			if t, ok := tree.Ancestor(r, registry.LevelTown); ok && len(t.Path) > len(path) {
+				path = t.Path
+			}
+		}
+	}
+	cs, _, err := c.Registry.FindCadres(e.Request().Context(), registry.CadreFilter{ScopePath: path, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.Cadre
+	for _, cd := range cs {
+		if (current == nil || cd.ID != current.ID) && c.Registry.CheckAssignable(*b, cd) == nil {
+			out = append(out, cd)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// reassign makes another cadre of the user's scope pack the business.
+func (c *Console) reassign(e echo.Context) error {
+	ctx := e.Request().Context()
+	id, err := idParam(e)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Registry.BusinessInScope(ctx, id, scopePath(e)); err != nil {
+		return err
+	}
+	cadreID := formID(e, "cadre_id")
+	if _, err := c.Registry.CadreInScope(ctx, cadreID, scopePath(e)); err != nil {
+		return err
+	}
+	if _, err := c.Registry.AssignAudited(ctx, id, cadreID, e.FormValue("reason"), actor(e)); err != nil {
+		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Conflict {
+			return c.renderBusiness(e, errs.HTTPStatus(k), errs.MessageOf(err))
+		}
+		return err
+	}
+	if c.Cards != nil {
+		if _, err := c.Cards.Reissue(ctx, id, msgReissueReason); err != nil {
+			c.logger().Warn("reissue card after reassignment", "rid", RequestID(e), "business", id, "err", err.Error())
+		}
+	}
+	return done(e, fmt.Sprintf("/console/businesses/%d", id), "assigned")
+}
+
+// issueLetter issues a prompt letter to a business of the user's scope.
+func (c *Console) issueLetter(e echo.Context) error {
+	ctx := e.Request().Context()
+	id, err := idParam(e)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Registry.BusinessInScope(ctx, id, scopePath(e)); err != nil {
+		return err
+	}
+	if c.Letters == nil {
+		return errs.E(errs.NotFound, msgNoLetters)
+	}
+	in := letter.IssueInput{OpenRectifications: e.FormValue("open_rectifications") != "", Remarks: e.FormValue("remarks")}
+	if d := strings.TrimSpace(e.FormValue("description")); d != "" {
+		f := letter.FindingInput{Description: d, Requirement: e.FormValue("requirement")}
+		if s := strings.TrimSpace(e.FormValue("deadline")); s != "" {
+			t, err := time.ParseInLocation("2006-01-02", s, clock.China)
+			if err != nil {
+				return c.renderBusiness(e, http.StatusBadRequest, msgBadDeadline)
+			}
+			f.Deadline = t
+		}
+		in.Findings = append(in.Findings, f)
+	}
+	l, err := c.Letters.Issue(ctx, id, in, actor(e))
+	if err != nil {
+		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Forbidden || k == errs.Conflict {
+			return c.renderBusiness(e, errs.HTTPStatus(k), errs.MessageOf(err))
+		}
+		return err
+	}
+	c.audit(e, "letter.issue", "business", id, fmt.Sprintf("letter %d %s", l.ID, l.Number))
+	return done(e, fmt.Sprintf("/console/businesses/%d", id), "letter")
+}
+
+// contactCode issues a binding code for one of the business's registered
+// people (principal, director, officer).
+func (c *Console) contactCode(e echo.Context) error {
+	ctx := e.Request().Context()
+	id, err := idParam(e)
+	if err != nil {
+		return err
+	}
+	b, err := c.Registry.BusinessInScope(ctx, id, scopePath(e))
+	if err != nil {
+		return err
+	}
+	role := account.ContactRole(e.FormValue("role"))
+	ct, err := c.Accounts.EnsureContact(ctx, b.ID, role)
+	if err != nil {
+		if errs.KindOf(err) == errs.Invalid {
+			return c.renderBusiness(e, http.StatusBadRequest, errs.MessageOf(err))
+		}
+		return err
+	}
+	return c.issueCode(e, account.RoleContact, ct.ID, fmt.Sprintf("%s %s（%s）", b.Name, role.Label(), ct.Name),
+		fmt.Sprintf("/console/businesses/%d", b.ID))
+}

@@ -1,0 +1,294 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shianbao/shianbao/internal/audit"
+	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/notify"
+)
+
+// errNoLetters answers letter pages where the letter service is not wired.
+var errNoLetters = errs.E(errs.NotFound, msgNoLetters)
+
+type lettersPage struct {
+	Status string
+	Rows   []letter.LetterLine
+	Pager  pager
+}
+
+func (c *Console) letterQuery(e echo.Context) letter.LetterQuery {
+	return letter.LetterQuery{ScopePath: scopePath(e), Status: e.QueryParam("status")}
+}
+
+func (c *Console) letters(e echo.Context) error {
+	if c.Letters == nil {
+		return errNoLetters
+	}
+	q := c.letterQuery(e)
+	page, limit, offset := paging(e)
+	q.Limit, q.Offset = limit, offset
+	rows, total, err := c.Letters.FindLetters(e.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	return c.Render(e, http.StatusOK, "letters", "提示函", lettersPage{Status: q.Status, Rows: rows,
+		Pager: newPager(e, page, total, "/console/letters.xlsx")})
+}
+
+func (c *Console) lettersXLSX(e echo.Context) error {
+	if c.Letters == nil {
+		return errNoLetters
+	}
+	sh := newSheet(e, exportName("提示函", ConsoleScope(e).Name, c.Clock.Now()), "提示函", []column{{"编号", 26}, {"主体名称", 36}, {"村(社区)", 14}, {"签发时间", 17}, {"签发人", 16},
+		{"状态", 8}, {"送达时间", 17}, {"签收时间", 17}})
+	err := c.Letters.EachLetter(e.Request().Context(), c.letterQuery(e), func(rows []letter.LetterLine) error {
+		for _, l := range rows {
+			if err := sh.add(l.Number, l.Business, l.Village, l.IssuedAt, l.IssuedBy, l.StatusLabel(), l.DeliveredAt, l.AcknowledgedAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		sh.close()
+		return err
+	}
+	return sh.send()
+}
+
+// printLetter shows a letter of the user's scope as its A4 sheet, the same
+// document the business receives.
+func (c *Console) printLetter(e echo.Context) error {
+	if c.Letters == nil {
+		return errNoLetters
+	}
+	ctx := e.Request().Context()
+	id, err := idParam(e)
+	if err != nil {
+		return err
+	}
+	l, err := c.Letters.LetterInScope(ctx, id, scopePath(e))
+	if err != nil {
+		return err
+	}
+	docs, err := h5Docs()
+	if err != nil {
+		return err
+	}
+	if err := c.Letters.RecordRead(ctx, l.ID, actor(e), letter.ViaPrint); err != nil {
+		c.logger().Warn("record letter read", "rid", RequestID(e), "err", err.Error())
+	}
+	sheet := letterSheet{Letter: l}
+	if l.Acknowledged() {
+		sheet.Acked, sheet.AckAt = true, *l.AcknowledgedAt
+		if l.AckContactID != nil {
+			if ct, err := c.Accounts.Contact(ctx, *l.AckContactID); err == nil {
+				sheet.AckBy = strings.TrimSpace(ct.Role.Label() + " " + ct.Name)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := docs.ExecuteTemplate(&buf, "letters-print", letterSheets{Title: l.Number, Sheets: []letterSheet{sheet}}); err != nil {
+		return err
+	}
+	e.Response().Header().Set("Cache-Control", "private, no-store")
+	return e.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+// notificationStatuses are the statuses the notification list filters by.
+var notificationStatuses = []notify.Status{notify.StatusPending, notify.StatusSending, notify.StatusSent, notify.StatusDelivered,
+	notify.StatusFailed, notify.StatusDead, notify.StatusUnreachable}
+
+// notificationFilter reads ?status= (one or more, comma-separated or repeated).
+func notificationFilter(e echo.Context) (notify.Filter, error) {
+	var f notify.Filter
+	for _, v := range e.QueryParams()["status"] {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			st := notify.Status(s)
+			if !st.Valid() {
+				return f, errs.E(errs.Invalid, msgBadNotifyStatus, s)
+			}
+			f.Status = append(f.Status, st)
+		}
+	}
+	return f, nil
+}
+
+type notificationsPage struct {
+	Status   string
+	Statuses []notify.Status
+	Labels   map[notify.Status]string
+	Rows     []notify.Addressed
+	Pager    pager
+	Flash    string
+	CanWrite bool
+}
+
+// Retryable reports whether the console may requeue n.
+func (notificationsPage) Retryable(n notify.Addressed) bool {
+	return n.Status == notify.StatusFailed || n.Status == notify.StatusDead || n.Status == notify.StatusUnreachable
+}
+
+func (c *Console) notifications(e echo.Context) error {
+	f, err := notificationFilter(e)
+	if err != nil {
+		return err
+	}
+	page, limit, offset := paging(e)
+	f.Limit, f.Offset = limit, offset
+	rows, total, err := c.Notify.ListInScope(e.Request().Context(), f, scopePath(e))
+	if err != nil {
+		return err
+	}
+	return c.Render(e, http.StatusOK, "notifications", "通知", notificationsPage{Status: e.QueryParam("status"),
+		Statuses: notificationStatuses, Labels: notificationLabels, Rows: rows, Flash: flash(e),
+		CanWrite: ConsoleUser(e).Role.CanWrite(), Pager: newPager(e, page, total, "/console/notifications.xlsx")})
+}
+
+func (c *Console) notificationsXLSX(e echo.Context) error {
+	f, err := notificationFilter(e)
+	if err != nil {
+		return err
+	}
+	sh := newSheet(e, exportName("通知", ConsoleScope(e).Name, c.Clock.Now()), "通知", []column{{"编号", 8}, {"类型", 20}, {"接收人", 14}, {"标题", 36}, {"状态", 14}, {"尝试次数", 8},
+		{"原因", 40}, {"创建时间", 17}, {"发送时间", 17}})
+	err = c.Notify.EachInScope(e.Request().Context(), f, scopePath(e), func(rows []notify.Addressed) error {
+		for _, n := range rows {
+			if err := sh.add(n.ID, n.Kind, n.RecipientName, n.Title, notificationLabels[n.Status], n.Attempts, n.LastError, n.CreatedAt, n.SentAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		sh.close()
+		return err
+	}
+	return sh.send()
+}
+
+// retry requeues a failed, dead or unreachable notification of the scope.
+func (c *Console) retry(e echo.Context) (int64, error) {
+	ctx := e.Request().Context()
+	id, err := idParam(e)
+	if err != nil {
+		return 0, err
+	}
+	n, err := c.Notify.GetInScope(ctx, id, scopePath(e))
+	if err != nil {
+		return 0, err
+	}
+	if err := c.Notify.Retry(ctx, id); err != nil {
+		return 0, err
+	}
+	c.audit(e, "notification.retry", "notification", id, fmt.Sprintf("%s to %s, was %s", n.Kind, n.To.String(), n.Status))
+	return id, nil
+}
+
+func (c *Console) retryNotification(e echo.Context) error {
+	if _, err := c.retry(e); err != nil {
+		return err
+	}
+	back := "/console/notifications"
+	if s := e.FormValue("status"); s != "" {
+		back += "?status=" + urlQueryEscape(s)
+	}
+	return done(e, back, "retried")
+}
+
+// auditForm is the audit log's filters.
+type auditForm struct {
+	Actor, Action, SubjectType string
+	SubjectID                  int64
+}
+
+type auditPage struct {
+	Form  auditForm
+	Rows  []audit.Entry
+	Pager pager
+	// Restricted says the list is limited to the scope's console users.
+	Restricted bool
+}
+
+// auditScope says whose entries the user may read: an administrator
+// (empty scope) reads every entry; anyone else reads the entries made by
+// the console users of their region subtree (themselves included). Chat
+// users' entries carry only a hash of their id and no region, so they are
+// for administrators.
+func (c *Console) auditScope(e echo.Context) (actors []string, restrict bool, err error) {
+	if scopePath(e) == "" {
+		return nil, false, nil
+	}
+	us, err := c.Accounts.UsersInScope(e.Request().Context(), scopePath(e))
+	if err != nil {
+		return nil, true, err
+	}
+	actors = []string{string(actor(e))}
+	for _, u := range us {
+		if u.Username != ConsoleUser(e).Username {
+			actors = append(actors, "user:"+u.Username)
+		}
+	}
+	return actors, true, nil
+}
+
+func auditFilter(e echo.Context) (audit.Filter, auditForm) {
+	f := auditForm{Actor: strings.TrimSpace(e.QueryParam("actor")), Action: strings.TrimSpace(e.QueryParam("action")),
+		SubjectType: strings.TrimSpace(e.QueryParam("subject_type"))}
+	fmt.Sscan(e.QueryParam("subject_id"), &f.SubjectID)
+	return audit.Filter{Actor: f.Actor, Action: f.Action, SubjectType: f.SubjectType, SubjectID: f.SubjectID}, f
+}
+
+func (c *Console) auditLog(e echo.Context) error {
+	actors, restrict, err := c.auditScope(e)
+	if err != nil {
+		return err
+	}
+	f, form := auditFilter(e)
+	page, limit, offset := paging(e)
+	f.Limit, f.Offset = limit, offset
+	var rows []audit.Entry
+	var total int64
+	if restrict {
+		rows, total, err = audit.ListByActors(e.Request().Context(), c.DB, f, actors)
+	} else {
+		rows, total, err = audit.List(e.Request().Context(), c.DB, f)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Render(e, http.StatusOK, "audit", "操作日志", auditPage{Form: form, Rows: rows, Restricted: restrict,
+		Pager: newPager(e, page, total, "/console/audit.xlsx")})
+}
+
+func (c *Console) auditXLSX(e echo.Context) error {
+	actors, restrict, err := c.auditScope(e)
+	if err != nil {
+		return err
+	}
+	f, _ := auditFilter(e)
+	sh := newSheet(e, exportName("操作日志", ConsoleScope(e).Name, c.Clock.Now()), "操作日志", []column{{"时间", 17}, {"操作人", 20}, {"操作", 20}, {"对象类型", 14}, {"对象编号", 10}, {"说明", 60}})
+	err = audit.EachEntry(e.Request().Context(), c.DB, f, actors, restrict, func(es []audit.Entry) error {
+		for _, a := range es {
+			if err := sh.add(a.At, a.Actor, a.Action, a.SubjectType, a.SubjectID, a.Detail); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		sh.close()
+		return err
+	}
+	return sh.send()
+}

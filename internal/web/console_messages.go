@@ -1,0 +1,69 @@
+package web
+
+import "github.com/shianbao/shianbao/internal/notify"
+
+// Text the console shows people, in one place (the pages' own wording is
+// in templates/console).
+const (
+	msgQueryTooLong    = "搜索词过长（最多64字）。"
+	msgBadGrade        = "等级应为 A、B、C 或 D。"
+	msgBadCategory     = "业态应为 生产、销售、餐饮 或 单位食堂。"
+	msgBadStatus       = "状态应为 正常经营、停产停业 或 已注销。"
+	msgBadCovered      = "覆盖情况应为 yes 或 no。"
+	msgReissueReason   = "包保干部调整"
+	msgNoLetters       = "提示函功能未启用。"
+	msgBadDeadline     = "整改期限格式应为 YYYY-MM-DD。"
+	msgTooManyRows     = "超过 Excel 的行数上限（%d 行），请缩小筛选范围后分批导出。"
+	msgNoFile          = "请选择要导入的 .xlsx 或 .csv 文件。"
+	msgFileTooLarge    = "文件过大（上限 %d MB），请拆分后分批导入。"
+	msgImportGone      = "导入已过期，请重新上传文件。"
+	msgNoPage          = "页面不存在。"
+	msgBadNotifyStatus = "未知的通知状态：%s"
+	msgTotal           = "合计"
+	msgUnassigned      = "（未分配）"
+	msgSubtotal        = " 小计"
+	msgBadDate         = "日期格式应为 YYYY-MM-DD。"
+	msgBadMode         = "督导方式应为 现场、在线、集中督导 或 集中汇报。"
+	msgPhotoPending    = "照片尚未取回。"
+	msgTokenName       = "请填写令牌用途（最多40字）"
+	msgTokenDays       = "有效期应为1到366天"
+	msgTooManyTokens   = "每个账号最多 %d 个有效令牌，请先撤销不用的令牌。"
+	msgNoToken         = "令牌不存在。"
+	msgBadToken        = "API 令牌无效。"
+	msgTokenGone       = "API 令牌无效、已撤销或已过期。"
+	msgUseBearer       = "请使用 Authorization: Bearer <令牌>。"
+	msgAPISignIn       = "请先登录，或使用 API 令牌。"
+	msgAPICSRF         = "缺少或错误的 X-CSRF-Token。"
+	msgUserGone        = "账号不可用。"
+	msgBadLimit        = "limit 应为 1 到 500。"
+	msgBadOffset       = "offset 应为非负整数。"
+	msgChartTown       = "各镇(街道)本周期督导覆盖"
+	msgChartVillage    = "覆盖率较低的村(社区)"
+	msgChartCadre      = "覆盖率较低的包保干部"
+	msgChartHistory    = "最近四个周期的督导覆盖"
+	msgYes             = "是"
+	msgNo              = "否"
+	msgCodeForCadre    = "包保干部 "
+	msgCodeForManager  = "食安办 "
+)
+
+// flashes are the sentences a page shows after a change redirected to it
+// (?done=<key>; n fills in a count).
+var flashes = map[string]string{
+	"assigned":  "已调整包保干部。",
+	"handover":  "已完成交接：%s 家主体已移交。",
+	"letter":    "提示函已签发。",
+	"approved":  "已同意搬迁申请。",
+	"rejected":  "已驳回搬迁申请。",
+	"retried":   "已重新排队发送。",
+	"revoked":   "已撤销。",
+	"imported":  "导入完成。",
+	"reissued":  "已完成交接：%s 家主体已移交，知晓卡已重新签发。",
+	"tokenGone": "令牌已撤销。",
+}
+
+// notificationLabels name the outbox statuses.
+var notificationLabels = map[notify.Status]string{
+	notify.StatusPending: "待发送", notify.StatusSending: "发送中", notify.StatusSent: "已发送", notify.StatusDelivered: "已送达",
+	notify.StatusFailed: "发送失败(将重试)", notify.StatusDead: "已放弃", notify.StatusUnreachable: "无法送达",
+}
