@@ -30,8 +30,8 @@ func runLoad(ctx context.Context, args []string, e env) error {
 	users := fs.Int("users", 500, "distinct users the messages come from")
 	text := fs.String("text", "帮助", "message text (a non-persisting dialog turn by default)")
 	bare := fs.Bool("bare", false, "also measure a bare SDK handler in this process and print the ratio")
-	scenario := fs.String("scenario", "turn", "turn (one message per request at -rate) or visit (whole visit reports)")
-	conversations := fs.Int("conversations", 500, "with -scenario visit: concurrent visit reports")
+	scenario := fs.String("scenario", "turn", "turn (one message per request at -rate), visit (whole visit reports) or daily (businesses' daily controls)")
+	conversations := fs.Int("conversations", 500, "with -scenario visit: concurrent visit reports; daily: businesses recording, -workers at a time")
 	think := fs.Duration("think", time.Second, "with -scenario visit: a person's pause between turns (±50%; 0 = none)")
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -59,8 +59,10 @@ func runLoad(ctx context.Context, args []string, e env) error {
 			return usageError{"-conversations must be ≥ 1"}
 		}
 		return loadVisits(ctx, cfg, p, mode, *target, *conversations, *think, e.stdout)
+	case "daily":
+		return loadDaily(ctx, cfg, p, mode, *target, *conversations, int(*workers), *think, e.stdout)
 	default:
-		return usageError{"-scenario must be turn or visit"}
+		return usageError{"-scenario must be turn, visit or daily"}
 	}
 	run := loadRun{platform: p, mode: mode, rate: *rate, duration: *duration, workers: *workers, users: *users, text: *text}
 

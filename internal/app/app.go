@@ -35,6 +35,7 @@ import (
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
+	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -43,7 +44,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -75,6 +76,8 @@ type App struct {
 	// Letters are supervision prompt letters; Cards the knowledge cards.
 	Letters *letter.Service
 	Cards   *card.Service
+	// SelfCheck keeps the businesses' own records (日管控/周排查/月调度).
+	SelfCheck *selfcheck.Service
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
@@ -148,13 +151,17 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.closeStores()
 		return nil, err
 	}
-	if err := a.newReminders(links, reminder.SourceFunc(a.Letters.Due)); err != nil {
+	if err := a.newSelfCheck(links); err != nil {
+		a.closeStores()
+		return nil, fmt.Errorf("self-check records: %w", err)
+	}
+	if err := a.newReminders(links, reminder.SourceFunc(a.Letters.Due), a.SelfCheck); err != nil {
 		a.closeStores()
 		return nil, fmt.Errorf("reminders: %w", err)
 	}
 	a.Bot = bot.New(bot.Deps{
 		Accounts: a.Accounts, Registry: a.Registry, Supervision: a.Supervision, KV: a.KV,
-		Letters: a.Letters, Cards: a.Cards,
+		Letters: a.Letters, Cards: a.Cards, SelfCheck: a.SelfCheck,
 		Drafts: draft.NewStore(a.DB, a.Clock), Links: links, Clock: a.Clock, Log: a.Log,
 	})
 
@@ -196,6 +203,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.listener.Close()
 		a.closeStores()
 		return nil, fmt.Errorf("letter and card pages: %w", err)
+	}
+	if err := a.mountLedger(links); err != nil {
+		a.listener.Close()
+		a.closeStores()
+		return nil, fmt.Errorf("ledger pages: %w", err)
 	}
 	if err := a.mountConsole(); err != nil {
 		a.listener.Close()
@@ -347,7 +359,7 @@ func (a *App) Start() error {
 		return nil
 	}
 	a.started = true
-	a.startWorkers(a.workerList())
+	a.startWorkers(append(a.workerList(), a.selfCheckWorkers()...))
 	ln := a.listener
 	go func() {
 		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

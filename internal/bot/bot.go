@@ -20,6 +20,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
 
@@ -31,6 +32,7 @@ type Bot struct {
 	dialog      *dialog.Engine
 	lettersSvc  *letter.Service
 	cards       *card.Service
+	selfcheck   *selfcheck.Service
 	kv          kv.Store
 	links       Links
 	clock       clock.Clock
@@ -51,7 +53,10 @@ type Deps struct {
 	// Letters and Cards serve the business side; nil leaves it out.
 	Letters *letter.Service
 	Cards   *card.Service
-	KV      kv.Store
+	// SelfCheck keeps the business's own records (日管控/周排查/月调度);
+	// nil leaves them out.
+	SelfCheck *selfcheck.Service
+	KV        kv.Store
 	// Drafts keeps unfinished reports durably (7 days); nil keeps them in kv only.
 	Drafts dialog.DraftStore
 	Links  Links
@@ -68,10 +73,10 @@ func New(d Deps) *Bot {
 		d.Log = slog.Default()
 	}
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, kv: d.KV,
-		lettersSvc: d.Letters, cards: d.Cards, links: d.Links, clock: d.Clock, log: d.Log}
+		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt,
-	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow())
+	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow())
 	return b
 }
 
@@ -246,6 +251,9 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 		return b.whoami(ctx, u)
 	}
 	if u.bound() {
+		if out, ok, err := b.selfCheckCommand(ctx, u, text); ok {
+			return out, err
+		}
 		switch word {
 		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, cmdLetters, cmdContact, "包保干部", "联系干部":
 			out, err := b.listCommand(ctx, u, word)

@@ -47,6 +47,11 @@ func (b *Bot) progress(ctx context.Context, u user) (string, error) {
 			fmt.Fprintf(&sb, "\n· %s %d/%d（%.0f%%）", r.Name, r.Covered, r.Due, r.Percent)
 		}
 	}
+	rates, err := b.selfCheckRates(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	sb.WriteString(rates)
 	sb.WriteString(msgProgressHint)
 	return sb.String(), nil
 }

@@ -56,6 +56,9 @@ func helpFor(ids []account.Identity) string {
 		b.WriteString("\n· 知晓卡 — 本店的“两个责任”知晓卡")
 		b.WriteString("\n· 提示函 — 督导提示函及回执")
 		b.WriteString("\n· 整改反馈 — 提交整改情况和照片")
+		b.WriteString("\n· 日管控 — 记录今天的食品安全自查（都正常只需回复“全部正常”）")
+		b.WriteString("\n· 周排查 / 月调度 — 每周排查治理、每月调度会议记录")
+		b.WriteString("\n· 台账 — 自查台账，可打印备查")
 		b.WriteString("\n· 联系包保干部 — 包保干部的姓名和电话")
 	}
 	if roles[account.RoleManager] {

@@ -64,11 +64,11 @@ func (b *Bot) visitFlow() *dialog.Flow {
 }
 
 func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
-	steps := []dialog.Step{b.businessStep(), modeStep(), checkStep(b.supervision.Checklists())}
+	steps := []dialog.Step{b.businessStep(), modeStep(), b.selfCheckPrefill(checkStep(b.supervision.Checklists()))}
 	items := b.checklistFor(s)
 	check, _ := s.Answer(sCheck)
 	for i, it := range items {
-		steps = append(steps, itemStep(it, check.Text, i, items))
+		steps = append(steps, selfCheckItem(itemStep(it, check.Text, i, items)))
 	}
 	for _, it := range items {
 		it := it
@@ -468,6 +468,7 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 		Check:         check.Text,
 		StartedAt:     s.Started,
 		ContactName:   answerText(s, sContact),
+		Remarks:       s.Get(dSelfCheck),
 		Source:        registry.SourceChat,
 		Provenance:    []string{"dialog:" + s.ID},
 	}

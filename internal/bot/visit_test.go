@@ -23,6 +23,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 )
@@ -38,6 +39,7 @@ type district struct {
 	accounts *account.Service
 	letters  *letter.Service
 	cards    *card.Service
+	self     *selfcheck.Service
 	bot      *bot.Bot
 }
 
@@ -66,9 +68,13 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	links := web.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")}
 	w.letters = letter.NewService(d, w.reg, w.sup, w.accounts, outbox, links, letter.DefaultConfig(), w.clk)
 	w.cards = card.NewService(d, w.reg, w.accounts, outbox, links, w.clk)
+	if w.self, err = selfcheck.NewService(selfcheck.Deps{DB: d, Registry: w.reg, Accounts: w.accounts, Visits: w.sup,
+		Letters: w.letters, Links: links, Clock: w.clk}); err != nil {
+		t.Fatal(err)
+	}
 	w.bot = bot.New(bot.Deps{
 		Accounts: w.accounts, Registry: w.reg, Supervision: w.sup, KV: w.store,
-		Letters: w.letters, Cards: w.cards,
+		Letters: w.letters, Cards: w.cards, SelfCheck: w.self,
 		Drafts: draft.NewStore(d, w.clk), Clock: w.clk,
 		Links: web.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")},
 	})
@@ -81,7 +87,7 @@ func openDistrict(t *testing.T) *district {
 }
 
 func schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema}
 }
 
 // cadreWithTasks finds a village cadre with at least three open tasks.

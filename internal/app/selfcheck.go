@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/selfcheck"
+	"github.com/shianbao/shianbao/internal/web"
+)
+
+// newSelfCheck builds the business's own records (日管控/周排查/月调度)
+// with the shipped risk list; it needs the letters, so it comes after them.
+func (a *App) newSelfCheck(links web.Links) error {
+	svc, err := selfcheck.NewService(selfcheck.Deps{
+		DB: a.DB, Registry: a.Registry, Accounts: a.Accounts, Visits: a.Supervision, Letters: a.Letters,
+		Links: links, KV: a.KV, Outbox: a.Notify, Clock: a.Clock, LinkTTL: a.Config.Letter.LinkTTL,
+	})
+	if err != nil {
+		return err
+	}
+	a.SelfCheck = svc
+	return nil
+}
+
+// mountLedger serves the businesses' ledgers, with the same reader checks
+// as the letter and card pages.
+func (a *App) mountLedger(links web.Links) error {
+	access := web.NewH5Access(web.AccessOptions{Links: links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
+	return a.Web.MountLedger(access, a.SelfCheck, a.Media)
+}
+
+// selfCheckWorkers are the self-check's background work: the daily
+// reminders at each business's own time (the planner's once-a-day run
+// cannot reach 16:00), and the photos sent with records.
+func (a *App) selfCheckWorkers() []worker {
+	return []worker{{
+		name:     "selfcheck-reminders",
+		interval: time.Minute,
+		tick: func(ctx context.Context) error {
+			_, err := a.SelfCheck.RemindTick(ctx)
+			return err
+		},
+	}, {
+		name:     "selfcheck-photos",
+		interval: 5 * time.Second,
+		tick: func(ctx context.Context) error {
+			for range 50 {
+				stored, failed, err := a.SelfCheck.FetchPhotos(ctx, a.WeChat, a.Media, 20)
+				if err != nil || stored+failed == 0 {
+					return err
+				}
+			}
+			return nil
+		},
+	}}
+}

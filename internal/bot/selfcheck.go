@@ -1,0 +1,761 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/dialog"
+	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/selfcheck"
+	"github.com/shianbao/shianbao/internal/supervision"
+)
+
+// The business's own records in chat: 日管控 (daily control), 周排查
+// (weekly review) and 月调度 (monthly dispatch), the ledger link (台账) and
+// the reminder time (日管控提醒 18:00). Any bound contact of a business may
+// make any record: small shops have one person in every post. A record by
+// someone other than the post Order 60 names is accepted, says so in the
+// receipt and keeps who made it (selfcheck.RoleFits).
+
+const (
+	cmdDaily   = "日管控"
+	cmdWeekly  = "周排查"
+	cmdMonthly = "月调度"
+	cmdLedger  = "台账"
+	cmdRemind  = "日管控提醒"
+
+	flowDaily   = "daily"
+	flowWeekly  = "weekly"
+	flowMonthly = "monthly"
+
+	// Session data of the self-check flows (dContactID is the contact).
+	dSCBusiness = "sc_business"
+	dSCName     = "sc_name"
+	dSCCategory = "sc_category"
+	dSCPeriod   = "sc_period"
+	dSCLate     = "sc_late"
+	dSCExisting = "sc_existing"
+	dSCChoose   = "sc_choose"
+	dSCProblems = "sc_problems"
+
+	// Steps of the self-check flows.
+	sSCItems       = "items"
+	sSCPhotos      = "photos"
+	sSCWhich       = "which"
+	sSCFixed       = "fixed"
+	sSCOpen        = "open_items"
+	sSCRisks       = "next_risks"
+	sSCConclusions = "conclusions"
+	sSCKeyWork     = "key_work"
+	problemPrefix  = "problem:"
+	resolvedPrefix = "resolved:"
+
+	// dSelfCheck and dSelfCheckLink carry the business's record counts
+	// into the visit flow (the daily_weekly_monthly item and the remarks).
+	dSelfCheck     = "selfcheck_counts"
+	dSelfCheckLink = "selfcheck_link"
+	// itemSelfCheck is the checklist item the counts pre-fill.
+	itemSelfCheck = "daily_weekly_monthly"
+	// rateDays is the span of the rates 进度 shows.
+	rateDays = 7
+)
+
+// allNormal are the answers that record a day with no problem.
+var allNormal = []string{"全部正常", "都正常", "正常", "无问题", "没有问题", "全部合格", "0"}
+
+// selfCheckCommand answers the commands of the business's own records;
+// ok is false when text is none of them.
+func (b *Bot) selfCheckCommand(ctx context.Context, u user, text string) (chat.Outbound, bool, error) {
+	if b.selfcheck == nil {
+		return chat.Outbound{}, false, nil
+	}
+	var run func(ctx context.Context, c *account.Contact, biz *registry.Business) (dialog.Reply, error)
+	switch {
+	case strings.HasPrefix(text, cmdRemind):
+		rest := strings.TrimLeft(strings.TrimPrefix(text, cmdRemind), " \u3000:：")
+		run = func(ctx context.Context, c *account.Contact, biz *registry.Business) (dialog.Reply, error) {
+			return b.setRemind(ctx, c, biz, rest)
+		}
+	case text == cmdLedger || text == "自查台账":
+		run = func(ctx context.Context, c *account.Contact, biz *registry.Business) (dialog.Reply, error) {
+			url := b.selfcheck.LedgerURL(biz.ID, registry.ActorOf("contact", c.ID))
+			return dialog.Reply{Text: fmt.Sprintf(msgLedgerLink, biz.Name, url), Done: true}, nil
+		}
+	case strings.HasPrefix(text, cmdDaily):
+		rest := strings.TrimLeft(strings.TrimPrefix(text, cmdDaily), " \u3000:：")
+		run = func(ctx context.Context, c *account.Contact, biz *registry.Business) (dialog.Reply, error) {
+			return b.startDaily(ctx, u, c, biz, rest)
+		}
+	case text == cmdWeekly:
+		run = func(ctx context.Context, c *account.Contact, biz *registry.Business) (dialog.Reply, error) {
+			return b.startPeriodic(ctx, u, c, biz, selfcheck.Weekly)
+		}
+	case text == cmdMonthly:
+		run = func(ctx context.Context, c *account.Contact, biz *registry.Business) (dialog.Reply, error) {
+			return b.startPeriodic(ctx, u, c, biz, selfcheck.Monthly)
+		}
+	default:
+		return chat.Outbound{}, false, nil
+	}
+	var contactID int64
+	for _, id := range u.ids {
+		if id.Role == account.RoleContact {
+			contactID = id.SubjectID
+			break
+		}
+	}
+	if contactID == 0 {
+		return chat.Say(msgContactsOnly), true, nil
+	}
+	c, biz, err := b.selfcheck.Contact(ctx, contactID)
+	if err != nil {
+		out, err := userError(err)
+		return out, true, err
+	}
+	r, err := run(ctx, c, biz)
+	if err != nil {
+		out, err := userError(err)
+		return out, true, err
+	}
+	return replyOut(r), true, nil
+}
+
+// setRemind answers 日管控提醒 [time].
+func (b *Bot) setRemind(ctx context.Context, c *account.Contact, biz *registry.Business, arg string) (dialog.Reply, error) {
+	if arg == "" {
+		m, err := b.selfcheck.ReminderMinute(ctx, biz.ID)
+		if err != nil {
+			return dialog.Reply{}, err
+		}
+		return dialog.Reply{Text: fmt.Sprintf(msgRemindNow, selfcheck.FormatMinute(m)), Done: true}, nil
+	}
+	m, ok := selfcheck.ParseRemindTime(arg)
+	if !ok {
+		return dialog.Reply{Text: msgRemindBad, Done: true}, nil
+	}
+	if err := b.selfcheck.SetReminder(ctx, c.ID, m); err != nil {
+		return dialog.Reply{}, err
+	}
+	return dialog.Reply{Text: fmt.Sprintf(msgRemindSet, selfcheck.FormatMinute(m)), Done: true}, nil
+}
+
+// scData is the session data every self-check flow starts with.
+func scData(c *account.Contact, biz *registry.Business) map[string]string {
+	return map[string]string{
+		dContactID:  strconv.FormatInt(c.ID, 10),
+		dSCBusiness: strconv.FormatInt(biz.ID, 10),
+		dSCName:     biz.Name,
+		dSCCategory: string(biz.Category),
+	}
+}
+
+func scInt(s *dialog.Session, key string) int64 {
+	n, _ := strconv.ParseInt(s.Get(key), 10, 64)
+	return n
+}
+
+// scPeriod is the period the flow records.
+func scPeriod(s *dialog.Session, k selfcheck.Kind) selfcheck.Period {
+	p, err := selfcheck.ParsePeriod(k, s.Get(dSCPeriod))
+	if err != nil {
+		return selfcheck.Period{Kind: k}
+	}
+	return p
+}
+
+// lateShort marks a late record inside a receipt's brackets.
+func lateShort(s *dialog.Session) string {
+	if s.Get(dSCLate) != "" {
+		return msgLateShort
+	}
+	return ""
+}
+
+func lateMark(s *dialog.Session) string {
+	if s.Get(dSCLate) != "" {
+		return msgLateMark
+	}
+	return ""
+}
+
+// scLabel names a self-check draft: the business and the period.
+func scLabel(k selfcheck.Kind) func(s *dialog.Session) string {
+	return func(s *dialog.Session) string {
+		if s.Get(dSCPeriod) == "" {
+			return s.Get(dSCName)
+		}
+		return s.Get(dSCName) + " " + scPeriod(s, k).Label()
+	}
+}
+
+// startDaily begins 日管控 for today, or for the day arg names (补记).
+func (b *Bot) startDaily(ctx context.Context, u user, c *account.Contact, biz *registry.Business, arg string) (dialog.Reply, error) {
+	now := b.clock.Now()
+	day := now
+	if arg != "" {
+		d, ok := dialog.ParseDate(arg, now)
+		if !ok {
+			return dialog.Reply{Text: msgDailyBadDate, Done: true}, nil
+		}
+		day = d
+	}
+	p := selfcheck.PeriodOf(selfcheck.Daily, day)
+	late, err := p.Check(now)
+	if err != nil {
+		return dialog.Reply{Text: errs.MessageOf(err), Done: true}, nil
+	}
+	data := scData(c, biz)
+	data[dSCPeriod] = p.Key
+	if late {
+		data[dSCLate] = "1"
+	}
+	if r, err := b.selfcheck.Record(ctx, biz.ID, p); err == nil {
+		what := msgAllNormalShort
+		if r.Problems > 0 {
+			what = fmt.Sprintf(msgIssuesShort, r.Problems)
+		}
+		data[dSCExisting] = fmt.Sprintf(msgDailyExisting, dayName(p, now), r.UpdatedAt.In(clock.China).Format("1月2日15:04"), what)
+	} else if !errs.Is(err, errs.NotFound) {
+		return dialog.Reply{}, err
+	}
+	return b.dialog.StartFrom(ctx, dialogUser(u), flowDaily, data, inputOf(u.in))
+}
+
+// dayName is "今天" for today, else the day's date.
+func dayName(p selfcheck.Period, now time.Time) string {
+	if p.Contains(now) {
+		return "今天"
+	}
+	return p.Label()
+}
+
+// dailyPoints are the risk points of the flow's business.
+func (b *Bot) dailyPoints(s *dialog.Session) []selfcheck.Risk {
+	return b.selfcheck.Risks().For(registry.Category(s.Get(dSCCategory)))
+}
+
+// shortLabel is a point's label without the explanation in brackets.
+func shortLabel(label string) string {
+	if i := strings.Index(label, "（"); i > 0 {
+		return label[:i]
+	}
+	return label
+}
+
+// problemIDs are the points the user marked, in list order.
+func problemIDs(s *dialog.Session) []string {
+	v, ok := s.Answer(sSCItems)
+	if !ok || v.Text == "" {
+		return nil
+	}
+	return strings.Split(v.Text, ",")
+}
+
+func hasProblem(s *dialog.Session, id string) bool { return slices.Contains(problemIDs(s), id) }
+
+func (b *Bot) dailyFlow() *dialog.Flow {
+	return &dialog.Flow{
+		Name:  flowDaily,
+		Noun:  cmdDaily,
+		Label: scLabel(selfcheck.Daily),
+		Steps: b.dailySteps,
+		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
+			return b.submitDaily(ctx, s)
+		},
+	}
+}
+
+func (b *Bot) dailySteps(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
+	points := b.dailyPoints(s)
+	none := func(ctx context.Context, s *dialog.Session) (string, error) {
+		s.Set(sSCItems, dialog.Value{})
+		return "", nil
+	}
+	shortcuts := make(map[string]func(ctx context.Context, s *dialog.Session) (string, error), len(allNormal))
+	for _, w := range allNormal {
+		shortcuts[w] = none
+	}
+	steps := []dialog.Step{{
+		Key: sSCItems, Kind: dialog.KindText, Help: msgHelpDaily, Shortcuts: shortcuts,
+		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+			lines := make([]string, len(points))
+			for i, r := range points {
+				lines[i] = fmt.Sprintf("%d. %s", i+1, r.Label)
+			}
+			p := scPeriod(s, selfcheck.Daily)
+			return s.Get(dSCExisting) + fmt.Sprintf(msgDailyAsk, s.Get(dSCName), dayName(p, b.clock.Now()), lateMark(s),
+				len(points), strings.Join(lines, "\n")), nil
+		},
+		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
+			ns, ok := parseNumbers(v.Text)
+			if !ok {
+				return v, fmt.Sprintf(msgDailyBadItems, len(points)), nil
+			}
+			var ids []string
+			for i, r := range points {
+				if slices.Contains(ns, i+1) {
+					ids = append(ids, r.ID)
+				}
+			}
+			for _, n := range ns {
+				if n < 0 || n > len(points) {
+					return v, fmt.Sprintf(msgDailyBadItems, len(points)), nil
+				}
+			}
+			return dialog.Value{Text: strings.Join(ids, ",")}, "", nil
+		},
+	}}
+	for i, r := range points {
+		marked := func(s *dialog.Session) bool { return hasProblem(s, r.ID) }
+		steps = append(steps, dialog.Step{
+			Key: problemPrefix + r.ID, Kind: dialog.KindText, Help: msgHelpProblem, When: marked,
+			Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+				return fmt.Sprintf(msgAskProblem, i+1, shortLabel(r.Label)), nil
+			},
+		}, dialog.Step{
+			Key: resolvedPrefix + r.ID, Kind: dialog.KindChoice, Help: msgHelpResolved, When: marked,
+			Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+				return fmt.Sprintf(msgAskResolved, shortLabel(r.Label)), nil
+			},
+			Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
+				return []dialog.Choice{
+					{Key: "yes", Label: "已处置", Aliases: []string{"是", "好了", "处置好了", "已处理", "处理好了"}},
+					{Key: "no", Label: "需跟进", Aliases: []string{"否", "没有", "未处置", "还没", "跟进"}},
+				}, nil
+			},
+		})
+	}
+	steps = append(steps, dialog.Step{
+		Key: sSCPhotos, Kind: dialog.KindPhoto, Multi: true, Skippable: true, Help: msgHelpIssuePhoto,
+		When:   func(s *dialog.Session) bool { return len(problemIDs(s)) > 0 },
+		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskDailyPhoto, nil },
+	})
+	return steps, nil
+}
+
+var numberSep = regexp.MustCompile(`[\s,，、;；/和及]+`)
+
+// parseNumbers reads "3 7", "3、7", "第3项,第7项", "三 七" as item
+// numbers; "" and "0" mean none.
+func parseNumbers(text string) ([]int, bool) {
+	var out []int
+	for _, tok := range numberSep.Split(strings.TrimSpace(toASCIIDigits(text)), -1) {
+		tok = strings.TrimSuffix(strings.TrimPrefix(tok, "第"), "项")
+		if tok == "" {
+			continue
+		}
+		f, ok := dialog.ParseNumber(tok)
+		if !ok || f != float64(int(f)) {
+			return nil, false
+		}
+		if n := int(f); n != 0 && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, true
+}
+
+func (b *Bot) submitDaily(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
+	p := scPeriod(s, selfcheck.Daily)
+	in := selfcheck.DailyInput{SubmissionKey: s.ID, ContactID: scInt(s, dContactID), Day: p.Start}
+	resolved := 0
+	for _, id := range problemIDs(s) {
+		v, _ := s.Answer(resolvedPrefix + id)
+		pr := selfcheck.Problem{RiskID: id, Note: answerText(s, problemPrefix+id), Resolved: v.Text == "yes"}
+		if pr.Resolved {
+			resolved++
+		}
+		in.Problems = append(in.Problems, pr)
+	}
+	in.Photos = scPhotos(s, b.clock.Now())
+	saved, err := b.selfcheck.SubmitDaily(ctx, in)
+	if err != nil {
+		return dialog.Reply{}, err
+	}
+	now := b.clock.Now()
+	var sb strings.Builder
+	if saved.Revision > 1 {
+		fmt.Fprintf(&sb, msgDailyAmended, dayName(p, now), lateMark(s), saved.Revision)
+	} else {
+		fmt.Fprintf(&sb, msgDailyRecorded, dayName(p, now), lateMark(s))
+	}
+	n := len(saved.Record.Body.Items)
+	if len(in.Problems) == 0 {
+		fmt.Fprintf(&sb, msgDailyAllNormal, n)
+	} else {
+		fmt.Fprintf(&sb, msgDailyIssues, n, len(in.Problems), resolved, len(in.Problems)-resolved)
+		if resolved < len(in.Problems) {
+			sb.WriteString(msgDailyFollowUp)
+		}
+	}
+	if len(in.Photos) > 0 {
+		fmt.Fprintf(&sb, msgDailyPhotos, len(in.Photos))
+	}
+	if p.Contains(now) && saved.Revision == 1 {
+		m, err := b.selfcheck.ReminderMinute(ctx, scInt(s, dSCBusiness))
+		if err != nil {
+			return dialog.Reply{}, err
+		}
+		fmt.Fprintf(&sb, msgDailyTomorrow, selfcheck.FormatMinute(m))
+	}
+	return dialog.Reply{Text: sb.String(), Done: true}, nil
+}
+
+func scPhotos(s *dialog.Session, now time.Time) []supervision.PhotoInput {
+	v, ok := s.Answer(sSCPhotos)
+	if !ok {
+		return nil
+	}
+	var out []supervision.PhotoInput
+	for _, p := range v.Photos {
+		out = append(out, supervision.PhotoInput{MediaID: p.MediaID, PicURL: p.PicURL, ReceivedAt: now})
+	}
+	return out
+}
+
+// startPeriodic begins 周排查 or 月调度: for this week (month), or the one
+// before while it may still be recorded and is not.
+func (b *Bot) startPeriodic(ctx context.Context, u user, c *account.Contact, biz *registry.Business, k selfcheck.Kind) (dialog.Reply, error) {
+	now := b.clock.Now()
+	cur := selfcheck.PeriodOf(k, now)
+	data := scData(c, biz)
+	data[dSCPeriod] = cur.Key
+	if prev := cur.Prev(); prevOpen(prev, now) {
+		_, err := b.selfcheck.Record(ctx, biz.ID, prev)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			data[dSCPeriod], data[dSCChoose] = "", "1"
+		case err != nil:
+			return dialog.Reply{}, err
+		}
+	}
+	if data[dSCPeriod] != "" {
+		if err := b.preparePeriod(ctx, data, cur, now); err != nil {
+			return dialog.Reply{}, err
+		}
+	}
+	flow := flowWeekly
+	if k == selfcheck.Monthly {
+		flow = flowMonthly
+	}
+	return b.dialog.StartFrom(ctx, dialogUser(u), flow, data, inputOf(u.in))
+}
+
+func prevOpen(p selfcheck.Period, now time.Time) bool {
+	ok, _ := p.Open(now)
+	return ok
+}
+
+// preparePeriod records the chosen period in the session data: whether
+// it is late, what was recorded of it before, and (for a week) how many
+// problems its days found, which decides the steps.
+func (b *Bot) preparePeriod(ctx context.Context, data map[string]string, p selfcheck.Period, now time.Time) error {
+	bizID, _ := strconv.ParseInt(data[dSCBusiness], 10, 64)
+	late, err := p.Check(now)
+	if err != nil {
+		return err
+	}
+	data[dSCPeriod], data[dSCLate], data[dSCExisting] = p.Key, "", ""
+	if late {
+		data[dSCLate] = "1"
+	}
+	r, err := b.selfcheck.Record(ctx, bizID, p)
+	switch {
+	case err == nil:
+		format := msgWeekExisting
+		if p.Kind == selfcheck.Monthly {
+			format = msgMonthExisting
+		}
+		data[dSCExisting] = fmt.Sprintf(format, p.Label(), r.UpdatedAt.In(clock.China).Format("1月2日15:04"))
+	case !errs.Is(err, errs.NotFound):
+		return err
+	}
+	if p.Kind == selfcheck.Weekly {
+		sum, err := b.selfcheck.WeekSummary(ctx, bizID, p)
+		if err != nil {
+			return err
+		}
+		data[dSCProblems] = strconv.Itoa(len(sum.Problems))
+	}
+	return nil
+}
+
+// whichStep asks which period to record when the previous one is still
+// open and empty.
+func (b *Bot) whichStep(k selfcheck.Kind) dialog.Step {
+	format := msgWeekChoose
+	if k == selfcheck.Monthly {
+		format = msgMonthChoose
+	}
+	names := map[selfcheck.Kind][2]string{selfcheck.Weekly: {"上周", "本周"}, selfcheck.Monthly: {"上月", "本月"}}[k]
+	return dialog.Step{
+		Key: sSCWhich, Kind: dialog.KindChoice,
+		When: func(s *dialog.Session) bool { return s.Get(dSCChoose) != "" },
+		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+			prev := selfcheck.PeriodOf(k, b.clock.Now()).Prev()
+			return fmt.Sprintf(format, names[0]+"（"+prev.Label()+"）"), nil
+		},
+		Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
+			cur := selfcheck.PeriodOf(k, b.clock.Now())
+			return []dialog.Choice{
+				{Key: cur.Prev().Key, Label: names[0] + "（" + cur.Prev().Label() + "，补记）", Aliases: []string{names[0], "补记"}},
+				{Key: cur.Key, Label: names[1] + "（" + cur.Label() + "）", Aliases: []string{names[1]}},
+			}, nil
+		},
+		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
+			p, err := selfcheck.ParsePeriod(k, v.Text)
+			if err != nil {
+				return v, "", err
+			}
+			if err := b.preparePeriod(ctx, s.Data, p, b.clock.Now()); err != nil {
+				return v, "", err
+			}
+			return v, "", nil
+		},
+	}
+}
+
+func (b *Bot) weeklyFlow() *dialog.Flow {
+	problems := func(s *dialog.Session) bool { return s.Get(dSCProblems) != "" && s.Get(dSCProblems) != "0" }
+	notFixed := func(s *dialog.Session) bool { v, ok := s.Answer(sSCFixed); return problems(s) && ok && !v.Bool }
+	return &dialog.Flow{
+		Name:  flowWeekly,
+		Noun:  cmdWeekly,
+		Label: scLabel(selfcheck.Weekly),
+		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
+			return []dialog.Step{
+				b.whichStep(selfcheck.Weekly),
+				{Key: sSCFixed, Kind: dialog.KindYesNo, Help: msgHelpWeekFix, When: problems,
+					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+						sum, err := b.weekText(ctx, s)
+						return sum + msgAskWeekFixed, err
+					}},
+				{Key: sSCOpen, Kind: dialog.KindText, Help: msgHelpOpen, When: notFixed,
+					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskOpenItems, nil }},
+				{Key: sSCRisks, Kind: dialog.KindText, Help: msgHelpRisks,
+					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+						if problems(s) {
+							return msgAskNextRisks, nil
+						}
+						sum, err := b.weekText(ctx, s)
+						return sum + "\n\n" + msgAskNextRisks, err
+					}},
+			}, nil
+		},
+		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
+			p := scPeriod(s, selfcheck.Weekly)
+			fixed, _ := s.Answer(sSCFixed)
+			saved, err := b.selfcheck.SubmitWeekly(ctx, selfcheck.WeeklyInput{SubmissionKey: s.ID, ContactID: scInt(s, dContactID),
+				Week: p.Start, Resolved: !problems(s) || fixed.Bool, OpenItems: answerText(s, sSCOpen), NextRisks: answerText(s, sSCRisks)})
+			if err != nil {
+				return dialog.Reply{}, err
+			}
+			w := saved.Record.Body.Week
+			state := msgWeekAllFixed
+			if !saved.Record.Body.Resolved {
+				state = msgWeekOpen
+			}
+			text := fmt.Sprintf(msgWeeklyDone, p.Label(), lateShort(s), w.Recorded, w.Days, len(w.Problems), state)
+			return dialog.Reply{Text: text + b.scTail(s, saved), Done: true}, nil
+		},
+	}
+}
+
+// weekText is the week's daily summary, after what was recorded before.
+func (b *Bot) weekText(ctx context.Context, s *dialog.Session) (string, error) {
+	p := scPeriod(s, selfcheck.Weekly)
+	sum, err := b.selfcheck.WeekSummary(ctx, scInt(s, dSCBusiness), p)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	sb.WriteString(s.Get(dSCExisting))
+	fmt.Fprintf(&sb, msgWeekSummary, s.Get(dSCName), p.Label()+lateMark(s), sum.Recorded, sum.Days)
+	if len(sum.Missing) > 0 {
+		fmt.Fprintf(&sb, msgWeekMissing, strings.Join(sum.MissingLabels(), "、"))
+	}
+	if len(sum.Problems) == 0 {
+		sb.WriteString(msgWeekNoIssues)
+		return sb.String(), nil
+	}
+	fmt.Fprintf(&sb, msgWeekIssues, len(sum.Problems), sum.Open)
+	for _, pr := range sum.Problems {
+		state := "已处置"
+		if !pr.Resolved {
+			state = "需跟进"
+		}
+		fmt.Fprintf(&sb, msgWeekIssue, pr.DayLabel(), shortLabel(pr.Label), pr.Note, state)
+	}
+	return sb.String(), nil
+}
+
+func (b *Bot) monthlyFlow() *dialog.Flow {
+	return &dialog.Flow{
+		Name:  flowMonthly,
+		Noun:  cmdMonthly,
+		Label: scLabel(selfcheck.Monthly),
+		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
+			return []dialog.Step{
+				b.whichStep(selfcheck.Monthly),
+				{Key: sSCConclusions, Kind: dialog.KindText, Help: msgHelpConclude,
+					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+						fig, err := b.monthText(ctx, s)
+						return fig + msgAskConclusions, err
+					}},
+				{Key: sSCKeyWork, Kind: dialog.KindText, Help: msgHelpKeyWork,
+					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskKeyWork, nil }},
+			}, nil
+		},
+		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
+			p := scPeriod(s, selfcheck.Monthly)
+			saved, err := b.selfcheck.SubmitMonthly(ctx, selfcheck.MonthlyInput{SubmissionKey: s.ID, ContactID: scInt(s, dContactID),
+				Month: p.Start, Conclusions: answerText(s, sSCConclusions), KeyWork: answerText(s, sSCKeyWork)})
+			if err != nil {
+				return dialog.Reply{}, err
+			}
+			text := fmt.Sprintf(msgMonthlyDone, p.Label(), lateShort(s))
+			return dialog.Reply{Text: text + b.scTail(s, saved), Done: true}, nil
+		},
+	}
+}
+
+// monthText is the month's figures, after what was recorded before.
+func (b *Bot) monthText(ctx context.Context, s *dialog.Session) (string, error) {
+	p := scPeriod(s, selfcheck.Monthly)
+	f, err := b.selfcheck.MonthFigures(ctx, scInt(s, dSCBusiness), p)
+	if err != nil {
+		return "", err
+	}
+	through := p.End
+	if today := clock.Date(b.clock.Now()); today.Before(through) {
+		through = today
+	}
+	var sb strings.Builder
+	sb.WriteString(s.Get(dSCExisting))
+	fmt.Fprintf(&sb, msgMonthFigures, s.Get(dSCName), p.Label()+lateMark(s), through.Format("1月2日"),
+		f.Recorded, f.Days, f.Problems, f.Open, f.Weekly)
+	if f.Supervision {
+		fmt.Fprintf(&sb, msgMonthOversight, f.Visits, f.VisitFindings, f.Letters, f.LettersAcked)
+	}
+	return sb.String(), nil
+}
+
+// scTail ends a weekly or monthly receipt: who made it when it is not the
+// post's own, and the ledger link.
+func (b *Bot) scTail(s *dialog.Session, saved *selfcheck.Saved) string {
+	var sb strings.Builder
+	if saved.Revision > 1 {
+		fmt.Fprintf(&sb, msgResubmit, saved.Revision)
+	}
+	if !saved.RoleMatches {
+		r := saved.Record
+		fmt.Fprintf(&sb, msgRoleNote, r.Kind.Label(), roleNames[string(r.Kind)], r.ContactName, r.ContactRole.Label())
+	}
+	if url := b.selfcheck.LedgerURL(scInt(s, dSCBusiness), registry.ActorOf("contact", scInt(s, dContactID))); url != "" {
+		fmt.Fprintf(&sb, msgSeeLedger, url)
+	}
+	return sb.String()
+}
+
+// selfCheckPrefill wraps the visit's check step: once the check is chosen,
+// when its items include daily_weekly_monthly, the business's record
+// counts since the last visit are fetched for that item's question and
+// the visit's remarks, and the item is pre-set to 合格 when the business
+// keeps daily records online (the cadre sees it as the current answer and
+// can change it; 全部合格 keeps it). Without records nothing is pre-set:
+// a paper ledger is the cadre's to judge.
+func (b *Bot) selfCheckPrefill(st dialog.Step) dialog.Step {
+	if b.selfcheck == nil {
+		return st
+	}
+	validate := st.Validate
+	st.Validate = func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
+		if validate != nil {
+			nv, reason, err := validate(ctx, s, v)
+			if err != nil || reason != "" {
+				return nv, reason, err
+			}
+			v = nv
+		}
+		items := b.supervision.Checklists().Expected(v.Text, registry.Category(s.Get(dCategory)), registry.Grade(s.Get(dGrade)))
+		s.Put(dSelfCheck, "")
+		s.Put(dSelfCheckLink, "")
+		if !slices.ContainsFunc(items, func(it supervision.Item) bool { return it.ID == itemSelfCheck }) {
+			return v, "", nil
+		}
+		bizID, _ := strconv.ParseInt(s.Get(dBusinessID), 10, 64)
+		c, err := b.selfcheck.SinceLastVisit(ctx, bizID)
+		if err != nil {
+			return v, "", err
+		}
+		since := fmt.Sprintf(msgVisitSelfCheckNew, int(clock.Date(b.clock.Now()).Sub(c.Since).Hours()/24))
+		if c.Visited {
+			since = fmt.Sprintf(msgVisitSelfCheckSince, c.Since.Format("2006年1月2日"))
+		}
+		line := fmt.Sprintf(msgVisitSelfCheck, since, c.Daily, c.Weekly, c.Monthly)
+		if c.Daily+c.Weekly+c.Monthly == 0 {
+			line += msgVisitSelfCheckNone
+		}
+		s.Put(dSelfCheck, line)
+		cadreID, _ := strconv.ParseInt(s.Get(dCadreID), 10, 64)
+		s.Put(dSelfCheckLink, b.selfcheck.LedgerURL(bizID, registry.ActorOf("cadre", cadreID)))
+		if _, answered := s.Answer(itemPrefix + itemSelfCheck); !answered && c.Daily > 0 {
+			s.Set(itemPrefix+itemSelfCheck, dialog.Value{Text: string(supervision.ResultOK)})
+		}
+		return v, "", nil
+	}
+	return st
+}
+
+// selfCheckItem adds the record counts to the daily_weekly_monthly item's
+// question.
+func selfCheckItem(st dialog.Step) dialog.Step {
+	if st.Key != itemPrefix+itemSelfCheck {
+		return st
+	}
+	prompt := st.Prompt
+	st.Prompt = func(ctx context.Context, s *dialog.Session) (string, error) {
+		p, err := prompt(ctx, s)
+		if err != nil || s.Get(dSelfCheck) == "" {
+			return p, err
+		}
+		extra := s.Get(dSelfCheck)
+		if l := s.Get(dSelfCheckLink); l != "" {
+			extra += fmt.Sprintf(msgVisitLedger, l)
+		}
+		head, rest, ok := strings.Cut(p, "\n")
+		if !ok {
+			return p + "\n" + extra, nil
+		}
+		return head + "\n" + extra + "\n" + rest, nil
+	}
+	return st
+}
+
+// selfCheckRates is the block 进度 adds: daily record-keeping in the
+// manager's region over the last rateDays days, by village.
+func (b *Bot) selfCheckRates(ctx context.Context, scopePath string) (string, error) {
+	if b.selfcheck == nil {
+		return "", nil
+	}
+	today := clock.Date(b.clock.Now())
+	r, err := b.selfcheck.RatesByVillage(ctx, scopePath, today.AddDate(0, 0, 1-rateDays), today)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, msgRatesHeader, rateDays, r.Total.Percent, r.Total.Keeping, r.Total.Businesses)
+	for _, v := range r.ByVillage {
+		fmt.Fprintf(&sb, msgRatesVillage, v.Name, v.Percent, v.Keeping, v.Businesses)
+	}
+	return sb.String(), nil
+}
