@@ -28,6 +28,7 @@ func (a *App) mountConsole() error {
 		Media:         a.Media,
 		Letters:       a.Letters,
 		Cards:         a.Cards,
+		SelfCheck:     a.SelfCheck,
 		DB:            a.DB,
 		Log:           a.Log,
 	}

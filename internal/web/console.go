@@ -22,6 +22,7 @@ import (
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/templates"
 )
@@ -44,6 +45,8 @@ type Console struct {
 	Media       media.Store
 	Letters     *letter.Service
 	Cards       *card.Service
+	// SelfCheck serves the record-keeping rates page; nil leaves it out.
+	SelfCheck *selfcheck.Service
 	// DB is where the audit log is read and written.
 	DB *db.DB
 	// Log reports failures the console works around (a card reissue that

@@ -78,6 +78,11 @@ func (c *Console) mountPages(g *echo.Group) {
 	g.POST("/import/:id/commit", c.importCommit, w)
 	g.GET("/register/:kind", c.registerExport)
 
+	if c.SelfCheck != nil {
+		g.GET("/selfcheck", c.selfCheck)
+		g.GET("/selfcheck.xlsx", c.selfCheckXLSX)
+	}
+
 	g.GET("/tokens", c.tokens)
 	g.POST("/tokens", c.createToken, w)
 	g.POST("/tokens/:id/revoke", c.revokeToken, w)
@@ -96,10 +101,8 @@ var consolePageFuncs = template.FuncMap{
 		return []registry.Status{registry.StatusOperating, registry.StatusSuspended, registry.StatusDeregistered}
 	},
 	"rectLabel": supervision.StatusLabel,
-	"pctf": func(p float64) string {
-		return strconv.FormatFloat(math.Round(p*10)/10, 'f', -1, 64) + "%"
-	},
-	"day": func(t time.Time) string { return t.In(clock.China).Format("2006-01-02") },
+	"pctf":      pctText,
+	"day":       func(t time.Time) string { return t.In(clock.China).Format("2006-01-02") },
 	"dayp": func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -115,6 +118,11 @@ var consolePageFuncs = template.FuncMap{
 	"contactRoles": func() []account.ContactRole {
 		return []account.ContactRole{account.ContactPrincipal, account.ContactDirector, account.ContactOfficer}
 	},
+}
+
+// pctText is a percentage to one decimal ("42.5%").
+func pctText(p float64) string {
+	return strconv.FormatFloat(math.Round(p*10)/10, 'f', -1, 64) + "%"
 }
 
 // actor names the signed-in user in histories and the audit log.

@@ -325,6 +325,9 @@ var scopeCases = []scopeCase{
 	scopeGet("/console/visits/:id", scopeID("/console/visits/%d", func(w *conWorld) int64 { return w.visit })),
 	scopeGet("/console/photos/:id", scopeID("/console/photos/%d", func(w *conWorld) int64 { return w.photo })),
 
+	scopeList("/console/selfcheck", "/console/selfcheck"),
+	scopeList("/console/selfcheck.xlsx", "/console/selfcheck.xlsx?from=2026-01-01"),
+
 	scopeList("/console/rectifications", "/console/rectifications"),
 	scopeList("/console/rectifications.xlsx", "/console/rectifications.xlsx"),
 	scopeList("/console/overdue", "/console/overdue"),
@@ -481,7 +484,7 @@ func TestConsoleScope(t *testing.T) {
 	// The lists are not empty for everyone: 蠡湖街道's manager sees its own.
 	t.Run("ControlLihuSeesItsOwn", func(t *testing.T) {
 		for _, path := range []string{"/console/businesses", "/console/cadres", "/console/businesses.xlsx", "/console/progress.xlsx",
-			"/console/relocations", "/console/codes", "/console/notifications?status=dead", "/api/v1/businesses"} {
+			"/console/relocations", "/console/codes", "/console/selfcheck", "/console/notifications?status=dead", "/api/v1/businesses"} {
 			if strings.HasPrefix(path, "/api/") {
 				lihu.api(http.MethodGet, path)
 			} else {
