@@ -130,7 +130,7 @@ func (s *Service) businessWhere(q *gorm.DB, f BusinessQuery) *gorm.DB {
 	}
 	switch f.Covered {
 	case CoveredYes, CoveredNo:
-		cov, args := s.coveredSQL(spanOf(s.rules.cycles(s.now())))
+		cov, args := s.coveredInSQL(spanOf(s.rules.cycles(s.now())))
 		if f.Covered == CoveredYes {
 			q = q.Where(cov, args...)
 		} else {
@@ -307,7 +307,7 @@ func (s *Service) CoverageHistory(ctx context.Context, scopePath string, n int) 
 			dargs = append(dargs, string(gr), end, registry.StatusOperating, end)
 		}
 		dueSQL := "(" + strings.Join(due, " OR ") + ")"
-		cov, cargs := s.coveredSQL(spanOf(cur))
+		cov, cargs := s.coveredInSQL(spanOf(cur))
 		sel = append(sel, fmt.Sprintf("SUM(CASE WHEN %s THEN 1 ELSE 0 END) AS due%d", dueSQL, k),
 			fmt.Sprintf("SUM(CASE WHEN %s AND %s THEN 1 ELSE 0 END) AS covered%d", dueSQL, cov, k))
 		args = append(args, dargs...)
@@ -365,7 +365,7 @@ func (s *Service) OverdueCount(ctx context.Context, scopePath string) (int64, er
 	for g := range cur {
 		since[g] = [2]time.Time{prev[g].Start, cur[g].End}
 	}
-	covered, cargs := s.coveredSQL(since)
+	covered, cargs := s.coveredInSQL(since)
 	duePrev, dargs := dueBeforeSQL(prev)
 	args := append([]any{registry.StatusOperating}, dargs...)
 	args = append(args, cargs...)
@@ -804,7 +804,7 @@ func (s *Service) ProgressTable(ctx context.Context, scopePath string) ([]Progre
 		return nil, "", err
 	}
 	cur := s.rules.cycles(s.now())
-	cov, cargs := s.coveredSQL(spanOf(cur))
+	cov, cargs := s.coveredInSQL(spanOf(cur))
 	var spans []string
 	var sargs []any
 	for _, g := range registry.Grades {

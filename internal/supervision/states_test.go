@@ -200,3 +200,46 @@ func TestOpenRectificationStates(t *testing.T) {
 		}
 	})
 }
+
+// TestCoveredFilter: the console's covered / not-covered filter, which
+// works out the covered sets once per group of grades (coveredInSQL),
+// selects exactly the businesses the planner's States calls covered, and
+// marks each row as the per-page check does (States leaves out suspended
+// businesses, so both lists are of operating ones).
+func TestCoveredFilter(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		scenario(t, e)
+		e.at(visitDay)
+		want := map[string][]string{}
+		err := e.svc.States(ctx, visitDay, func(s supervision.AssignmentState) error {
+			k := supervision.CoveredNo
+			if s.Covered {
+				k = supervision.CoveredYes
+			}
+			want[k] = append(want[k], s.BusinessName)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{supervision.CoveredYes, supervision.CoveredNo} {
+			rows, total, err := e.svc.FindBusinesses(ctx, supervision.BusinessQuery{Covered: k, Status: registry.StatusOperating, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.Name)
+				if r.Covered != (k == supervision.CoveredYes) {
+					t.Errorf("%s listed under covered=%s but marked covered=%v", r.Name, k, r.Covered)
+				}
+			}
+			sort.Strings(got)
+			sort.Strings(want[k])
+			if int(total) != len(got) || strings.Join(got, ",") != strings.Join(want[k], ",") {
+				t.Errorf("covered=%s: %d %v, want %v", k, total, got, want[k])
+			}
+		}
+	})
+}
