@@ -55,8 +55,9 @@ func TestConsoleBrowser(t *testing.T) {
 			w, h   int64
 			mobile bool
 		}{{"laptop", 1280, 800, false}, {"phone", 390, 844, true}} {
-			for _, page := range []string{"dashboard", "progress", "businesses"} {
-				path := map[string]string{"dashboard": "/console/", "progress": "/console/progress", "businesses": "/console/businesses"}[page]
+			for _, page := range []string{"dashboard", "progress", "businesses", "selfcheck"} {
+				path := map[string]string{"dashboard": "/console/", "progress": "/console/progress", "businesses": "/console/businesses",
+					"selfcheck": "/console/selfcheck"}[page]
 				opts := []chromedp.EmulateViewportOption{}
 				if size.mobile {
 					opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile)
@@ -78,7 +79,7 @@ func TestConsoleBrowser(t *testing.T) {
 					// What a phone shows first, at its own resolution.
 					browsertest.Save(t, "console-dashboard-390x844-screen.png", browsertest.Eval(b, wait, chromedp.CaptureScreenshot()))
 				}
-				if page == "dashboard" && scroll > inner+1 {
+				if (page == "dashboard" || page == "selfcheck") && scroll > inner+1 {
 					t.Errorf("%s at %s is %dpx wide in a %dpx window: something is cut off", page, size.name, scroll, inner)
 				}
 			}

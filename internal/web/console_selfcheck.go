@@ -62,11 +62,11 @@ func (c *Console) selfCheck(e echo.Context) error {
 	}
 	bars := make([]bar, len(r.ByVillage))
 	for i, v := range r.ByVillage {
-		bars[i] = bar{Label: v.Name, Value: v.Recorded, Max: v.Businesses * r.Days}
+		bars[i] = bar{Label: v.Name, Value: v.Keeping, Max: v.Businesses}
 	}
 	return c.Render(e, http.StatusOK, "selfcheck", "自查记录", selfCheckPage{
 		From: r.From.Format("2006-01-02"), To: r.To.Format("2006-01-02"), Rates: r,
-		Chart: barChart("selfcheck", "日管控记录率（按村、社区）", bars),
+		Chart: barChart("selfcheck", "有日管控记录的主体（按村、社区）", bars),
 	})
 }
 
