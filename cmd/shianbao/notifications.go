@@ -28,7 +28,7 @@ func runNotifications(ctx context.Context, args []string, e env) error {
 		return usageError{"notifications takes no arguments"}
 	}
 	var statuses []notify.Status
-	for _, s := range strings.Split(*status, ",") {
+	for _, s := range strings.FieldsFunc(*status, func(r rune) bool { return r == ',' || r == '|' }) {
 		switch st := notify.Status(strings.TrimSpace(s)); st {
 		case notify.StatusPending, notify.StatusSending, notify.StatusSent, notify.StatusDelivered,
 			notify.StatusFailed, notify.StatusDead, notify.StatusUnreachable:

@@ -454,19 +454,24 @@ func TestConsoleAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.DB.Gorm(ctx).Exec("UPDATE outbox SET status = 'failed' WHERE kind = 'test.api'")
-	if status, _ := call(http.MethodGet, "/api/v1/notifications?status=failed|dead", token[1]); status != http.StatusBadRequest {
-		t.Errorf("status=failed|dead = %d (the separator is a comma)", status)
+	if status, body := call(http.MethodGet, "/api/v1/notifications?status=failed,lost", token[1]); status != http.StatusBadRequest || body["error"] == nil {
+		t.Errorf("status=failed,lost = %d %v", status, body)
 	}
-	status, body = call(http.MethodGet, "/api/v1/notifications?status=failed,dead,unreachable", token[1])
-	items, _ = body["items"].([]any)
-	found := false
-	for _, it := range items {
-		if m, _ := it.(map[string]any); m["kind"] == "test.api" && m["status"] == "failed" && m["recipient_name"] != "" {
-			found = true
+	for _, q := range []string{"failed,dead,unreachable", "failed|dead|unreachable", "failed%7Cdead"} {
+		status, body = call(http.MethodGet, "/api/v1/notifications?status="+q, token[1])
+		items, _ = body["items"].([]any)
+		found := false
+		for _, it := range items {
+			if m, _ := it.(map[string]any); m["kind"] == "test.api" && m["status"] == "failed" && m["recipient_name"] != "" {
+				found = true
+			}
+		}
+		if status != http.StatusOK || !found {
+			t.Errorf("notifications?status=%s = %d %v", q, status, body)
 		}
 	}
-	if status != http.StatusOK || !found {
-		t.Errorf("notifications = %d %v", status, body)
+	if status, body := call(http.MethodGet, "/api/v1/notifications?status=sent", token[1]); status != http.StatusOK || strings.Contains(fmt.Sprint(body), "test.api") {
+		t.Errorf("status=sent lists the failed one: %d %v", status, body)
 	}
 
 	hudai.get("/console/tokens")

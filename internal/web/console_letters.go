@@ -106,11 +106,12 @@ func (c *Console) printLetter(e echo.Context) error {
 var notificationStatuses = []notify.Status{notify.StatusPending, notify.StatusSending, notify.StatusSent, notify.StatusDelivered,
 	notify.StatusFailed, notify.StatusDead, notify.StatusUnreachable}
 
-// notificationFilter reads ?status= (one or more, comma-separated or repeated).
+// notificationFilter reads ?status= (one or more, separated by commas or
+// "|" as in status=failed|dead, or repeated).
 func notificationFilter(e echo.Context) (notify.Filter, error) {
 	var f notify.Filter
 	for _, v := range e.QueryParams()["status"] {
-		for _, s := range strings.Split(v, ",") {
+		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '|' }) {
 			if s = strings.TrimSpace(s); s == "" {
 				continue
 			}
