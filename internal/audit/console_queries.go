@@ -16,14 +16,32 @@ func Write(ctx context.Context, d *db.DB, e Entry) error {
 	return d.InTx(ctx, func(tx *gorm.DB) error { return Record(tx, e) })
 }
 
-// ListByActors is List limited to entries made by the given actors (a
-// console manager sees what the users of their region did). No actors
-// means no entries.
-func ListByActors(ctx context.Context, d *db.DB, f Filter, actors []string) ([]Entry, int64, error) {
-	if len(actors) == 0 {
+// ListInScope is List limited to what a console user of one region may
+// read: entries about records in the region subtree scopePath (whoever
+// made them, in the console or in chat) and entries made by the given
+// actors (the region's console users, for changes to records outside the
+// tree such as an import). An empty scope with no actors means no entries.
+func ListInScope(ctx context.Context, d *db.DB, f Filter, scopePath string, actors []string) ([]Entry, int64, error) {
+	if scopePath == "" && len(actors) == 0 {
 		return nil, 0, nil
 	}
-	q := d.Gorm(ctx).Model(&Entry{}).Where("actor IN ?", actors)
+	return page(filtered(scoped(d.Gorm(ctx).Model(&Entry{}), scopePath, actors), f), f)
+}
+
+// scoped narrows q to a region subtree and a set of actors (either).
+func scoped(q *gorm.DB, scopePath string, actors []string) *gorm.DB {
+	switch {
+	case scopePath != "" && len(actors) > 0:
+		return q.Where("(scope_path LIKE ? OR actor IN ?)", scopePath+"%", actors)
+	case scopePath != "":
+		return q.Where("scope_path LIKE ?", scopePath+"%")
+	default:
+		return q.Where("actor IN ?", actors)
+	}
+}
+
+// filtered applies f's fields (not Limit and Offset).
+func filtered(q *gorm.DB, f Filter) *gorm.DB {
 	if f.SubjectType != "" {
 		q = q.Where("subject_type = ?", f.SubjectType)
 	}
@@ -36,46 +54,21 @@ func ListByActors(ctx context.Context, d *db.DB, f Filter, actors []string) ([]E
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
 	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count audit entries: %w", db.Translate(err))
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
-	var es []Entry
-	if err := q.Order("id DESC").Limit(limit).Offset(max(f.Offset, 0)).Find(&es).Error; err != nil {
-		return nil, 0, fmt.Errorf("list audit entries: %w", db.Translate(err))
-	}
-	return es, total, nil
+	return q
 }
 
 // EachEntry calls fn with every entry f selects (Limit and Offset
 // ignored), newest first, a batch at a time, for exports. With restrict
-// set only the given actors' entries are walked.
-func EachEntry(ctx context.Context, d *db.DB, f Filter, actors []string, restrict bool, fn func([]Entry) error) error {
-	if restrict && len(actors) == 0 {
+// set only what ListInScope would show for scopePath and actors is walked.
+func EachEntry(ctx context.Context, d *db.DB, f Filter, scopePath string, actors []string, restrict bool, fn func([]Entry) error) error {
+	if restrict && scopePath == "" && len(actors) == 0 {
 		return nil
 	}
 	before := int64(-1)
 	for {
-		q := d.Gorm(ctx).Model(&Entry{})
+		q := filtered(d.Gorm(ctx).Model(&Entry{}), f)
 		if restrict {
-			q = q.Where("actor IN ?", actors)
-		}
-		if f.SubjectType != "" {
-			q = q.Where("subject_type = ?", f.SubjectType)
-		}
-		if f.SubjectID != 0 {
-			q = q.Where("subject_id = ?", f.SubjectID)
-		}
-		if f.Actor != "" {
-			q = q.Where("actor = ?", f.Actor)
-		}
-		if f.Action != "" {
-			q = q.Where("action = ?", f.Action)
+			q = scoped(q, scopePath, actors)
 		}
 		if before >= 0 {
 			q = q.Where("id < ?", before)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
@@ -141,14 +142,14 @@ func TestSeedVisits(t *testing.T) {
 				t.Fatalf("tasks %v %v", tasks, err)
 			}
 		})
-	}, registry.Schema, supervision.Schema)
+	}, registry.Schema, audit.Schema, supervision.Schema)
 }
 
 // TestSeedVisitsDeterministic: the same seed gives the same history (on
 // a small city, to stay quick).
 func TestSeedVisitsDeterministic(t *testing.T) {
 	digest := func(seedNo int64) string {
-		d := dbtest.OpenSQLite(t, registry.Schema, supervision.Schema)
+		d := dbtest.OpenSQLite(t, registry.Schema, audit.Schema, supervision.Schema)
 		seed(t, d, demo.Options{Seed: seedNo, Scale: 400})
 		var rows []struct {
 			BusinessID  int64
@@ -186,7 +187,7 @@ func TestSeedVisitsScale100k(t *testing.T) {
 	if os.Getenv("SHIANBAO_BENCH_SEED") != "1" {
 		t.Skip("set SHIANBAO_BENCH_SEED=1 (and SHIANBAO_TEST_MYSQL_DSN) to measure seeding 100,000 businesses with their visits")
 	}
-	d := dbtest.Open(t, registry.Schema, supervision.Schema)
+	d := dbtest.Open(t, registry.Schema, audit.Schema, supervision.Schema)
 	if d == nil {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/media"
@@ -132,6 +133,12 @@ func (s *Service) Receive(ctx context.Context, letterID int64, r Receipt) error 
 			if _, err := s.sup.FeedbackTx(tx, l.Content.rectificationIDs(), fb); err != nil {
 				return err
 			}
+		}
+		if err := registry.AuditTx(tx, audit.Entry{At: now, Actor: string(actor), Action: "letter.ack",
+			SubjectType: registry.AuditBusiness, SubjectID: l.BusinessID,
+			Detail: fmt.Sprintf("letter %d %s acknowledged, feedback %d characters, %d photos", l.ID, l.Number,
+				utf8.RuneCountInString(r.Feedback), len(photos))}); err != nil {
+			return err
 		}
 		cadre, err := s.currentCadre(tx, l)
 		if err != nil || cadre == 0 {
@@ -319,7 +326,13 @@ func (s *Service) Feedback(ctx context.Context, letterID, contactID int64, note 
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *gorm.DB) error {
-		if _, err := s.sup.FeedbackTx(tx, l.Content.rectificationIDs(), fb); err != nil {
+		got, err := s.sup.FeedbackTx(tx, l.Content.rectificationIDs(), fb)
+		if err != nil {
+			return err
+		}
+		if err := registry.AuditTx(tx, audit.Entry{At: s.now(), Actor: string(fb.Actor), Action: "letter.feedback",
+			SubjectType: registry.AuditBusiness, SubjectID: l.BusinessID,
+			Detail: fmt.Sprintf("letter %d %s, %d open rectifications, %d photos", l.ID, l.Number, len(got), len(photos))}); err != nil {
 			return err
 		}
 		cadre, err := s.currentCadre(tx, l)

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/notify"
@@ -309,6 +310,11 @@ func (s *Service) issue(ctx context.Context, l *Letter, office *registry.Office)
 				return errs.E(errs.Invalid, msgNumberTooLong)
 			}
 			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+			if err := registry.AuditTx(tx, audit.Entry{At: now, Actor: string(row.IssuedBy), Action: "letter.issue",
+				SubjectType: registry.AuditBusiness, SubjectID: row.BusinessID,
+				Detail: fmt.Sprintf("letter %d %s, %d findings", row.ID, row.Number, len(row.Content.Findings))}); err != nil {
 				return err
 			}
 			msgs, err := s.deliverTx(tx, &row, recipients, now)

@@ -158,7 +158,7 @@ func (s *Service) AssignAudited(ctx context.Context, businessID, cadreID int64, 
 		if from == cadreID {
 			return nil
 		}
-		return audit.Record(tx, audit.Entry{At: s.now(), Actor: string(actor), Action: "assignment.change",
+		return AuditTx(tx, audit.Entry{At: s.now(), Actor: string(actor), Action: "assignment.change",
 			SubjectType: "business", SubjectID: businessID,
 			Detail: fmt.Sprintf("cadre %d → %d; %s", from, cadreID, strings.TrimSpace(reason))})
 	})
@@ -194,7 +194,7 @@ func (s *Service) HandoverAudited(ctx context.Context, fromCadreID, toCadreID in
 				return err
 			}
 		}
-		return audit.Record(tx, audit.Entry{At: s.now(), Actor: string(actor), Action: "cadre.handover",
+		return AuditTx(tx, audit.Entry{At: s.now(), Actor: string(actor), Action: "cadre.handover",
 			SubjectType: "cadre", SubjectID: fromCadreID,
 			Detail: fmt.Sprintf("to cadre %d, %d businesses; %s", toCadreID, len(moved), reason)})
 	})

@@ -970,7 +970,7 @@ func (s *Service) DecideRelocationAudited(ctx context.Context, id int64, d Reloc
 		if note := strings.TrimSpace(d.Note); note != "" {
 			detail += "; " + note
 		}
-		return audit.Record(tx, audit.Entry{At: now, Actor: string(d.By), Action: "relocation." + status,
+		return registry.AuditTx(tx, audit.Entry{At: now, Actor: string(d.By), Action: "relocation." + status,
 			SubjectType: "business", SubjectID: r.BusinessID, Detail: fmt.Sprintf("request %d %s", id, detail)})
 	})
 	if err != nil {

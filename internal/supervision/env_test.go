@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
@@ -125,7 +126,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 // each runs fn on SQLite and, when configured, MySQL, with a fresh env.
 func each(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) { fn(t, newEnv(t, d)) }, registry.Schema, supervision.Schema)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) { fn(t, newEnv(t, d)) }, registry.Schema, audit.Schema, supervision.Schema)
 }
 
 // at sets the clock.

@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
@@ -174,6 +175,15 @@ func (s *Service) Recheck(ctx context.Context, rectificationID, cadreID int64, i
 			return errs.E(errs.Conflict, msgRectificationClosed, StatusLabel(StatusRectified))
 		}
 		if err := tx.Create(&ev).Error; err != nil {
+			return err
+		}
+		action, detail := "rectification.close", fmt.Sprintf("rectification %d (finding %d) rectified, %d photos", r.ID, r.FindingID, len(in.Photos))
+		if !in.Rectified {
+			action, detail = "rectification.extend", fmt.Sprintf("rectification %d (finding %d) deadline to %s; %s", r.ID, r.FindingID,
+				ev.NewDeadline.In(clock.China).Format("2006-01-02"), in.Reason)
+		}
+		if err := registry.AuditTx(tx, audit.Entry{At: now, Actor: string(in.Actor), Action: action,
+			SubjectType: registry.AuditBusiness, SubjectID: r.BusinessID, Detail: detail}); err != nil {
 			return err
 		}
 		if len(in.Photos) == 0 {

@@ -104,7 +104,10 @@ func (s *Service) Revise(ctx context.Context, visitID int64, by registry.Actor, 
 				}
 			}
 		}
-		return s.withdrawTx(tx, dropped, by, reason, now)
+		if err := s.withdrawTx(tx, dropped, by, reason, now); err != nil {
+			return err
+		}
+		return registry.AuditTx(tx, p.auditEntry("visit.revise", by, fmt.Sprintf("corrects visit %d: %s", old.ID, reason)))
 	})
 	if err != nil {
 		if errs.Is(err, errs.Conflict) {

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
@@ -262,7 +263,10 @@ func (s *Service) Submit(ctx context.Context, in VisitInput) (v *Visit, created 
 			if err := s.insertTx(tx, p); err != nil {
 				return err
 			}
-			return s.statusSeenTx(tx, p, b)
+			if err := s.statusSeenTx(tx, p, b); err != nil {
+				return err
+			}
+			return registry.AuditTx(tx, p.auditEntry("visit.submit", registry.ActorOf("cadre", p.visit.CadreID), ""))
 		})
 		switch {
 		case err == nil:
@@ -594,6 +598,21 @@ func (s *Service) insertTx(tx *gorm.DB, p *visitPlan) error {
 
 // statusSeenTx registers on the business the status the cadre saw, with
 // the cadre as witness. A suspended business found open is resumed.
+// auditEntry is the audit log's line for a stored report: which visit,
+// how, in which cycle, what was found and what status was seen.
+func (p *visitPlan) auditEntry(action string, by registry.Actor, note string) audit.Entry {
+	v := &p.visit
+	detail := fmt.Sprintf("visit %d: %s %s, %d findings", v.ID, v.Mode, v.CycleKey, len(p.findings))
+	if v.StatusSeen != "" {
+		detail += ", status seen " + string(v.StatusSeen)
+	}
+	if note != "" {
+		detail += "; " + note
+	}
+	return audit.Entry{At: v.CreatedAt, Actor: string(by), Action: action,
+		SubjectType: registry.AuditBusiness, SubjectID: v.BusinessID, Detail: detail}
+}
+
 func (s *Service) statusSeenTx(tx *gorm.DB, p *visitPlan, b *registry.Business) error {
 	v := &p.visit
 	kind, note := v.StatusSeen, v.StatusNote

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
@@ -404,5 +405,5 @@ func TestSubmitConcurrent(t *testing.T) {
 				t.Fatalf("cadre row %+v", r)
 			}
 		}
-	}, registry.Schema, supervision.Schema)
+	}, registry.Schema, audit.Schema, supervision.Schema)
 }

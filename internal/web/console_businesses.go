@@ -343,14 +343,13 @@ func (c *Console) issueLetter(e echo.Context) error {
 		}
 		in.Findings = append(in.Findings, f)
 	}
-	l, err := c.Letters.Issue(ctx, id, in, actor(e))
-	if err != nil {
+	// The letter service records the issue in the audit log itself.
+	if _, err := c.Letters.Issue(ctx, id, in, actor(e)); err != nil {
 		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Forbidden || k == errs.Conflict {
 			return c.renderBusiness(e, errs.HTTPStatus(k), errs.MessageOf(err))
 		}
 		return err
 	}
-	c.audit(e, "letter.issue", "business", id, fmt.Sprintf("letter %d %s", l.ID, l.Number))
 	return done(e, fmt.Sprintf("/console/businesses/%d", id), "letter")
 }
 

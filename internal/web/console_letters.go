@@ -217,15 +217,16 @@ type auditPage struct {
 	Form  auditForm
 	Rows  []audit.Entry
 	Pager pager
-	// Restricted says the list is limited to the scope's console users.
+	// Restricted says the list is limited to the user's region.
 	Restricted bool
 }
 
 // auditScope says whose entries the user may read: an administrator
-// (empty scope) reads every entry; anyone else reads the entries made by
-// the console users of their region subtree (themselves included). Chat
-// users' entries carry only a hash of their id and no region, so they are
-// for administrators.
+// (empty scope) reads every entry; anyone else reads the entries about
+// records in their region subtree (changes made in chat by cadres and
+// businesses included) and those made by the console users of their
+// subtree (themselves included), such as imports. Bindings and other
+// entries about records outside the region tree are for administrators.
 func (c *Console) auditScope(e echo.Context) (actors []string, restrict bool, err error) {
 	if scopePath(e) == "" {
 		return nil, false, nil
@@ -261,7 +262,7 @@ func (c *Console) auditLog(e echo.Context) error {
 	var rows []audit.Entry
 	var total int64
 	if restrict {
-		rows, total, err = audit.ListByActors(e.Request().Context(), c.DB, f, actors)
+		rows, total, err = audit.ListInScope(e.Request().Context(), c.DB, f, scopePath(e), actors)
 	} else {
 		rows, total, err = audit.List(e.Request().Context(), c.DB, f)
 	}
@@ -279,7 +280,7 @@ func (c *Console) auditXLSX(e echo.Context) error {
 	}
 	f, _ := auditFilter(e)
 	sh := newSheet(e, exportName("操作日志", ConsoleScope(e).Name, c.Clock.Now()), "操作日志", []column{{"时间", 17}, {"操作人", 20}, {"操作", 20}, {"对象类型", 14}, {"对象编号", 10}, {"说明", 60}})
-	err = audit.EachEntry(e.Request().Context(), c.DB, f, actors, restrict, func(es []audit.Entry) error {
+	err = audit.EachEntry(e.Request().Context(), c.DB, f, scopePath(e), actors, restrict, func(es []audit.Entry) error {
 		for _, a := range es {
 			if err := sh.add(a.At, a.Actor, a.Action, a.SubjectType, a.SubjectID, a.Detail); err != nil {
 				return err
