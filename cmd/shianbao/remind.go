@@ -72,9 +72,14 @@ func runRemind(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
+	set, err := app.ReminderSettings(cfg)
+	if err != nil {
+		return err
+	}
 	planner, err := reminder.NewPlanner(reminder.Deps{
 		Supervision: sup, Registry: reg, Contacts: accounts, Links: remindLinks(cfg),
-		Groups: func(short string) bool { _, ok := cfg.WeCom.Robots[short]; return ok },
+		Groups:   func(short string) bool { _, ok := cfg.WeCom.Robots[short]; return ok },
+		Settings: set,
 	})
 	if err != nil {
 		return err

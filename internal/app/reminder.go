@@ -2,21 +2,39 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/reminder"
 	"github.com/shianbao/shianbao/internal/web"
 )
 
 var _ reminder.Links = web.Links{}
 
+// ReminderSettings are the planner's settings from the configuration.
+func ReminderSettings(cfg config.Config) (reminder.Settings, error) {
+	rc := cfg.Reminder
+	stages, err := rc.ReminderStages()
+	if err != nil {
+		return reminder.Settings{}, fmt.Errorf("reminder.stages: %w", err)
+	}
+	return reminder.Settings{Stages: stages, EscalateAfter: rc.EscalateAfterDays, CatchUp: rc.CatchUpDays,
+		EscalateToGroup: rc.EscalateToGroup}, nil
+}
+
 // newReminders builds the reminder planner and its scheduler. Other
 // features add their reminders as planner sources.
 func (a *App) newReminders(links web.Links, sources ...reminder.Source) error {
+	set, err := ReminderSettings(a.Config)
+	if err != nil {
+		return err
+	}
 	planner, err := reminder.NewPlanner(reminder.Deps{
 		Supervision: a.Supervision, Registry: a.Registry, Contacts: a.Accounts, Links: links,
-		Groups:  func(short string) bool { _, ok := a.Config.WeCom.Robots[short]; return ok },
-		Sources: sources,
+		Groups:   func(short string) bool { _, ok := a.Config.WeCom.Robots[short]; return ok },
+		Sources:  sources,
+		Settings: set,
 	})
 	if err != nil {
 		return err

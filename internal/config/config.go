@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,6 +33,43 @@ type Config struct {
 	// Notify configures push delivery: quiet hours, retries, rate limits
 	// and the template of each kind of message.
 	Notify Notify `yaml:"notify"`
+	// Reminder configures when cadres are reminded and offices told.
+	Reminder Reminder `yaml:"reminder"`
+}
+
+// Reminder configures the reminder planner (DOMAIN.md: stages).
+type Reminder struct {
+	// Stages are the days before a cycle's due day on which cadres are
+	// reminded, comma-separated: "14,7,1".
+	Stages string `yaml:"stages"`
+	// EscalateAfterDays: overdue this many days → the town office is told.
+	EscalateAfterDays int `yaml:"escalate_after_days"`
+	// CatchUpDays: how long a one-off notice (overdue, escalation) stays
+	// due when the planner did not run on its day.
+	CatchUpDays int `yaml:"catch_up_days"`
+	// EscalateToGroup also posts escalations to the office's WeCom group
+	// (it names the cadres with overdue work); false keeps them personal.
+	EscalateToGroup bool `yaml:"escalate_to_group"`
+}
+
+// ReminderStages parses Stages: whole days, comma-separated.
+func (r Reminder) ReminderStages() ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(r.Stages, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number of days", f)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no stages")
+	}
+	return out, nil
 }
 
 // Notify configures the push outbox and its dispatcher.
@@ -276,6 +314,7 @@ func Default() Config {
 		Media:     Media{Dir: "./data/media"},
 		Security:  Security{SecretKey: DemoSecretKey},
 		Letter:    Letter{NumberFormat: "{office}食安督〔{year}〕{seq:04}号", AckReminderDays: 3, LinkTTL: 30 * 24 * time.Hour},
+		Reminder:  Reminder{Stages: "14,7,1", EscalateAfterDays: 3, CatchUpDays: 7, EscalateToGroup: true},
 		Supervision: Supervision{
 			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
 			DeadlineDays: 7,

@@ -268,3 +268,32 @@ func TestParseTemplate(t *testing.T) {
 		}
 	}
 }
+
+func TestReminder(t *testing.T) {
+	cfg, err := config.Load(config.Source{Environ: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := cfg.Reminder.ReminderStages(); err != nil || len(st) != 3 || st[0] != 14 || st[2] != 1 || cfg.Reminder.EscalateAfterDays != 3 {
+		t.Fatalf("defaults are not DOMAIN.md's 14,7,1 and 3 days: %v %v %+v", st, err, cfg.Reminder)
+	}
+	cfg, err = config.Load(config.Source{Environ: envOf(map[string]string{
+		"SHIANBAO_REMINDER_STAGES": "10, 3", "SHIANBAO_REMINDER_ESCALATE_AFTER_DAYS": "5", "SHIANBAO_REMINDER_ESCALATE_TO_GROUP": "false",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := cfg.Reminder.ReminderStages(); len(st) != 2 || st[0] != 10 || st[1] != 3 || cfg.Reminder.EscalateAfterDays != 5 || cfg.Reminder.EscalateToGroup {
+		t.Fatalf("environment not applied: %+v", cfg.Reminder)
+	}
+	for stages, want := range map[string]string{"14,sieben": "reminder.stages", "7,7": "reminder.stages", "": "reminder.stages", "400": "reminder.stages"} {
+		cfg, err := config.Load(config.Source{Environ: envOf(map[string]string{"SHIANBAO_REMINDER_STAGES": stages, "SHIANBAO_REMINDER_CATCH_UP_DAYS": "0"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "reminder.catch_up_days") {
+			t.Errorf("stages %q: %v", stages, err)
+		}
+	}
+}

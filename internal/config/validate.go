@@ -141,6 +141,24 @@ func (c Config) Validate() error {
 	if !strings.Contains(c.Letter.NumberFormat, "{seq") {
 		add("letter.number_format", "must contain {seq} (e.g. {office}食安督〔{year}〕{seq:04}号), got %q", c.Letter.NumberFormat)
 	}
+	if stages, err := c.Reminder.ReminderStages(); err != nil {
+		add("reminder.stages", "must be whole days before the due day, comma-separated (e.g. 14,7,1): %v", err)
+	} else {
+		seen := map[int]bool{}
+		for _, d := range stages {
+			if d < 0 || d > 366 || seen[d] {
+				add("reminder.stages", "each stage must be 0…366 days and appear once, got %q", c.Reminder.Stages)
+				break
+			}
+			seen[d] = true
+		}
+	}
+	if c.Reminder.EscalateAfterDays < 1 || c.Reminder.EscalateAfterDays > 90 {
+		add("reminder.escalate_after_days", "must be between 1 and 90, got %d", c.Reminder.EscalateAfterDays)
+	}
+	if c.Reminder.CatchUpDays < 1 || c.Reminder.CatchUpDays > 31 {
+		add("reminder.catch_up_days", "must be between 1 and 31, got %d", c.Reminder.CatchUpDays)
+	}
 	if c.Letter.AckReminderDays < 1 || c.Letter.AckReminderDays > 60 {
 		add("letter.ack_reminder_days", "must be between 1 and 60, got %d", c.Letter.AckReminderDays)
 	}
