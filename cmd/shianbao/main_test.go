@@ -4,10 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/selfcheck"
 )
 
 // cli runs the command in-process with the given environment.
@@ -205,5 +214,40 @@ func TestRemindAndNotifications(t *testing.T) {
 	}
 	if code, _, _ := cli(t, vars, "notifications", "--status", "lost"); code != 2 {
 		t.Fatalf("unknown status: exit %d, want 2", code)
+	}
+
+	// The dry run plans the other features' reminders too: a business
+	// contact bound in WeChat who has not recorded today's control hears
+	// of it at 16:00.
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DB.DSN = vars["SHIANBAO_DB_DSN"]
+	d, err := app.OpenDatabase(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	store := kv.NewMemory()
+	defer store.Close()
+	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
+	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
+	bs, _, err := reg.FindBusinesses(ctx, registry.BusinessFilter{Status: registry.StatusOperating, Limit: 1})
+	if err != nil || len(bs) == 0 {
+		t.Fatalf("no business: %v", err)
+	}
+	c, err := accounts.EnsureContact(ctx, bs[0].ID, account.ContactPrincipal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bindCode, _, err := accounts.IssueCode(ctx, account.RoleContact, c.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := accounts.Bind(ctx, chat.ChannelOA, "cli-test-shop", bindCode); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = cli(t, vars, "remind", "--dry-run", "--at", "2026-12-24T16:05")
+	if code != 0 || !strings.Contains(out, `"kind":"`+selfcheck.KindReminder+`"`) || !strings.Contains(out, fmt.Sprintf(`"recipient":"contact:%d"`, c.ID)) {
+		t.Fatalf("remind --dry-run at 16:05 lacks the daily-control reminder of contact %d: exit %d\n%s\n%s", c.ID, code, out, stderr)
 	}
 }

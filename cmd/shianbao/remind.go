@@ -11,9 +11,11 @@ import (
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
+	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/web"
 )
 
@@ -76,9 +78,23 @@ func runRemind(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	// The other features' reminders (letters to acknowledge, the
+	// businesses' own records), planned as the service plans them.
+	links := remindLinks(cfg)
+	lc, err := app.LetterConfig(cfg)
+	if err != nil {
+		return err
+	}
+	letters := letter.NewService(d, reg, sup, accounts, nil, links, lc, nil)
+	records, err := selfcheck.NewService(selfcheck.Deps{DB: d, Registry: reg, Accounts: accounts, Visits: sup, Letters: letters,
+		Links: links, LinkTTL: cfg.Letter.LinkTTL})
+	if err != nil {
+		return err
+	}
 	planner, err := reminder.NewPlanner(reminder.Deps{
-		Supervision: sup, Registry: reg, Contacts: accounts, Links: remindLinks(cfg),
+		Supervision: sup, Registry: reg, Contacts: accounts, Links: links,
 		Groups:   func(short string) bool { _, ok := cfg.WeCom.Robots[short]; return ok },
+		Sources:  []reminder.Source{reminder.SourceFunc(letters.Due), records},
 		Settings: set,
 	})
 	if err != nil {
@@ -140,6 +156,6 @@ func parseAt(s string) (time.Time, error) {
 
 // remindLinks returns the H5 links for messages when the web package
 // provides the reminder pages, nil (messages without a link) otherwise.
-func remindLinks(cfg config.Config) reminder.Links {
+func remindLinks(cfg config.Config) web.Links {
 	return web.Links{BaseURL: cfg.HTTP.BaseURL, Secret: []byte(cfg.Security.SecretKey)}
 }

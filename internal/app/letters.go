@@ -6,19 +6,29 @@ import (
 	"time"
 
 	"github.com/shianbao/shianbao/internal/card"
+	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/web"
 )
 
+// LetterConfig is the prompt letters' settings from the configuration.
+func LetterConfig(c config.Config) (letter.Config, error) {
+	cfg := letter.DefaultConfig()
+	cfg.NumberFormat = c.Letter.NumberFormat
+	cfg.AckReminderDays = c.Letter.AckReminderDays
+	cfg.LinkTTL = c.Letter.LinkTTL
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("letter settings: %w", err)
+	}
+	return cfg, nil
+}
+
 // newLettersAndCards builds the prompt-letter and knowledge-card services.
 func (a *App) newLettersAndCards(links web.Links) error {
-	cfg := letter.DefaultConfig()
-	cfg.NumberFormat = a.Config.Letter.NumberFormat
-	cfg.AckReminderDays = a.Config.Letter.AckReminderDays
-	cfg.LinkTTL = a.Config.Letter.LinkTTL
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("letter settings: %w", err)
+	cfg, err := LetterConfig(a.Config)
+	if err != nil {
+		return err
 	}
 	a.Letters = letter.NewService(a.DB, a.Registry, a.Supervision, a.Accounts, a.Notify, links, cfg, a.Clock)
 	rules := a.Supervision.Rules()
