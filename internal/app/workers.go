@@ -74,6 +74,21 @@ func (a *App) workerList() []worker {
 		interval: time.Second,
 		tick:     a.Notify.Run,
 	}, {
+		// Finished notifications older than the retention go, up to
+		// 100,000 an hour (a city's daily reminders are fewer).
+		name:     "outbox-prune",
+		interval: time.Hour,
+		tick: func(ctx context.Context) error {
+			if a.Config.Notify.Retention <= 0 {
+				return nil
+			}
+			n, err := a.Notify.Prune(ctx, a.Config.Notify.Retention, 100_000)
+			if n > 0 {
+				a.Log.Info("outbox pruned", "rows", n, "retention", a.Config.Notify.Retention.String())
+			}
+			return err
+		},
+	}, {
 		name:     "photos",
 		interval: 3 * time.Second,
 		tick: func(ctx context.Context) error {

@@ -100,6 +100,11 @@ type Notify struct {
 	RateSubscribe float64 `yaml:"rate_subscribe"`
 	RateCustom    float64 `yaml:"rate_custom"`
 	RateRobot     float64 `yaml:"rate_robot"`
+	// Retention is how long finished notifications (sent, delivered, dead,
+	// unreachable) are kept before they are deleted; 0 keeps them for
+	// ever. At least 60 days (1440h): their keys stop a stage being sent
+	// twice.
+	Retention time.Duration `yaml:"retention"`
 	// Templates maps a message kind (reminder.due, letter.issued, ...) to
 	// its template message as "TEMPLATE_ID|field=key;field=key": each
 	// template field (thing1, time2, ...) takes the message's title ("title")
@@ -326,6 +331,7 @@ func Default() Config {
 			MaxAttempts: 8,
 			Lease:       30 * time.Second,
 			Claim:       "auto",
+			Retention:   180 * 24 * time.Hour,
 			// 20 a second keeps a runaway loop far from the daily quota of
 			// template messages (100,000 by default) while sending a city's
 			// reminders in minutes.

@@ -297,3 +297,20 @@ func TestReminder(t *testing.T) {
 		}
 	}
 }
+
+func TestNotifyRetention(t *testing.T) {
+	for env, ok := range map[string]bool{"": true, "0": true, "1440h": true, "720h": false} {
+		vars := map[string]string{}
+		if env != "" {
+			vars["SHIANBAO_NOTIFY_RETENTION"] = env
+		}
+		cfg, err := config.Load(config.Source{Environ: envOf(vars)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.Validate()
+		if got := err == nil || !strings.Contains(err.Error(), "notify.retention"); got != ok {
+			t.Errorf("retention %q: %v", env, err)
+		}
+	}
+}

@@ -195,6 +195,9 @@ func (n Notify) validate(add func(key, format string, args ...any)) {
 	case n.QuietStart == n.QuietEnd:
 		add("notify.quiet_start", "quiet hours start and end at the same time (%s); leave both empty to turn them off", n.QuietStart)
 	}
+	if n.Retention != 0 && n.Retention < 60*24*time.Hour {
+		add("notify.retention", "must be 0 (keep for ever) or at least 1440h (60 days), got %s", n.Retention)
+	}
 	if n.MaxAttempts < 1 || n.MaxAttempts > 100 {
 		add("notify.max_attempts", "must be between 1 and 100, got %d", n.MaxAttempts)
 	}
