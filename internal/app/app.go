@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -334,8 +335,9 @@ func OpenKV(ctx context.Context, cfg config.Config) (kv.Store, error) {
 	return r, nil
 }
 
-// seedIfEmpty fills an empty embedded database with the demo district, so
-// a newcomer sees the product working on the first run.
+// seedIfEmpty fills an empty embedded database with the demo district and
+// its businesses' recent self-check records, so a newcomer sees the
+// product working on the first run.
 func (a *App) seedIfEmpty(ctx context.Context) error {
 	if !a.Config.Demo.SeedOnEmpty || a.DB.Engine() != db.SQLite {
 		return nil
@@ -350,8 +352,21 @@ func (a *App) seedIfEmpty(ctx context.Context) error {
 		return fmt.Errorf("seed demo district: %w", err)
 	}
 	a.Log.Info("demo district seeded", "businesses", sum.Businesses, "cadres", sum.Cadres, "ms", time.Since(start).Milliseconds())
+	start = time.Now()
+	// Its own stream, so the district stays what the seed made it.
+	rnd := rand.New(rand.NewPCG(uint64(a.Config.Demo.Seed), demoSelfCheckStream))
+	hist, err := a.SelfCheck.SeedDemo(ctx, rnd, selfcheck.DemoDays)
+	if err != nil {
+		return fmt.Errorf("seed demo self-check records: %w", err)
+	}
+	a.Log.Info("demo self-check records seeded", "businesses", hist.Businesses, "daily", hist.Daily, "weekly", hist.Weekly,
+		"ms", time.Since(start).Milliseconds())
 	return nil
 }
+
+// demoSelfCheckStream picks the random stream of the demo's self-check
+// history.
+const demoSelfCheckStream = 0x5e1fc4ec
 
 // Start serves on the listener New opened, in the background.
 func (a *App) Start() error {

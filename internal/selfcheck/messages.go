@@ -29,6 +29,8 @@ const (
 	msgBadScope  = "区域范围无效。"
 	msgBadSpan   = "统计区间无效（最长%d天）。"
 
+	msgDemoNotEmpty = "已有自查记录，不能再生成演示记录。"
+
 	msgRemindRange = "提醒时间请设在 %s 到 %s 之间。"
 
 	msgRemindTitle   = "食品安全自查提醒"
