@@ -147,3 +147,80 @@ func (s *Service) ContactsOf(ctx context.Context, businessID int64) ([]Contact, 
 	}
 	return cs, nil
 }
+
+// ensureBatch is how many businesses EnsureContacts reads at a time.
+const ensureBatch = 1000
+
+// EnsureContacts is EnsureContact for many businesses at once (a demo
+// history, a bulk job): the contacts for role as the register names them,
+// created where missing, by business id. Businesses with nobody registered
+// in the post, and unknown ids, are left out. Three statements per
+// thousand businesses; an existing contact's changed phone is followed one
+// by one.
+func (s *Service) EnsureContacts(ctx context.Context, businessIDs []int64, role ContactRole) (map[int64]*Contact, error) {
+	if _, _, ok := registered(&registry.Business{}, role); !ok {
+		return nil, errs.E(errs.Invalid, msgBadContactRole)
+	}
+	out := make(map[int64]*Contact, len(businessIDs))
+	g := s.db.Gorm(ctx)
+	for len(businessIDs) > 0 {
+		chunk := businessIDs[:min(len(businessIDs), ensureBatch)]
+		businessIDs = businessIDs[len(chunk):]
+		var bs []registry.Business
+		if err := g.Where("id IN ?", chunk).Find(&bs).Error; err != nil {
+			return nil, fmt.Errorf("ensure contacts: %w", db.Translate(err))
+		}
+		var existing []Contact
+		if err := g.Where("business_id IN ? AND role = ?", chunk, role).Find(&existing).Error; err != nil {
+			return nil, fmt.Errorf("ensure contacts: %w", db.Translate(err))
+		}
+		type held struct {
+			business int64
+			name     string
+		}
+		have := make(map[held]*Contact, len(existing))
+		for i := range existing {
+			have[held{existing[i].BusinessID, existing[i].Name}] = &existing[i]
+		}
+		var create []Contact
+		for i := range bs {
+			name, phone, _ := registered(&bs[i], role)
+			if name == "" {
+				continue
+			}
+			c := have[held{bs[i].ID, name}]
+			if c == nil {
+				create = append(create, Contact{BusinessID: bs[i].ID, Name: name, Phone: phone, Role: role, CreatedAt: s.now()})
+				continue
+			}
+			if c.Phone != phone {
+				if err := g.Model(c).Update("phone", phone).Error; err != nil {
+					return nil, fmt.Errorf("ensure contacts: %w", db.Translate(err))
+				}
+				c.Phone = phone
+			}
+			out[c.BusinessID] = c
+		}
+		if len(create) == 0 {
+			continue
+		}
+		if err := g.CreateInBatches(&create, 200).Error; err != nil {
+			if !errs.Is(db.Translate(err), errs.Conflict) {
+				return nil, fmt.Errorf("ensure contacts: %w", db.Translate(err))
+			}
+			// Some were created meanwhile by another request: one by one.
+			for _, c := range create {
+				got, err := s.EnsureContact(ctx, c.BusinessID, role)
+				if err != nil {
+					return nil, err
+				}
+				out[c.BusinessID] = got
+			}
+			continue
+		}
+		for i := range create {
+			out[create[i].BusinessID] = &create[i]
+		}
+	}
+	return out, nil
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/registry"
 )
 
 func TestIdentities(t *testing.T) {
@@ -246,4 +247,41 @@ func TestNewServiceRefusesShortSecret(t *testing.T) {
 		}
 	}()
 	account.NewService(nil, nil, nil, nil, []byte("short"))
+}
+
+// TestEnsureContacts: the bulk form gives what EnsureContact gives, one
+// contact per business and post, creating only what is missing.
+func TestEnsureContacts(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		second := "92320211MA1X2Y4Q0"
+		b2, err := e.reg.CreateBusiness(ctx, registry.BusinessInput{
+			Name: "胡埭马鞍小超市", CreditCode: second + string(registry.CreditCheckChar(second)), Category: registry.CategorySales,
+			Grade: registry.GradeD, RegionID: e.village.ID, Address: "胡埭镇马鞍村2号", Principal: "赵某某", PrincipalPhone: "13800003333",
+		}, "test", registry.SourceConsole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.svc.EnsureContacts(ctx, []int64{e.business.ID, b2.ID, 99999}, account.ContactPrincipal)
+		if err != nil || len(got) != 2 || got[e.business.ID].ID != e.contact.ID || got[b2.ID].Name != "赵某某" || got[b2.ID].ID == 0 {
+			t.Fatalf("ensure contacts: %+v %v", got, err)
+		}
+		one, err := e.svc.EnsureContact(ctx, b2.ID, account.ContactPrincipal)
+		if err != nil || one.ID != got[b2.ID].ID {
+			t.Fatalf("EnsureContact after the bulk one: %+v %v, want id %d", one, err, got[b2.ID].ID)
+		}
+		again, err := e.svc.EnsureContacts(ctx, []int64{b2.ID}, account.ContactPrincipal)
+		if err != nil || len(again) != 1 || again[b2.ID].ID != one.ID {
+			t.Fatalf("twice: %+v %v", again, err)
+		}
+		none, err := e.svc.EnsureContacts(ctx, []int64{e.business.ID, b2.ID}, account.ContactDirector)
+		if err != nil || len(none) != 0 {
+			t.Fatalf("nobody registered as director: %+v %v", none, err)
+		}
+		var n int64
+		e.d.Gorm(ctx).Table("contacts").Count(&n)
+		if n != 2 {
+			t.Fatalf("%d contacts, want 2", n)
+		}
+	})
 }

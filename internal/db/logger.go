@@ -42,7 +42,10 @@ func (g gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (strin
 func (g gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	elapsed := time.Since(begin)
 	switch {
-	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !errors.Is(err, context.Canceled):
+	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !errors.Is(err, context.Canceled) && ctx.Err() == nil:
+		// A query cut short because its caller gave up (shutting down, a
+		// closed request) is the caller's to report: SQLite says only
+		// "interrupted", which is not a database failure.
 		sql, _ := fc()
 		g.log.ErrorContext(ctx, "db query failed", "sql", truncate(sql), "err", err.Error(), "ms", elapsed.Milliseconds())
 	case elapsed > slowQuery:

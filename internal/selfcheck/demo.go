@@ -73,8 +73,36 @@ func (s *Service) SeedDemo(ctx context.Context, rnd *rand.Rand, days int) (*Demo
 	g := &demoGen{s: s, rnd: rnd, now: s.now(), today: s.today(), days: days,
 		bodies: map[registry.Category]string{}, sum: &DemoSummary{}}
 	g.villages(bs)
+	var drawn []drawnBusiness
 	for i := range bs {
-		if err := g.business(ctx, &bs[i]); err != nil {
+		if d, ok := g.business(&bs[i]); ok {
+			drawn = append(drawn, d)
+		}
+	}
+	// The officers' contacts, made in bulk for the businesses with any
+	// record (one by one, they were a third of the seeding time).
+	ids := make([]int64, len(drawn))
+	for i, d := range drawn {
+		ids[i] = d.b.ID
+	}
+	contacts, err := s.d.Accounts.EnsureContacts(ctx, ids, account.ContactOfficer)
+	if err != nil {
+		return nil, fmt.Errorf("demo self-check history: %w", err)
+	}
+	for _, d := range drawn {
+		c := contacts[d.b.ID]
+		if c == nil {
+			// Nobody is registered in the post: no records, as with a
+			// business that keeps none.
+			continue
+		}
+		for i := range d.rows {
+			d.rows[i].contact = c
+		}
+		g.rows = append(g.rows, d.rows...)
+		g.sum.Businesses++
+		g.sum.Daily += len(d.rows)
+		if err := g.weekly(d.b, c, d.h, d.rows); err != nil {
 			return nil, err
 		}
 	}
@@ -156,14 +184,22 @@ func (g *demoGen) villages(bs []demoBusiness) {
 	}
 }
 
-// business draws one business's history: whether it keeps records, its
-// habit, then each day; its officer's contact is made when it has any.
-func (g *demoGen) business(ctx context.Context, b *demoBusiness) error {
+// drawnBusiness is a business's drawn daily records, before its contact
+// is known.
+type drawnBusiness struct {
+	b    *demoBusiness
+	h    habit
+	rows []demoRow
+}
+
+// business draws one business's daily history: whether it keeps records,
+// its habit, then each day. False when it has none.
+func (g *demoGen) business(b *demoBusiness) (drawnBusiness, bool) {
 	keen := g.keen[b.RegionID]
 	// 35% to 79% of a village's businesses keep records, 57% on average
 	// (a few of those keeping them rarely have none in a short span).
 	if g.rnd.Float64() >= 0.35+0.44*keen {
-		return nil
+		return drawnBusiness{}, false
 	}
 	h, pDay, pProblem, pLate := g.habit(keen)
 	points := g.s.risks.For(b.Category)
@@ -190,25 +226,7 @@ func (g *demoGen) business(ctx context.Context, b *demoBusiness) error {
 		}
 		rows = append(rows, r)
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	c, err := g.s.d.Accounts.EnsureContact(ctx, b.ID, account.ContactOfficer)
-	switch {
-	case errs.Is(err, errs.Invalid) || errs.Is(err, errs.NotFound):
-		// Nobody is registered in the post: no records, as with a business
-		// that keeps none.
-		return nil
-	case err != nil:
-		return fmt.Errorf("demo self-check history: %w", err)
-	}
-	for i := range rows {
-		rows[i].contact = c
-	}
-	g.rows = append(g.rows, rows...)
-	g.sum.Businesses++
-	g.sum.Daily += len(rows)
-	return g.weekly(b, c, h, rows)
+	return drawnBusiness{b: b, h: h, rows: rows}, len(rows) > 0
 }
 
 // habit draws a business's habit in a village of keenness keen, and with
