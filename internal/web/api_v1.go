@@ -163,7 +163,7 @@ func (c *Console) apiBusinesses(e echo.Context) error {
 	if q.Limit, q.Offset, err = apiPaging(e); err != nil {
 		return err
 	}
-	rows, total, err := c.Supervision.FindBusinesses(e.Request().Context(), q)
+	rows, total, err := c.findBusinesses(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}

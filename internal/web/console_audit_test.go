@@ -3,11 +3,13 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/web"
 )
 
 // TestConsoleAuditHasChatChanges: a visit a cadre reports in chat is in
@@ -52,5 +54,64 @@ func TestConsoleAuditHasChatChanges(t *testing.T) {
 		if body := lihu.body + conXLSXText([]byte(lihu.body)); lihu.status != 200 || strings.Contains(body, line) {
 			t.Errorf("%s as 蠡湖街道 = %d, shows 胡埭镇's report: %v", path, lihu.status, strings.Contains(body, line))
 		}
+	}
+}
+
+// TestConsoleSlowCountKept: a slow list count is reused for a minute by
+// the next pages of the same list and scope (the rows are always fresh),
+// and never by another town's manager.
+func TestConsoleSlowCountKept(t *testing.T) {
+	defer web.SetSlowCount(0)()
+	a := bootConsole(t)
+	ctx := context.Background()
+	hudai := a.signIn(t, a.hudai)
+	count := func(c *conClient, path string) string {
+		t.Helper()
+		c.get(path)
+		m := regexp.MustCompile(`共 (\d+) 条`).FindStringSubmatch(c.text())
+		if c.status != 200 || m == nil {
+			t.Fatalf("%s = %d: %.300s", path, c.status, c.text())
+		}
+		return m[1]
+	}
+	before := count(hudai, "/console/businesses?covered=no")
+	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Covered: supervision.CoveredNo, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var biz supervision.BusinessLine
+	for _, b := range bs {
+		if b.CadreID != 0 {
+			biz = b
+			break
+		}
+	}
+	if _, _, err := a.Supervision.Submit(ctx, quickReport(a.App, biz.ID, biz.CadreID)); err != nil {
+		t.Fatal(err)
+	}
+	truth := func(q supervision.BusinessQuery) string {
+		t.Helper()
+		q.Limit = 1
+		_, n, err := a.Supervision.FindBusinesses(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(n)
+	}
+	now := truth(supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Covered: supervision.CoveredNo})
+	if now == before {
+		t.Fatalf("the report did not change the count (%s)", now)
+	}
+	if kept := count(hudai, "/console/businesses?covered=no&page=2"); kept != before {
+		t.Errorf("the next page counts %s, want the kept %s (now %s)", kept, before, now)
+	}
+	if fresh, want := count(hudai, "/console/businesses?covered=no&grade=D"),
+		truth(supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Covered: supervision.CoveredNo, Grade: registry.GradeD}); fresh != want {
+		t.Errorf("another filter counts %s, want its own %s", fresh, want)
+	}
+	lihu := a.signIn(t, a.lihu)
+	if other, want := count(lihu, "/console/businesses?covered=no"),
+		truth(supervision.BusinessQuery{ScopePath: a.lihuTown.Path, Covered: supervision.CoveredNo}); other != want {
+		t.Errorf("蠡湖街道's manager counts %s, want its own %s", other, want)
 	}
 }

@@ -28,7 +28,7 @@ import (
 //	mysql -uroot -h127.0.0.1 -e "CREATE DATABASE shianbao_console_bench CHARACTER SET utf8mb4"
 //	export SHIANBAO_DB_DRIVER=mysql SHIANBAO_DB_DSN='root@tcp(127.0.0.1:3306)/shianbao_console_bench'
 //	shianbao migrate && shianbao seed --scale 100000 --visits 1000000
-//	SHIANBAO_BENCH_CONSOLE=1 SHIANBAO_BENCH_DSN="$SHIANBAO_DB_DSN" go test -run TestConsoleLoad -v -timeout 30m ./internal/web
+//	SHIANBAO_BENCH_CONSOLE=1 SHIANBAO_BENCH_DSN="$SHIANBAO_DB_DSN" go test -count=1 -run TestConsoleLoad -v -timeout 30m ./internal/web
 //
 // Each page is requested 50 times in a row (after 3 warm-up requests) by a
 // signed-in administrator (the whole city) and a town's manager.

@@ -97,7 +97,7 @@ func (c *Console) businesses(e echo.Context) error {
 	}
 	page, limit, offset := paging(e)
 	q.Limit, q.Offset = limit, offset
-	rows, total, err := c.Supervision.FindBusinesses(ctx, q)
+	rows, total, err := c.findBusinesses(ctx, q)
 	if err != nil {
 		return err
 	}
