@@ -115,68 +115,7 @@ type importJob interface {
 // An unreadable file or unknown format is Invalid too; database failures
 // are returned as they come.
 func (s *Service) Import(ctx context.Context, kind Kind, filename string, r io.Reader, opt ImportOptions) (*ImportReport, error) {
-	rep := &ImportReport{Kind: kind, DryRun: opt.DryRun}
-	spec, err := specOf(kind)
-	if err != nil {
-		return rep, fmt.Errorf("import: %w", err)
-	}
-	format, err := FormatOf(filename)
-	if err != nil {
-		return rep, fmt.Errorf("import %s: %w", kind, err)
-	}
-	t, rowErrs, err := readTable(ctx, format, r, spec)
-	if err != nil {
-		return rep, fmt.Errorf("import %s: %w", kind, err)
-	}
-	rep.Errors = rowErrs
-	if t != nil {
-		rep.Rows = len(t.records)
-	}
-	if len(rep.Errors) > 0 {
-		return rep, rejected(rep)
-	}
-	if opt.Actor == "" {
-		opt.Actor = Actor(SourceImport)
-	}
-	w := &importWork{s: s, rep: rep, opt: opt, now: s.now().UTC()}
-	var job importJob
-	switch kind {
-	case KindBusinesses:
-		job = &businessImport{importWork: w}
-	case KindCadres:
-		job = &cadreImport{importWork: w}
-	case KindAssignments:
-		job = &assignmentImport{importWork: w}
-	}
-	run := func(q *gorm.DB) error {
-		if err := job.plan(q, t); err != nil {
-			return err
-		}
-		if len(rep.Errors) > 0 {
-			return errRejected
-		}
-		if opt.DryRun {
-			return nil
-		}
-		w.progress(0)
-		return job.apply(q)
-	}
-	if opt.DryRun {
-		err = run(s.db.Gorm(ctx))
-	} else {
-		err = s.db.InTx(ctx, run)
-	}
-	switch {
-	case errors.Is(err, errRejected):
-		return rep, rejected(rep)
-	case err != nil:
-		rep.Created, rep.Updated, rep.Unchanged, rep.RegionsCreated = 0, 0, 0, nil
-		return rep, fmt.Errorf("import %s: %w", kind, err)
-	}
-	if opt.Progress != nil {
-		opt.Progress(rep.Rows, rep.Rows)
-	}
-	return rep, nil
+	return s.ImportInScope(ctx, kind, filename, r, opt, "")
 }
 
 func rejected(rep *ImportReport) error {

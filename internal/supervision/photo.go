@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/media"
 )
 
@@ -99,15 +100,39 @@ type Downloader interface {
 // last attempt, marked failed with a short, redacted reason; reports never
 // wait for any of this. err is only for the database failing.
 func (s *Service) FetchPhotos(ctx context.Context, dl Downloader, store media.Store, limit int) (stored, failed int, err error) {
+	return PhotoQueue{DB: s.db, Table: "photos", Now: s.now}.Fetch(ctx, dl, store, limit)
+}
+
+// PhotoQueue fetches the pending pictures of one table of photo rows —
+// the visits' photos here, the businesses' own record photos in
+// selfcheck — with the columns Photo has for it: media_id, status,
+// attempts, next_attempt_at, lease_until, lease_token, last_error, sha256,
+// size, path and content_type.
+type PhotoQueue struct {
+	DB    *db.DB
+	Table string
+	// Now is the service's clock.
+	Now func() time.Time
+}
+
+// queued is what fetching needs of a claimed row.
+type queued struct {
+	ID       int64
+	MediaID  string
+	Attempts int
+}
+
+// Fetch is FetchPhotos over the queue's table.
+func (q PhotoQueue) Fetch(ctx context.Context, dl Downloader, store media.Store, limit int) (stored, failed int, err error) {
 	if limit <= 0 {
 		limit = 20
 	}
-	claimed, token, err := s.claimPhotos(ctx, limit)
+	claimed, token, err := q.claim(ctx, limit)
 	if err != nil || len(claimed) == 0 {
 		return 0, 0, err
 	}
 	// Results are recorded even when ctx ends meanwhile: files are stored.
-	rec := s.db.Gorm(context.WithoutCancel(ctx))
+	rec := q.DB.Gorm(context.WithoutCancel(ctx))
 	for _, p := range claimed {
 		if ctx.Err() != nil {
 			break
@@ -117,9 +142,9 @@ func (s *Service) FetchPhotos(ctx context.Context, dl Downloader, store media.St
 			// Shutting down is not the photo's fault.
 			break
 		}
-		q := rec.Model(&Photo{}).Where("id = ? AND lease_token = ?", p.ID, token)
+		row := rec.Table(q.Table).Where("id = ? AND lease_token = ?", p.ID, token)
 		if ferr == nil {
-			err = q.Updates(map[string]any{
+			err = row.Updates(map[string]any{
 				"status": PhotoStored, "sha256": obj.SHA256, "size": obj.Size, "path": obj.Key, "content_type": obj.ContentType,
 				"attempts": p.Attempts + 1, "lease_until": nil, "lease_token": "", "last_error": "",
 			}).Error
@@ -130,50 +155,50 @@ func (s *Service) FetchPhotos(ctx context.Context, dl Downloader, store media.St
 			if attempts >= photoMaxAttempts {
 				status = PhotoFailed
 			}
-			err = q.Updates(map[string]any{
-				"status": status, "attempts": attempts, "next_attempt_at": s.now().UTC().Add(backoff(attempts)),
+			err = row.Updates(map[string]any{
+				"status": status, "attempts": attempts, "next_attempt_at": q.Now().UTC().Add(backoff(attempts)),
 				"lease_until": nil, "lease_token": "", "last_error": redact(ferr.Error()),
 			}).Error
 			failed++
 		}
 		if err != nil {
-			return stored, failed, fmt.Errorf("fetch photos: record photo %d: %w", p.ID, err)
+			return stored, failed, fmt.Errorf("fetch photos (%s): record photo %d: %w", q.Table, p.ID, err)
 		}
 	}
 	if stored+failed < len(claimed) {
 		// Stopped early: free the rest now rather than when the lease ends.
-		if err := rec.Model(&Photo{}).Where("lease_token = ?", token).
+		if err := rec.Table(q.Table).Where("lease_token = ?", token).
 			Updates(map[string]any{"lease_until": nil, "lease_token": ""}).Error; err != nil {
-			return stored, failed, fmt.Errorf("fetch photos: release: %w", err)
+			return stored, failed, fmt.Errorf("fetch photos (%s): release: %w", q.Table, err)
 		}
 	}
 	return stored, failed, nil
 }
 
-// claimPhotos leases due pending photos to a fresh token and returns them.
-func (s *Service) claimPhotos(ctx context.Context, limit int) ([]Photo, string, error) {
-	now := s.now().UTC()
-	g := s.db.Gorm(ctx)
+// claim leases due pending photos to a fresh token and returns them.
+func (q PhotoQueue) claim(ctx context.Context, limit int) ([]queued, string, error) {
+	now := q.Now().UTC()
+	g := q.DB.Gorm(ctx)
 	var ids []int64
-	if err := g.Model(&Photo{}).Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", PhotoPending, now, now).
+	if err := g.Table(q.Table).Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", PhotoPending, now, now).
 		Order("next_attempt_at, id").Limit(limit).Pluck("id", &ids).Error; err != nil {
-		return nil, "", fmt.Errorf("fetch photos: find due: %w", err)
+		return nil, "", fmt.Errorf("fetch photos (%s): find due: %w", q.Table, err)
 	}
 	if len(ids) == 0 {
 		return nil, "", nil
 	}
 	token := newToken()
-	res := g.Model(&Photo{}).Where("id IN ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", ids, PhotoPending, now).
+	res := g.Table(q.Table).Where("id IN ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)", ids, PhotoPending, now).
 		Updates(map[string]any{"lease_until": now.Add(photoLease), "lease_token": token})
 	if res.Error != nil {
-		return nil, "", fmt.Errorf("fetch photos: claim: %w", res.Error)
+		return nil, "", fmt.Errorf("fetch photos (%s): claim: %w", q.Table, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return nil, "", nil
 	}
-	var ps []Photo
-	if err := g.Where("lease_token = ?", token).Order("id").Find(&ps).Error; err != nil {
-		return nil, "", fmt.Errorf("fetch photos: read claimed: %w", err)
+	var ps []queued
+	if err := g.Table(q.Table).Select("id, media_id, attempts").Where("lease_token = ?", token).Order("id").Scan(&ps).Error; err != nil {
+		return nil, "", fmt.Errorf("fetch photos (%s): read claimed: %w", q.Table, err)
 	}
 	return ps, token, nil
 }
