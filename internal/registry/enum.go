@@ -1,6 +1,9 @@
 package registry
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // RegionLevel is a level of the administrative tree.
 type RegionLevel string
@@ -123,6 +126,30 @@ func (c Category) Label() string { return categoryLabels[c] }
 
 // Valid reports whether c is known.
 func (c Category) Valid() bool { return categoryLabels[c] != "" }
+
+// ParseCategoryList reads the categories a configured item (a checklist
+// item, a daily risk point) applies to: ["all"] alone means every category
+// (nil), anything else lists valid categories. Problems are described for
+// the configuration's author, one per mistake.
+func ParseCategoryList(in []string) (cats []Category, problems []string) {
+	if len(in) == 0 {
+		return nil, []string{"no categories (use [all])"}
+	}
+	for _, c := range in {
+		if c == "all" {
+			if len(in) > 1 {
+				problems = append(problems, `"all" with other categories`)
+			}
+			continue
+		}
+		cat := Category(c)
+		if !cat.Valid() {
+			problems = append(problems, fmt.Sprintf("unknown category %q (all, production, sales, catering, canteen)", c))
+		}
+		cats = append(cats, cat)
+	}
+	return cats, problems
+}
 
 // ParseCategory reads a category from its Chinese label or identifier.
 func ParseCategory(s string) (Category, bool) {

@@ -305,16 +305,7 @@ func (s *Service) SubmitDaily(ctx context.Context, in DailyInput) (*Saved, error
 // ended more than LateDays ago, missing next-week risks, open items
 // missing when not everything was resolved, or texts too long.
 func (s *Service) SubmitWeekly(ctx context.Context, in WeeklyInput) (*Saved, error) {
-	c, _, err := s.Contact(ctx, in.ContactID)
-	if err != nil {
-		return nil, err
-	}
-	at := in.Week
-	if at.IsZero() {
-		at = s.clock.Now()
-	}
-	p := PeriodOf(Weekly, at)
-	late, err := p.Check(s.today())
+	c, p, late, err := s.openPeriod(ctx, in.ContactID, Weekly, in.Week)
 	if err != nil {
 		return nil, err
 	}
@@ -346,16 +337,7 @@ func (s *Service) SubmitWeekly(ctx context.Context, in WeeklyInput) (*Saved, err
 // not yet begun or ended more than LateDays ago, or missing or too long
 // conclusions or key work.
 func (s *Service) SubmitMonthly(ctx context.Context, in MonthlyInput) (*Saved, error) {
-	c, _, err := s.Contact(ctx, in.ContactID)
-	if err != nil {
-		return nil, err
-	}
-	at := in.Month
-	if at.IsZero() {
-		at = s.clock.Now()
-	}
-	p := PeriodOf(Monthly, at)
-	late, err := p.Check(s.today())
+	c, p, late, err := s.openPeriod(ctx, in.ContactID, Monthly, in.Month)
 	if err != nil {
 		return nil, err
 	}
@@ -373,6 +355,22 @@ func (s *Service) SubmitMonthly(ctx context.Context, in MonthlyInput) (*Saved, e
 	body := Body{Month: fig, Conclusions: in.Conclusions, KeyWork: in.KeyWork}
 	return s.save(ctx, entry{kind: Monthly, period: p, contact: c, late: late, problems: fig.Problems, open: fig.Open,
 		body: body, key: in.SubmissionKey, photos: in.Photos})
+}
+
+// openPeriod returns the contact's record period of kind k that holds at
+// (now when zero), and whether recording it now is late; Invalid as
+// Period.Check, and as Contact.
+func (s *Service) openPeriod(ctx context.Context, contactID int64, k Kind, at time.Time) (*account.Contact, Period, bool, error) {
+	c, _, err := s.Contact(ctx, contactID)
+	if err != nil {
+		return nil, Period{}, false, err
+	}
+	if at.IsZero() {
+		at = s.clock.Now()
+	}
+	p := PeriodOf(k, at)
+	late, err := p.Check(s.today())
+	return c, p, late, err
 }
 
 func checkText(s, missing string) error {

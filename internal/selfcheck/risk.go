@@ -74,21 +74,10 @@ func LoadRisks(data []byte) (*Risks, error) {
 		if r.Label == "" {
 			bad("item %s: no label", r.ID)
 		}
-		for _, c := range in.Categories {
-			if c == "all" {
-				if len(in.Categories) > 1 {
-					bad("item %s: \"all\" with other categories", r.ID)
-				}
-				continue
-			}
-			cat := registry.Category(c)
-			if !cat.Valid() {
-				bad("item %s: unknown category %q (all, production, sales, catering, canteen)", r.ID, c)
-			}
-			r.Categories = append(r.Categories, cat)
-		}
-		if len(in.Categories) == 0 {
-			bad("item %s: no categories (use [all])", r.ID)
+		cats, catProblems := registry.ParseCategoryList(in.Categories)
+		r.Categories = cats
+		for _, p := range catProblems {
+			bad("item %s: %s", r.ID, p)
 		}
 		rs.byID[r.ID] = len(rs.items)
 		rs.items = append(rs.items, r)

@@ -96,21 +96,10 @@ func LoadChecklists(data []byte) (*Checklists, error) {
 		if it.Label == "" {
 			bad("item %s: no label", it.ID)
 		}
-		for _, c := range in.Categories {
-			if c == "all" {
-				if len(in.Categories) > 1 {
-					bad("item %s: \"all\" with other categories", it.ID)
-				}
-				continue
-			}
-			cat := registry.Category(c)
-			if !cat.Valid() {
-				bad("item %s: unknown category %q (all, production, sales, catering, canteen)", it.ID, c)
-			}
-			it.Categories = append(it.Categories, cat)
-		}
-		if len(in.Categories) == 0 {
-			bad("item %s: no categories (use [all])", it.ID)
+		cats, catProblems := registry.ParseCategoryList(in.Categories)
+		it.Categories = cats
+		for _, p := range catProblems {
+			bad("item %s: %s", it.ID, p)
 		}
 		for _, g := range in.Grades {
 			gr, ok := registry.ParseGrade(g)
