@@ -141,11 +141,7 @@ func (c *Console) businessesXLSX(e echo.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		sh.close()
-		return err
-	}
-	return sh.send()
+	return sh.finish(err)
 }
 
 // assignmentView is an assignment with its cadre's name.

@@ -192,6 +192,16 @@ func (s *sheet) send() error {
 	return nil
 }
 
+// finish sends the workbook, or, when filling it failed (err), ends the
+// download and returns err.
+func (s *sheet) finish(err error) error {
+	if err != nil {
+		s.close()
+		return err
+	}
+	return s.send()
+}
+
 // close drops an unfinished download: the client sees a cut file.
 func (s *sheet) close() {
 	if s.zw != nil {

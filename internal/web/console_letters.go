@@ -56,11 +56,7 @@ func (c *Console) lettersXLSX(e echo.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		sh.close()
-		return err
-	}
-	return sh.send()
+	return sh.finish(err)
 }
 
 // printLetter shows a letter of the user's scope as its A4 sheet, the same
@@ -171,11 +167,7 @@ func (c *Console) notificationsXLSX(e echo.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		sh.close()
-		return err
-	}
-	return sh.send()
+	return sh.finish(err)
 }
 
 // retry requeues a failed, dead or unreachable notification of the scope.
@@ -288,9 +280,5 @@ func (c *Console) auditXLSX(e echo.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		sh.close()
-		return err
-	}
-	return sh.send()
+	return sh.finish(err)
 }

@@ -50,11 +50,7 @@ func (c *Console) rectificationsXLSX(e echo.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		sh.close()
-		return err
-	}
-	return sh.send()
+	return sh.finish(err)
 }
 
 type overduePage struct {

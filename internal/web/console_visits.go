@@ -121,11 +121,7 @@ func (c *Console) visitsXLSX(e echo.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		sh.close()
-		return err
-	}
-	return sh.send()
+	return sh.finish(err)
 }
 
 type consoleVisitPage struct {
