@@ -17,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/registry"
 )
 
 // Identity is a chat user bound to a person of the register in one role.
@@ -235,8 +236,34 @@ func (s *Service) auditIdentity(tx *gorm.DB, at time.Time, ch chat.Channel, exte
 	if extra != "" {
 		detail += " " + extra
 	}
+	scope, err := identityScope(tx, r)
+	if err != nil {
+		return err
+	}
 	return audit.Record(tx, audit.Entry{At: at, Actor: userActor(ch, externalID), Action: action,
-		SubjectType: "identity", SubjectID: r.ID, Detail: detail})
+		SubjectType: "identity", SubjectID: r.ID, Detail: detail, ScopePath: scope})
+}
+
+// identityScope is the region of the person an identity speaks for — the
+// cadre's, the manager's office's, the contact's business's — so a town
+// sees its own people's bindings in its audit log.
+func identityScope(tx *gorm.DB, r identityRow) (string, error) {
+	switch r.Role {
+	case RoleCadre:
+		return registry.ScopeOfTx(tx, registry.AuditCadre, r.SubjectID)
+	case RoleManager:
+		return registry.ScopeOfTx(tx, registry.AuditManager, r.SubjectID)
+	case RoleContact:
+		var businessIDs []int64
+		if err := tx.Model(&Contact{}).Where("id = ?", r.SubjectID).Pluck("business_id", &businessIDs).Error; err != nil {
+			return "", fmt.Errorf("audit scope of contact %d: %w", r.SubjectID, err)
+		}
+		if len(businessIDs) == 0 {
+			return "", nil
+		}
+		return registry.ScopeOfTx(tx, registry.AuditBusiness, businessIDs[0])
+	}
+	return "", nil
 }
 
 // lockRows locks the selected rows on MySQL; SQLite transactions are

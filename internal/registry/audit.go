@@ -12,30 +12,46 @@ import (
 const (
 	AuditBusiness = "business"
 	AuditCadre    = "cadre"
+	AuditManager  = "manager"
 )
+
+// scopeQueries find the region path of each kind of subject.
+var scopeQueries = map[string]string{
+	AuditBusiness: "SELECT r.path FROM businesses b JOIN regions r ON r.id = b.region_id WHERE b.id = ?",
+	AuditCadre:    "SELECT r.path FROM cadres c JOIN regions r ON r.id = c.region_id WHERE c.id = ?",
+	AuditManager: "SELECT r.path FROM managers m JOIN offices o ON o.id = m.office_id JOIN regions r ON r.id = o.region_id " +
+		"WHERE m.id = ?",
+}
+
+// ScopeOfTx is the region path of a business, cadre or manager (by their
+// Audit* kind), "" for another kind or an unknown id: the scope its audit
+// entries are shown in.
+func ScopeOfTx(tx *gorm.DB, kind string, id int64) (string, error) {
+	q, ok := scopeQueries[kind]
+	if !ok || id == 0 {
+		return "", nil
+	}
+	var paths []string
+	if err := tx.Raw(q, id).Scan(&paths).Error; err != nil {
+		return "", fmt.Errorf("audit scope of %s %d: %w", kind, id, err)
+	}
+	if len(paths) == 0 {
+		return "", nil
+	}
+	return paths[0], nil
+}
 
 // AuditTx records e in the caller's transaction with the region path of
 // its subject (a business's village, a cadre's region) as its scope, so
 // the subject's town and district see the entry in their audit log
 // whoever made the change. Other subjects are recorded unscoped.
 func AuditTx(tx *gorm.DB, e audit.Entry) error {
-	if e.ScopePath == "" && e.SubjectID != 0 {
-		var q string
-		switch e.SubjectType {
-		case AuditBusiness:
-			q = "SELECT r.path FROM businesses b JOIN regions r ON r.id = b.region_id WHERE b.id = ?"
-		case AuditCadre:
-			q = "SELECT r.path FROM cadres c JOIN regions r ON r.id = c.region_id WHERE c.id = ?"
+	if e.ScopePath == "" {
+		path, err := ScopeOfTx(tx, e.SubjectType, e.SubjectID)
+		if err != nil {
+			return err
 		}
-		if q != "" {
-			var paths []string
-			if err := tx.Raw(q, e.SubjectID).Scan(&paths).Error; err != nil {
-				return fmt.Errorf("audit scope of %s %d: %w", e.SubjectType, e.SubjectID, err)
-			}
-			if len(paths) > 0 {
-				e.ScopePath = paths[0]
-			}
-		}
+		e.ScopePath = path
 	}
 	return audit.Record(tx, e)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -113,5 +115,42 @@ func TestConsoleSlowCountKept(t *testing.T) {
 	if other, want := count(lihu, "/console/businesses?covered=no"),
 		truth(supervision.BusinessQuery{ScopePath: a.lihuTown.Path, Covered: supervision.CoveredNo}); other != want {
 		t.Errorf("蠡湖街道's manager counts %s, want its own %s", other, want)
+	}
+}
+
+// TestConsoleAuditHasBindings: a 胡埭镇 cadre binding WeChat is in 胡埭镇's
+// audit log, not in 蠡湖街道's.
+func TestConsoleAuditHasBindings(t *testing.T) {
+	a := bootConsole(t)
+	ctx := context.Background()
+	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cadreID int64
+	for _, b := range bs {
+		if b.CadreID != 0 {
+			cadreID = b.CadreID
+			break
+		}
+	}
+	code, _, err := a.Accounts.IssueCode(ctx, account.RoleCadre, cadreID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := a.Accounts.Bind(ctx, chat.ChannelOA, "oAuditBind"+randHex(4), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("role=cadre subject=%d", cadreID)
+	hudai := a.signIn(t, a.hudai)
+	hudai.get("/console/audit?action=bind")
+	if !strings.Contains(hudai.text(), line) || !strings.Contains(hudai.text(), fmt.Sprintf("identity %d", id.ID)) {
+		t.Errorf("胡埭镇's audit log lacks the binding %q: %.500s", line, hudai.text())
+	}
+	lihu := a.signIn(t, a.lihu)
+	lihu.get("/console/audit?action=bind")
+	if strings.Contains(lihu.text(), line) {
+		t.Errorf("蠡湖街道's audit log shows 胡埭镇's binding")
 	}
 }

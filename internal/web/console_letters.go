@@ -217,8 +217,9 @@ type auditPage struct {
 // (empty scope) reads every entry; anyone else reads the entries about
 // records in their region subtree (changes made in chat by cadres and
 // businesses included) and those made by the console users of their
-// subtree (themselves included), such as imports. Bindings and other
-// entries about records outside the region tree are for administrators.
+// subtree (themselves included), such as imports. Bindings count as the
+// bound person's region's; entries about nothing in the region tree are
+// for administrators.
 func (c *Console) auditScope(e echo.Context) (actors []string, restrict bool, err error) {
 	if scopePath(e) == "" {
 		return nil, false, nil
