@@ -14,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/notify/notifytest"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -156,7 +157,7 @@ func TestReissueOnReassign(t *testing.T) {
 		if ok, err := w.cards.Reissue(ctx, b.ID, "再次"); err != nil || ok {
 			t.Fatalf("reissue again: %v %v", ok, err)
 		}
-		ms := of(w.out.messages(t), "card.issued", notify.ToContact)
+		ms := notifytest.Of(w.out.Messages(t), "card.issued", notify.ToContact)
 		if len(ms) != 1 || ms[0].To.ID != contact.ID || ms[0].Stage != "v2" || !strings.Contains(ms[0].Text, next.Name) || !strings.Contains(ms[0].URL, fmt.Sprintf("/h5/cards/%d", b.ID)) {
 			t.Fatalf("messages %+v", ms)
 		}
@@ -191,7 +192,7 @@ func TestReissueHandover(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("reissued %d, %v (want the two with cards)", n, err)
 	}
-	ms := of(w.out.messages(t), "card.issued", notify.ToContact)
+	ms := notifytest.Of(w.out.Messages(t), "card.issued", notify.ToContact)
 	if len(ms) != 1 || ms[0].To.ID != contact.ID {
 		t.Fatalf("messages %+v", ms)
 	}

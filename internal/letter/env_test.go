@@ -2,14 +2,11 @@ package letter_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
@@ -21,6 +18,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/notify/notifytest"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -29,72 +27,8 @@ import (
 // 2026Q4, China time.
 var now = time.Date(2026, 11, 28, 9, 0, 0, 0, clock.China)
 
-// outboxSchema is a stand-in for notify's outbox: rows written in the
-// caller's transaction, so a rolled-back issue leaves no message, and
-// keyed by the message's idempotency key, as the real outbox is.
-var outboxSchema = db.Schema{Component: "test_outbox", Migrations: []db.Migration{{Version: 1, Name: "outbox", SQL: `
-CREATE TABLE test_outbox (
-	id {{pk}},
-	msg_key VARCHAR(64) NOT NULL,
-	body TEXT NOT NULL
-) {{opts}};
-CREATE UNIQUE INDEX ux_test_outbox_key ON test_outbox (msg_key);
-`}}}
-
 // The outbox the app hands the service is notify's.
 var _ letter.Enqueuer = (*notify.Service)(nil)
-
-// outbox records enqueued messages in test_outbox.
-type outbox struct{ d *db.DB }
-
-func (o outbox) EnqueueTx(tx *gorm.DB, msgs ...notify.Message) (int, error) {
-	n := 0
-	for _, m := range msgs {
-		b, err := json.Marshal(m)
-		if err != nil {
-			return n, err
-		}
-		var have int64
-		if err := tx.Table("test_outbox").Where("msg_key = ?", m.Key()).Count(&have).Error; err != nil {
-			return n, err
-		}
-		if have > 0 {
-			continue
-		}
-		if err := tx.Exec("INSERT INTO test_outbox (msg_key, body) VALUES (?, ?)", m.Key(), string(b)).Error; err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
-}
-
-// messages returns what was enqueued, oldest first.
-func (o outbox) messages(t *testing.T) []notify.Message {
-	t.Helper()
-	var bodies []string
-	if err := o.d.Gorm(context.Background()).Table("test_outbox").Order("id").Pluck("body", &bodies).Error; err != nil {
-		t.Fatal(err)
-	}
-	out := make([]notify.Message, len(bodies))
-	for i, b := range bodies {
-		if err := json.Unmarshal([]byte(b), &out[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
-// of filters messages by kind and recipient kind.
-func of(ms []notify.Message, kind string, to notify.RecipientKind) []notify.Message {
-	var out []notify.Message
-	for _, m := range ms {
-		if m.Kind == kind && m.To.Kind == to {
-			out = append(out, m)
-		}
-	}
-	return out
-}
 
 // links is a stand-in for web.Links.
 type links struct{}
@@ -111,17 +45,17 @@ type district struct {
 	sup      *supervision.Service
 	accounts *account.Service
 	letters  *letter.Service
-	out      outbox
+	out      notifytest.Outbox
 }
 
 func schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, letter.Schema, outboxSchema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, letter.Schema, notifytest.Schema}
 }
 
 func newDistrict(t *testing.T, d *db.DB) *district {
 	t.Helper()
 	ctx := context.Background()
-	w := &district{d: d, clk: clock.NewFixed(now), out: outbox{d}}
+	w := &district{d: d, clk: clock.NewFixed(now), out: notifytest.Outbox{DB: d}}
 	store := kv.NewMemory()
 	t.Cleanup(func() { store.Close() })
 	w.reg = registry.NewService(d, registry.Rules{}, w.clk)

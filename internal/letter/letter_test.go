@@ -14,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/notify/notifytest"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -133,7 +134,7 @@ func TestIssueForVisit(t *testing.T) {
 		if u, err := w.letters.Undelivered(ctx, l.ID); err != nil || !u {
 			t.Errorf("undelivered = %v, %v", u, err)
 		}
-		if ms := w.out.messages(t); len(ms) != 0 {
+		if ms := w.out.Messages(t); len(ms) != 0 {
 			t.Errorf("messages %+v", ms)
 		}
 	})
@@ -188,11 +189,11 @@ func TestIssueByManager(t *testing.T) {
 		if got := l.Content.Findings[0].Deadline; !got.Equal(time.Date(2026, 12, 5, 0, 0, 0, 0, got.Location())) {
 			t.Errorf("default deadline %v", got)
 		}
-		ms := w.out.messages(t)
-		if got := of(ms, "letter.issued", notify.ToContact); len(got) != 1 || !strings.Contains(got[0].URL, l.Token) || !strings.Contains(got[0].Text, l.Number) {
+		ms := w.out.Messages(t)
+		if got := notifytest.Of(ms, "letter.issued", notify.ToContact); len(got) != 1 || !strings.Contains(got[0].URL, l.Token) || !strings.Contains(got[0].Text, l.Number) {
 			t.Fatalf("contact messages %+v", got)
 		}
-		if got := of(ms, "letter.issued", notify.ToCadre); len(got) != 1 || got[0].To.ID != l.CadreID {
+		if got := notifytest.Of(ms, "letter.issued", notify.ToCadre); len(got) != 1 || got[0].To.ID != l.CadreID {
 			t.Fatalf("cadre copy %+v", got)
 		}
 	})
@@ -243,7 +244,7 @@ func TestOnBindDeliversPending(t *testing.T) {
 	if err := w.letters.OnBind(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	got := of(w.out.messages(t), "letter.issued", notify.ToContact)
+	got := notifytest.Of(w.out.Messages(t), "letter.issued", notify.ToContact)
 	if len(got) != 1 || got[0].To.ID != c.ID || got[0].Subject != fmt.Sprintf("letter:%d", l.ID) {
 		t.Fatalf("messages %+v", got)
 	}
@@ -322,7 +323,7 @@ func testAcknowledge(t *testing.T, w *district) {
 		if len(evs) == 0 || evs[len(evs)-1].Kind != supervision.EventFeedback || evs[len(evs)-1].Note != "已清理地面积水" {
 			t.Fatalf("events %+v", evs)
 		}
-		ms := of(w.out.messages(t), "letter.acknowledged", notify.ToCadre)
+		ms := notifytest.Of(w.out.Messages(t), "letter.acknowledged", notify.ToCadre)
 		if len(ms) != 1 || !strings.Contains(ms[0].Text, "已清理地面积水") || !strings.Contains(ms[0].Text, "照片2张") {
 			t.Fatalf("cadre messages %+v", ms)
 		}
@@ -336,7 +337,7 @@ func testAcknowledge(t *testing.T, w *district) {
 		if got.AckFeedback != "已清理地面积水" {
 			t.Fatalf("second receipt changed the first: %+v", got)
 		}
-		if ms := of(w.out.messages(t), "letter.acknowledged", notify.ToCadre); len(ms) != 1 {
+		if ms := notifytest.Of(w.out.Messages(t), "letter.acknowledged", notify.ToCadre); len(ms) != 1 {
 			t.Fatalf("%d receipts told", len(ms))
 		}
 		var events int64
@@ -397,7 +398,7 @@ func TestDue(t *testing.T) {
 		t.Fatalf("after 3 days: %+v", ms)
 	}
 	ms = due(now.Add(6 * 24 * time.Hour))
-	if len(ms) != 2 || of(ms, "letter.unacknowledged", notify.ToCadre)[0].To.ID != v.CadreID {
+	if len(ms) != 2 || notifytest.Of(ms, "letter.unacknowledged", notify.ToCadre)[0].To.ID != v.CadreID {
 		t.Fatalf("after 6 days: %+v", ms)
 	}
 	if ms[0].Key() == ms[1].Key() || ms[0].Subject != fmt.Sprintf("letter:%d", l.ID) {
@@ -484,7 +485,7 @@ func TestFeedback(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		ms := of(w.out.messages(t), "letter.feedback", notify.ToCadre)
+		ms := notifytest.Of(w.out.Messages(t), "letter.feedback", notify.ToCadre)
 		if len(ms) != 1 || !strings.Contains(ms[0].Text, "油污已清理") || !strings.Contains(ms[0].Text, "照片1张") {
 			t.Fatalf("messages %+v", ms)
 		}

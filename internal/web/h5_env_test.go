@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"html"
 	"image"
@@ -21,8 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/card"
@@ -34,7 +31,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
-	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/notify/notifytest"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -56,54 +53,6 @@ func updating() bool {
 // now is when the demo district is seeded: late in 2026Q4, China time.
 var now = time.Date(2026, 11, 28, 9, 0, 0, 0, clock.China)
 
-// outboxSchema stands in for notify's outbox: rows written in the
-// caller's transaction, keyed by the idempotency key.
-var outboxSchema = db.Schema{Component: "test_outbox", Migrations: []db.Migration{{Version: 1, Name: "outbox", SQL: `
-CREATE TABLE test_outbox (
-	id {{pk}},
-	msg_key VARCHAR(64) NOT NULL,
-	body TEXT NOT NULL
-) {{opts}};
-CREATE UNIQUE INDEX ux_test_outbox_key ON test_outbox (msg_key);
-`}}}
-
-type outbox struct{ d *db.DB }
-
-func (o outbox) EnqueueTx(tx *gorm.DB, msgs ...notify.Message) (int, error) {
-	n := 0
-	for _, m := range msgs {
-		b, _ := json.Marshal(m)
-		var have int64
-		if err := tx.Table("test_outbox").Where("msg_key = ?", m.Key()).Count(&have).Error; err != nil || have > 0 {
-			return n, err
-		}
-		if err := tx.Exec("INSERT INTO test_outbox (msg_key, body) VALUES (?, ?)", m.Key(), string(b)).Error; err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
-}
-
-func (o outbox) messages(t *testing.T, kind string) []notify.Message {
-	t.Helper()
-	var bodies []string
-	if err := o.d.Gorm(context.Background()).Table("test_outbox").Order("id").Pluck("body", &bodies).Error; err != nil {
-		t.Fatal(err)
-	}
-	var out []notify.Message
-	for _, b := range bodies {
-		var m notify.Message
-		if err := json.Unmarshal([]byte(b), &m); err != nil {
-			t.Fatal(err)
-		}
-		if m.Kind == kind {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // h5 is the demo district behind the H5 letter and card pages.
 type h5 struct {
 	d        *db.DB
@@ -114,7 +63,7 @@ type h5 struct {
 	letters  *letter.Service
 	cards    *card.Service
 	store    media.Store
-	out      outbox
+	out      notifytest.Outbox
 	links    web.Links
 	handler  http.Handler
 }
@@ -123,8 +72,8 @@ type h5 struct {
 func newH5(t *testing.T, base string, oauth web.OAuth) *h5 {
 	t.Helper()
 	ctx := context.Background()
-	d := dbtest.OpenSQLite(t, registry.Schema, audit.Schema, account.Schema, supervision.Schema, letter.Schema, card.Schema, outboxSchema)
-	e := &h5{d: d, clk: clock.NewFixed(now), out: outbox{d}}
+	d := dbtest.OpenSQLite(t, registry.Schema, audit.Schema, account.Schema, supervision.Schema, letter.Schema, card.Schema, notifytest.Schema)
+	e := &h5{d: d, clk: clock.NewFixed(now), out: notifytest.Outbox{DB: d}}
 	e.links = web.Links{BaseURL: base, Secret: []byte("h5-test-links-secret")}
 	store := kv.NewMemory()
 	t.Cleanup(func() { store.Close() })

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shianbao/shianbao/internal/notify/notifytest"
+
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/registry"
 )
@@ -209,7 +211,7 @@ func TestAcknowledgeOnPage(t *testing.T) {
 		if l.AckFeedback != "地面积水已清理" {
 			t.Fatalf("the second receipt changed the first: %+v", l)
 		}
-		if ms := e.out.messages(t, "letter.acknowledged"); len(ms) != 1 {
+		if ms := notifytest.Of(e.out.Messages(t), "letter.acknowledged", ""); len(ms) != 1 {
 			t.Fatalf("%d receipts reached the cadre", len(ms))
 		}
 	})
