@@ -346,6 +346,13 @@ func (a *App) seedIfEmpty(ctx context.Context) error {
 	if err != nil || !empty {
 		return err
 	}
+	return a.SeedDemo(ctx)
+}
+
+// SeedDemo fills the register with the demo district and its businesses'
+// recent self-check records. The embedded default does it on an empty
+// database; tests do it on MySQL to get the same district on both engines.
+func (a *App) SeedDemo(ctx context.Context) error {
 	start := time.Now()
 	sum, err := demo.Seed(ctx, a.DB, a.Registry, demo.Options{Seed: a.Config.Demo.Seed, Clock: a.Clock})
 	if err != nil {

@@ -13,22 +13,21 @@ import (
 	"time"
 
 	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
-// bootSQLite runs the embedded default on :0 with a temporary database, the
-// way a newcomer's `go run ./cmd/shianbao` does.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// bootSQLite runs the embedded default on :0 over a copy of the demo
+// district it seeds on a newcomer's first `go run ./cmd/shianbao`
+// (TestRestartKeepsData boots from an empty file).
 func bootSQLite(t *testing.T) *app.App {
 	t.Helper()
-	cfg := config.Default()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	dir := t.TempDir()
-	cfg.DB.DSN = filepath.Join(dir, "shianbao.db")
-	cfg.Media.Dir = filepath.Join(dir, "media")
-	return run(t, cfg)
+	return run(t, apptest.SQLiteConfig(t))
 }
 
 func run(t *testing.T, cfg config.Config) *app.App {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,17 +12,16 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
-	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
-	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
 // bootProduction boots the app the way production runs it — MySQL and
-// Redis — with the demo district seeded, or the embedded default when the
-// test environment provides no services.
+// Redis — over the demo district, or the embedded default when the test
+// environment provides no services.
 func bootProduction(t *testing.T) *app.App {
 	t.Helper()
 	if os.Getenv(dbtest.EnvMySQLDSN) == "" || os.Getenv(dbtest.EnvRedisAddr) == "" {
@@ -32,16 +30,7 @@ func bootProduction(t *testing.T) *app.App {
 		}
 		return bootSQLite(t)
 	}
-	cfg := config.Default()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.DB.Driver, cfg.DB.DSN, cfg.DB.AutoMigrate = "mysql", dbtest.NewMySQLDatabase(t), true
-	cfg.Redis.Addr = os.Getenv(dbtest.EnvRedisAddr)
-	cfg.Media.Dir = filepath.Join(t.TempDir(), "media")
-	a := run(t, cfg)
-	if _, err := demo.Seed(context.Background(), a.DB, a.Registry, demo.Options{Seed: cfg.Demo.Seed}); err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return run(t, apptest.Config(t))
 }
 
 // reportVisit drives a whole visit report through the callback: the first
@@ -216,10 +205,7 @@ func TestConcurrentVisitReports(t *testing.T) {
 // starts a new one on the same database: the draft resumes and nothing the
 // cadre said before the crash is lost.
 func TestCrashMidReportResumes(t *testing.T) {
-	cfg := config.Default()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	dir := t.TempDir()
-	cfg.DB.DSN, cfg.Media.Dir = filepath.Join(dir, "shianbao.db"), filepath.Join(dir, "media")
+	cfg := apptest.SQLiteConfig(t)
 	ctx := context.Background()
 
 	first, err := app.New(ctx, cfg, app.Options{LogOutput: io.Discard})

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
-	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/dialog/dialogtest"
 	"github.com/shianbao/shianbao/internal/draft"
@@ -45,15 +46,15 @@ type district struct {
 
 var now = time.Date(2026, 11, 28, 9, 0, 0, 0, clock.China)
 
+// demoDistrict is the demo district seeded once for this package's tests.
+var demoDistrict = demotest.District("bot", now, schemas()...)
+
+// newDistrict builds the services over d, a copy of demoDistrict.
 func newDistrict(t *testing.T, d *db.DB) *district {
 	t.Helper()
-	ctx := context.Background()
 	w := &district{d: d, clk: clock.NewFixed(now), store: kv.NewMemory()}
 	t.Cleanup(func() { w.store.Close() })
 	w.reg = registry.NewService(d, registry.Rules{}, w.clk)
-	if _, err := demo.Seed(ctx, d, w.reg, demo.Options{Seed: 1, Clock: w.clk}); err != nil {
-		t.Fatal(err)
-	}
 	data, err := configs.FS.ReadFile("checklists.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +84,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 
 func openDistrict(t *testing.T) *district {
 	t.Helper()
-	return newDistrict(t, dbtest.OpenSQLite(t, schemas()...))
+	return newDistrict(t, demoDistrict.OpenSQLite(t))
 }
 
 func schemas() []db.Schema {
@@ -372,3 +373,6 @@ func TestRecheck(t *testing.T) {
 		}
 	}
 }
+
+// TestMain drops the MySQL template of the demo district after the tests.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }

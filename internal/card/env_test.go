@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
-	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/notify/notifytest"
@@ -52,16 +53,16 @@ func schemas() []db.Schema {
 	return []db.Schema{registry.Schema, audit.Schema, account.Schema, card.Schema, notifytest.Schema}
 }
 
+// demoDistrict is the demo district seeded once for this package's tests.
+var demoDistrict = demotest.District("card", now, schemas()...)
+
+// newDistrict builds the services over d, a copy of demoDistrict.
 func newDistrict(t *testing.T, d *db.DB) *district {
 	t.Helper()
-	ctx := context.Background()
 	w := &district{d: d, clk: clock.NewFixed(now), out: notifytest.Outbox{DB: d}}
 	store := kv.NewMemory()
 	t.Cleanup(func() { store.Close() })
 	w.reg = registry.NewService(d, registry.Rules{}, w.clk)
-	if _, err := demo.Seed(ctx, d, w.reg, demo.Options{Seed: 1, Clock: w.clk}); err != nil {
-		t.Fatal(err)
-	}
 	w.accounts = account.NewService(d, store, w.reg, w.clk, []byte("card-test-secret-0123456789"))
 	w.cards = card.NewService(d, w.reg, w.accounts, w.out, links{}, w.clk)
 	return w
@@ -70,12 +71,12 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 // each runs fn on SQLite and, when configured, MySQL.
 func each(t *testing.T, fn func(t *testing.T, w *district)) {
 	t.Helper()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) { fn(t, newDistrict(t, d)) }, schemas()...)
+	demoDistrict.Each(t, func(t *testing.T, d *db.DB) { fn(t, newDistrict(t, d)) })
 }
 
 func sqlite(t *testing.T) *district {
 	t.Helper()
-	return newDistrict(t, dbtest.OpenSQLite(t, schemas()...))
+	return newDistrict(t, demoDistrict.OpenSQLite(t))
 }
 
 // bindContact makes the business's principal a bound contact as openid.
@@ -131,3 +132,6 @@ func (w *district) businessesIn(t *testing.T, o *registry.Office, n int) []regis
 	}
 	return bs
 }
+
+// TestMain drops the MySQL template of the demo district after the tests.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }

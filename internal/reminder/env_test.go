@@ -16,7 +16,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
-	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -48,15 +48,15 @@ func schemas() []db.Schema {
 	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, notify.Schema}
 }
 
+// demoDistrict is the demo district seeded once for this package's tests.
+var demoDistrict = demotest.District("reminder", weekBefore, schemas()...)
+
+// newDistrict builds the services over d, a copy of demoDistrict.
 func newDistrict(t *testing.T, d *db.DB) *district {
 	t.Helper()
-	ctx := context.Background()
 	w := &district{d: d, clk: clock.NewFixed(weekBefore), store: kv.NewMemory()}
 	t.Cleanup(func() { w.store.Close() })
 	w.reg = registry.NewService(d, registry.Rules{}, w.clk)
-	if _, err := demo.Seed(ctx, d, w.reg, demo.Options{Seed: 1, Clock: w.clk}); err != nil {
-		t.Fatal(err)
-	}
 	data, err := configs.FS.ReadFile("checklists.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func (w *district) newPlanner(t *testing.T, sources []reminder.Source) *reminder
 // seeded district.
 func each(t *testing.T, fn func(t *testing.T, w *district)) {
 	t.Helper()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) { fn(t, newDistrict(t, d)) }, schemas()...)
+	demoDistrict.Each(t, func(t *testing.T, d *db.DB) { fn(t, newDistrict(t, d)) })
 }
 
 // notices plans at at, failing the test on error.
@@ -210,3 +210,6 @@ func stores(t *testing.T) map[string]kv.Store {
 }
 
 func randomPrefix() string { return "reminder-test:" + rand.Text() + ":" }
+
+// TestMain drops the MySQL template of the demo district after the tests.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,9 +18,8 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
-	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
-	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -49,34 +47,16 @@ type conApp struct {
 func bootConsole(t *testing.T) *conApp {
 	t.Helper()
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	dir := t.TempDir()
-	cfg.Media.Dir = filepath.Join(dir, "media")
-	engine := "sqlite"
-	if os.Getenv(dbtest.EnvMySQLDSN) != "" {
-		engine = "mysql"
-		cfg.DB.Driver, cfg.DB.DSN, cfg.DB.AutoMigrate = "mysql", dbtest.NewMySQLDatabase(t), true
-		cfg.Redis.Addr = os.Getenv(dbtest.EnvRedisAddr)
-		// Sessions and tokens are keyed by user id; a Redis database of its
-		// own keeps this app's apart from other test packages' apps.
-		cfg.Redis.DB = 1 + int(randByte()%15)
-	} else {
-		if dbtest.RequireServices() {
-			t.Log("SHIANBAO_TEST_MYSQL_DSN is not set: the console tests run on SQLite only")
-		}
-		cfg.DB.DSN = filepath.Join(dir, "shianbao.db")
+	cfg := apptest.Config(t)
+	engine := string(apptest.Engine())
+	if engine == "sqlite" && dbtest.RequireServices() {
+		t.Log("SHIANBAO_TEST_MYSQL_DSN is not set: the console tests run on SQLite only")
 	}
 	a, err := app.New(ctx, cfg, app.Options{LogOutput: io.Discard})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
 	t.Cleanup(func() { a.Close() })
-	if engine == "mysql" {
-		if _, err := demo.Seed(ctx, a.DB, a.Registry, demo.Options{Seed: cfg.Demo.Seed, Clock: a.Clock}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	srv := httptest.NewServer(a.Web.Handler())
 	t.Cleanup(srv.Close)
 	c := &conApp{App: a, url: srv.URL, engine: engine}
@@ -240,3 +220,6 @@ func quickReport(a *app.App, businessID, cadreID int64) supervision.VisitInput {
 	}
 	return in
 }
+
+// TestMain drops the MySQL template of the demo district after the tests.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }

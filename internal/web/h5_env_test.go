@@ -26,8 +26,7 @@ import (
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
-	"github.com/shianbao/shianbao/internal/db/dbtest"
-	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
@@ -68,19 +67,18 @@ type h5 struct {
 	handler  http.Handler
 }
 
+// h5District is the demo district behind the pages, seeded once.
+var h5District = demotest.District("h5", now, registry.Schema, audit.Schema, account.Schema, supervision.Schema, letter.Schema, card.Schema, notifytest.Schema)
+
 // newH5 builds the pages with links to base; oauth may be nil.
 func newH5(t *testing.T, base string, oauth web.OAuth) *h5 {
 	t.Helper()
-	ctx := context.Background()
-	d := dbtest.OpenSQLite(t, registry.Schema, audit.Schema, account.Schema, supervision.Schema, letter.Schema, card.Schema, notifytest.Schema)
+	d := h5District.OpenSQLite(t)
 	e := &h5{d: d, clk: clock.NewFixed(now), out: notifytest.Outbox{DB: d}}
 	e.links = web.Links{BaseURL: base, Secret: []byte("h5-test-links-secret")}
 	store := kv.NewMemory()
 	t.Cleanup(func() { store.Close() })
 	e.reg = registry.NewService(d, registry.Rules{}, e.clk)
-	if _, err := demo.Seed(ctx, d, e.reg, demo.Options{Seed: 1, Clock: e.clk}); err != nil {
-		t.Fatal(err)
-	}
 	lists, err := supervision.DefaultChecklists()
 	if err != nil {
 		t.Fatal(err)

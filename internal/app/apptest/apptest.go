@@ -1,0 +1,98 @@
+// Package apptest gives end-to-end tests the embedded default's
+// configuration over a database that already holds the demo district, as the
+// app seeds it on its first start. The district is seeded once per test
+// binary and copied for each test (see dbtest.Template), so booting a whole
+// app costs a file copy instead of a seed.
+//
+// SQLite and the in-process kv always; MySQL and Redis when
+// SHIANBAO_TEST_MYSQL_DSN and SHIANBAO_TEST_REDIS_ADDR are set.
+package apptest
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/db"
+	"github.com/shianbao/shianbao/internal/db/dbtest"
+)
+
+// district is the demo district as the embedded default seeds it: the
+// register, a week of self-check records and (on SQLite, where the first
+// start creates them) the demo console users.
+var district = dbtest.NewTemplate("app-demo", func(ctx context.Context, engine db.Engine, dsn string) error {
+	cfg := base()
+	cfg.DB.Driver, cfg.DB.DSN, cfg.DB.AutoMigrate = string(engine), dsn, true
+	dir, err := os.MkdirTemp("", "shianbao-apptest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg.Media.Dir = filepath.Join(dir, "media")
+	a, err := app.New(ctx, cfg, app.Options{LogOutput: io.Discard})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if engine == db.MySQL {
+		// The embedded default seeds only SQLite on its own.
+		return a.SeedDemo(ctx)
+	}
+	return nil
+})
+
+func base() config.Config {
+	cfg := config.Default()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	return cfg
+}
+
+// Engine is the database the tests of this binary run on: "mysql" when
+// SHIANBAO_TEST_MYSQL_DSN is set, else "sqlite".
+func Engine() db.Engine {
+	if os.Getenv(dbtest.EnvMySQLDSN) != "" {
+		return db.MySQL
+	}
+	return db.SQLite
+}
+
+// Config returns the embedded default's configuration on :0 over a fresh
+// copy of the demo district, with the test's own media directory. On MySQL
+// it uses Redis too (a random logical database, so apps of other test
+// binaries sharing the server keep their sessions and locks apart).
+func Config(t *testing.T) config.Config {
+	t.Helper()
+	cfg := base()
+	dir := t.TempDir()
+	cfg.Media.Dir = filepath.Join(dir, "media")
+	if Engine() == db.MySQL {
+		cfg.DB.Driver, cfg.DB.DSN, cfg.DB.AutoMigrate = string(db.MySQL), district.MySQLDSN(t), true
+		if addr := os.Getenv(dbtest.EnvRedisAddr); addr != "" {
+			cfg.Redis.Addr = addr
+			b := make([]byte, 1)
+			rand.Read(b)
+			cfg.Redis.DB = 1 + int(b[0]%15)
+		} else if dbtest.RequireServices() {
+			t.Fatalf("%s is not set but %s=1", dbtest.EnvRedisAddr, dbtest.EnvRequireServices)
+		}
+		return cfg
+	}
+	cfg.DB.DSN = district.SQLiteFile(t)
+	return cfg
+}
+
+// SQLiteConfig is Config on SQLite and the in-process kv whatever the
+// environment says: the embedded default exactly.
+func SQLiteConfig(t *testing.T) config.Config {
+	t.Helper()
+	cfg := base()
+	dir := t.TempDir()
+	cfg.Media.Dir = filepath.Join(dir, "media")
+	cfg.DB.DSN = district.SQLiteFile(t)
+	return cfg
+}
