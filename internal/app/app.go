@@ -332,7 +332,7 @@ func OpenKV(ctx context.Context, cfg config.Config) (kv.Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("connect redis at %s: %w", cfg.Redis.Addr, err)
 	}
-	return r, nil
+	return kv.WithPrefix(r, cfg.Redis.KeyPrefix), nil
 }
 
 // seedIfEmpty fills an empty embedded database with the demo district and

@@ -217,6 +217,9 @@ type Redis struct {
 	Password   string `yaml:"password" secret:"true"`
 	DB         int    `yaml:"db"`
 	MasterName string `yaml:"master_name"`
+	// KeyPrefix is put before every key, so deployments (or a staging and a
+	// production) can share one Redis without seeing each other's keys.
+	KeyPrefix string `yaml:"key_prefix"`
 }
 
 // WeChat holds the Official Account credentials and callback rules.

@@ -53,6 +53,11 @@ func (c Config) Validate() error {
 	if c.DB.MaxOpenConns < 1 {
 		add("db.max_open_conns", "must be at least 1, got %d", c.DB.MaxOpenConns)
 	}
+	if strings.ContainsAny(c.Redis.KeyPrefix, "{} \t\r\n") || len(c.Redis.KeyPrefix) > 64 {
+		// A brace would make the prefix a Redis Cluster hash tag and move
+		// every key into one slot.
+		add("redis.key_prefix", "must be at most 64 characters without braces or spaces, got %q", c.Redis.KeyPrefix)
+	}
 	if c.Redis.DB < 0 || c.Redis.DB > 15 {
 		add("redis.db", "must be between 0 and 15, got %d", c.Redis.DB)
 	}

@@ -52,6 +52,57 @@ func TestRedis(t *testing.T) {
 	})
 }
 
+// TestPrefixed runs the contract through WithPrefix, on Redis when
+// configured (else on Memory), and checks that two prefixes on one server
+// never see each other's keys while the server holds them prefixed.
+func TestPrefixed(t *testing.T) {
+	open := func(t *testing.T) kv.Store {
+		m := kv.NewMemory()
+		t.Cleanup(func() { m.Close() })
+		return m
+	}
+	if os.Getenv("SHIANBAO_TEST_REDIS_ADDR") != "" || os.Getenv("SHIANBAO_TEST_REQUIRE_SERVICES") == "1" {
+		addrs := redisAddrs(t)
+		t.Cleanup(func() { deleteTestKeys(t, addrs) })
+		open = func(t *testing.T) kv.Store {
+			r, err := kv.NewRedis(kv.RedisOptions{Addrs: addrs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			return r
+		}
+	}
+	runContract(t, func(t *testing.T) kv.Store { return kv.WithPrefix(open(t), testPrefix+"p1:") })
+
+	t.Run("Isolated", func(t *testing.T) {
+		server := open(t)
+		a, b := kv.WithPrefix(server, testPrefix+"a:"), kv.WithPrefix(server, testPrefix+"b:")
+		ctx := t.Context()
+		mustSet(t, a, "session:1", "甲", longTTL)
+		if _, err := b.Get(ctx, "session:1"); !errors.Is(err, kv.ErrMiss) {
+			t.Fatalf("another prefix reads the key: %v", err)
+		}
+		wantValue(t, server, testPrefix+"a:session:1", "甲")
+		get, lock := kv.LockOp(b, "lock", longTTL)
+		set := kv.SetOp("k", "乙", longTTL)
+		if err := b.Batch(ctx, get, set); err != nil || !get.OK || get.Err != nil || set.Err != nil {
+			t.Fatalf("batch: %v %+v %+v", err, get, set)
+		}
+		wantValue(t, server, testPrefix+"b:k", "乙")
+		if ok, err := a.SetNX(ctx, "lock", "x", longTTL); err != nil || !ok {
+			t.Fatalf("prefix a cannot take its own lock: %v %v", ok, err)
+		}
+		if err := b.Batch(ctx, lock.ReleaseOp()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := server.Get(ctx, testPrefix+"b:lock"); !errors.Is(err, kv.ErrMiss) {
+			t.Fatalf("the batched release left the lock: %v", err)
+		}
+		wantValue(t, a, "lock", "x")
+	})
+}
+
 func TestNewRedisNoAddress(t *testing.T) {
 	if _, err := kv.NewRedis(kv.RedisOptions{}); err == nil {
 		t.Fatal("NewRedis with no address: want error")

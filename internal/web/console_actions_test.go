@@ -84,6 +84,7 @@ func auditCount(t *testing.T, a *conApp, action, actor string) int64 {
 }
 
 func TestConsoleGuards(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	from, to, biz := twoCadres(t, a)
 	routes := writeRoutes(a, biz.ID, from.ID, to.ID)
@@ -151,6 +152,7 @@ func TestConsoleGuards(t *testing.T) {
 }
 
 func TestConsoleHandover(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
 	from, to, _ := twoCadres(t, a)
@@ -210,6 +212,7 @@ func TestConsoleHandover(t *testing.T) {
 }
 
 func TestConsoleChanges(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
 	from, to, biz := twoCadres(t, a)
@@ -353,6 +356,7 @@ func TestConsoleChanges(t *testing.T) {
 // TestConsoleImport: a file with bad rows is previewed with every bad row
 // (row, column, value, reason) and changes nothing; a good one commits.
 func TestConsoleImport(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
 	hudai := a.signIn(t, a.hudai)
@@ -414,6 +418,7 @@ func TestConsoleImport(t *testing.T) {
 // TestConsoleAPI: token auth, paging, error bodies and the notifications
 // filter the push issue relies on.
 func TestConsoleAPI(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
 	hudai := a.signIn(t, a.hudai)

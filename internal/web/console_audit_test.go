@@ -18,6 +18,7 @@ import (
 // the audit log of the business's town — on the page and in the export —
 // and not in another town's.
 func TestConsoleAuditHasChatChanges(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
 	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Status: registry.StatusOperating, Limit: 200})
@@ -63,6 +64,7 @@ func TestConsoleAuditHasChatChanges(t *testing.T) {
 // the next pages of the same list and scope (the rows are always fresh),
 // and never by another town's manager.
 func TestConsoleSlowCountKept(t *testing.T) {
+	t.Parallel()
 	defer web.SetSlowCount(0)()
 	a := bootConsole(t)
 	ctx := context.Background()
@@ -121,6 +123,7 @@ func TestConsoleSlowCountKept(t *testing.T) {
 // TestConsoleAuditHasBindings: a 胡埭镇 cadre binding WeChat is in 胡埭镇's
 // audit log, not in 蠡湖街道's.
 func TestConsoleAuditHasBindings(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
 	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Limit: 200})

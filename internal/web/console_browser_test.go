@@ -20,6 +20,7 @@ import (
 // written), hand one cadre's businesses over to another — with
 // screenshots at a laptop's and a phone's width.
 func TestConsoleBrowser(t *testing.T) {
+	t.Parallel()
 	b := browsertest.New(t)
 	a := bootConsole(t)
 	someUnreachable(t, a, a.hudaiTown.Path, 2)

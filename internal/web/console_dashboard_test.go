@@ -149,6 +149,7 @@ func someUnreachable(t *testing.T, a *conApp, scopePath string, n int) {
 // TestConsoleDashboard: each manager's dashboard shows what the database
 // holds for their town, and nothing of the other's.
 func TestConsoleDashboard(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	someUnreachable(t, a, a.hudaiTown.Path, 3)
 	someLetter(t, a, a.hudaiTown.Path)
@@ -198,6 +199,7 @@ func someLetter(t *testing.T, a *conApp, scopePath string) {
 // what the database holds: businesses, due, covered, findings of this
 // cycle's visits and how many of those are rectified.
 func TestConsoleProgressTable(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
 	hudai := a.signIn(t, a.hudai)

@@ -410,6 +410,7 @@ var scopeExempt = map[string]bool{
 // and gets nothing of it: lists and exports without any of its names or
 // codes, everything else 404 (403), and no change made.
 func TestConsoleScope(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	lihu := a.signIn(t, a.lihu)
 	w := conBuildWorld(t, a, lihu)

@@ -21,6 +21,7 @@ import (
 // so the test asserts the same thing whatever history the district starts
 // with (the demo's week of records, on either engine).
 func TestConsoleSelfCheckRates(t *testing.T) {
+	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
 	today := a.Clock.Now().In(clock.China)

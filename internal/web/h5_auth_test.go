@@ -75,6 +75,7 @@ func fetch(t *testing.T, c *http.Client, u string) (int, string) {
 }
 
 func TestOAuth(t *testing.T) {
+	t.Parallel()
 	w := newOAuthWorld(t)
 	ctx := context.Background()
 	f := w.letterFixture(t)

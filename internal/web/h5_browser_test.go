@@ -18,6 +18,7 @@ import (
 // nothing is wider than the screen; printed on A4, a letter is one sheet
 // and a village's cards one sheet each.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	b := browsertest.New(t)
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { handler.ServeHTTP(rw, r) }))

@@ -32,6 +32,7 @@ func (e *h5) cardFixture(t *testing.T, f fixture) *card.Card {
 }
 
 func TestCardPageGolden(t *testing.T) {
+	t.Parallel()
 	e := newH5(t, base, nil)
 	f := e.letterFixture(t)
 	c := e.cardFixture(t, f)
@@ -98,6 +99,7 @@ func TestCardPageGolden(t *testing.T) {
 }
 
 func TestVillageSheet(t *testing.T) {
+	t.Parallel()
 	e := newH5(t, base, nil)
 	f := e.letterFixture(t)
 	link := e.links.VillageCards(f.business.RegionID, registry.ActorOf("cadre", f.cadre), now.Add(linkTTL))

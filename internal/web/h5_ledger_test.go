@@ -64,6 +64,7 @@ func (e *ledgerEnv) get(t *testing.T, url string) *http.Response {
 }
 
 func TestLedgerPage(t *testing.T) {
+	t.Parallel()
 	e := newLedgerEnv(t)
 	ctx := context.Background()
 	f := e.letterFixture(t)

@@ -16,6 +16,7 @@ import (
 const base = "https://sab.example"
 
 func TestLetterPageGolden(t *testing.T) {
+	t.Parallel()
 	e := newH5(t, base, nil)
 	f := e.letterFixture(t)
 	link := e.letterLink(f.letter, registry.ActorOf("contact", f.contact.ID))
@@ -59,6 +60,7 @@ func TestLetterPageGolden(t *testing.T) {
 }
 
 func TestLetterLinks(t *testing.T) {
+	t.Parallel()
 	e := newH5(t, base, nil)
 	f := e.letterFixture(t)
 	reader := registry.ActorOf("contact", f.contact.ID)
@@ -133,6 +135,7 @@ func TestLetterLinks(t *testing.T) {
 }
 
 func TestAcknowledgeOnPage(t *testing.T) {
+	t.Parallel()
 	e := newH5(t, base, nil)
 	ctx := context.Background()
 	f := e.letterFixture(t)

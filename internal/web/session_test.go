@@ -13,6 +13,7 @@ import (
 // TestSessionsExpire: a console session lasts while it is used and ends
 // TTL after its last use; signing out everywhere ends it at once.
 func TestSessionsExpire(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := kv.NewMemory()
 	defer store.Close()

@@ -2,7 +2,8 @@
 // configuration over a database that already holds the demo district, as the
 // app seeds it on its first start. The district is seeded once per test
 // binary and copied for each test (see dbtest.Template), so booting a whole
-// app costs a file copy instead of a seed.
+// app costs a file copy instead of a seed. Each app gets its own Redis key
+// prefix, so apps running side by side never share sessions or locks.
 //
 // SQLite and the in-process kv always; MySQL and Redis when
 // SHIANBAO_TEST_MYSQL_DSN and SHIANBAO_TEST_REDIS_ADDR are set.
@@ -63,8 +64,7 @@ func Engine() db.Engine {
 
 // Config returns the embedded default's configuration on :0 over a fresh
 // copy of the demo district, with the test's own media directory. On MySQL
-// it uses Redis too (a random logical database, so apps of other test
-// binaries sharing the server keep their sessions and locks apart).
+// it uses Redis too, under a key prefix of its own.
 func Config(t *testing.T) config.Config {
 	t.Helper()
 	cfg := base()
@@ -74,9 +74,7 @@ func Config(t *testing.T) config.Config {
 		cfg.DB.Driver, cfg.DB.DSN, cfg.DB.AutoMigrate = string(db.MySQL), district.MySQLDSN(t), true
 		if addr := os.Getenv(dbtest.EnvRedisAddr); addr != "" {
 			cfg.Redis.Addr = addr
-			b := make([]byte, 1)
-			rand.Read(b)
-			cfg.Redis.DB = 1 + int(b[0]%15)
+			cfg.Redis.KeyPrefix = "shianbao-test:" + rand.Text() + ":"
 		} else if dbtest.RequireServices() {
 			t.Fatalf("%s is not set but %s=1", dbtest.EnvRedisAddr, dbtest.EnvRequireServices)
 		}
