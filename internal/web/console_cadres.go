@@ -168,8 +168,15 @@ func (c *Console) renderCadre(e echo.Context, status int, problem string) error 
 		if err != nil {
 			return err
 		}
+		rs, err := c.Registry.Regions(ctx)
+		if err != nil {
+			return err
+		}
+		// Only a cadre whose area covers this one's can take their businesses over.
+		tree := registry.NewRegionTree(rs)
+		area, _ := tree.Coverage(*cd)
 		for _, t := range all {
-			if t.ID != cd.ID && t.Level == cd.Level {
+			if theirs, ok := tree.Coverage(t); ok && t.ID != cd.ID && t.Level == cd.Level && theirs.Contains(area) {
 				p.Targets = append(p.Targets, t)
 			}
 		}

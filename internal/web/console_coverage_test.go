@@ -154,6 +154,11 @@ func TestConsoleCadreCrossTownData(t *testing.T) {
 		if !strings.Contains(admin.body, biz.Name) || !strings.Contains(admin.body, fmt.Sprintf(`data-figure="load">%d<`, len(all))) {
 			t.Errorf("the administrator does not see all %d businesses of the cadre", len(all))
 		}
+		// The handover offers cadres of the cadre's town only.
+		if !strings.Contains(admin.body, fmt.Sprintf(`<option value="%d">`, to.ID)) || strings.Contains(admin.body, fmt.Sprintf(`<option value="%d">`, biz.CadreID)) {
+			t.Errorf("handover targets: %s offered %v, 蠡湖街道's %d offered %v", to.Name, strings.Contains(admin.body, fmt.Sprintf(`<option value="%d">`, to.ID)),
+				biz.CadreID, strings.Contains(admin.body, fmt.Sprintf(`<option value="%d">`, biz.CadreID)))
+		}
 	})
 
 	t.Run("API", func(t *testing.T) {
