@@ -46,6 +46,14 @@ CREATE INDEX ix_audit_log_at ON audit_log (at);
 ALTER TABLE audit_log ADD COLUMN scope_path VARCHAR(255) NOT NULL DEFAULT '';
 CREATE INDEX ix_audit_log_scope ON audit_log (scope_path, id);
 `},
+	// also_scope_path is a second region whose log shows the entry, so
+	// neither of two towns misses what happened: the acting cadre's when
+	// they act on a business of another town (packed before the register
+	// refused that), the town a business moved away from.
+	{Version: 3, Name: "second scope of an entry", SQL: `
+ALTER TABLE audit_log ADD COLUMN also_scope_path VARCHAR(255) NOT NULL DEFAULT '';
+CREATE INDEX ix_audit_log_also_scope ON audit_log (also_scope_path, id);
+`},
 }}
 
 // Column sizes, checked before writing: MySQL in strict mode rejects a
@@ -73,6 +81,10 @@ type Entry struct {
 	// ScopePath is the region path of the subject ("/1/2/5/"), or "" for
 	// a subject outside the region tree (an import, a console user).
 	ScopePath string `json:"scope_path,omitempty"`
+	// AlsoScopePath is a second region path whose log shows the entry
+	// (the actor's when it lies outside ScopePath's subtree, the region a
+	// business moved away from), or "".
+	AlsoScopePath string `json:"also_scope_path,omitempty"`
 }
 
 // TableName is the audit log's table.
@@ -86,7 +98,8 @@ func Record(tx *gorm.DB, e Entry) error {
 	switch {
 	case e.Actor == "" || e.Action == "":
 		return errors.New("audit record: actor and action are required")
-	case len(e.Actor) > maxActor, len(e.Action) > maxAction, len(e.SubjectType) > maxSubjectType, len(e.ScopePath) > maxScopePath:
+	case len(e.Actor) > maxActor, len(e.Action) > maxAction, len(e.SubjectType) > maxSubjectType, len(e.ScopePath) > maxScopePath,
+		len(e.AlsoScopePath) > maxScopePath:
 		return fmt.Errorf("audit record: actor %q, action %q, subject type %q or scope too long", e.Actor, e.Action, e.SubjectType)
 	}
 	if e.At.IsZero() {

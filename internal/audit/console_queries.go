@@ -28,13 +28,14 @@ func ListInScope(ctx context.Context, d *db.DB, f Filter, scopePath string, acto
 	return page(filtered(scoped(d.Gorm(ctx).Model(&Entry{}), scopePath, actors), f), f)
 }
 
-// scoped narrows q to a region subtree and a set of actors (either).
+// scoped narrows q to a region subtree (an entry's scope or second scope
+// in it) and a set of actors (either).
 func scoped(q *gorm.DB, scopePath string, actors []string) *gorm.DB {
 	switch {
 	case scopePath != "" && len(actors) > 0:
-		return q.Where("(scope_path LIKE ? OR actor IN ?)", scopePath+"%", actors)
+		return q.Where("(scope_path LIKE ? OR also_scope_path LIKE ? OR actor IN ?)", scopePath+"%", scopePath+"%", actors)
 	case scopePath != "":
-		return q.Where("scope_path LIKE ?", scopePath+"%")
+		return q.Where("(scope_path LIKE ? OR also_scope_path LIKE ?)", scopePath+"%", scopePath+"%")
 	default:
 		return q.Where("actor IN ?", actors)
 	}

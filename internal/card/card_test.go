@@ -46,8 +46,13 @@ func (w *district) otherCadre(t *testing.T, b registry.Business) registry.Cadre 
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs, err := w.reg.Regions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := registry.NewRegionTree(rs)
 	for _, c := range cs {
-		if c.ID != cur.CadreID && w.reg.CheckAssignable(b, c) == nil {
+		if c.ID != cur.CadreID && w.reg.CheckAssignable(b, c, tree) == nil {
 			return c
 		}
 	}

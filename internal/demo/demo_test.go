@@ -111,6 +111,11 @@ func (r register) townOf(b registry.Business) registry.Region {
 func checkAssigned(t *testing.T, d *db.DB, r register) {
 	t.Helper()
 	strict := registry.NewService(d, registry.Rules{}, nil)
+	var rs []registry.Region
+	for _, x := range r.regions {
+		rs = append(rs, x)
+	}
+	tree := registry.NewRegionTree(rs)
 	for _, b := range r.businesses {
 		cur := r.current[b.ID]
 		if b.Status == registry.StatusDeregistered {
@@ -120,7 +125,7 @@ func checkAssigned(t *testing.T, d *db.DB, r register) {
 			t.Fatalf("%s has %d current assignments", b.Name, len(cur))
 		}
 		c := r.cadres[cur[0].CadreID]
-		if err := strict.CheckAssignable(b, c); err != nil {
+		if err := strict.CheckAssignable(b, c, tree); err != nil {
 			t.Fatalf("%s (%s) packed by %s (%s): %v", b.Name, b.Grade, c.Name, c.Level, err)
 		}
 		var want int64

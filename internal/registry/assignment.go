@@ -33,7 +33,8 @@ type Assignment struct {
 // Assign makes cadreID the business's cadre from now on, ending the current
 // assignment. Assigning the current cadre again changes nothing.
 // Invalid when the cadre's level does not fit the grade (unless the rules
-// allow a higher level), NotFound for unknown ids.
+// allow a higher level) or the cadre's area does not cover the business,
+// NotFound for unknown ids.
 func (s *Service) Assign(ctx context.Context, businessID, cadreID int64, reason string, actor Actor) (*Assignment, error) {
 	var a *Assignment
 	err := s.db.InTx(ctx, func(tx *gorm.DB) error {
@@ -54,11 +55,15 @@ func (s *Service) AssignTx(tx *gorm.DB, businessID, cadreID int64, reason string
 	if err := tx.First(&c, cadreID).Error; err != nil {
 		return nil, db.NotFoundAs(err, "干部不存在")
 	}
-	if err := s.CheckAssignable(b, c); err != nil {
+	regions, err := regionsAroundTx(tx, b.RegionID, c.RegionID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CheckAssignable(b, c, regions); err != nil {
 		return nil, err
 	}
 	var cur Assignment
-	err := tx.Where("active_business_id = ?", businessID).First(&cur).Error
+	err = tx.Where("active_business_id = ?", businessID).First(&cur).Error
 	switch {
 	case err == nil && cur.CadreID == cadreID:
 		return &cur, nil
@@ -78,25 +83,96 @@ func (s *Service) AssignTx(tx *gorm.DB, businessID, cadreID int64, reason string
 	return a, nil
 }
 
-// CheckAssignable says whether c may pack b under the rules.
-func (s *Service) CheckAssignable(b Business, c Cadre) error {
+// Refusals of an assignment the rules do not allow.
+const (
+	msgCadreInactive      = "干部%s已停用，不能包保主体"
+	msgDeregisteredNoPack = "「%s」已注销，无需包保"
+	msgLevelHigher        = "%s级主体应由%s干部包保，%s是%s干部（如需跨级包保，请开启 register.allow_higher_level_cadre）"
+	msgLevelLower         = "%s级主体应由%s干部包保，%s是%s干部"
+	msgOutsideCoverage    = "%s只能包保%s的主体，「%s」在%s，请选择当地的包保干部"
+	msgRegionUnknown      = "「%s」或干部%s的所属区域不存在"
+)
+
+// CheckAssignable says whether c may pack b under the rules: an active
+// cadre of the level b's grade calls for (or higher, when the rules allow
+// it) whose area covers b's region (see Coverage). regions holds b's and
+// c's regions with their ancestors. Invalid, with the reason, otherwise.
+func (s *Service) CheckAssignable(b Business, c Cadre, regions *RegionTree) error {
 	if !c.Active {
-		return errs.E(errs.Invalid, "干部%s已停用，不能包保主体", c.Name)
+		return errs.E(errs.Invalid, msgCadreInactive, c.Name)
 	}
 	if b.Status == StatusDeregistered {
-		return errs.E(errs.Invalid, "「%s」已注销，无需包保", b.Name)
+		return errs.E(errs.Invalid, msgDeregisteredNoPack, b.Name)
 	}
 	want := b.Grade.CadreLevel()
 	switch {
 	case c.Level == want:
-		return nil
 	case c.Level.rank() > want.rank() && s.rules.AllowHigherLevelCadre:
-		return nil
 	case c.Level.rank() > want.rank():
-		return errs.E(errs.Invalid, "%s级主体应由%s干部包保，%s是%s干部（如需跨级包保，请开启 register.allow_higher_level_cadre）",
-			b.Grade, want.Label(), c.Name, c.Level.Label())
+		return errs.E(errs.Invalid, msgLevelHigher, b.Grade, want.Label(), c.Name, c.Level.Label())
+	default:
+		return errs.E(errs.Invalid, msgLevelLower, b.Grade, want.Label(), c.Name, c.Level.Label())
 	}
-	return errs.E(errs.Invalid, "%s级主体应由%s干部包保，%s是%s干部", b.Grade, want.Label(), c.Name, c.Level.Label())
+	return checkCovers(b, c, regions)
+}
+
+// Coverage is the region whose businesses c may pack: a city- or
+// county-level cadre's own region, a town- or village-level cadre's town
+// (village cadres help out across their town; one registered above the
+// town level covers their own region). False when c's region is unknown.
+func (t *RegionTree) Coverage(c Cadre) (Region, bool) {
+	r, ok := t.ByID[c.RegionID]
+	if !ok {
+		return Region{}, false
+	}
+	if c.Level == CadreTown || c.Level == CadreVillage {
+		if town, ok := t.Ancestor(r, LevelTown); ok {
+			return town, true
+		}
+	}
+	return r, true
+}
+
+// checkCovers refuses a cadre whose area does not cover the business's
+// region: a cadre of one town must not pack (nor, through a handover,
+// carry along) a business of another, which that town's office would then
+// no longer see.
+func checkCovers(b Business, c Cadre, regions *RegionTree) error {
+	area, ok := regions.Coverage(c)
+	where, known := regions.ByID[b.RegionID]
+	if !ok || !known {
+		return errs.E(errs.Invalid, msgRegionUnknown, b.Name, c.Name)
+	}
+	if area.Contains(where) {
+		return nil
+	}
+	return errs.E(errs.Invalid, msgOutsideCoverage, c.Name, area.Name, b.Name, regions.Place(where))
+}
+
+// regionsAroundTx loads the given regions with their ancestors: what
+// CheckAssignable needs of the tree for one business and cadre.
+func regionsAroundTx(tx *gorm.DB, ids ...int64) (*RegionTree, error) {
+	var own []Region
+	if err := tx.Where("id IN ?", ids).Find(&own).Error; err != nil {
+		return nil, fmt.Errorf("regions of assignment: %w", err)
+	}
+	seen := map[int64]bool{}
+	var all []int64
+	for _, r := range own {
+		for _, id := range pathIDs(r.Path) {
+			if !seen[id] {
+				seen[id] = true
+				all = append(all, id)
+			}
+		}
+	}
+	var rs []Region
+	if len(all) > 0 {
+		if err := tx.Where("id IN ?", all).Order("path").Find(&rs).Error; err != nil {
+			return nil, fmt.Errorf("regions of assignment: %w", err)
+		}
+	}
+	return NewRegionTree(rs), nil
 }
 
 func endAssignmentTx(tx *gorm.DB, businessID int64, at time.Time) error {

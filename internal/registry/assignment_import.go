@@ -34,6 +34,10 @@ func (j *assignmentImport) plan(q *gorm.DB, t *table) error {
 	if err != nil {
 		return err
 	}
+	regions, err := loadRegionTree(q)
+	if err != nil {
+		return err
+	}
 	seen := map[int64]int{}
 	today := formatDate(j.now)
 	for _, rec := range t.records {
@@ -84,7 +88,7 @@ func (j *assignmentImport) plan(q *gorm.DB, t *table) error {
 		}
 		unchanged := r.current != nil && r.current.CadreID == cadre.ID
 		if !unchanged {
-			if err := j.s.CheckAssignable(*b, *cadre); err != nil {
+			if err := j.s.CheckAssignable(*b, *cadre, regions); err != nil {
 				j.fail(rec.row, hCadre, c[aCadre], errs.MessageOf(err))
 			}
 			if r.current != nil && r.start.Before(r.current.StartedAt) {

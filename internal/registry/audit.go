@@ -2,6 +2,8 @@ package registry
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -41,10 +43,31 @@ func ScopeOfTx(tx *gorm.DB, kind string, id int64) (string, error) {
 	return paths[0], nil
 }
 
+// actorSubjects are the kinds of actor ("cadre:12") that stand in the
+// region tree, with the Audit* kind that finds their region.
+var actorSubjects = map[string]string{"cadre": AuditCadre, "manager": AuditManager}
+
+// actorScopeTx is the region path of an actor that stands in the region
+// tree (a cadre, a manager), "" for any other.
+func actorScopeTx(tx *gorm.DB, actor string) (string, error) {
+	kind, id, ok := strings.Cut(actor, ":")
+	if !ok || actorSubjects[kind] == "" {
+		return "", nil
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return "", nil
+	}
+	return ScopeOfTx(tx, actorSubjects[kind], n)
+}
+
 // AuditTx records e in the caller's transaction with the region path of
 // its subject (a business's village, a cadre's region) as its scope, so
 // the subject's town and district see the entry in their audit log
-// whoever made the change. Other subjects are recorded unscoped.
+// whoever made the change. When the actor is a cadre or manager of a
+// region outside that subtree (a cadre of one town visiting a business of
+// another they were given before the register refused it), the entry is
+// also shown in the actor's region. Other subjects are recorded unscoped.
 func AuditTx(tx *gorm.DB, e audit.Entry) error {
 	if e.ScopePath == "" {
 		path, err := ScopeOfTx(tx, e.SubjectType, e.SubjectID)
@@ -52,6 +75,15 @@ func AuditTx(tx *gorm.DB, e audit.Entry) error {
 			return err
 		}
 		e.ScopePath = path
+	}
+	if e.AlsoScopePath == "" {
+		also, err := actorScopeTx(tx, e.Actor)
+		if err != nil {
+			return err
+		}
+		if also != "" && (e.ScopePath == "" || !strings.HasPrefix(e.ScopePath, also)) {
+			e.AlsoScopePath = also
+		}
 	}
 	return audit.Record(tx, e)
 }

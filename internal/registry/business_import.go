@@ -185,9 +185,9 @@ func (j *businessImport) plan(q *gorm.DB, t *table) error {
 		// The level rule is checked whenever the row touches what it
 		// depends on, so an untouched row never fails on a rule changed
 		// since it was stored.
-		if r.cadre != nil && r.in.Grade.Valid() && (old == nil || cadreChanged || statusChanged || r.in.Grade != old.Grade) {
-			b := Business{Name: r.in.Name, Grade: r.in.Grade, Status: r.status}
-			if err := j.s.CheckAssignable(b, *r.cadre); err != nil {
+		if r.cadre != nil && r.in.Grade.Valid() && (old == nil || cadreChanged || statusChanged || r.in.Grade != old.Grade || regionID != old.RegionID) {
+			b := Business{Name: r.in.Name, Grade: r.in.Grade, Status: r.status, RegionID: j.regions.existing(regionID, r.town)}
+			if err := j.s.CheckAssignable(b, *r.cadre, j.regions.tree); err != nil {
 				j.fail(rec.row, hCadre, rec.cells[bCadre], errs.MessageOf(err))
 			}
 		}
@@ -422,4 +422,20 @@ func statusEvent(from, to Status) EventKind {
 		return EventResumed
 	}
 	return EventChanged
+}
+
+// existing is the region a row's business lies in as far as the tree has
+// it before the import: the row's region, else the town a new village is
+// made in, else the district a new town is. A cadre covers a region yet to
+// be made exactly when they cover this one.
+func (p *regionPlan) existing(regionID int64, town string) int64 {
+	switch {
+	case regionID != 0:
+		return regionID
+	case p.towns[town] != 0:
+		return p.towns[town]
+	case p.district != nil:
+		return p.district.ID
+	}
+	return 0
 }

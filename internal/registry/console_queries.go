@@ -99,8 +99,24 @@ func (s *Service) ManagersInScope(ctx context.Context, scopePath string) ([]Mana
 	return out, nil
 }
 
-// CadreLoads counts the businesses each cadre packs now. One query.
-func (s *Service) CadreLoads(ctx context.Context, cadreIDs []int64) (map[int64]int, error) {
+// AssignedBusinessesInScope lists the businesses a cadre packs now that lie
+// in the region subtree scopePath ("" for everything), by name: a cadre's
+// page shows a town's office none of another town's businesses, even one
+// packed across the boundary before the register refused that.
+func (s *Service) AssignedBusinessesInScope(ctx context.Context, cadreID int64, scopePath string) ([]Business, error) {
+	g := s.db.Gorm(ctx)
+	q := inScopeTx(g.Model(&Business{}), "region_id", scopePath).Where("id IN (?)", g.Model(&Assignment{}).Select("business_id").
+		Where("cadre_id = ? AND active_business_id IS NOT NULL", cadreID))
+	var bs []Business
+	if err := q.Order("name, id").Find(&bs).Error; err != nil {
+		return nil, fmt.Errorf("assigned businesses in scope: %w", err)
+	}
+	return bs, nil
+}
+
+// CadreLoads counts the businesses of the region subtree scopePath ("" for
+// everything) each cadre packs now. One query per thousand cadres.
+func (s *Service) CadreLoads(ctx context.Context, cadreIDs []int64, scopePath string) (map[int64]int, error) {
 	out := make(map[int64]int, len(cadreIDs))
 	if len(cadreIDs) == 0 {
 		return out, nil
@@ -114,8 +130,12 @@ func (s *Service) CadreLoads(ctx context.Context, cadreIDs []int64) (map[int64]i
 			CadreID int64
 			N       int
 		}
-		if err := s.db.Gorm(ctx).Model(&Assignment{}).Select("cadre_id, COUNT(*) AS n").
-			Where("cadre_id IN ? AND active_business_id IS NOT NULL", chunk).Group("cadre_id").Scan(&part).Error; err != nil {
+		g := s.db.Gorm(ctx)
+		q := g.Model(&Assignment{}).Select("cadre_id, COUNT(*) AS n").Where("cadre_id IN ? AND active_business_id IS NOT NULL", chunk)
+		if scopePath != "" {
+			q = q.Where("business_id IN (?)", inScopeTx(g.Model(&Business{}).Select("id"), "region_id", scopePath))
+		}
+		if err := q.Group("cadre_id").Scan(&part).Error; err != nil {
 			return err
 		}
 		rows = append(rows, part...)
@@ -168,10 +188,16 @@ func (s *Service) AssignAudited(ctx context.Context, businessID, cadreID int64, 
 	return a, nil
 }
 
-// HandoverAudited is Handover with an audit entry ("cadre.handover") in the
-// same transaction. The receiving cadre must be active and fit every
-// business's grade; nothing moves otherwise.
-func (s *Service) HandoverAudited(ctx context.Context, fromCadreID, toCadreID int64, reason string, actor Actor) ([]int64, error) {
+// HandoverAudited moves the businesses of one cadre that lie in the
+// region subtree scopePath ("" for everything) to another cadre in one
+// transaction, a person's change in the console: an audit entry about the
+// cadre ("cadre.handover") and one about each business moved
+// ("assignment.change", in the log of the business's town). A business
+// outside the subtree stays with its cadre: it is another office's to
+// hand over. The receiving cadre must be active, fit every business's
+// grade and cover its region; nothing moves otherwise, and the Invalid
+// error names the business in the way.
+func (s *Service) HandoverAudited(ctx context.Context, fromCadreID, toCadreID int64, scopePath, reason string, actor Actor) ([]int64, error) {
 	reason = strings.TrimSpace(reason)
 	if fromCadreID == toCadreID {
 		return nil, errs.E(errs.Invalid, "交接双方不能是同一人")
@@ -181,8 +207,11 @@ func (s *Service) HandoverAudited(ctx context.Context, fromCadreID, toCadreID in
 	}
 	var moved []int64
 	err := s.db.InTx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(&Assignment{}).Where("cadre_id = ? AND active_business_id IS NOT NULL", fromCadreID).
-			Order("business_id").Pluck("business_id", &moved).Error; err != nil {
+		q := tx.Model(&Assignment{}).Where("cadre_id = ? AND active_business_id IS NOT NULL", fromCadreID)
+		if scopePath != "" {
+			q = q.Where("business_id IN (?)", inScopeTx(tx.Session(&gorm.Session{NewDB: true}).Model(&Business{}).Select("id"), "region_id", scopePath))
+		}
+		if err := q.Order("business_id").Pluck("business_id", &moved).Error; err != nil {
 			return err
 		}
 		for _, id := range moved {
@@ -191,6 +220,11 @@ func (s *Service) HandoverAudited(ctx context.Context, fromCadreID, toCadreID in
 				if tx.Select("name").First(&b, id).Error == nil && errs.KindOf(err) == errs.Invalid {
 					return errs.Wrap(errs.Invalid, err, fmt.Sprintf("「%s」：%s", b.Name, errs.MessageOf(err)))
 				}
+				return err
+			}
+			if err := AuditTx(tx, audit.Entry{At: s.now(), Actor: string(actor), Action: "assignment.change",
+				SubjectType: AuditBusiness, SubjectID: id,
+				Detail: fmt.Sprintf("cadre %d → %d; handover: %s", fromCadreID, toCadreID, reason)}); err != nil {
 				return err
 			}
 		}
@@ -204,19 +238,53 @@ func (s *Service) HandoverAudited(ctx context.Context, fromCadreID, toCadreID in
 	return moved, nil
 }
 
-// MoveBusinessTx registers a business in another region inside the
-// caller's transaction (a relocation the office approved). Invalid for an
-// unknown region.
-func (s *Service) MoveBusinessTx(tx *gorm.DB, businessID, regionID int64) error {
+// RelocateBusinessTx registers a business in another region inside the
+// caller's transaction (a relocation the office approved) and settles who
+// packs it there. cadreID, when not 0, becomes its cadre, checked as by
+// AssignTx. Without one, a move to another town ends the current
+// assignment — the old town's cadre does not pack it there; a cadre of the
+// new town is to be assigned — and a move within the town keeps the
+// current cadre, whose area must cover the new region (Invalid otherwise).
+// It reports whether the business left its town. Invalid for an unknown
+// region, NotFound for an unknown business.
+func (s *Service) RelocateBusinessTx(tx *gorm.DB, businessID, regionID, cadreID int64, reason string, actor Actor) (otherTown bool, err error) {
 	if err := requireRegion(tx, regionID); err != nil {
-		return err
+		return false, err
 	}
+	var b Business
+	if err := lockRow(tx).First(&b, businessID).Error; err != nil {
+		return false, db.NotFoundAs(err, "主体不存在")
+	}
+	regions, err := regionsAroundTx(tx, b.RegionID, regionID)
+	if err != nil {
+		return false, err
+	}
+	otherTown = regions.TownOrSelf(b.RegionID).ID != regions.TownOrSelf(regionID).ID
 	res := tx.Model(&Business{}).Where("id = ?", businessID).Updates(map[string]any{"region_id": regionID, "updated_at": s.now().UTC()})
 	if res.Error != nil {
-		return res.Error
+		return false, res.Error
 	}
-	if res.RowsAffected == 0 {
-		return errs.E(errs.NotFound, "主体不存在")
+	switch {
+	case cadreID != 0:
+		_, err = s.AssignTx(tx, businessID, cadreID, reason, actor)
+		return otherTown, err
+	case otherTown:
+		return true, endAssignmentTx(tx, businessID, s.now().UTC())
 	}
-	return nil
+	var cur Assignment
+	switch err := tx.Where("active_business_id = ?", businessID).First(&cur).Error; {
+	case errs.Is(db.Translate(err), errs.NotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	var c Cadre
+	if err := tx.First(&c, cur.CadreID).Error; err != nil {
+		return false, err
+	}
+	if regions, err = regionsAroundTx(tx, regionID, c.RegionID); err != nil {
+		return false, err
+	}
+	b.RegionID = regionID
+	return false, checkCovers(b, c, regions)
 }

@@ -106,6 +106,15 @@ func (s *Service) Regions(ctx context.Context) ([]Region, error) {
 	return rs, nil
 }
 
+// loadRegionTree indexes the whole region tree read through q.
+func loadRegionTree(q *gorm.DB) (*RegionTree, error) {
+	var rs []Region
+	if err := q.Session(&gorm.Session{NewDB: true}).Model(&Region{}).Order("path").Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("load regions: %w", err)
+	}
+	return NewRegionTree(rs), nil
+}
+
 // Children returns the direct children of a region, by name.
 func (s *Service) Children(ctx context.Context, parentID int64) ([]Region, error) {
 	var rs []Region
@@ -177,6 +186,26 @@ func (t *RegionTree) TownVillage(regionID int64) (town, village string) {
 		town = tw.Name
 	}
 	return town, village
+}
+
+// TownOrSelf is the town a region lies in, or the region itself above the
+// town level: the unit a relocation stays within or leaves.
+func (t *RegionTree) TownOrSelf(regionID int64) Region {
+	r := t.ByID[regionID]
+	if town, ok := t.Ancestor(r, LevelTown); ok {
+		return town
+	}
+	return r
+}
+
+// Place names where a region lies for people: its town and village
+// ("蠡湖街道湖光社区"), or its own name above the town level.
+func (t *RegionTree) Place(r Region) string {
+	town, village := t.TownVillage(r.ID)
+	if town == "" {
+		return r.Name
+	}
+	return town + village
 }
 
 // Descendants lists the regions in r's subtree (r included).

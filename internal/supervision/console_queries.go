@@ -920,7 +920,9 @@ type RelocationDecision struct {
 	Approve bool
 	// RegionID, when set, registers the business in that village (where
 	// it moved to); CadreID, when set, makes that cadre pack it. Both are
-	// the caller's to check against the person's scope.
+	// the caller's to check against the person's scope. A move to another
+	// town without a CadreID ends the current assignment (see
+	// registry.RelocateBusinessTx).
 	RegionID, CadreID int64
 	Note              string
 	By                registry.Actor
@@ -953,23 +955,37 @@ func (s *Service) DecideRelocationAudited(ctx context.Context, id int64, d Reloc
 		if res.RowsAffected == 0 {
 			return errs.E(errs.Conflict, msgRelocationDecided)
 		}
-		detail := "rejected"
+		detail, alsoScope := "rejected", ""
 		if d.Approve {
 			detail = "approved"
-			if d.RegionID != 0 {
-				if err := s.reg.MoveBusinessTx(tx, r.BusinessID, d.RegionID); err != nil {
+			reason := "搬迁调整"
+			if note := strings.TrimSpace(d.Note); note != "" {
+				reason += "：" + note
+			}
+			switch {
+			case d.RegionID != 0:
+				from, err := registry.ScopeOfTx(tx, registry.AuditBusiness, r.BusinessID)
+				if err != nil {
+					return err
+				}
+				otherTown, err := s.reg.RelocateBusinessTx(tx, r.BusinessID, d.RegionID, d.CadreID, reason, d.By)
+				if err != nil {
 					return err
 				}
 				detail += fmt.Sprintf(", moved to region %d", d.RegionID)
-			}
-			if d.CadreID != 0 {
-				reason := "搬迁调整"
-				if note := strings.TrimSpace(d.Note); note != "" {
-					reason += "：" + note
+				if otherTown {
+					// The town it left sees the entry too.
+					alsoScope = from
+					if d.CadreID == 0 {
+						detail += ", assignment ended"
+					}
 				}
+			case d.CadreID != 0:
 				if _, err := s.reg.AssignTx(tx, r.BusinessID, d.CadreID, reason, d.By); err != nil {
 					return err
 				}
+			}
+			if d.CadreID != 0 {
 				detail += fmt.Sprintf(", cadre %d", d.CadreID)
 			}
 		}
@@ -977,7 +993,7 @@ func (s *Service) DecideRelocationAudited(ctx context.Context, id int64, d Reloc
 			detail += "; " + note
 		}
 		return registry.AuditTx(tx, audit.Entry{At: now, Actor: string(d.By), Action: "relocation." + status,
-			SubjectType: "business", SubjectID: r.BusinessID, Detail: fmt.Sprintf("request %d %s", id, detail)})
+			SubjectType: "business", SubjectID: r.BusinessID, Detail: fmt.Sprintf("request %d %s", id, detail), AlsoScopePath: alsoScope})
 	})
 	if err != nil {
 		return fmt.Errorf("decide relocation: %w", db.Translate(err))
@@ -986,20 +1002,31 @@ func (s *Service) DecideRelocationAudited(ctx context.Context, id int64, d Reloc
 }
 
 // CadreCoverage reports, for each of the given cadres, this cycle's
-// coverage of the operating businesses they pack now — the figures of
-// Progress's ByCadre, for a page of cadres. One query per thousand ids.
-func (s *Service) CadreCoverage(ctx context.Context, cadreIDs []int64) (map[int64]CoverageRow, error) {
+// coverage of the operating businesses of the region subtree scopePath
+// ("" for everything) they pack now — the figures of Progress's ByCadre,
+// for a page of cadres. One query per thousand ids.
+func (s *Service) CadreCoverage(ctx context.Context, cadreIDs []int64, scopePath string) (map[int64]CoverageRow, error) {
+	if err := consoleScope(scopePath); err != nil {
+		return nil, err
+	}
 	out := make(map[int64]CoverageRow, len(cadreIDs))
 	cov, cargs := s.coveredSQL(spanOf(s.rules.cycles(s.now())))
+	inScope := ""
+	if scopePath != "" {
+		inScope = " AND b.region_id IN (SELECT id FROM regions WHERE path LIKE ?)"
+	}
 	for len(cadreIDs) > 0 {
 		chunk := cadreIDs[:min(len(cadreIDs), 1000)]
 		cadreIDs = cadreIDs[len(chunk):]
 		var rows []CoverageRow
 		args := append(append([]any{}, cargs...), registry.StatusOperating, chunk)
+		if scopePath != "" {
+			args = append(args, scopePath+"%")
+		}
 		err := s.db.Gorm(ctx).Raw(`
 SELECT a.cadre_id AS id, COUNT(*) AS due, SUM(CASE WHEN `+cov+` THEN 1 ELSE 0 END) AS covered
 FROM businesses b JOIN assignments a ON a.active_business_id = b.id
-WHERE b.status = ? AND a.cadre_id IN ?
+WHERE b.status = ? AND a.cadre_id IN ?`+inScope+`
 GROUP BY a.cadre_id`, args...).Scan(&rows).Error
 		if err != nil {
 			return nil, fmt.Errorf("cadre coverage: %w", err)

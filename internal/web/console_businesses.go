@@ -278,7 +278,7 @@ func (c *Console) candidates(e echo.Context, b *registry.Business, tree *registr
 	}
 	var out []registry.Cadre
 	for _, cd := range cs {
-		if (current == nil || cd.ID != current.ID) && c.Registry.CheckAssignable(*b, cd) == nil {
+		if (current == nil || cd.ID != current.ID) && c.Registry.CheckAssignable(*b, cd, tree) == nil {
 			out = append(out, cd)
 		}
 	}

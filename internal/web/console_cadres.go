@@ -30,14 +30,15 @@ type cadresPage struct {
 }
 
 // cadreLines adds loads and this cycle's coverage to a page of cadres:
-// one query each, whatever the size of the scope.
+// one query each, whatever the size of the scope. Both count only the
+// businesses of the user's scope.
 func (c *Console) cadreLines(e echo.Context, cs []registry.Cadre) ([]cadreLine, error) {
 	ctx := e.Request().Context()
 	ids := make([]int64, len(cs))
 	for i, cd := range cs {
 		ids[i] = cd.ID
 	}
-	loads, err := c.Registry.CadreLoads(ctx, ids)
+	loads, err := c.Registry.CadreLoads(ctx, ids, scopePath(e))
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +47,7 @@ func (c *Console) cadreLines(e echo.Context, cs []registry.Cadre) ([]cadreLine, 
 		return nil, err
 	}
 	tree := registry.NewRegionTree(rs)
-	cov, err := c.Supervision.CadreCoverage(ctx, ids)
+	cov, err := c.Supervision.CadreCoverage(ctx, ids, scopePath(e))
 	if err != nil {
 		return nil, err
 	}
@@ -142,11 +143,22 @@ func (c *Console) renderCadre(e echo.Context, status int, problem string) error 
 		return err
 	}
 	p := cadrePage{Line: lines[0], Cycle: c.cycleLabel(), Flash: flash(e), Problem: problem, CanWrite: ConsoleUser(e).Role.CanWrite()}
-	if p.Tasks, err = c.Supervision.Tasks(ctx, cd.ID); err != nil {
+	if p.Businesses, err = c.Registry.AssignedBusinessesInScope(ctx, cd.ID, scopePath(e)); err != nil {
 		return err
 	}
-	if p.Businesses, err = c.Registry.AssignedBusinesses(ctx, cd.ID); err != nil {
+	tasks, err := c.Supervision.Tasks(ctx, cd.ID)
+	if err != nil {
 		return err
+	}
+	// The cadre's tasks of the user's scope only, as their businesses.
+	inScope := make(map[int64]bool, len(p.Businesses))
+	for _, b := range p.Businesses {
+		inScope[b.ID] = true
+	}
+	for _, t := range tasks {
+		if inScope[t.BusinessID] {
+			p.Tasks = append(p.Tasks, t)
+		}
 	}
 	if p.Visits, _, err = c.Supervision.FindVisits(ctx, supervision.VisitQuery{ScopePath: scopePath(e), CadreID: cd.ID, Limit: 20}); err != nil {
 		return err
@@ -156,8 +168,15 @@ func (c *Console) renderCadre(e echo.Context, status int, problem string) error 
 		if err != nil {
 			return err
 		}
+		rs, err := c.Registry.Regions(ctx)
+		if err != nil {
+			return err
+		}
+		// Only a cadre whose area covers this one's can take their businesses over.
+		tree := registry.NewRegionTree(rs)
+		area, _ := tree.Coverage(*cd)
 		for _, t := range all {
-			if t.ID != cd.ID && t.Level == cd.Level {
+			if theirs, ok := tree.Coverage(t); ok && t.ID != cd.ID && t.Level == cd.Level && theirs.Contains(area) {
 				p.Targets = append(p.Targets, t)
 			}
 		}
@@ -165,9 +184,9 @@ func (c *Console) renderCadre(e echo.Context, status int, problem string) error 
 	return c.Render(e, status, "cadre", cd.Name, p)
 }
 
-// handover moves all of a cadre's businesses to another cadre of the
-// user's scope in one transaction, audited, then reissues the knowledge
-// cards whose cadre changed.
+// handover moves a cadre's businesses of the user's scope to another
+// cadre of the scope in one transaction, audited, then reissues the
+// knowledge cards whose cadre changed.
 func (c *Console) handover(e echo.Context) error {
 	ctx := e.Request().Context()
 	id, err := idParam(e)
@@ -181,7 +200,7 @@ func (c *Console) handover(e echo.Context) error {
 	if _, err := c.Registry.CadreInScope(ctx, to, scopePath(e)); err != nil {
 		return err
 	}
-	moved, err := c.Registry.HandoverAudited(ctx, id, to, e.FormValue("reason"), actor(e))
+	moved, err := c.Registry.HandoverAudited(ctx, id, to, scopePath(e), e.FormValue("reason"), actor(e))
 	if err != nil {
 		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Conflict {
 			return c.renderCadre(e, errs.HTTPStatus(k), errs.MessageOf(err))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 
@@ -222,7 +223,8 @@ func (c *Console) decideRelocation(e echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Supervision.RelocationInScope(ctx, id, scopePath(e)); err != nil {
+	req, err := c.Supervision.RelocationInScope(ctx, id, scopePath(e))
+	if err != nil {
 		return err
 	}
 	d := supervision.RelocationDecision{Approve: e.FormValue("decision") == "approve", Note: e.FormValue("note"), By: actor(e)}
@@ -238,6 +240,19 @@ func (c *Console) decideRelocation(e echo.Context) error {
 				return err
 			}
 			d.CadreID = cid
+		}
+		// Moving to another town ends the old town's cadre's assignment:
+		// the business must not be left without a cadre.
+		if d.RegionID != 0 && d.CadreID == 0 {
+			rs, err := c.Registry.Regions(ctx)
+			if err != nil {
+				return err
+			}
+			tree := registry.NewRegionTree(rs)
+			from, to := tree.TownOrSelf(req.RegionID), tree.TownOrSelf(d.RegionID)
+			if from.ID != to.ID {
+				return c.renderRelocations(e, http.StatusBadRequest, fmt.Sprintf(msgRelocationCadre, req.Business, tree.Place(tree.ByID[d.RegionID]), to.Name))
+			}
 		}
 	}
 	if err := c.Supervision.DecideRelocationAudited(ctx, id, d); err != nil {
