@@ -64,10 +64,28 @@ func (m *Memory) Stop() (heap, rss uint64) {
 // peak-heap-MB and peak-RSS-MB.
 func (m *Memory) Report(b *testing.B) {
 	b.Helper()
+	var p Peaks
+	p.Add(m)
+	p.Report(b)
+}
+
+// Peaks keeps the highest figures of several watches: one per iteration
+// of a benchmark whose setup must not count.
+type Peaks struct{ Heap, RSS uint64 }
+
+// Add stops the watch m and keeps its figures where they are higher.
+func (p *Peaks) Add(m *Memory) {
 	heap, rss := m.Stop()
-	b.ReportMetric(MB(heap), "peak-heap-MB")
-	if rss > 0 {
-		b.ReportMetric(MB(rss), "peak-RSS-MB")
+	p.Heap, p.RSS = max(p.Heap, heap), max(p.RSS, rss)
+}
+
+// Report reports the peaks as the benchmark's peak-heap-MB and
+// peak-RSS-MB.
+func (p Peaks) Report(b *testing.B) {
+	b.Helper()
+	b.ReportMetric(MB(p.Heap), "peak-heap-MB")
+	if p.RSS > 0 {
+		b.ReportMetric(MB(p.RSS), "peak-RSS-MB")
 	} else {
 		b.Log("no peak RSS: /proc/self/status or clear_refs is not available")
 	}
