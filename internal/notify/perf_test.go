@@ -20,7 +20,9 @@ import (
 // in-process fake API, rate limits off — an op is one message sent, and
 // sends/s the throughput. It runs on MySQL and Redis when configured
 // (SQLite and the in-process kv otherwise) with SHIANBAO_BENCH_WORKERS
-// dispatch loops (default 4, the service's; SQLite always has one).
+// dispatch loops (default 4, the service's; SQLite always has one). The
+// count of sent messages is polled every 20 ms, so a run of a few messages
+// measures mostly that wait: give it thousands (-benchtime 5000x).
 // docs/BENCHMARKS.md keeps the figures of 5,000 messages:
 //
 //	SHIANBAO_BENCH_WORKERS=4 SHIANBAO_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/' SHIANBAO_TEST_REDIS_ADDR=127.0.0.1:6379 \
