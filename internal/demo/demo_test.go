@@ -1,17 +1,16 @@
 package demo_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shianbao/shianbao/internal/benchtest"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
@@ -547,55 +546,46 @@ func TestCityScale(t *testing.T) {
 	}, registry.Schema)
 }
 
-// TestSeedScale100k measures `seed --scale 100000` on MySQL. It runs only
-// with SHIANBAO_BENCH_SEED=1; record its figures in docs/BENCHMARKS.md.
-func TestSeedScale100k(t *testing.T) {
-	if os.Getenv("SHIANBAO_BENCH_SEED") != "1" {
-		t.Skip("set SHIANBAO_BENCH_SEED=1 (and SHIANBAO_TEST_MYSQL_DSN) to measure seeding 100,000 businesses")
-	}
-	d := dbtest.OpenMySQL(t, registry.Schema)
-	if d == nil {
-		return
-	}
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	hwmBefore := vmHWM()
-	start := time.Now()
-	lastLog := start
-	sum, err := demo.Seed(context.Background(), d, newRegistry(d), demo.Options{Seed: 1, Scale: 100_000, Clock: clock.NewFixed(now),
-		Progress: func(stage string, done, total int) {
-			if time.Since(lastLog) > 5*time.Second {
-				t.Logf("%s %d/%d after %v", stage, done, total, time.Since(start).Round(time.Millisecond))
-				lastLog = time.Now()
+// BenchmarkSeed measures `seed --scale N`, the register alone: an op is
+// seeding SHIANBAO_BENCH_SEED_SCALE businesses (default 2,000) into a
+// fresh database, MySQL when configured (SQLite otherwise).
+// docs/BENCHMARKS.md keeps the figures of a city's 100,000:
+//
+//	SHIANBAO_BENCH_SEED_SCALE=100000 SHIANBAO_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/' \
+//	  go test -run '^$' -bench 'Seed$' -benchtime 1x -benchmem ./internal/demo
+func BenchmarkSeed(b *testing.B) {
+	scale := benchtest.Int(b, "SHIANBAO_BENCH_SEED_SCALE", 2000)
+	b.Run(fmt.Sprintf("%s/businesses=%d", benchEngine(), scale), func(b *testing.B) {
+		b.ReportAllocs()
+		var peaks benchtest.Peaks
+		var sum *demo.Summary
+		for range b.N {
+			b.StopTimer()
+			d := dbtest.Open(b, registry.Schema)
+			mem := benchtest.WatchMemory()
+			b.StartTimer()
+			var err error
+			sum, err = demo.Seed(context.Background(), d, newRegistry(d), demo.Options{Seed: 1, Scale: scale, Clock: clock.NewFixed(now)})
+			b.StopTimer()
+			peaks.Add(mem)
+			if err != nil {
+				b.Fatal(err)
 			}
-		}})
-	elapsed := time.Since(start)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	t.Logf("seeded %d businesses, %d cadres, %d assignments, %d regions, %d offices in %v",
-		sum.Businesses, sum.Cadres, sum.Assignments, sum.Regions, sum.Offices, elapsed.Round(time.Millisecond))
-	t.Logf("memory: VmHWM %s → %s, HeapSys %d MiB, TotalAlloc %d MiB, GC cycles %d",
-		hwmBefore, vmHWM(), after.HeapSys>>20, (after.TotalAlloc-before.TotalAlloc)>>20, after.NumGC-before.NumGC)
-	if sum.Businesses != 100_000 || sum.Assignments != 100_000 {
-		t.Fatalf("summary %+v", sum)
-	}
+			if sum.Businesses != scale || sum.Assignments != scale {
+				b.Fatalf("summary %+v, want %d businesses each with its assignment", sum, scale)
+			}
+		}
+		b.ReportMetric(float64(scale*b.N)/b.Elapsed().Seconds(), "businesses/s")
+		b.ReportMetric(float64(sum.Cadres), "cadres")
+		b.ReportMetric(float64(sum.Regions), "regions")
+		peaks.Report(b)
+	})
 }
 
-// vmHWM reads the process's peak resident set size from /proc.
-func vmHWM() string {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return "n/a"
+// benchEngine names the engine dbtest.Open gives.
+func benchEngine() db.Engine {
+	if os.Getenv(dbtest.EnvMySQLDSN) != "" {
+		return db.MySQL
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "n/a"
+	return db.SQLite
 }

@@ -5,12 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/audit"
+	"github.com/shianbao/shianbao/internal/benchtest"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
@@ -19,7 +18,7 @@ import (
 	"github.com/shianbao/shianbao/internal/supervision"
 )
 
-func supervisionOf(t *testing.T, d *db.DB) *supervision.Service {
+func supervisionOf(t testing.TB, d *db.DB) *supervision.Service {
 	t.Helper()
 	lists, err := supervision.DefaultChecklists()
 	if err != nil {
@@ -180,47 +179,81 @@ func TestSeedVisitsDeterministic(t *testing.T) {
 	}
 }
 
-// TestSeedVisitsScale100k measures `seed --scale 100000` with the
-// supervision history, on MySQL. It runs only with SHIANBAO_BENCH_SEED=1;
-// SHIANBAO_BENCH_VISITS=1000000 asks for that many visits (Options.Visits).
-func TestSeedVisitsScale100k(t *testing.T) {
-	if os.Getenv("SHIANBAO_BENCH_SEED") != "1" {
-		t.Skip("set SHIANBAO_BENCH_SEED=1 (and SHIANBAO_TEST_MYSQL_DSN) to measure seeding 100,000 businesses with their visits")
-	}
-	d := dbtest.Open(t, registry.Schema, audit.Schema, supervision.Schema)
-	if d == nil {
-		return
-	}
-	want, _ := strconv.Atoi(os.Getenv("SHIANBAO_BENCH_VISITS"))
-	start := time.Now()
-	stages := map[string]time.Time{}
-	sum, err := demo.Seed(context.Background(), d, newRegistry(d), demo.Options{Seed: 1, Scale: 100_000, Visits: want, Clock: clock.NewFixed(now),
-		Progress: func(stage string, done, total int) {
-			if _, ok := stages[stage]; !ok {
-				stages[stage] = time.Now()
-			}
-		}})
-	elapsed := time.Since(start)
-	visitsTook := time.Since(stages["visits"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := d.Gorm(context.Background())
-	var visits, items, findings int64
-	q.Table("visits").Count(&visits)
-	q.Table("visit_items").Count(&items)
-	q.Table("findings").Count(&findings)
-	t.Logf("%s: %d businesses; %d visits, %d items, %d findings; total %v, of which visits %v",
-		d.Engine(), sum.Businesses, visits, items, findings, elapsed.Round(time.Millisecond), visitsTook.Round(time.Millisecond))
-
-	// What the chat's questions cost at this size.
+// BenchmarkSeedVisits measures `seed --scale N` with the supervision
+// history: an op is seeding SHIANBAO_BENCH_SEED_SCALE businesses (default
+// 2,000) and their visits (SHIANBAO_BENCH_VISITS of them when set, as
+// `seed --visits`) into a fresh database, MySQL when configured (SQLite
+// otherwise); visits/s is the rate of the visits step alone.
+// docs/BENCHMARKS.md keeps the figures of a city:
+//
+//	SHIANBAO_BENCH_SEED_SCALE=100000 [SHIANBAO_BENCH_VISITS=1000000] SHIANBAO_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/' \
+//	  go test -run '^$' -bench SeedVisits -benchtime 1x -timeout 30m ./internal/demo
+func BenchmarkSeedVisits(b *testing.B) {
+	scale := benchtest.Int(b, "SHIANBAO_BENCH_SEED_SCALE", 2000)
+	want := benchtest.Int(b, "SHIANBAO_BENCH_VISITS", 0)
 	ctx := context.Background()
-	svc := supervisionOf(t, d)
+	b.Run(fmt.Sprintf("%s/businesses=%d", benchEngine(), scale), func(b *testing.B) {
+		var visitsTook time.Duration
+		var visits, items, findings int64
+		for range b.N {
+			b.StopTimer()
+			d := dbtest.Open(b, registry.Schema, audit.Schema, supervision.Schema)
+			var visitsFrom time.Time
+			b.StartTimer()
+			sum, err := demo.Seed(ctx, d, newRegistry(d), demo.Options{Seed: 1, Scale: scale, Visits: want, Clock: clock.NewFixed(now),
+				Progress: func(stage string, done, total int) {
+					if stage == "visits" && visitsFrom.IsZero() {
+						visitsFrom = time.Now()
+					}
+				}})
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if visitsFrom.IsZero() {
+				b.Fatal("the seeding had no visits step")
+			}
+			visitsTook += time.Since(visitsFrom)
+			q := d.Gorm(ctx)
+			q.Table("visits").Count(&visits)
+			q.Table("visit_items").Count(&items)
+			q.Table("findings").Count(&findings)
+			if sum.Businesses != scale || visits < int64(scale) || items < visits || int64(want) > visits*11/10 {
+				b.Fatalf("%d businesses, %d visits, %d items (asked for %d visits)", sum.Businesses, visits, items, want)
+			}
+		}
+		b.ReportMetric(float64(visits)*float64(b.N)/visitsTook.Seconds(), "visits/s")
+		b.ReportMetric(float64(visits), "visits")
+		b.ReportMetric(float64(items), "items")
+		b.ReportMetric(float64(findings), "findings")
+	})
+}
+
+// BenchmarkVisitQueries measures what the chat's questions cost over a
+// seeded history (SHIANBAO_BENCH_SEED_SCALE businesses, default 2,000, and
+// SHIANBAO_BENCH_VISITS visits when set; MySQL when configured), seeded
+// once before the clock starts:
+//
+//	SHIANBAO_BENCH_SEED_SCALE=100000 SHIANBAO_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/' \
+//	  go test -run '^$' -bench VisitQueries -timeout 30m ./internal/demo
+func BenchmarkVisitQueries(b *testing.B) {
+	scale := benchtest.Int(b, "SHIANBAO_BENCH_SEED_SCALE", 2000)
+	ctx := context.Background()
+	d := dbtest.Open(b, registry.Schema, audit.Schema, supervision.Schema)
+	if _, err := demo.Seed(ctx, d, newRegistry(d), demo.Options{Seed: 1, Scale: scale,
+		Visits: benchtest.Int(b, "SHIANBAO_BENCH_VISITS", 0), Clock: clock.NewFixed(now)}); err != nil {
+		b.Fatal(err)
+	}
+	svc := supervisionOf(b, d)
+	q := d.Gorm(ctx)
 	var city, town registry.Region
 	q.Where("level = ?", registry.LevelCity).First(&city)
 	q.Where("level = ?", registry.LevelTown).Order("id").First(&town)
 	var cadre int64
 	q.Raw("SELECT cadre_id FROM assignments WHERE active_business_id IS NOT NULL ORDER BY id LIMIT 1").Scan(&cadre)
+	if city.ID == 0 || town.ID == 0 || cadre == 0 {
+		b.Fatalf("city %d, town %d, cadre %d: the seeded register lacks one", city.ID, town.ID, cadre)
+	}
 	for _, m := range []struct {
 		name string
 		run  func() (int, error)
@@ -233,11 +266,15 @@ func TestSeedVisitsScale100k(t *testing.T) {
 		{"RecentVisits(cadre)", func() (int, error) { vs, err := svc.RecentVisits(ctx, cadre, 10); return len(vs), err }},
 		{"OpenRectifications(cadre)", func() (int, error) { rs, err := svc.OpenRectifications(ctx, cadre); return len(rs), err }},
 	} {
-		t0 := time.Now()
-		n, err := m.run()
-		if err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-		t.Logf("%s: %d rows in %v", m.name, n, time.Since(t0).Round(100*time.Microsecond))
+		b.Run(fmt.Sprintf("%s/businesses=%d/%s", d.Engine(), scale, m.name), func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				var err error
+				if n, err = m.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n), "rows")
+		})
 	}
 }

@@ -61,7 +61,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 			t.Cleanup(func() { m.Close() })
 			return m
 		}},
-		{"redis", openRedis},
+		{"redis", func(t *testing.T) kv.Store { return openRedis(t) }},
 	}
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
@@ -71,7 +71,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func openRedis(t *testing.T) kv.Store {
+func openRedis(t testing.TB) kv.Store {
 	t.Helper()
 	addr := os.Getenv(dbtest.EnvRedisAddr)
 	if addr == "" {
@@ -91,7 +91,7 @@ func openRedis(t *testing.T) kv.Store {
 	return r
 }
 
-func newEnv(t *testing.T, d *db.DB, store kv.Store) *env {
+func newEnv(t testing.TB, d *db.DB, store kv.Store) *env {
 	t.Helper()
 	fake := sim.NewFakeAPI()
 	srv := httptest.NewServer(fake)
@@ -210,7 +210,7 @@ func reminder(to notify.Recipient, n int) notify.Message {
 	}
 }
 
-func (e *env) enqueue(t *testing.T, msgs ...notify.Message) int {
+func (e *env) enqueue(t testing.TB, msgs ...notify.Message) int {
 	t.Helper()
 	n, err := e.svc.Enqueue(t.Context(), msgs...)
 	if err != nil {
@@ -232,7 +232,7 @@ func (e *env) dispatch(t *testing.T, svc *notify.Service) (sent, retried, gaveUp
 }
 
 // all lists every notification, newest first.
-func (e *env) all(t *testing.T) []notify.Notification {
+func (e *env) all(t testing.TB) []notify.Notification {
 	t.Helper()
 	var out []notify.Notification
 	for {

@@ -29,7 +29,7 @@ func (e *env) reminders(t *testing.T, first, n int) []notify.Message {
 
 // wantDeliveredOnce checks every notification was sent and reached its
 // user exactly once, counted by client_msg_id at the fake API.
-func (e *env) wantDeliveredOnce(t *testing.T, want int) {
+func (e *env) wantDeliveredOnce(t testing.TB, want int) {
 	t.Helper()
 	delivered := e.delivered()
 	sent := 0
@@ -153,7 +153,7 @@ func TestFlakyPlatform(t *testing.T) {
 }
 
 // count returns how many notifications are in any of statuses.
-func (e *env) count(t *testing.T, statuses ...notify.Status) int64 {
+func (e *env) count(t testing.TB, statuses ...notify.Status) int64 {
 	t.Helper()
 	_, n, err := e.svc.List(t.Context(), notify.Filter{Status: statuses, Limit: 1})
 	if err != nil {

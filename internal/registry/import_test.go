@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/shianbao/shianbao/internal/benchtest"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
@@ -51,7 +51,7 @@ func mustImport(t *testing.T, svc *registry.Service, kind registry.Kind, path st
 	return rep
 }
 
-func mustImportBytes(t *testing.T, svc *registry.Service, kind registry.Kind, name string, data []byte) *registry.ImportReport {
+func mustImportBytes(t testing.TB, svc *registry.Service, kind registry.Kind, name string, data []byte) *registry.ImportReport {
 	t.Helper()
 	rep, err := svc.Import(context.Background(), kind, name, bytes.NewReader(data), registry.ImportOptions{Actor: "test"})
 	if err != nil {
@@ -72,7 +72,7 @@ func rowErrors(rep *registry.ImportReport) string {
 	return b.String()
 }
 
-func wantCounts(t *testing.T, rep *registry.ImportReport, created, updated, unchanged int) {
+func wantCounts(t testing.TB, rep *registry.ImportReport, created, updated, unchanged int) {
 	t.Helper()
 	if rep.Created != created || rep.Updated != updated || rep.Unchanged != unchanged {
 		t.Fatalf("%s: created/updated/unchanged = %d/%d/%d, want %d/%d/%d", rep.Kind, rep.Created, rep.Updated, rep.Unchanged, created, updated, unchanged)
@@ -751,92 +751,97 @@ func FuzzImportCSV(f *testing.F) {
 	})
 }
 
-// TestImport100kXLSX measures a city-sized import: 100,000 businesses as
-// XLSX into MySQL (SQLite when MySQL is not configured), then the same file
-// again (nothing to write), a file where every address changed, and an export. It logs times and memory; the
-// figures belong in docs/BENCHMARKS.md. Skipped unless SHIANBAO_BENCH_IMPORT=1.
-func TestImport100kXLSX(t *testing.T) {
-	if os.Getenv("SHIANBAO_BENCH_IMPORT") != "1" {
-		t.Skip("set SHIANBAO_BENCH_IMPORT=1 to measure a 100,000-row import")
-	}
-	d := dbtest.Open(t, registry.Schema)
-	svc, _ := newImportService(t, d)
-	cadres, businesses := genRegister(100_000)
-	mustImportBytes(t, svc, registry.KindCadres, "cadres.csv", csvBytes(t, cadres))
-	data := xlsxBytes(t, businesses, false)
+// BenchmarkImportXLSX measures importing a register of businesses as XLSX
+// into MySQL (SQLite when MySQL is not configured), after its cadres: all
+// new into an empty register, the same file again (nothing to write), a
+// file where every address changed, and the export. An op is one import
+// (or export) of the whole file; rows/s counts its rows. The file has
+// SHIANBAO_BENCH_IMPORT_ROWS businesses (default 2,000); docs/BENCHMARKS.md
+// keeps the figures of a city's 100,000:
+//
+//	SHIANBAO_BENCH_IMPORT_ROWS=100000 SHIANBAO_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/' \
+//	  go test -run '^$' -bench ImportXLSX -benchtime 1x -benchmem -timeout 30m ./internal/registry
+func BenchmarkImportXLSX(b *testing.B) {
+	rows := benchtest.Int(b, "SHIANBAO_BENCH_IMPORT_ROWS", 2000)
+	cadres, businesses := genRegister(rows)
+	cadreFile := csvBytes(b, cadres)
+	data := xlsxBytes(b, businesses, false)
 	for _, row := range businesses[1:] {
 		row[7] += "（新址）"
 	}
-	changed := xlsxBytes(t, businesses, false)
+	changed := xlsxBytes(b, businesses, false)
 	businesses = nil
-	t.Logf("engine %s, file %.1f MB, GOMAXPROCS %d", d.Engine(), float64(len(data))/1e6, runtime.GOMAXPROCS(0))
-
-	measure := func(name string, fn func()) {
-		t.Helper()
-		runtime.GC()
-		// Writing 5 to clear_refs resets the peak RSS (Linux), so VmHWM
-		// below covers this step only.
-		_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-		var peakHeap uint64
-		stop := make(chan struct{})
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			var ms runtime.MemStats
-			for {
-				runtime.ReadMemStats(&ms)
-				peakHeap = max(peakHeap, ms.HeapInuse)
-				select {
-				case <-stop:
-					return
-				case <-time.After(20 * time.Millisecond):
-				}
-			}
-		}()
-		var before runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		fn()
-		elapsed := time.Since(start)
-		close(stop)
-		<-done
-		var after runtime.MemStats
-		runtime.ReadMemStats(&after)
-		t.Logf("%s: %v; peak heap in use %.0f MB, allocated %.0f MB, %d GCs, peak RSS %s",
-			name, elapsed.Round(10*time.Millisecond), float64(peakHeap)/1e6, float64(after.TotalAlloc-before.TotalAlloc)/1e6,
-			after.NumGC-before.NumGC, peakRSS())
+	engine := db.SQLite
+	if os.Getenv(dbtest.EnvMySQLDSN) != "" {
+		engine = db.MySQL
 	}
-	measure("import 100k new", func() {
-		rep := mustImportBytes(t, svc, registry.KindBusinesses, "businesses.xlsx", data)
-		wantCounts(t, rep, 100_000, 0, 0)
-	})
-	measure("re-import 100k unchanged", func() {
-		rep := mustImportBytes(t, svc, registry.KindBusinesses, "businesses.xlsx", data)
-		wantCounts(t, rep, 0, 0, 100_000)
-	})
-	measure("re-import 100k all changed", func() {
-		rep := mustImportBytes(t, svc, registry.KindBusinesses, "businesses.xlsx", changed)
-		wantCounts(t, rep, 0, 100_000, 0)
-	})
-	var out bytes.Buffer
-	measure("export 100k xlsx", func() {
-		if err := svc.Export(context.Background(), registry.KindBusinesses, registry.FormatXLSX, &out, ""); err != nil {
-			t.Fatal(err)
+
+	// register is a fresh database with the cadres, and the businesses of
+	// data when withBusinesses.
+	register := func(b *testing.B, withBusinesses bool) *registry.Service {
+		d := dbtest.Open(b, registry.Schema)
+		svc, _ := newImportService(b, d)
+		mustImportBytes(b, svc, registry.KindCadres, "cadres.csv", cadreFile)
+		if withBusinesses {
+			wantCounts(b, mustImportBytes(b, svc, registry.KindBusinesses, "businesses.xlsx", data), rows, 0, 0)
 		}
+		return svc
+	}
+	b.Run(string(engine)+"/new", func(b *testing.B) {
+		var svc *registry.Service
+		importSteps(b, rows, func(int) { svc = register(b, false) }, func(int) {
+			wantCounts(b, mustImportBytes(b, svc, registry.KindBusinesses, "businesses.xlsx", data), rows, 0, 0)
+		})
+		b.ReportMetric(float64(len(data))/1e6, "file-MB")
 	})
-	t.Logf("export: %.1f MB", float64(out.Len())/1e6)
+	b.Run(string(engine)+"/unchanged", func(b *testing.B) {
+		b.StopTimer()
+		svc := register(b, true)
+		importSteps(b, rows, nil, func(int) {
+			wantCounts(b, mustImportBytes(b, svc, registry.KindBusinesses, "businesses.xlsx", data), 0, 0, rows)
+		})
+	})
+	b.Run(string(engine)+"/changed", func(b *testing.B) {
+		b.StopTimer()
+		svc := register(b, true)
+		// Every other op changes the addresses back: each one updates all.
+		files := [][]byte{changed, data}
+		importSteps(b, rows, nil, func(i int) {
+			wantCounts(b, mustImportBytes(b, svc, registry.KindBusinesses, "businesses.xlsx", files[i%2]), 0, rows, 0)
+		})
+	})
+	b.Run(string(engine)+"/export", func(b *testing.B) {
+		b.StopTimer()
+		svc := register(b, true)
+		var out bytes.Buffer
+		importSteps(b, rows, func(int) { out.Reset() }, func(int) {
+			if err := svc.Export(context.Background(), registry.KindBusinesses, registry.FormatXLSX, &out, ""); err != nil {
+				b.Fatal(err)
+			}
+		})
+		if out.Len() < len(data)/2 {
+			b.Fatalf("export of %d bytes for an import file of %d", out.Len(), len(data))
+		}
+		b.ReportMetric(float64(out.Len())/1e6, "file-MB")
+	})
 }
 
-// peakRSS reads the process's peak resident set (VmHWM) on Linux.
-func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "n/a"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strings.TrimSpace(v)
+// importSteps times step b.N times, each after prepare (not timed), and
+// reports rows/s and the peak memory of the steps alone.
+func importSteps(b *testing.B, rows int, prepare, step func(i int)) {
+	b.ReportAllocs()
+	var peaks benchtest.Peaks
+	for i := range b.N {
+		b.StopTimer()
+		if prepare != nil {
+			prepare(i)
 		}
+		mem := benchtest.WatchMemory()
+		b.StartTimer()
+		step(i)
+		b.StopTimer()
+		peaks.Add(mem)
 	}
-	return "n/a"
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	peaks.Report(b)
 }

@@ -52,7 +52,7 @@ func schemas() []db.Schema {
 var demoDistrict = demotest.District("reminder", weekBefore, schemas()...)
 
 // newDistrict builds the services over d, a copy of demoDistrict.
-func newDistrict(t *testing.T, d *db.DB) *district {
+func newDistrict(t testing.TB, d *db.DB) *district {
 	t.Helper()
 	w := &district{d: d, clk: clock.NewFixed(weekBefore), store: kv.NewMemory()}
 	t.Cleanup(func() { w.store.Close() })
@@ -73,7 +73,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 
 // newPlanner builds a planner over the district whose offices all have a
 // group robot, with the given extra sources.
-func (w *district) newPlanner(t *testing.T, sources []reminder.Source) *reminder.Planner {
+func (w *district) newPlanner(t testing.TB, sources []reminder.Source) *reminder.Planner {
 	t.Helper()
 	p, err := reminder.NewPlanner(reminder.Deps{
 		Supervision: w.sup, Registry: w.reg, Contacts: w.accounts, Links: links{},

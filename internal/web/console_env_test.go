@@ -111,7 +111,7 @@ func randHex(n int) string {
 // follow redirects, and comes from its own address (sign-in throttling
 // counts per address).
 type conClient struct {
-	t      *testing.T
+	t      testing.TB
 	c      *http.Client
 	base   string
 	ip     string
@@ -121,7 +121,7 @@ type conClient struct {
 	token  string // CSRF token of the last page that had one
 }
 
-func (a *conApp) client(t *testing.T) *conClient {
+func (a *conApp) client(t testing.TB) *conClient {
 	jar, _ := cookiejar.New(nil)
 	b := make([]byte, 3)
 	rand.Read(b)
@@ -130,7 +130,7 @@ func (a *conApp) client(t *testing.T) *conClient {
 }
 
 // signIn returns a client signed in as username.
-func (a *conApp) signIn(t *testing.T, username string) *conClient {
+func (a *conApp) signIn(t testing.TB, username string) *conClient {
 	t.Helper()
 	c := a.client(t)
 	c.post("/console/login", url.Values{"username": {username}, "password": {conPassword}, "next": {"/console/"}})

@@ -44,7 +44,7 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB), schemas ...db.Schema) {
 }
 
 // Open returns one fresh migrated database: MySQL when configured, else SQLite.
-func Open(t *testing.T, schemas ...db.Schema) *db.DB {
+func Open(t testing.TB, schemas ...db.Schema) *db.DB {
 	t.Helper()
 	if os.Getenv(EnvMySQLDSN) != "" {
 		return OpenMySQL(t, schemas...)
@@ -53,7 +53,7 @@ func Open(t *testing.T, schemas ...db.Schema) *db.DB {
 }
 
 // OpenSQLite returns a migrated SQLite database in a temporary file.
-func OpenSQLite(t *testing.T, schemas ...db.Schema) *db.DB {
+func OpenSQLite(t testing.TB, schemas ...db.Schema) *db.DB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "test.db")
 	d, err := db.Open(context.Background(), db.Options{Driver: db.SQLite, DSN: path, MaxOpenConns: 4})
@@ -68,7 +68,7 @@ func OpenSQLite(t *testing.T, schemas ...db.Schema) *db.DB {
 // OpenMySQL creates a database with a random name on the configured server,
 // migrates it and drops it when the test ends. It skips (or fails, when
 // services are required) if no server is configured.
-func OpenMySQL(t *testing.T, schemas ...db.Schema) *db.DB {
+func OpenMySQL(t testing.TB, schemas ...db.Schema) *db.DB {
 	t.Helper()
 	dsn := NewMySQLDatabase(t)
 	if dsn == "" {
@@ -86,7 +86,7 @@ func OpenMySQL(t *testing.T, schemas ...db.Schema) *db.DB {
 // NewMySQLDatabase creates an empty database with a random name and returns
 // its DSN; the database is dropped in Cleanup. It returns "" after skipping
 // when MySQL is not configured.
-func NewMySQLDatabase(t *testing.T) string {
+func NewMySQLDatabase(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvMySQLDSN)
 	if base == "" {
@@ -125,7 +125,7 @@ func NewMySQLDatabase(t *testing.T) string {
 	return cfg.FormatDSN()
 }
 
-func migrate(t *testing.T, d *db.DB, schemas []db.Schema) {
+func migrate(t testing.TB, d *db.DB, schemas []db.Schema) {
 	t.Helper()
 	if len(schemas) == 0 {
 		return

@@ -64,7 +64,7 @@ func SeedTemplate(name string, seed func(ctx context.Context, d *db.DB) error, s
 }
 
 // Open returns a fresh copy: on MySQL when configured, else on SQLite.
-func (tp *Template) Open(t *testing.T) *db.DB {
+func (tp *Template) Open(t testing.TB) *db.DB {
 	t.Helper()
 	if os.Getenv(EnvMySQLDSN) != "" {
 		return tp.OpenMySQL(t)
@@ -73,14 +73,14 @@ func (tp *Template) Open(t *testing.T) *db.DB {
 }
 
 // OpenSQLite returns a fresh SQLite copy, closed when the test ends.
-func (tp *Template) OpenSQLite(t *testing.T) *db.DB {
+func (tp *Template) OpenSQLite(t testing.TB) *db.DB {
 	t.Helper()
 	return openCopy(t, db.SQLite, tp.SQLiteFile(t))
 }
 
 // OpenMySQL returns a fresh MySQL copy, dropped when the test ends; nil
 // after skipping when MySQL is not configured.
-func (tp *Template) OpenMySQL(t *testing.T) *db.DB {
+func (tp *Template) OpenMySQL(t testing.TB) *db.DB {
 	t.Helper()
 	dsn := tp.MySQLDSN(t)
 	if dsn == "" {
@@ -89,7 +89,7 @@ func (tp *Template) OpenMySQL(t *testing.T) *db.DB {
 	return openCopy(t, db.MySQL, dsn)
 }
 
-func openCopy(t *testing.T, engine db.Engine, dsn string) *db.DB {
+func openCopy(t testing.TB, engine db.Engine, dsn string) *db.DB {
 	t.Helper()
 	d, err := db.Open(context.Background(), db.Options{Driver: engine, DSN: dsn, MaxOpenConns: 8})
 	if err != nil {
@@ -101,7 +101,7 @@ func openCopy(t *testing.T, engine db.Engine, dsn string) *db.DB {
 
 // SQLiteFile writes a fresh copy into the test's temporary directory and
 // returns its path.
-func (tp *Template) SQLiteFile(t *testing.T) string {
+func (tp *Template) SQLiteFile(t testing.TB) string {
 	t.Helper()
 	tp.sqliteOnce.Do(func() { tp.sqliteData, tp.sqliteErr = tp.buildSQLite() })
 	if tp.sqliteErr != nil {
@@ -143,7 +143,7 @@ func (tp *Template) buildSQLite() ([]byte, error) {
 // MySQLDSN creates a database copied from the template and returns its DSN;
 // the copy is dropped in Cleanup. It returns "" after skipping when MySQL is
 // not configured (or fails when services are required).
-func (tp *Template) MySQLDSN(t *testing.T) string {
+func (tp *Template) MySQLDSN(t testing.TB) string {
 	t.Helper()
 	dsn := NewMySQLDatabase(t)
 	if dsn == "" {
