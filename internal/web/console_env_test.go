@@ -95,12 +95,6 @@ func bootConsole(t *testing.T) *conApp {
 	return c
 }
 
-func randByte() byte {
-	b := make([]byte, 1)
-	rand.Read(b)
-	return b[0]
-}
-
 func randHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
