@@ -183,11 +183,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.DB.SQL(), "shianbao"),
 	)
+	// Validate has parsed both lists already.
+	proxies, _ := cfg.HTTP.TrustedProxyNets()
+	metricsAllow, _ := cfg.HTTP.MetricsAllowNets()
 	a.Web, err = web.New(web.Options{
-		BodyLimit: cfg.HTTP.BodyLimit,
-		Log:       a.Log,
-		Metrics:   a.Metrics,
-		Ready:     map[string]web.Checker{"database": a.DB, "kv": a.KV},
+		BodyLimit:      cfg.HTTP.BodyLimit,
+		Log:            a.Log,
+		Metrics:        a.Metrics,
+		Ready:          map[string]web.Checker{"database": a.DB, "kv": a.KV},
+		TrustedProxies: proxies,
+		MetricsAllow:   metricsAllow,
 	})
 	if err != nil {
 		a.listener.Close()

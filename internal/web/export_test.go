@@ -1,6 +1,9 @@
 package web
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetSlowCount changes how slow a list count must be to be kept, for a
 // test; it returns the restore.
@@ -8,4 +11,10 @@ func SetSlowCount(d time.Duration) func() {
 	old := slowCount
 	slowCount = d
 	return func() { slowCount = old }
+}
+
+// SetLoginPause replaces the wait before a sign-in's password is checked,
+// so a test sees the wait asked for without waiting.
+func SetLoginPause(s *Server, pause func(ctx context.Context, d time.Duration) error) {
+	s.console.pause = pause
 }
