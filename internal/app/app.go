@@ -200,7 +200,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
 	a.mountWeChat()
-	if err := a.Web.MountH5(links, a.Registry, a.Supervision); err != nil {
+	h5 := web.NewH5Access(web.AccessOptions{Links: links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
+	if err := a.Web.MountH5(h5, a.Registry, a.Supervision); err != nil {
 		a.listener.Close()
 		a.closeStores()
 		return nil, fmt.Errorf("H5 pages: %w", err)
