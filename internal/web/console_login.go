@@ -101,7 +101,7 @@ func (c *Console) renderLogin(e echo.Context, status int, message string) error 
 	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 	e.Response().WriteHeader(status)
 	return c.pages.ExecuteTemplate(e.Response(), "login", map[string]string{
-		"Message": message, "Next": safeNext(e.QueryParam("next")), "CSRF": token,
+		"Message": message, "Next": safeNext(e.FormValue("next")), "CSRF": token,
 	})
 }
 

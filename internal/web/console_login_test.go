@@ -155,6 +155,13 @@ func TestConsoleSignInThrottle(t *testing.T) {
 		if other.status != http.StatusSeeOther {
 			t.Fatalf("sign-in from the refusal page = %d: %s", other.status, other.text())
 		}
+		// A mistake keeps where the user was going.
+		again := a.client(t)
+		again.get("/console/login?next=/console/businesses")
+		again.post("/console/login", url.Values{"username": {a.viewer}, "password": {"wrong-password"}, "next": {"/console/businesses"}})
+		if again.status != http.StatusUnauthorized || !strings.Contains(again.body, `name="next" value="/console/businesses"`) {
+			t.Errorf("after a wrong password the form lost next: %d", again.status)
+		}
 	})
 }
 
