@@ -108,7 +108,7 @@ type OAuth interface {
 	OAuthOpenID(ctx context.Context, code string) (string, error)
 }
 
-// AccessOptions configures who may open the H5 letter and card pages.
+// AccessOptions configures who may open the H5 pages.
 type AccessOptions struct {
 	Links    Links
 	Accounts *account.Service
