@@ -92,7 +92,7 @@ func runRemind(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	planner, err := reminder.NewPlanner(reminder.Deps{
-		Supervision: sup, Registry: reg, Contacts: accounts, Links: links,
+		Supervision: sup, Registry: reg, Contacts: accounts, Links: links, LinkTTL: cfg.Letter.LinkTTL,
 		Groups:   func(short string) bool { _, ok := cfg.WeCom.Robots[short]; return ok },
 		Sources:  []reminder.Source{reminder.SourceFunc(letters.Due), records},
 		Settings: set,

@@ -46,4 +46,7 @@ const (
 	msgContactDup     = "该主体已有同名的%s"
 	msgNoRegistered   = "登记信息中没有该主体的%s，请先补充登记"
 	msgNotBound       = "您还没有绑定身份。"
+
+	msgTooManyTokens = "每个账号最多 %d 个有效令牌，请先撤销不用的令牌。"
+	msgNoToken       = "令牌不存在。"
 )

@@ -72,6 +72,25 @@ CREATE TABLE console_users (
 ) {{opts}};
 CREATE UNIQUE INDEX ux_console_users_username ON console_users (username);
 `},
+	// API tokens were kept in kv alone, and the in-process kv of the
+	// embedded default forgot them at every restart. Only each token's
+	// SHA-256 is stored; public_id names it in lists and revocation.
+	{Version: 3, Name: "api tokens", SQL: `
+CREATE TABLE api_tokens (
+	id {{pk}},
+	public_id VARCHAR(16) NOT NULL,
+	user_id BIGINT NOT NULL,
+	name VARCHAR(64) NOT NULL,
+	hint VARCHAR(16) NOT NULL,
+	token_hash CHAR(64) NOT NULL,
+	created_at {{datetime}} NOT NULL,
+	expires_at {{datetime}} NOT NULL,
+	revoked_at {{datetime}} NULL
+) {{opts}};
+CREATE UNIQUE INDEX ux_api_tokens_hash ON api_tokens (token_hash);
+CREATE UNIQUE INDEX ux_api_tokens_public ON api_tokens (public_id);
+CREATE INDEX ix_api_tokens_user ON api_tokens (user_id, expires_at);
+`},
 }}
 
 // binaryUserIDs makes user ids compare case-sensitively on MySQL: openids

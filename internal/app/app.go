@@ -183,11 +183,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(a.DB.SQL(), "shianbao"),
 	)
+	// Validate has parsed both lists already.
+	proxies, _ := cfg.HTTP.TrustedProxyNets()
+	metricsAllow, _ := cfg.HTTP.MetricsAllowNets()
 	a.Web, err = web.New(web.Options{
-		BodyLimit: cfg.HTTP.BodyLimit,
-		Log:       a.Log,
-		Metrics:   a.Metrics,
-		Ready:     map[string]web.Checker{"database": a.DB, "kv": a.KV},
+		BodyLimit:      cfg.HTTP.BodyLimit,
+		Log:            a.Log,
+		Metrics:        a.Metrics,
+		Ready:          map[string]web.Checker{"database": a.DB, "kv": a.KV},
+		TrustedProxies: proxies,
+		MetricsAllow:   metricsAllow,
 	})
 	if err != nil {
 		a.listener.Close()
@@ -195,7 +200,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("build web server: %w", err)
 	}
 	a.mountWeChat()
-	if err := a.Web.MountH5(links, a.Registry, a.Supervision); err != nil {
+	h5 := web.NewH5Access(web.AccessOptions{Links: links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
+	if err := a.Web.MountH5(h5, a.Registry, a.Supervision); err != nil {
 		a.listener.Close()
 		a.closeStores()
 		return nil, fmt.Errorf("H5 pages: %w", err)

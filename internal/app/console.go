@@ -68,8 +68,9 @@ func (a *App) seedDemoUsers(ctx context.Context) error {
 	for _, r := range regions {
 		byName[r.Name] = r
 	}
-	// Side by side: hashing a password is deliberately slow (argon2id),
-	// and four in a row were a sixth of the first start.
+	// Side by side: hashing a password is deliberately slow (bcrypt, cost
+	// 11: account.CreateUser), and four in a row were a sixth of the first
+	// start.
 	errc := make(chan error, len(demoUsers))
 	for _, d := range demoUsers {
 		in := account.UserInput{Username: d.username, Name: d.name, Role: d.role, Password: DemoPassword}

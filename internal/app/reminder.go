@@ -31,7 +31,7 @@ func (a *App) newReminders(links web.Links, sources ...reminder.Source) error {
 		return err
 	}
 	planner, err := reminder.NewPlanner(reminder.Deps{
-		Supervision: a.Supervision, Registry: a.Registry, Contacts: a.Accounts, Links: links,
+		Supervision: a.Supervision, Registry: a.Registry, Contacts: a.Accounts, Links: links, LinkTTL: a.Config.Letter.LinkTTL,
 		Groups:   func(short string) bool { _, ok := a.Config.WeCom.Robots[short]; return ok },
 		Sources:  sources,
 		Settings: set,

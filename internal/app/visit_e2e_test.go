@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"strings"
 	"sync"
@@ -266,11 +268,27 @@ func TestCrashMidReportResumes(t *testing.T) {
 			t.Fatalf("no receipt link in %q", receipt)
 		}
 		link := second.URL() + strings.Fields(receipt[i:])[0]
-		status, body := get(t, link, "Accept", "text/html")
-		if status != 200 || !strings.Contains(body, detail.Business.Name) || !strings.Contains(body, "督导回执") {
-			t.Fatalf("receipt page = %d\n%s", status, body)
+		// The cadre opens it from WeChat (web authorisation as the cadre).
+		jar, _ := cookiejar.New(nil)
+		second.FakeAPI.SetPersona("o-crash")
+		body := getPage(t, &http.Client{Jar: jar}, link)
+		if !strings.Contains(body, detail.Business.Name) || !strings.Contains(body, "督导回执") {
+			t.Fatalf("receipt page:\n%s", body)
 		}
-		forged := strings.Replace(link, "?s=", "?s=x", 1)
+		// Someone whose WeChat is bound to nobody it is for cannot.
+		jar, _ = cookiejar.New(nil)
+		second.FakeAPI.SetPersona("o-crash-stranger")
+		req, _ := http.NewRequest(http.MethodGet, link, nil)
+		req.Header.Set("Accept", "text/html")
+		resp, err := (&http.Client{Jar: jar}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("receipt page for a stranger = %d", resp.StatusCode)
+		}
+		forged := strings.Replace(link, "&s=", "&s=x", 1)
 		if status, body := get(t, forged, "Accept", "text/html"); status != 403 || !strings.Contains(body, "链接无效") {
 			t.Fatalf("forged receipt link = %d", status)
 		}

@@ -41,7 +41,7 @@ type Bot struct {
 
 // Links builds the H5 links the bot sends (signed by the web layer).
 type Links interface {
-	VisitReceipt(visitID int64) string
+	VisitReceipt(visitID int64, reader registry.Actor, expires time.Time) string
 	VillageCards(regionID int64, reader registry.Actor, expires time.Time) string
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
+	"github.com/shianbao/shianbao/internal/registry"
 )
 
 // Commands of the cadre and manager lists.
@@ -114,7 +115,7 @@ func (b *Bot) records(ctx context.Context, u user) (string, error) {
 		}
 		sb.WriteString("）")
 		if b.links != nil {
-			sb.WriteString("\n  " + b.links.VisitReceipt(v.ID))
+			sb.WriteString("\n  " + b.links.VisitReceipt(v.ID, registry.ActorOf("cadre", cadreID), b.clock.Now().Add(linkTTL)))
 		}
 	}
 	return sb.String(), nil

@@ -505,7 +505,7 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 		}
 		return dialog.Reply{}, err
 	}
-	text := b.receipt(s, visit, in)
+	text := b.receipt(s, visit, in, cadreID)
 	if v, ok := s.Answer(sLetterAsk); ok && v.Bool {
 		text += "\n" + strings.TrimRight(b.issueLetter(ctx, visit.ID, cadreID), "\n")
 	}
@@ -514,7 +514,7 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 
 // receipt is the answer to a stored report: what is now covered, what must
 // be fixed by when, and the link to the full record.
-func (b *Bot) receipt(s *dialog.Session, v *supervision.Visit, in supervision.VisitInput) string {
+func (b *Bot) receipt(s *dialog.Session, v *supervision.Visit, in supervision.VisitInput, cadreID int64) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, msgReceiptHead, s.Get(dBusinessName), v.CycleLabel)
 	if len(in.Findings) == 0 {
@@ -532,7 +532,7 @@ func (b *Bot) receipt(s *dialog.Session, v *supervision.Visit, in supervision.Vi
 		}
 	}
 	if b.links != nil {
-		fmt.Fprintf(&sb, msgReceiptLink, b.links.VisitReceipt(v.ID))
+		fmt.Fprintf(&sb, msgReceiptLink, b.links.VisitReceipt(v.ID, registry.ActorOf("cadre", cadreID), b.clock.Now().Add(linkTTL)))
 	}
 	return strings.TrimRight(sb.String(), "\n")
 }

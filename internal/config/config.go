@@ -6,6 +6,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -160,7 +161,8 @@ type Letter struct {
 	// AckReminderDays: unacknowledged after this many days → the business is
 	// reminded; after twice as many → the cadre.
 	AckReminderDays int `yaml:"ack_reminder_days"`
-	// LinkTTL is how long a letter link in a message stays valid.
+	// LinkTTL is how long an H5 link in a message stays valid: letters,
+	// cards, ledgers, visit receipts, task and overdue lists, rectifications.
 	LinkTTL time.Duration `yaml:"link_ttl"`
 }
 
@@ -194,6 +196,50 @@ type HTTP struct {
 	ReadTimeout     time.Duration `yaml:"read_timeout"`
 	WriteTimeout    time.Duration `yaml:"write_timeout"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// TrustedProxies are the reverse proxies (CIDRs, comma-separated:
+	// "10.0.0.0/8,127.0.0.1/32") whose X-Forwarded-For and X-Real-IP name
+	// the client. Empty trusts no header: the connection's address is the
+	// client's, so nobody can pick the address sign-in limits count against.
+	TrustedProxies string `yaml:"trusted_proxies"`
+	// MetricsAllow limits /metrics to clients in these CIDRs
+	// (comma-separated); empty leaves it open, as on a private network.
+	MetricsAllow string `yaml:"metrics_allow"`
+}
+
+// TrustedProxyNets parses TrustedProxies.
+func (h HTTP) TrustedProxyNets() ([]*net.IPNet, error) { return ParseCIDRs(h.TrustedProxies) }
+
+// MetricsAllowNets parses MetricsAllow.
+func (h HTTP) MetricsAllowNets() ([]*net.IPNet, error) { return ParseCIDRs(h.MetricsAllow) }
+
+// ParseCIDRs reads comma-separated CIDRs; a bare address is a network of
+// one ("127.0.0.1" = "127.0.0.1/32").
+func ParseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // DB chooses the database engine.

@@ -314,3 +314,33 @@ func TestNotifyRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestProxiesAndMetricsNets: trusted proxies and the /metrics allow-list
+// are CIDRs (or bare addresses) from the environment; anything else is a
+// problem naming the key.
+func TestProxiesAndMetricsNets(t *testing.T) {
+	cfg, err := config.Load(config.Source{Environ: envOf(map[string]string{
+		"SHIANBAO_HTTP_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1",
+		"SHIANBAO_HTTP_METRICS_ALLOW":   "192.168.1.0/24,::1",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxies, err := cfg.HTTP.TrustedProxyNets()
+	if err != nil || len(proxies) != 2 || proxies[0].String() != "10.0.0.0/8" || proxies[1].String() != "127.0.0.1/32" {
+		t.Fatalf("trusted proxies = %v, %v", proxies, err)
+	}
+	allow, err := cfg.HTTP.MetricsAllowNets()
+	if err != nil || len(allow) != 2 || allow[1].String() != "::1/128" {
+		t.Fatalf("metrics allow = %v, %v", allow, err)
+	}
+	if none, err := config.Default().HTTP.TrustedProxyNets(); err != nil || len(none) != 0 {
+		t.Fatalf("the default trusts proxies: %v %v", none, err)
+	}
+	cfg.HTTP.TrustedProxies, cfg.HTTP.MetricsAllow = "10.0.0.0/33", "everyone"
+	ve, ok := cfg.Validate().(*config.ValidationError)
+	if !ok || len(ve.Problems) != 2 || !strings.Contains(ve.Problems[0], "SHIANBAO_HTTP_TRUSTED_PROXIES") ||
+		!strings.Contains(ve.Problems[1], "SHIANBAO_HTTP_METRICS_ALLOW") {
+		t.Fatalf("bad CIDRs: %v", ve)
+	}
+}

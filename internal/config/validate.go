@@ -38,6 +38,12 @@ func (c Config) Validate() error {
 	if c.HTTP.ShutdownTimeout <= 0 || c.HTTP.ShutdownTimeout > 60e9 {
 		add("http.shutdown_timeout", "must be between 1s and 60s, got %s", c.HTTP.ShutdownTimeout)
 	}
+	if _, err := c.HTTP.TrustedProxyNets(); err != nil {
+		add("http.trusted_proxies", "must be comma-separated CIDRs (10.0.0.0/8,127.0.0.1/32): %v", err)
+	}
+	if _, err := c.HTTP.MetricsAllowNets(); err != nil {
+		add("http.metrics_allow", "must be comma-separated CIDRs (10.0.0.0/8,127.0.0.1/32): %v", err)
+	}
 
 	switch c.DB.Driver {
 	case "sqlite", "mysql":

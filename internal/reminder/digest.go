@@ -216,10 +216,10 @@ func (r *run) monthly(ctx context.Context) error {
 				"progress": percent(oc.total.covered, oc.total.due), "overdue": strconv.Itoa(oc.overdue) + "家",
 				"rectifications": strconv.Itoa(oc.rectOpen) + "项"},
 			Text: strings.Join(parts, "\n"),
-			URL:  r.link(func(l Links) string { return l.OfficeOverdue(id) }),
 		}
 		for _, mg := range ms {
 			m.To = notify.Recipient{Kind: notify.ToManager, ID: mg.ID}
+			m.URL = r.overdueLink(id, registry.ActorOf("manager", mg.ID))
 			r.out = append(r.out, Notice{Message: m})
 		}
 	}

@@ -129,12 +129,26 @@ func sortedCopy(s []string) []string {
 	return out
 }
 
-// links are the H5 links, unsigned.
+// links are the H5 links, unsigned: the page, its reader and the day it expires.
 type links struct{}
 
-func (links) CadreTasks(id int64) string    { return fmt.Sprintf("https://h5.example/tasks/%d", id) }
-func (links) OfficeOverdue(id int64) string { return fmt.Sprintf("https://h5.example/overdue/%d", id) }
-func (links) Rectification(id int64) string { return fmt.Sprintf("https://h5.example/rect/%d", id) }
+func (links) CadreTasks(id int64, r registry.Actor, e time.Time) string {
+	return fmt.Sprintf("https://h5.example/tasks/%d?r=%s&e=%s", id, r, e.In(clock.China).Format(time.DateOnly))
+}
+
+func (links) OfficeOverdue(id int64, r registry.Actor, e time.Time) string {
+	return fmt.Sprintf("https://h5.example/overdue/%d?r=%s&e=%s", id, r, e.In(clock.China).Format(time.DateOnly))
+}
+
+func (links) Rectification(id int64, r registry.Actor, e time.Time) string {
+	return fmt.Sprintf("https://h5.example/rect/%d?r=%s&e=%s", id, r, e.In(clock.China).Format(time.DateOnly))
+}
+
+// linkFor is the link part naming its reader and its expiry: 30 days after
+// the day the message was planned.
+func linkFor(reader registry.Actor, planned time.Time) string {
+	return fmt.Sprintf("?r=%s&e=%s", reader, clock.Date(planned).AddDate(0, 0, 30).Format(time.DateOnly))
+}
 
 // outbox records what is enqueued, keyed as the real outbox is: a key
 // already there is not queued again. It counts every attempt to queue a

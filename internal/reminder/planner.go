@@ -25,6 +25,8 @@ type Deps struct {
 	Contacts Contacts
 	// Links, when set, gives each message its H5 page.
 	Links Links
+	// LinkTTL is how long those links stay valid (30 days when 0).
+	LinkTTL time.Duration
 	// Groups reports whether an office's WeCom contact group, named by the
 	// office's short name, has a robot to post through; nil means none has.
 	Groups func(shortName string) bool
@@ -367,11 +369,37 @@ func sorted(m map[bucketKey]*bucket) []*bucket {
 	return out
 }
 
-func (r *run) link(f func(Links) string) string {
+// defaultLinkTTL is how long a message's link stays valid unless set.
+const defaultLinkTTL = 30 * 24 * time.Hour
+
+// link is a message's H5 page for its reader. It expires LinkTTL after the
+// start of the run's day, so every run of a day plans the same message.
+func (r *run) link(f func(l Links, expires time.Time) string) string {
 	if r.p.d.Links == nil {
 		return ""
 	}
-	return f(r.p.d.Links)
+	ttl := r.p.d.LinkTTL
+	if ttl <= 0 {
+		ttl = defaultLinkTTL
+	}
+	return f(r.p.d.Links, clock.Date(r.at).Add(ttl))
+}
+
+// cadreLink is the cadre's own task list.
+func (r *run) cadreLink(cadreID int64) string {
+	return r.link(func(l Links, exp time.Time) string {
+		return l.CadreTasks(cadreID, registry.ActorOf("cadre", cadreID), exp)
+	})
+}
+
+// overdueLink is an office's overdue list for one reader.
+func (r *run) overdueLink(officeID int64, reader registry.Actor) string {
+	return r.link(func(l Links, exp time.Time) string { return l.OfficeOverdue(officeID, reader, exp) })
+}
+
+// rectLink is a rectification's page for one reader.
+func (r *run) rectLink(id int64, reader registry.Actor) string {
+	return r.link(func(l Links, exp time.Time) string { return l.Rectification(id, reader, exp) })
 }
 
 // cadreNotices makes one message per cadre and due day listing the
@@ -406,7 +434,7 @@ func (r *run) cadreNotices() {
 			Fields: map[string]string{"name": b.name, "count": strconv.Itoa(n) + "家", "due": day(b.due),
 				"cycle": labels, "days": daysLeftText(b.days)},
 			Text: fmt.Sprintf(msgDueText, b.name, labels, when, daysLeftText(b.days), n, numbered(lines, "家")),
-			URL:  r.link(func(l Links) string { return l.CadreTasks(b.to) }),
+			URL:  r.cadreLink(b.to),
 		}
 		r.out = append(r.out, Notice{Message: m, Businesses: b.names()})
 	}
@@ -431,7 +459,7 @@ func (r *run) overdueNotices() {
 				"cycle": labels, "days": fmt.Sprintf("逾期%d天", b.days)},
 			Text: fmt.Sprintf(msgOverdueText, b.name, labels, day(b.due), n, b.days, numbered(lines, "家"),
 				fmt.Sprintf(msgOverdueNext, r.p.set.EscalateAfter)),
-			URL: r.link(func(l Links) string { return l.CadreTasks(b.to) }),
+			URL: r.cadreLink(b.to),
 		}
 		r.out = append(r.out, Notice{Message: m, Businesses: b.names()})
 	}
@@ -462,7 +490,6 @@ func (r *run) escalations(ctx context.Context) error {
 			Fields: map[string]string{"office": office.Name, "count": strconv.Itoa(n) + "家", "due": day(b.due),
 				"cycle": labels, "days": fmt.Sprintf("逾期%d天", b.days)},
 			Text: fmt.Sprintf(msgEscalationText, office.Name, labels, day(b.due), n, b.days, numbered(lines, "家")),
-			URL:  r.link(func(l Links) string { return l.OfficeOverdue(office.ID) }),
 		}
 		ms, err := r.w.managersOf(ctx, office.ID)
 		if err != nil {
@@ -470,10 +497,13 @@ func (r *run) escalations(ctx context.Context) error {
 		}
 		for _, mg := range ms {
 			m.To, m.Channel = notify.Recipient{Kind: notify.ToManager, ID: mg.ID}, notify.ChannelTemplate
+			m.URL = r.overdueLink(office.ID, registry.ActorOf("manager", mg.ID))
 			r.out = append(r.out, Notice{Message: m, Businesses: b.names()})
 		}
 		if r.p.set.EscalateToGroup && r.hasGroup(office) {
+			// The office's contact group reads the link as the office.
 			m.To, m.Channel = notify.Recipient{Kind: notify.ToGroup, Group: office.ShortName}, notify.ChannelRobot
+			m.URL = r.overdueLink(office.ID, registry.ActorOf("office", office.ID))
 			r.out = append(r.out, Notice{Message: m, Businesses: b.names()})
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -93,7 +94,7 @@ func TestPlanner(t *testing.T) {
 					t.Errorf("cadre %s: cycle %s, want %s", c.Name, m.Cycle, wantCycle)
 				}
 				if !strings.Contains(m.Text, c.Name) || !strings.Contains(m.Text, "12月31日") || !strings.Contains(m.Text, "还有7天") ||
-					m.Fields["count"] != fmt.Sprintf("%d家", len(tasks)) || m.URL != (links{}).CadreTasks(c.ID) || len([]rune(m.Title)) > 20 {
+					m.Fields["count"] != fmt.Sprintf("%d家", len(tasks)) || m.URL != (links{}).CadreTasks(c.ID, registry.ActorOf("cadre", c.ID), clock.Date(weekBefore).AddDate(0, 0, 30)) || len([]rune(m.Title)) > 20 {
 					t.Errorf("cadre %s: message %+v", c.Name, m)
 				}
 				for _, tk := range tasks {
@@ -258,6 +259,14 @@ func TestPlanner(t *testing.T) {
 						continue
 					}
 					to = append(to, m.To.String())
+					// Each manager's link is theirs; the group's is the office's.
+					reader := registry.ActorOf("manager", m.To.ID)
+					if m.To.Kind == notify.ToGroup {
+						reader = registry.ActorOf("office", o.ID)
+					}
+					if want := fmt.Sprintf("/overdue/%d", o.ID) + linkFor(reader, at); !strings.HasSuffix(m.URL, want) {
+						t.Errorf("escalation to %s links %s, want …%s", m.To, m.URL, want)
+					}
 					if g := sortedCopy(n.Businesses); !slices.Equal(g, sortedCopy(want)) {
 						t.Errorf("%s: escalation lists %d businesses, Overdue %d", o.Name, len(g), len(want))
 					}
@@ -333,7 +342,7 @@ func TestPlanner(t *testing.T) {
 			for _, n := range monthly {
 				m := n.Message
 				if m.To.Kind != notify.ToManager || m.Subject != "month:2026-11" || !strings.Contains(m.Text, "截至11月30日") ||
-					!strings.Contains(m.Text, "整改") {
+					!strings.Contains(m.Text, "整改") || !strings.HasSuffix(m.URL, linkFor(registry.ActorOf("manager", m.To.ID), china(2026, 12, 1, 9, 0))) {
 					t.Errorf("monthly %+v", m)
 				}
 			}
@@ -377,11 +386,11 @@ func TestPlanner(t *testing.T) {
 				ns := w.notices(t, tc.at)
 				n := find(ns, cadre, tc.stage)
 				if n == nil || !slices.Contains(n.Businesses, r.BusinessName) || !strings.Contains(n.Message.Text, tc.want) ||
-					!strings.Contains(n.Message.Text, r.Description) {
+					!strings.Contains(n.Message.Text, r.Description) || !strings.HasSuffix(n.Message.URL, linkFor(registry.ActorOf("cadre", r.CadreID), tc.at)) {
 					t.Fatalf("%s: cadre's %s reminder %+v", tc.at, tc.stage, n)
 				}
 				if n := find(ns, contact, tc.stage); n == nil || !strings.Contains(n.Message.Text, r.BusinessName) ||
-					!strings.Contains(n.Message.URL, "/rect/") {
+					!strings.Contains(n.Message.URL, "/rect/") || !strings.HasSuffix(n.Message.URL, linkFor(registry.ActorOf("contact", c.ID), tc.at)) {
 					t.Fatalf("%s: contact's %s reminder %+v", tc.at, tc.stage, n)
 				}
 			}

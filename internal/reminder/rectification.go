@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
 
@@ -101,7 +102,7 @@ func (r *run) cadreRectification(k rectKey, rs []supervision.RectificationState)
 		Subject: "deadline:" + first.Deadline.Format("2006-01-02"), Stage: k.stage,
 		Fields: map[string]string{"name": first.CadreName, "count": strconv.Itoa(n) + "项", "due": day(first.Deadline),
 			"business": first.BusinessName},
-		URL: r.link(func(l Links) string { return l.Rectification(first.ID) }),
+		URL: r.rectLink(first.ID, registry.ActorOf("cadre", k.to)),
 	}
 	if k.stage == StageDayBefore {
 		soon := soonText(first.DaysLeft)
@@ -129,7 +130,7 @@ func (r *run) contactRectification(contactID int64, k rectKey, rs []supervision.
 		Kind: KindRectification, To: notify.Recipient{Kind: notify.ToContact, ID: contactID}, Channel: notify.ChannelTemplate,
 		Subject: "business:" + strconv.FormatInt(k.to, 10) + ":deadline:" + first.Deadline.Format("2006-01-02"), Stage: k.stage,
 		Fields: map[string]string{"business": first.BusinessName, "count": strconv.Itoa(n) + "项", "due": day(first.Deadline)},
-		URL:    r.link(func(l Links) string { return l.Rectification(first.ID) }),
+		URL:    r.rectLink(first.ID, registry.ActorOf("contact", contactID)),
 	}
 	if k.stage == StageDayBefore {
 		soon := soonText(first.DaysLeft)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/registry"
 )
 
 // Kinds of message the planner makes.
@@ -137,14 +138,15 @@ func (f SourceFunc) Due(ctx context.Context, at time.Time) ([]notify.Message, er
 	return f(ctx, at)
 }
 
-// Links builds the H5 pages messages point to; the web package signs them.
+// Links builds the H5 pages messages point to, each for one reader and
+// valid until expires; the web package signs them.
 type Links interface {
 	// CadreTasks is the cadre's list of open tasks.
-	CadreTasks(cadreID int64) string
+	CadreTasks(cadreID int64, reader registry.Actor, expires time.Time) string
 	// OfficeOverdue is the list of overdue businesses in an office's area.
-	OfficeOverdue(officeID int64) string
+	OfficeOverdue(officeID int64, reader registry.Actor, expires time.Time) string
 	// Rectification is one rectification's page.
-	Rectification(id int64) string
+	Rectification(id int64, reader registry.Actor, expires time.Time) string
 }
 
 // Contacts finds the people who speak for a business; account.Service

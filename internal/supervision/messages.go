@@ -4,6 +4,8 @@ package supervision
 const (
 	msgTotal = "合计"
 
+	msgNotYourPage = "您无权查看此页面。"
+
 	msgCadreInactive      = "您的包保干部身份已停用，不能上报督导。如有疑问请联系所在镇(街道)食安办。"
 	msgDeregistered       = "「%s」已注销，无需督导。"
 	msgNotYours           = "「%s」不是您包保的主体，不能为其上报督导。该主体现由%s（%s）包保，如需代为督导或调整分工，请与其联系。"

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,19 +21,52 @@ import (
 // API tokens let an integration call /api/v1 as the console user who
 // created it: with that user's role and region subtree, looked up on every
 // call, so disabling the user or narrowing their region takes effect at
-// once. The token is shown once; kv keeps only its SHA-256 (the token is
-// 256 random bits, so a fast hash is enough) and expires it at the end of
-// its validity. Like sessions, tokens live in kv so every instance knows
-// them and revoking one takes effect everywhere.
+// once. The token is shown once; the database keeps only its SHA-256 (the
+// token is 256 random bits, so a fast hash is enough), so tokens outlive a
+// restart on the embedded default and a flush of Redis. kv caches a
+// lookup for a few minutes; revoking a token drops it from the cache, so
+// revocation takes effect on every instance at once.
 const (
 	apiTokenPrefix  = "sab_"
 	maxTokensQuota  = 20
 	defaultTokenTTL = 90 * 24 * time.Hour
 	maxTokenTTL     = 366 * 24 * time.Hour
+	tokenCacheTTL   = 5 * time.Minute
 )
 
-// apiToken is what kv keeps under the token's hash.
-type apiToken struct {
+// apiTokenRef is a token as the console lists it.
+type apiTokenRef struct {
+	ID        string
+	Name      string
+	Hint      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+func refOf(t account.APIToken) apiTokenRef {
+	return apiTokenRef{ID: t.PublicID, Name: t.Name, Hint: t.Hint, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
+}
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// tokenCacheKey caches a token's user and expiry ("12|1767225600").
+func tokenCacheKey(hash string) string { return "apitokcache:" + hash }
+
+// Before tokens were kept in the database they lived in kv alone: the
+// token under its hash, and each user's list. legacyToken moves such a
+// token into the database the first time it is used or listed, so an
+// integration keeps working across the upgrade.
+func legacyTokenKey(hash string) string { return "apitoken:" + hash }
+
+func legacyListKey(u *account.User) string {
+	return "apitokens:" + strconv.FormatInt(u.ID, 10) + ":" + u.Username
+}
+
+// legacyToken is what kv kept under a token's hash.
+type legacyToken struct {
 	ID        string    `json:"i"`
 	UserID    int64     `json:"u"`
 	Name      string    `json:"n"`
@@ -42,8 +74,8 @@ type apiToken struct {
 	ExpiresAt time.Time `json:"e"`
 }
 
-// apiTokenRef is a user's list entry for a token: enough to list and revoke it.
-type apiTokenRef struct {
+// legacyRef is an entry of a user's list in kv.
+type legacyRef struct {
 	ID        string    `json:"i"`
 	Hash      string    `json:"h"`
 	Name      string    `json:"n"`
@@ -52,60 +84,71 @@ type apiTokenRef struct {
 	ExpiresAt time.Time `json:"e"`
 }
 
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-func tokenKey(hash string) string { return "apitoken:" + hash }
-
-// A user's list is keyed by id and username, so two databases sharing a
-// Redis (tests, a staging copy) never mix their users' lists.
-func tokenListKey(u *account.User) string {
-	return "apitokens:" + strconv.FormatInt(u.ID, 10) + ":" + u.Username
-}
-
-func tokenLockKey(u *account.User) string { return "lock:" + tokenListKey(u) }
-
-func (t apiTokenRef) live(now time.Time) bool { return now.Before(t.ExpiresAt) }
-
-// userTokens lists a user's tokens that have not expired.
-func (c *Console) userTokens(ctx context.Context, u *account.User) ([]apiTokenRef, error) {
-	raw, err := c.KV.Get(ctx, tokenListKey(u))
+// adoptLegacyList moves a user's tokens from kv into the database.
+func (c *Console) adoptLegacyList(ctx context.Context, u *account.User) error {
+	raw, err := c.KV.Get(ctx, legacyListKey(u))
 	if errors.Is(err, kv.ErrMiss) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, err, "")
+		return errs.Wrap(errs.Unavailable, err, "")
 	}
-	var refs []apiTokenRef
-	if json.Unmarshal([]byte(raw), &refs) != nil {
-		return nil, nil
-	}
+	var refs []legacyRef
+	json.Unmarshal([]byte(raw), &refs)
 	now := c.Clock.Now()
-	return slices.DeleteFunc(refs, func(r apiTokenRef) bool { return !r.live(now) }), nil
+	for _, r := range refs {
+		if !now.Before(r.ExpiresAt) {
+			continue
+		}
+		if _, err := c.KV.Get(ctx, legacyTokenKey(r.Hash)); errors.Is(err, kv.ErrMiss) {
+			continue // revoked or expired in kv
+		}
+		t := &account.APIToken{PublicID: r.ID, UserID: u.ID, Name: r.Name, Hint: r.Hint, TokenHash: r.Hash, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
+		if err := c.Accounts.AddAPIToken(ctx, t, 0); err != nil && !errs.Is(err, errs.Conflict) {
+			return err
+		}
+		c.KV.Delete(ctx, legacyTokenKey(r.Hash))
+	}
+	return c.KV.Delete(ctx, legacyListKey(u))
 }
 
-// editTokens changes a user's token list under a lock, so two tabs
-// creating tokens at once do not lose one.
-func (c *Console) editTokens(ctx context.Context, u *account.User, edit func([]apiTokenRef) ([]apiTokenRef, error)) error {
-	lock, err := kv.AcquireLock(ctx, c.KV, tokenLockKey(u), 5*time.Second)
+// adoptLegacyToken moves one token from kv into the database when it is
+// presented; false when kv has no such token.
+func (c *Console) adoptLegacyToken(ctx context.Context, token, hash string) (bool, error) {
+	raw, err := c.KV.Get(ctx, legacyTokenKey(hash))
+	if errors.Is(err, kv.ErrMiss) {
+		return false, nil
+	}
 	if err != nil {
-		return errs.Wrap(errs.Unavailable, err, "")
+		return false, errs.Wrap(errs.Unavailable, err, "")
 	}
-	defer lock.Release(context.WithoutCancel(ctx))
-	refs, err := c.userTokens(ctx, u)
+	var lt legacyToken
+	if json.Unmarshal([]byte(raw), &lt) != nil || lt.ID == "" || !c.Clock.Now().Before(lt.ExpiresAt) {
+		return false, nil
+	}
+	t := &account.APIToken{PublicID: lt.ID, UserID: lt.UserID, Name: lt.Name, Hint: token[:len(apiTokenPrefix)+4], TokenHash: hash,
+		CreatedAt: lt.CreatedAt, ExpiresAt: lt.ExpiresAt}
+	if err := c.Accounts.AddAPIToken(ctx, t, 0); err != nil && !errs.Is(err, errs.Conflict) {
+		return false, err
+	}
+	c.KV.Delete(ctx, legacyTokenKey(hash))
+	return true, nil
+}
+
+// userTokens lists a user's live tokens.
+func (c *Console) userTokens(ctx context.Context, u *account.User) ([]apiTokenRef, error) {
+	if err := c.adoptLegacyList(ctx, u); err != nil {
+		return nil, err
+	}
+	ts, err := c.Accounts.APITokens(ctx, u.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if refs, err = edit(refs); err != nil {
-		return err
+	refs := make([]apiTokenRef, len(ts))
+	for i, t := range ts {
+		refs[i] = refOf(t)
 	}
-	raw, _ := json.Marshal(refs)
-	if err := c.KV.Set(ctx, tokenListKey(u), string(raw), maxTokenTTL); err != nil {
-		return errs.Wrap(errs.Unavailable, err, "")
-	}
-	return nil
+	return refs, nil
 }
 
 // createAPIToken makes a token for a user and returns it (shown once).
@@ -119,58 +162,66 @@ func (c *Console) createAPIToken(ctx context.Context, u *account.User, name stri
 	}
 	now := c.Clock.Now()
 	token := apiTokenPrefix + randomToken(32)
-	t := apiToken{ID: randomToken(9), UserID: u.ID, Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	ref := apiTokenRef{ID: t.ID, Hash: tokenHash(token), Name: name, Hint: token[:len(apiTokenPrefix)+4], CreatedAt: now, ExpiresAt: t.ExpiresAt}
-	err := c.editTokens(ctx, u, func(refs []apiTokenRef) ([]apiTokenRef, error) {
-		if len(refs) >= maxTokensQuota {
-			return nil, errs.E(errs.Conflict, msgTooManyTokens, maxTokensQuota)
-		}
-		raw, _ := json.Marshal(t)
-		if err := c.KV.Set(ctx, tokenKey(ref.Hash), string(raw), ttl); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, err, "")
-		}
-		return append(refs, ref), nil
-	})
-	if err != nil {
+	t := &account.APIToken{PublicID: h5Random(8), UserID: u.ID, Name: name, Hint: token[:len(apiTokenPrefix)+4], TokenHash: tokenHash(token),
+		CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := c.Accounts.AddAPIToken(ctx, t, maxTokensQuota); err != nil {
 		return "", apiTokenRef{}, err
 	}
-	return token, ref, nil
+	return token, refOf(*t), nil
 }
 
 // revokeAPIToken ends one of a user's tokens. NotFound for a token the
 // user does not have.
 func (c *Console) revokeAPIToken(ctx context.Context, u *account.User, id string) (apiTokenRef, error) {
-	var gone apiTokenRef
-	err := c.editTokens(ctx, u, func(refs []apiTokenRef) ([]apiTokenRef, error) {
-		i := slices.IndexFunc(refs, func(r apiTokenRef) bool { return r.ID == id })
-		if i < 0 {
-			return nil, errs.E(errs.NotFound, msgNoToken)
-		}
-		gone = refs[i]
-		if err := c.KV.Delete(ctx, tokenKey(gone.Hash)); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, err, "")
-		}
-		return slices.Delete(refs, i, i+1), nil
-	})
-	return gone, err
+	if err := c.adoptLegacyList(ctx, u); err != nil {
+		return apiTokenRef{}, err
+	}
+	t, err := c.Accounts.RevokeAPIToken(ctx, u.ID, id)
+	if err != nil {
+		return apiTokenRef{}, err
+	}
+	if err := c.KV.Delete(ctx, tokenCacheKey(t.TokenHash)); err != nil {
+		return apiTokenRef{}, errs.Wrap(errs.Unavailable, err, "")
+	}
+	return refOf(*t), nil
 }
 
 // tokenUser finds the user behind a bearer token. Unauthorized for an
 // unknown, revoked or expired token.
 func (c *Console) tokenUser(ctx context.Context, token string) (int64, error) {
-	if !strings.HasPrefix(token, apiTokenPrefix) || len(token) > 100 {
+	if !strings.HasPrefix(token, apiTokenPrefix) || len(token) > 100 || len(token) < len(apiTokenPrefix)+4 {
 		return 0, errs.E(errs.Unauthorized, msgBadToken)
 	}
-	raw, err := c.KV.Get(ctx, tokenKey(tokenHash(token)))
-	if errors.Is(err, kv.ErrMiss) {
+	hash, now := tokenHash(token), c.Clock.Now()
+	if raw, err := c.KV.Get(ctx, tokenCacheKey(hash)); err == nil {
+		user, exp, _ := strings.Cut(raw, "|")
+		id, _ := strconv.ParseInt(user, 10, 64)
+		unix, _ := strconv.ParseInt(exp, 10, 64)
+		if id > 0 && now.Before(time.Unix(unix, 0)) {
+			return id, nil
+		}
+	} else if !errors.Is(err, kv.ErrMiss) {
+		return 0, errs.Wrap(errs.Unavailable, err, "")
+	}
+	t, err := c.Accounts.APITokenByHash(ctx, hash)
+	if errs.Is(err, errs.NotFound) {
+		adopted, aerr := c.adoptLegacyToken(ctx, token, hash)
+		if aerr != nil {
+			return 0, aerr
+		}
+		if !adopted {
+			return 0, errs.E(errs.Unauthorized, msgTokenGone)
+		}
+		t, err = c.Accounts.APITokenByHash(ctx, hash)
+	}
+	if errs.Is(err, errs.NotFound) {
 		return 0, errs.E(errs.Unauthorized, msgTokenGone)
 	}
 	if err != nil {
-		return 0, errs.Wrap(errs.Unavailable, err, "")
+		return 0, err
 	}
-	var t apiToken
-	if json.Unmarshal([]byte(raw), &t) != nil || !c.Clock.Now().Before(t.ExpiresAt) {
-		return 0, errs.E(errs.Unauthorized, msgTokenGone)
+	if ttl := min(tokenCacheTTL, t.ExpiresAt.Sub(now)); ttl > 0 {
+		c.KV.Set(ctx, tokenCacheKey(hash), strconv.FormatInt(t.UserID, 10)+"|"+strconv.FormatInt(t.ExpiresAt.Unix(), 10), ttl)
 	}
 	return t.UserID, nil
 }
@@ -202,6 +253,9 @@ func (c *Console) createToken(e echo.Context) error {
 	if err != nil {
 		days = int(defaultTokenTTL / (24 * time.Hour))
 	}
+	// Out of range before it is multiplied, so a huge number cannot wrap
+	// round to a valid duration.
+	days = max(0, min(days, int(maxTokenTTL/(24*time.Hour))+1))
 	token, ref, err := c.createAPIToken(e.Request().Context(), ConsoleUser(e), e.FormValue("name"), time.Duration(days)*24*time.Hour)
 	if err != nil {
 		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Conflict {

@@ -101,7 +101,8 @@ type list[T any] struct {
 	Offset int   `json:"offset"`
 }
 
-// apiPaging reads ?limit (default 50, at most 500) and ?offset.
+// apiPaging reads ?limit (default 50, at most 500) and ?offset. An offset
+// past maxOffset is taken as maxOffset: a page past the end, empty.
 func apiPaging(e echo.Context) (limit, offset int, err error) {
 	limit, offset = 50, 0
 	if s := e.QueryParam("limit"); s != "" {
@@ -113,6 +114,7 @@ func apiPaging(e echo.Context) (limit, offset int, err error) {
 		if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
 			return 0, 0, errs.E(errs.Invalid, msgBadOffset)
 		}
+		offset = min(offset, maxOffset)
 	}
 	return limit, offset, nil
 }
@@ -486,7 +488,7 @@ func (c *Console) apiOverdue(e echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := all[min(offset, len(all)):min(offset+limit, len(all))]
+	page := pageOf(all, limit, offset)
 	items := make([]apiOverdueItem, len(page))
 	for i, it := range page {
 		items[i] = apiOverdueItem{BusinessID: it.BusinessID, Business: it.BusinessName, Grade: string(it.Grade), VillageID: it.VillageID,

@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -54,17 +52,16 @@ type Console struct {
 	Log *slog.Logger
 
 	pages *template.Template
+	// pause waits before a password is checked (console_login.go); nil
+	// waits on a timer. Tests replace it to see the wait asked for.
+	pause func(ctx context.Context, d time.Duration) error
 }
 
 const (
-	sessionCookie = "sab_session"
-	ctxUser       = "console_user"
-	ctxSession    = "console_session"
-	ctxScope      = "console_scope"
-	// Sign-in attempts allowed per user and per address in a window.
-	loginPerUser   = 5
-	loginPerAddr   = 20
-	loginWindow    = 15 * time.Minute
+	sessionCookie  = "sab_session"
+	ctxUser        = "console_user"
+	ctxSession     = "console_session"
+	ctxScope       = "console_scope"
 	consolePrefix  = "/console"
 	consoleLogin   = "/console/login"
 	consoleHome    = "/console/"
@@ -183,58 +180,6 @@ func (c *Console) Render(e echo.Context, status int, name, title string, page an
 	return c.pages.ExecuteTemplate(e.Response(), name, data)
 }
 
-func (c *Console) loginPage(e echo.Context) error {
-	return c.renderLogin(e, http.StatusOK, "")
-}
-
-func (c *Console) renderLogin(e echo.Context, status int, message string) error {
-	e.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	e.Response().Header().Set("Cache-Control", "no-store")
-	e.Response().WriteHeader(status)
-	return c.pages.ExecuteTemplate(e.Response(), "login", map[string]string{
-		"Message": message, "Next": safeNext(e.QueryParam("next")),
-	})
-}
-
-// login checks a password under rate limits per user and per address.
-func (c *Console) login(e echo.Context) error {
-	ctx := e.Request().Context()
-	username := strings.ToLower(strings.TrimSpace(e.FormValue("username")))
-	if over, err := c.overLimit(ctx, username, e.RealIP()); err != nil {
-		return err
-	} else if over {
-		return c.renderLogin(e, http.StatusTooManyRequests, "登录尝试过于频繁，请15分钟后再试。")
-	}
-	u, err := c.Accounts.Authenticate(ctx, username, e.FormValue("password"))
-	if err != nil {
-		if k := errs.KindOf(err); k == errs.Unauthorized || k == errs.Forbidden {
-			return c.renderLogin(e, http.StatusUnauthorized, errs.MessageOf(err))
-		}
-		return err
-	}
-	token, _, err := c.Sessions.Create(ctx, u.ID, c.Clock.Now())
-	if err != nil {
-		return err
-	}
-	e.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: c.SecureCookies,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(c.Sessions.TTL.Seconds())})
-	return e.Redirect(http.StatusSeeOther, safeNext(e.FormValue("next")))
-}
-
-func (c *Console) overLimit(ctx context.Context, username, addr string) (bool, error) {
-	userKey := "login:u:" + shortHash(username)
-	addrKey := "login:a:" + shortHash(addr)
-	nu, err := c.KV.Incr(ctx, userKey, loginWindow)
-	if err != nil {
-		return false, errs.Wrap(errs.Unavailable, err, "")
-	}
-	na, err := c.KV.Incr(ctx, addrKey, loginWindow)
-	if err != nil {
-		return false, errs.Wrap(errs.Unavailable, err, "")
-	}
-	return nu > loginPerUser || na > loginPerAddr, nil
-}
-
 func (c *Console) logout(e echo.Context) error {
 	if cookie, _ := e.Cookie(sessionCookie); cookie != nil {
 		c.Sessions.Delete(e.Request().Context(), cookie.Value)
@@ -259,9 +204,4 @@ func safeNext(next string) string {
 		return consoleHome
 	}
 	return next
-}
-
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte("shianbao-login:" + s))
-	return hex.EncodeToString(sum[:10])
 }

@@ -63,8 +63,9 @@ func TestConsoleAuditHasChatChanges(t *testing.T) {
 // TestConsoleSlowCountKept: a slow list count is reused for a minute by
 // the next pages of the same list and scope (the rows are always fresh),
 // and never by another town's manager.
+// Not parallel: it changes the process-wide threshold, and runs before the
+// parallel tests start.
 func TestConsoleSlowCountKept(t *testing.T) {
-	t.Parallel()
 	defer web.SetSlowCount(0)()
 	a := bootConsole(t)
 	ctx := context.Background()

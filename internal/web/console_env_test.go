@@ -19,6 +19,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/app/apptest"
+	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -46,11 +47,24 @@ type conApp struct {
 
 func bootConsole(t *testing.T) *conApp {
 	t.Helper()
+	return bootConsoleWith(t, nil)
+}
+
+// bootConsoleWith boots the console with a change to its configuration.
+// By default the test server stands behind a proxy on the same host: the
+// loopback addresses are trusted proxies, so each client's X-Real-IP is
+// its address.
+func bootConsoleWith(t *testing.T, configure func(*config.Config)) *conApp {
+	t.Helper()
 	ctx := context.Background()
 	cfg := apptest.Config(t)
+	cfg.HTTP.TrustedProxies = "127.0.0.0/8,::1"
 	engine := string(apptest.Engine())
 	if engine == "sqlite" && dbtest.RequireServices() {
 		t.Log("SHIANBAO_TEST_MYSQL_DSN is not set: the console tests run on SQLite only")
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	a, err := app.New(ctx, cfg, app.Options{LogOutput: io.Discard})
 	if err != nil {
@@ -103,7 +117,8 @@ func randHex(n int) string {
 
 // conClient is a browser without JavaScript: it keeps cookies, does not
 // follow redirects, and comes from its own address (sign-in throttling
-// counts per address).
+// counts per address), which the trusted proxy in front names in
+// X-Real-IP.
 type conClient struct {
 	t      testing.TB
 	c      *http.Client
@@ -127,7 +142,7 @@ func (a *conApp) client(t testing.TB) *conClient {
 func (a *conApp) signIn(t testing.TB, username string) *conClient {
 	t.Helper()
 	c := a.client(t)
-	c.post("/console/login", url.Values{"username": {username}, "password": {conPassword}, "next": {"/console/"}})
+	c.login(username, conPassword)
 	if c.status != http.StatusSeeOther {
 		t.Fatalf("sign in as %s = %d: %s", username, c.status, c.body)
 	}
@@ -136,6 +151,15 @@ func (a *conApp) signIn(t testing.TB, username string) *conClient {
 		t.Fatalf("dashboard as %s = %d", username, c.status)
 	}
 	return c
+}
+
+// login opens the sign-in page (for its form token) and submits it.
+func (c *conClient) login(username, password string) *conClient {
+	c.t.Helper()
+	if c.get("/console/login"); c.status != http.StatusOK {
+		c.t.Fatalf("sign-in page = %d", c.status)
+	}
+	return c.post("/console/login", url.Values{"username": {username}, "password": {password}, "next": {"/console/"}})
 }
 
 var conCSRF = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)

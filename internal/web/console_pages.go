@@ -165,17 +165,28 @@ type pager struct {
 	Export string
 }
 
-// paging reads ?page= (1-based) and returns the limit and offset.
+// maxOffset bounds list offsets, far past any register, so that the
+// arithmetic on them (offset+limit, page×size) cannot overflow.
+const maxOffset = 1 << 30
+
+// paging reads ?page= (1-based) and returns the limit and offset. A page
+// that is not a number or below 1 is the first; one past the end is empty.
 func paging(e echo.Context) (page, limit, offset int) {
 	page, _ = strconv.Atoi(e.QueryParam("page"))
-	page = max(page, 1)
+	page = min(max(page, 1), maxOffset/pageSize)
 	return page, pageSize, (page - 1) * pageSize
+}
+
+// pageOf is the part of items a page shows.
+func pageOf[T any](items []T, limit, offset int) []T {
+	from := min(max(offset, 0), len(items))
+	return items[from : from+min(max(limit, 0), len(items)-from)]
 }
 
 // newPager builds the links of a list, keeping its filters.
 func newPager(e echo.Context, page int, total int64, exportPath string) pager {
 	p := pager{Page: page, Total: total, Pages: int((total + pageSize - 1) / pageSize)}
-	if total > 0 {
+	if total > 0 && page <= p.Pages {
 		p.From = int64((page-1)*pageSize + 1)
 		p.To = min(int64(page*pageSize), total)
 	}
@@ -189,7 +200,8 @@ func newPager(e echo.Context, page int, total int64, exportPath string) pager {
 		return e.Request().URL.Path + "?" + v.Encode()
 	}
 	if page > 1 {
-		p.Prev = link(page - 1)
+		// Past the end, "previous" is the last page.
+		p.Prev = link(min(page-1, max(p.Pages, 1)))
 	}
 	if page < p.Pages {
 		p.Next = link(page + 1)

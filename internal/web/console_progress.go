@@ -66,7 +66,7 @@ func (c *Console) overdue(e echo.Context) error {
 	}
 	page, limit, offset := paging(e)
 	total := int64(len(items))
-	items = items[min(offset, len(items)):min(offset+limit, len(items))]
+	items = pageOf(items, limit, offset)
 	return c.Render(e, http.StatusOK, "overdue", "逾期未督导", overduePage{Rows: items, Pager: newPager(e, page, total, "/console/overdue.xlsx")})
 }
 

@@ -2,34 +2,37 @@ package web
 
 import (
 	"html/template"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/clock"
-	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/templates"
 )
 
-// H5 serves the pages opened from WeChat messages.
+// H5 serves the pages opened from WeChat messages about supervision: a
+// visit's receipt, a cadre's tasks, an office's overdue list and a
+// rectification. Like the letter and card pages they open from a signed,
+// expiring link for one reader and, with WeChat authorisation, only for a
+// visitor bound to someone the page is for.
 type H5 struct {
-	links       Links
+	access      *H5Access
 	registry    *registry.Service
 	supervision *supervision.Service
 	pages       *template.Template
 }
 
 // MountH5 adds the H5 pages.
-func (s *Server) MountH5(links Links, reg *registry.Service, sup *supervision.Service) error {
+func (s *Server) MountH5(access *H5Access, reg *registry.Service, sup *supervision.Service) error {
 	pages, err := template.New("h5").Funcs(pageFuncs).ParseFS(templates.FS, "h5/*.html")
 	if err != nil {
 		return err
 	}
-	h := &H5{links: links, registry: reg, supervision: sup, pages: pages}
+	access.mount(s)
+	h := &H5{access: access, registry: reg, supervision: sup, pages: pages}
 	s.echo.GET("/h5/visits/:id", h.visit)
 	s.echo.GET("/h5/cadres/:id/tasks", h.cadreTasks)
 	s.echo.GET("/h5/offices/:id/overdue", h.officeOverdue)
@@ -72,16 +75,17 @@ type visitPage struct {
 }
 
 func (h *H5) visit(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || !h.links.verify("visit:"+c.Param("id"), c.QueryParam("s")) {
-		return errs.E(errs.Forbidden, "链接无效或已失效，请从微信消息中重新打开。")
+	id, v, err := h.open(c, visitResource)
+	if err != nil || v == nil {
+		return err
 	}
-	v, err := h.supervision.Visit(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	detail, err := h.supervision.Visit(ctx, id)
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().Header().Set("Cache-Control", "private, no-store")
-	c.Response().WriteHeader(http.StatusOK)
-	return h.pages.ExecuteTemplate(c.Response(), "visit", visitPage{VisitDetail: v})
+	if _, err := authorizeAnyAs(v, msgH5NotForYou, func(a registry.Actor) error { return h.supervision.AuthorizeVisit(ctx, detail, a) }); err != nil {
+		return err
+	}
+	return h.render(c, "visit", visitPage{VisitDetail: detail})
 }

@@ -30,6 +30,7 @@ import (
 const (
 	msgH5LinkInvalid = "链接无效或已过期。请从公众号最新的消息中重新打开，或回复“提示函”“知晓卡”获取新链接；仍有问题请联系您的包保干部。"
 	msgH5NotYours    = "您的微信未绑定为该主体的联系人或其包保干部，无权查看此页面。请用已绑定的微信从公众号消息中打开，或联系您的包保干部。"
+	msgH5NotForYou   = "您的微信未绑定为有权查看此页面的包保干部、食安办人员或主体联系人。请用已绑定的微信从公众号消息中打开本页面。"
 	msgH5SignIn      = "微信身份验证未完成或已过期。请从公众号消息中重新打开此页面。"
 	msgH5Form        = "页面已过期，请刷新后重新提交。"
 )
@@ -107,7 +108,7 @@ type OAuth interface {
 	OAuthOpenID(ctx context.Context, code string) (string, error)
 }
 
-// AccessOptions configures who may open the H5 letter and card pages.
+// AccessOptions configures who may open the H5 pages.
 type AccessOptions struct {
 	Links    Links
 	Accounts *account.Service

@@ -84,6 +84,11 @@ func (h *h5Cards) view(c card.Card, qrSize int) (cardView, error) {
 
 // authorize finds the first of the visitor's candidates check accepts.
 func authorizeAny(v *h5Visitor, check func(registry.Actor) error) (registry.Actor, error) {
+	return authorizeAnyAs(v, msgH5NotYours, check)
+}
+
+// authorizeAnyAs is authorizeAny saying refused when none is accepted.
+func authorizeAnyAs(v *h5Visitor, refused string, check func(registry.Actor) error) (registry.Actor, error) {
 	for _, cand := range v.candidates() {
 		err := check(cand.Actor)
 		if err == nil {
@@ -93,7 +98,7 @@ func authorizeAny(v *h5Visitor, check func(registry.Actor) error) (registry.Acto
 			return "", err
 		}
 	}
-	return "", errs.E(errs.Forbidden, msgH5NotYours)
+	return "", errs.E(errs.Forbidden, "%s", refused)
 }
 
 // own is the business's own card, phones in full.

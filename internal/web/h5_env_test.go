@@ -102,7 +102,7 @@ func newH5(t *testing.T, base string, oauth web.OAuth) *h5 {
 		t.Fatal(err)
 	}
 	// The visit receipt pages parse every h5 template too: they must still.
-	if err := srv.MountH5(e.links, e.reg, e.sup); err != nil {
+	if err := srv.MountH5(access, e.reg, e.sup); err != nil {
 		t.Fatal(err)
 	}
 	e.handler = srv.Handler()

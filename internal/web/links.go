@@ -1,59 +1,51 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"strconv"
-	"strings"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/registry"
 )
 
-// Links builds the H5 links sent in chat. A link carries an HMAC of what it
-// points to, so ids in URLs cannot be enumerated: a receipt opens only from
-// the link the service sent.
+// Links builds the H5 links sent in chat. A link names its reader and
+// expiry and carries an HMAC over them and the page (h5Signed), so ids in
+// URLs cannot be enumerated, a link stops working when it expires, and —
+// with WeChat authorisation on — it opens only for someone the page is for.
+// Links signed before they carried a reader and an expiry (?s= alone) no
+// longer open: the page says to open the latest message.
 type Links struct {
 	BaseURL string
 	Secret  []byte
 }
 
 // VisitReceipt is the receipt page of a visit.
-func (l Links) VisitReceipt(visitID int64) string {
-	id := strconv.FormatInt(visitID, 10)
-	return strings.TrimRight(l.BaseURL, "/") + "/h5/visits/" + id + "?s=" + l.sign("visit:"+id)
-}
-
-func (l Links) sign(subject string) string {
-	m := hmac.New(sha256.New, l.Secret)
-	m.Write([]byte("h5-link:" + subject))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
-}
-
-// verify checks a link's signature in constant time.
-func (l Links) verify(subject, sig string) bool {
-	want := l.sign(subject)
-	return hmac.Equal([]byte(want), []byte(sig))
+func (l Links) VisitReceipt(visitID int64, reader registry.Actor, expires time.Time) string {
+	return l.h5Signed(visitResource(visitID), reader, expires)
 }
 
 // CadreTasks is a cadre's list of open tasks (reminders link to it).
-func (l Links) CadreTasks(cadreID int64) string {
-	return l.link("/h5/cadres/", "tasks", "cadre-tasks", cadreID)
+func (l Links) CadreTasks(cadreID int64, reader registry.Actor, expires time.Time) string {
+	return l.h5Signed(tasksResource(cadreID), reader, expires)
 }
 
 // OfficeOverdue is the overdue list of an office's area (escalations link to it).
-func (l Links) OfficeOverdue(officeID int64) string {
-	return l.link("/h5/offices/", "overdue", "office-overdue", officeID)
+func (l Links) OfficeOverdue(officeID int64, reader registry.Actor, expires time.Time) string {
+	return l.h5Signed(overdueResource(officeID), reader, expires)
 }
 
 // Rectification is one rectification with its history.
-func (l Links) Rectification(id int64) string {
-	return l.link("/h5/rectifications/", "", "rectification", id)
+func (l Links) Rectification(id int64, reader registry.Actor, expires time.Time) string {
+	return l.h5Signed(rectificationResource(id), reader, expires)
 }
 
-func (l Links) link(prefix, suffix, kind string, id int64) string {
-	ids := strconv.FormatInt(id, 10)
-	path := prefix + ids
-	if suffix != "" {
-		path += "/" + suffix
-	}
-	return strings.TrimRight(l.BaseURL, "/") + path + "?s=" + l.sign(kind+":"+ids)
+func visitResource(id int64) string { return "/h5/visits/" + strconv.FormatInt(id, 10) }
+
+func tasksResource(cadreID int64) string {
+	return "/h5/cadres/" + strconv.FormatInt(cadreID, 10) + "/tasks"
 }
+
+func overdueResource(officeID int64) string {
+	return "/h5/offices/" + strconv.FormatInt(officeID, 10) + "/overdue"
+}
+
+func rectificationResource(id int64) string { return "/h5/rectifications/" + strconv.FormatInt(id, 10) }

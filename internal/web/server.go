@@ -8,10 +8,14 @@ import (
 	"context"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shianbao/shianbao/internal/errs"
 
 	"github.com/shianbao/shianbao/templates"
 )
@@ -29,6 +33,13 @@ type Options struct {
 	Metrics *prometheus.Registry
 	// Ready lists the dependencies /readyz checks, by name.
 	Ready map[string]Checker
+	// TrustedProxies are the reverse proxies whose X-Real-IP and
+	// X-Forwarded-For name the client; with none, the connection's
+	// address is the client's and those headers are ignored.
+	TrustedProxies []*net.IPNet
+	// MetricsAllow limits /metrics to clients in these networks; empty
+	// leaves it open.
+	MetricsAllow []*net.IPNet
 }
 
 // Server routes HTTP requests.
@@ -63,11 +74,12 @@ func New(opts Options) (*Server, error) {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestID, s.accessLog, s.recoverPanic, s.bodyLimit(opts.BodyLimit))
+	e.IPExtractor = clientIP(opts.TrustedProxies)
+	e.Use(s.requestID, s.accessLog, s.recoverPanic, s.bodyLimit(opts.BodyLimit), h5Headers)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(metricsHandler(opts.Metrics)))
+	e.GET("/metrics", echo.WrapHandler(metricsHandler(opts.Metrics)), allowFrom(opts.MetricsAllow))
 	return s, nil
 }
 
@@ -98,4 +110,61 @@ func (s *Server) MountPrefix(prefix string, h http.Handler) {
 	wrapped := echo.WrapHandler(h)
 	s.echo.Any(prefix, wrapped)
 	s.echo.Any(prefix+"/*", wrapped)
+}
+
+// clientIP is who a request comes from, as Context.RealIP reports it: the
+// connection's address, or — when that address is one of the trusted
+// proxies — the client the proxy names: its X-Real-IP, or else the last
+// address in X-Forwarded-For that is not itself a trusted proxy. A header
+// from anyone else is ignored, so a client cannot choose the address that
+// sign-in limits count against.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	// Echo trusts loopback and private networks unless told otherwise;
+	// only the configured proxies are trusted here.
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	realIP, forwarded := echo.ExtractIPFromRealIPHeader(opts...), echo.ExtractIPFromXFFHeader(opts...)
+	return func(r *http.Request) string {
+		if r.Header.Get(echo.HeaderXRealIP) != "" {
+			return realIP(r)
+		}
+		return forwarded(r)
+	}
+}
+
+// allowFrom admits only clients in nets (all when nets is empty); others
+// get 403.
+func allowFrom(nets []*net.IPNet) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if len(nets) == 0 {
+				return next(c)
+			}
+			if ip := net.ParseIP(c.RealIP()); ip != nil {
+				for _, n := range nets {
+					if n.Contains(ip) {
+						return next(c)
+					}
+				}
+			}
+			return errs.E(errs.Forbidden, "此地址无权访问该页面。")
+		}
+	}
+}
+
+// h5Headers sets what every H5 page needs whatever answers it, error
+// pages included: no referrer, so the signed link in the address bar never
+// leaks to another site a page links to or loads from.
+func h5Headers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if p := c.Request().URL.Path; strings.HasPrefix(p, "/h5/") || strings.HasPrefix(p, "/c/") {
+			c.Response().Header().Set("Referrer-Policy", "no-referrer")
+		}
+		return next(c)
+	}
 }
