@@ -166,6 +166,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Drafts: draft.NewStore(a.DB, a.Clock), Links: links, Clock: a.Clock, Log: a.Log,
 	})
 
+	if err := a.checkDemoPasswords(ctx); err != nil {
+		a.closeStores()
+		return nil, err
+	}
 	if err := a.seedIfEmpty(ctx); err != nil {
 		a.closeStores()
 		return nil, err
