@@ -30,6 +30,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/draft"
+	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
@@ -352,6 +353,12 @@ func (a *App) seedIfEmpty(ctx context.Context) error {
 	}
 	start := time.Now()
 	sum, err := demo.Seed(ctx, a.DB, a.Registry, demo.Options{Seed: a.Config.Demo.Seed, Clock: a.Clock})
+	if errs.Is(err, errs.Conflict) {
+		// Another instance started on the same file seeded it between the
+		// check above and this seed's write lock.
+		a.Log.Info("demo district seeded by another instance")
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("seed demo district: %w", err)
 	}
