@@ -276,10 +276,12 @@ func SupervisionRules(cfg config.Config) supervision.Rules {
 // RegistryRules carries the register's settings from the configuration.
 func RegistryRules(cfg config.Config) registry.Rules {
 	return registry.Rules{
-		AllowHigherLevelCadre: cfg.Register.AllowHigherLevelCadre,
-		DistrictCode:          cfg.Register.DistrictCode,
-		CityName:              cfg.Register.CityName,
-		DistrictName:          cfg.Register.DistrictName,
+		AllowHigherLevelCadre:  cfg.Register.AllowHigherLevelCadre,
+		DistrictCode:           cfg.Register.DistrictCode,
+		CityName:               cfg.Register.CityName,
+		DistrictName:           cfg.Register.DistrictName,
+		ImportMaxRows:          cfg.Import.MaxRows,
+		ImportMaxUnzippedBytes: cfg.Import.MaxUnzippedBytes,
 	}
 }
 
