@@ -91,21 +91,22 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	return u, nil
 }
 
-// EnsureUser creates a console user unless one with the username exists,
-// and reports whether it did. Several instances starting together may all
+// EnsureUser creates a console user unless one with the username exists
+// (which it leaves as it is). Several instances starting together may all
 // try for the same user: the unique username lets one insert win and the
 // others do nothing (insert-or-ignore), so none fails. Errors as CreateUser,
-// except that a taken username is not one.
-func (s *Service) EnsureUser(ctx context.Context, in UserInput) (bool, error) {
+// except that a taken username is not one. (Whether this call inserted is
+// not reported: MariaDB answers the no-op with the existing row.)
+func (s *Service) EnsureUser(ctx context.Context, in UserInput) error {
 	u, err := s.newUser(ctx, in)
 	if err != nil {
-		return false, err
+		return err
 	}
-	res := s.db.Gorm(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "username"}}, DoNothing: true}).Create(u)
-	if res.Error != nil {
-		return false, fmt.Errorf("ensure user: %w", db.Translate(res.Error))
+	err = s.db.Gorm(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "username"}}, DoNothing: true}).Create(u).Error
+	if err != nil {
+		return fmt.Errorf("ensure user: %w", db.Translate(err))
 	}
-	return res.RowsAffected > 0, nil
+	return nil
 }
 
 // newUser checks the input and hashes the password.

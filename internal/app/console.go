@@ -86,8 +86,7 @@ func (a *App) seedDemoUsers(ctx context.Context) error {
 			in.RegionID = r.ID
 		}
 		go func() {
-			_, err := a.Accounts.EnsureUser(ctx, in)
-			errc <- err
+			errc <- a.Accounts.EnsureUser(ctx, in)
 		}()
 	}
 	var first error
