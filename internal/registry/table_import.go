@@ -69,9 +69,9 @@ type readLimits struct {
 }
 
 // readTable reads the header and every non-blank data row. Problems with
-// the header or with cells are added to rep as row errors, and then the
-// table is nil; the error is for files that cannot be read at all, or
-// that are larger than lim allows (Invalid).
+// the header or with cells are added to rep as row errors (with a bad
+// header the table is nil); the error is for files that cannot be read at
+// all, or that are larger than lim allows (Invalid).
 func readTable(ctx context.Context, format Format, r io.Reader, spec tableSpec, lim readLimits, rep *ImportReport) (*table, error) {
 	var src rowSource
 	var err error
@@ -138,7 +138,6 @@ func readTable(ctx context.Context, format Format, r io.Reader, spec tableSpec, 
 		}
 		return nil, nil
 	}
-	badCells := false
 	for n := 0; ; n++ {
 		if n%1000 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -173,15 +172,11 @@ func readTable(ctx context.Context, format Format, r io.Reader, spec tableSpec, 
 			}
 			if !utf8.ValidString(v) {
 				rep.addError(RowError{Row: row, Column: spec.columns[index[i]].name, Value: clip(strings.ToValidUTF8(v, "?")), Reason: msgBadEncoding})
-				badCells = true
 				continue
 			}
 			rec.cells[index[i]] = strings.TrimSpace(v)
 		}
 		t.records = append(t.records, rec)
-	}
-	if badCells {
-		return nil, nil
 	}
 	return t, nil
 }
