@@ -8,6 +8,7 @@
 //	shianbao import KIND FILE [--dry-run]
 //	shianbao export KIND [--format csv|xlsx] [-o FILE]
 //	shianbao bind-code cadre|manager|contact|business ID [--qr]
+//	shianbao user add|passwd --username U   console users (passwd prompts for the new password)
 //	shianbao menu [-f FILE] [--check]   push the Official Account menu
 //	shianbao load [-rate N] [-mode plain|safe] [-bare] load-test the callback
 //	shianbao config                      print the effective configuration, secrets masked
@@ -37,11 +38,13 @@ const exitUsage = 2
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv}))
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv}))
 }
 
 // env is what a command may touch, so tests run commands in-process.
 type env struct {
+	// stdin is nil when a command has no input (tests).
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	lookup         func(string) (string, bool)
 }
@@ -63,7 +66,7 @@ func init() {
 		{"export", "导出登记表 / export businesses|cadres|assignments as CSV or XLSX", runExport},
 		{"remind", "计划提醒（--dry-run 只打印不发送）/ plan reminders; --dry-run prints them as JSON lines", runRemind},
 		{"bind-code", "发放绑定码 / issue a binding code: cadre|manager|contact|business ID", runBindCode},
-		{"user", "管理后台用户 / console users: user add --username U --role R --region 胡埭镇", runUser},
+		{"user", "管理后台用户 / console users: user add --username U --role R --region 胡埭镇; user passwd --username U", runUser},
 		{"notifications", "推送状态（谁收不到、为什么）/ who cannot be reached and why; --retry ID", runNotifications},
 		{"menu", "推送公众号菜单 / push configs/menu.json to the Official Account", runMenu},
 		{"load", "压测回调（签名消息）/ load-test the callback with signed messages", runLoad},

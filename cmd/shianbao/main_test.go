@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,5 +250,99 @@ func TestRemindAndNotifications(t *testing.T) {
 	code, out, stderr = cli(t, vars, "remind", "--dry-run", "--at", "2026-12-24T16:05")
 	if code != 0 || !strings.Contains(out, `"kind":"`+selfcheck.KindReminder+`"`) || !strings.Contains(out, fmt.Sprintf(`"recipient":"contact:%d"`, c.ID)) {
 		t.Fatalf("remind --dry-run at 16:05 lacks the daily-control reminder of contact %d: exit %d\n%s\n%s", c.ID, code, out, stderr)
+	}
+}
+
+// TestDemoDatabaseRefusedInProduction is the embedded default's database
+// put into service with the simulator off: start-up lists every piece of
+// demo material left, one line each, and starts once `user passwd` has
+// given each demo user a password of its own.
+func TestDemoDatabaseRefusedInProduction(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	demoCfg := config.Default()
+	demoCfg.HTTP.Addr = "127.0.0.1:0"
+	demoCfg.DB.DSN = filepath.Join(dir, "shianbao.db")
+	demoCfg.Media.Dir = filepath.Join(dir, "media")
+	a, err := app.New(ctx, demoCfg, app.Options{LogOutput: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	vars := map[string]string{
+		"SHIANBAO_HTTP_ADDR":           "127.0.0.1:0",
+		"SHIANBAO_DB_DSN":              demoCfg.DB.DSN,
+		"SHIANBAO_MEDIA_DIR":           demoCfg.Media.Dir,
+		"SHIANBAO_SIMULATOR":           "off",
+		"SHIANBAO_WECHAT_APPSECRET":    "real-secret",
+		"SHIANBAO_WECHAT_TOKEN":        "realtoken",
+		"SHIANBAO_WECHAT_AESKEY":       "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+		"SHIANBAO_SECURITY_SECRET_KEY": "a-production-secret-of-forty-characters!!",
+	}
+	code, _, stderr := cli(t, vars, "serve")
+	if code != 1 {
+		t.Fatalf("serve with demo settings: exit %d\n%s", code, stderr)
+	}
+	for _, key := range []string{"SHIANBAO_DEMO_SEED_ON_EMPTY", "SHIANBAO_WECOM_ROBOTS", "SHIANBAO_NOTIFY_TEMPLATES"} {
+		if !strings.Contains(stderr, key) {
+			t.Errorf("problems do not name %s:\n%s", key, stderr)
+		}
+	}
+
+	vars["SHIANBAO_DEMO_SEED_ON_EMPTY"] = "off"
+	vars["SHIANBAO_WECOM_ROBOTS"] = ""
+	vars["SHIANBAO_NOTIFY_TEMPLATES"] = ""
+	code, _, stderr = cli(t, vars, "serve")
+	if code != 1 {
+		t.Fatalf("serve with the demo users' password: exit %d\n%s", code, stderr)
+	}
+	demoUsers := []string{"admin", "hudai", "lihu", "viewer"}
+	for _, u := range demoUsers {
+		if !strings.Contains(stderr, "console user "+u+":") || !strings.Contains(stderr, "user passwd --username "+u) {
+			t.Errorf("demo user %s not listed:\n%s", u, stderr)
+		}
+	}
+
+	pwFile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwFile, []byte(app.DemoPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := cli(t, vars, "user", "passwd", "--username", "admin", "--password-file", pwFile); code != 1 || !strings.Contains(stderr, "demo password") {
+		t.Fatalf("passwd accepted the demo password: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := cli(t, vars, "user", "passwd", "--username", "nobody", "--password-file", pwFile); code != 1 {
+		t.Fatalf("passwd of an unknown user: exit %d %s", code, stderr)
+	}
+	for i, u := range demoUsers[:3] {
+		if err := os.WriteFile(pwFile, fmt.Appendf(nil, "a-new-password-%d\n", i), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, out, stderr := cli(t, vars, "user", "passwd", "--username", u, "--password-file", pwFile); code != 0 || !strings.Contains(out, u) {
+			t.Fatalf("passwd %s: exit %d\n%s\n%s", u, code, out, stderr)
+		}
+	}
+	// Not a terminal: the password is read from standard input.
+	var out, errw bytes.Buffer
+	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	e := env{stdin: strings.NewReader("viewer-password-1\n"), stdout: &out, stderr: &errw, lookup: lookup}
+	if code := run(ctx, []string{"user", "passwd", "--username", "viewer"}, e); code != 0 {
+		t.Fatalf("passwd from stdin: exit %d\n%s", code, errw.String())
+	}
+
+	cfg, err := config.Load(config.Source{Environ: lookup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err = app.New(ctx, cfg, app.Options{LogOutput: io.Discard})
+	if err != nil {
+		t.Fatalf("start-up after every demo user has a new password: %v", err)
+	}
+	defer a.Close()
+	if _, err := a.Accounts.Authenticate(ctx, "admin", app.DemoPassword); err == nil {
+		t.Fatal("admin still signs in with the demo password")
+	}
+	if _, err := a.Accounts.Authenticate(ctx, "viewer", "viewer-password-1"); err != nil {
+		t.Fatalf("viewer's new password: %v", err)
 	}
 }

@@ -62,6 +62,9 @@ func printReport(w io.Writer, r *registry.ImportReport) {
 	for _, re := range r.Errors {
 		fmt.Fprintln(w, re.String())
 	}
+	if note := r.MoreErrorsNote(); note != "" {
+		fmt.Fprintln(w, note)
+	}
 }
 
 func runExport(ctx context.Context, args []string, e env) error {

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm/clause"
 
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
@@ -76,6 +78,39 @@ const bcryptCost = 11
 // CreateUser adds a console user. Invalid for bad input, Conflict when the
 // username is taken, NotFound for an unknown region.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+	u, err := s.newUser(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.Gorm(ctx).Create(u).Error; err != nil {
+		if err = db.Translate(err); errs.Is(err, errs.Conflict) {
+			return nil, errs.Wrap(errs.Conflict, err, "用户名已被使用")
+		}
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// EnsureUser creates a console user unless one with the username exists
+// (which it leaves as it is). Several instances starting together may all
+// try for the same user: the unique username lets one insert win and the
+// others do nothing (insert-or-ignore), so none fails. Errors as CreateUser,
+// except that a taken username is not one. (Whether this call inserted is
+// not reported: MariaDB answers the no-op with the existing row.)
+func (s *Service) EnsureUser(ctx context.Context, in UserInput) error {
+	u, err := s.newUser(ctx, in)
+	if err != nil {
+		return err
+	}
+	err = s.db.Gorm(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "username"}}, DoNothing: true}).Create(u).Error
+	if err != nil {
+		return fmt.Errorf("ensure user: %w", db.Translate(err))
+	}
+	return nil
+}
+
+// newUser checks the input and hashes the password.
+func (s *Service) newUser(ctx context.Context, in UserInput) (*User, error) {
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	in.Name = strings.TrimSpace(in.Name)
 	var fields []errs.FieldError
@@ -91,8 +126,8 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	if in.Role != ConsoleAdmin && in.RegionID == 0 {
 		fields = append(fields, errs.FieldError{Field: "region", Reason: "食安办和只读用户需要指定所辖区域"})
 	}
-	if len([]rune(in.Password)) < MinPasswordLength {
-		fields = append(fields, errs.FieldError{Field: "password", Reason: fmt.Sprintf("密码至少%d位", MinPasswordLength)})
+	if f, ok := checkPassword(in.Password); !ok {
+		fields = append(fields, f)
 	}
 	if len(fields) > 0 {
 		return nil, errs.InvalidFields("用户信息有误", fields...)
@@ -109,14 +144,68 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
 	now := s.now()
-	u := &User{Username: in.Username, Name: in.Name, Role: in.Role, RegionID: region, PasswordHash: string(hash), CreatedAt: now, PasswordChangedAt: now}
-	if err := s.db.Gorm(ctx).Create(u).Error; err != nil {
-		if err = db.Translate(err); errs.Is(err, errs.Conflict) {
-			return nil, errs.Wrap(errs.Conflict, err, "用户名已被使用")
-		}
-		return nil, fmt.Errorf("create user: %w", err)
+	return &User{Username: in.Username, Name: in.Name, Role: in.Role, RegionID: region, PasswordHash: string(hash), CreatedAt: now, PasswordChangedAt: now}, nil
+}
+
+func checkPassword(password string) (errs.FieldError, bool) {
+	if len([]rune(password)) < MinPasswordLength {
+		return errs.FieldError{Field: "password", Reason: fmt.Sprintf("密码至少%d位", MinPasswordLength)}, false
 	}
-	return u, nil
+	return errs.FieldError{}, true
+}
+
+// SetPassword gives a console user a new password. Invalid for a password
+// too short, NotFound for an unknown username.
+func (s *Service) SetPassword(ctx context.Context, username, password string) (*User, error) {
+	if f, ok := checkPassword(password); !ok {
+		return nil, errs.InvalidFields("密码不符合要求", f)
+	}
+	var u User
+	err := s.db.Gorm(ctx).Where("username = ?", strings.ToLower(strings.TrimSpace(username))).First(&u).Error
+	if err != nil {
+		return nil, db.NotFoundAs(err, "用户不存在")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	u.PasswordHash, u.PasswordChangedAt = string(hash), s.now()
+	err = s.db.Gorm(ctx).Model(&User{}).Where("id = ?", u.ID).
+		Updates(map[string]any{"password_hash": u.PasswordHash, "password_changed_at": u.PasswordChangedAt}).Error
+	if err != nil {
+		return nil, fmt.Errorf("set password: %w", db.Translate(err))
+	}
+	return &u, nil
+}
+
+// UsersWithPassword returns, of the named console users, those enabled
+// whose password is password, in the order named. Each check costs a
+// bcrypt comparison (tens of milliseconds), so name a few users, not all:
+// they are compared side by side.
+func (s *Service) UsersWithPassword(ctx context.Context, usernames []string, password string) ([]string, error) {
+	var us []User
+	if err := s.db.Gorm(ctx).Where("username IN ? AND disabled = ?", usernames, false).Find(&us).Error; err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	match := make([]bool, len(us))
+	var wg sync.WaitGroup
+	for i, u := range us {
+		wg.Go(func() {
+			match[i] = bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil
+		})
+	}
+	wg.Wait()
+	found := map[string]bool{}
+	for i, u := range us {
+		found[u.Username] = match[i]
+	}
+	var out []string
+	for _, name := range usernames {
+		if found[name] {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }
 
 // dummyHash makes signing in as an unknown user cost as much as a wrong

@@ -30,6 +30,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/draft"
+	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
@@ -166,6 +167,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Drafts: draft.NewStore(a.DB, a.Clock), Links: links, Clock: a.Clock, Log: a.Log,
 	})
 
+	if err := a.checkDemoPasswords(ctx); err != nil {
+		a.closeStores()
+		return nil, err
+	}
 	if err := a.seedIfEmpty(ctx); err != nil {
 		a.closeStores()
 		return nil, err
@@ -277,10 +282,12 @@ func SupervisionRules(cfg config.Config) supervision.Rules {
 // RegistryRules carries the register's settings from the configuration.
 func RegistryRules(cfg config.Config) registry.Rules {
 	return registry.Rules{
-		AllowHigherLevelCadre: cfg.Register.AllowHigherLevelCadre,
-		DistrictCode:          cfg.Register.DistrictCode,
-		CityName:              cfg.Register.CityName,
-		DistrictName:          cfg.Register.DistrictName,
+		AllowHigherLevelCadre:  cfg.Register.AllowHigherLevelCadre,
+		DistrictCode:           cfg.Register.DistrictCode,
+		CityName:               cfg.Register.CityName,
+		DistrictName:           cfg.Register.DistrictName,
+		ImportMaxRows:          cfg.Import.MaxRows,
+		ImportMaxUnzippedBytes: cfg.Import.MaxUnzippedBytes,
 	}
 }
 
@@ -361,6 +368,12 @@ func (a *App) seedIfEmpty(ctx context.Context) error {
 func (a *App) SeedDemo(ctx context.Context) error {
 	start := time.Now()
 	sum, err := demo.Seed(ctx, a.DB, a.Registry, demo.Options{Seed: a.Config.Demo.Seed, Clock: a.Clock})
+	if errs.Is(err, errs.Conflict) {
+		// Another instance started on the same file seeded it between the
+		// check above and this seed's write lock.
+		a.Log.Info("demo district seeded by another instance")
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("seed demo district: %w", err)
 	}

@@ -205,3 +205,78 @@ func TestMySQLAndRedis(t *testing.T) {
 	}
 	gatewayStory(t, a, fmt.Sprintf("o-gateway-mysql-%d", time.Now().UnixNano()))
 }
+
+// TestConcurrentFirstStart starts two instances at once on one empty
+// database in simulator mode: both come up, the demo district is there
+// once, and each demo user once. On MySQL (no demo district there) the
+// demo admin is created by one and left alone by the other.
+func TestConcurrentFirstStart(t *testing.T) {
+	engines := []struct {
+		name string
+		cfg  func(t *testing.T) config.Config
+	}{
+		{"SQLite", func(t *testing.T) config.Config {
+			cfg := config.Default()
+			dir := t.TempDir()
+			cfg.DB.DSN = filepath.Join(dir, "shianbao.db")
+			cfg.Media.Dir = filepath.Join(dir, "media")
+			return cfg
+		}},
+		{"MySQL", func(t *testing.T) config.Config {
+			cfg := config.Default()
+			cfg.DB.Driver, cfg.DB.DSN, cfg.DB.AutoMigrate = "mysql", dbtest.NewMySQLDatabase(t), true
+			cfg.Media.Dir = t.TempDir()
+			return cfg
+		}},
+	}
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) {
+			cfg := eng.cfg(t)
+			cfg.HTTP.Addr = "127.0.0.1:0"
+			ctx := context.Background()
+			apps := make([]*app.App, 2)
+			errc := make(chan error, len(apps))
+			for i := range apps {
+				go func() {
+					a, err := app.New(ctx, cfg, app.Options{LogOutput: io.Discard})
+					apps[i] = a
+					errc <- err
+				}()
+			}
+			for range apps {
+				if err := <-errc; err != nil {
+					t.Errorf("app.New: %v", err)
+				}
+			}
+			for _, a := range apps {
+				if a != nil {
+					t.Cleanup(func() { a.Close() })
+				}
+			}
+			if t.Failed() {
+				return
+			}
+			users, err := apps[0].Accounts.Users(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, u := range users {
+				seen[u.Username]++
+			}
+			want := map[string]int{"admin": 1, "hudai": 1, "lihu": 1, "viewer": 1}
+			if eng.name == "MySQL" {
+				want = map[string]int{"admin": 1}
+			}
+			if fmt.Sprint(seen) != fmt.Sprint(want) {
+				t.Errorf("console users %v, want %v", seen, want)
+			}
+			if eng.name == "SQLite" {
+				_, total, err := apps[1].Registry.FindBusinesses(ctx, registry.BusinessFilter{Limit: 1})
+				if err != nil || total != 979+1060 {
+					t.Errorf("%d businesses (%v): the district must be seeded once", total, err)
+				}
+			}
+		})
+	}
+}

@@ -34,7 +34,8 @@ func (a *App) newLettersAndCards(links web.Links) error {
 	rules := a.Supervision.Rules()
 	a.Cards = card.NewService(a.DB, a.Registry, a.Accounts, a.Notify, links, a.Clock,
 		card.WithFrequency(func(g registry.Grade) string { return rules.Period(g).Label() + "至少督导1次" }),
-		card.WithLinkTTL(a.Config.Letter.LinkTTL))
+		card.WithLinkTTL(a.Config.Letter.LinkTTL),
+		card.WithViewKey([]byte(a.Config.Security.SecretKey)))
 	return nil
 }
 

@@ -2,11 +2,17 @@ package card
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
 	"github.com/skip2/go-qrcode"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
+	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/registry"
 )
@@ -109,15 +115,16 @@ func (s *Service) covers(ctx context.Context, outer, inner int64) (bool, error) 
 	return o.Contains(*in), nil
 }
 
-// Ways a card is opened.
+// Ways a card is opened by someone known (the public's views from the QR
+// code are counted, not recorded one by one: RecordPublicView).
 const (
-	ViaH5     = "h5"
-	ViaPublic = "public"
-	ViaPrint  = "print"
+	ViaH5    = "h5"
+	ViaPrint = "print"
 )
 
-// Read is one opening of a card: who (an actor such as "contact:12", or
-// "public" for the QR code), how, when, and which version was in force.
+// Read is one opening of a card: who (an actor such as "contact:12"), how,
+// when, and which version was in force. The public's views from the QR
+// code are counted apart (View).
 type Read struct {
 	ID         int64
 	BusinessID int64
@@ -145,6 +152,57 @@ func (s *Service) RecordRead(ctx context.Context, cards []Card, reader registry.
 		return fmt.Errorf("record card read: %w", err)
 	}
 	return nil
+}
+
+// View counts the public's views of a card on one day (China time) from
+// one client.
+type View struct {
+	BusinessID int64
+	// Day is the China-time date, "2026-11-28".
+	Day string
+	// Client is a keyed hash of the viewer's network, never the address.
+	Client string
+	// Version is the card's version at the last view.
+	Version int
+	Views   int
+	FirstAt time.Time
+	LastAt  time.Time
+}
+
+// TableName names the views' table.
+func (View) TableName() string { return "card_views" }
+
+// RecordPublicView counts a view of the public card from client (the
+// viewer's network, as the web layer sees it: an IPv4 address or an IPv6
+// /64) on today's row for that card and client: one upsert, so a busy
+// shop's card costs a row per viewer and day however often it is opened,
+// and instances sharing the database add to the same row.
+func (s *Service) RecordPublicView(ctx context.Context, c Card, client string) error {
+	now := s.now()
+	mac := hmac.New(sha256.New, s.viewKey)
+	mac.Write([]byte(client))
+	v := View{BusinessID: c.BusinessID, Day: now.In(clock.China).Format("2006-01-02"),
+		Client: hex.EncodeToString(mac.Sum(nil))[:32], Version: c.Version, Views: 1, FirstAt: now, LastAt: now}
+	err := s.db.Gorm(ctx).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "business_id"}, {Name: "day"}, {Name: "client"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"views": gorm.Expr("views + 1"), "version": c.Version, "last_at": now,
+		}),
+	}).Create(&v).Error
+	if err != nil {
+		return fmt.Errorf("record public card view: %w", err)
+	}
+	return nil
+}
+
+// PublicViews lists the counted public views of a business's card, by
+// day and client.
+func (s *Service) PublicViews(ctx context.Context, businessID int64) ([]View, error) {
+	var vs []View
+	if err := s.db.Gorm(ctx).Where("business_id = ?", businessID).Order("day, first_at, client").Find(&vs).Error; err != nil {
+		return nil, fmt.Errorf("public card views: %w", err)
+	}
+	return vs, nil
 }
 
 // Reads lists who opened a business's card, oldest first.

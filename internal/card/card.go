@@ -52,6 +52,7 @@ type Service struct {
 	frequency func(registry.Grade) string
 	linkTTL   time.Duration
 	hotline   string
+	viewKey   []byte
 }
 
 // Option adjusts a Service.
@@ -65,6 +66,14 @@ func WithFrequency(f func(registry.Grade) string) Option { return func(s *Servic
 // WithLinkTTL sets how long the link in a card message stays valid (30 days).
 func WithLinkTTL(d time.Duration) Option { return func(s *Service) { s.linkTTL = d } }
 
+// WithViewKey keys the hash that stands for a public viewer in the view
+// counts. Instances sharing a database must share the key (the service's
+// secret), or one viewer counts once per instance; the default is a
+// random key of this process.
+func WithViewKey(key []byte) Option {
+	return func(s *Service) { s.viewKey = append([]byte(nil), key...) }
+}
+
 // WithHotline sets the complaints line printed on cards (12315).
 func WithHotline(h string) Option { return func(s *Service) { s.hotline = h } }
 
@@ -77,6 +86,10 @@ func NewService(d *db.DB, reg *registry.Service, accounts *account.Service, out 
 		frequency: defaultFrequency, linkTTL: 30 * 24 * time.Hour, hotline: "12315"}
 	for _, o := range opts {
 		o(s)
+	}
+	if len(s.viewKey) == 0 {
+		s.viewKey = make([]byte, 32)
+		rand.Read(s.viewKey)
 	}
 	return s
 }

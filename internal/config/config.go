@@ -36,6 +36,19 @@ type Config struct {
 	Notify Notify `yaml:"notify"`
 	// Reminder configures when cadres are reminded and offices told.
 	Reminder Reminder `yaml:"reminder"`
+	// Import bounds what one register import may read.
+	Import Import `yaml:"import"`
+}
+
+// Import bounds a register import (CSV or XLSX), so one file cannot take
+// the server's memory: a manager's upload is checked in the request.
+type Import struct {
+	// MaxRows is the most data rows a file may have; a longer file is
+	// refused as soon as the row after the last allowed one is read.
+	MaxRows int `yaml:"max_rows"`
+	// MaxUnzippedBytes bounds what an XLSX file (a zip) may unpack to, by
+	// the sizes its entries declare, before anything is unpacked.
+	MaxUnzippedBytes int64 `yaml:"max_unzipped_bytes"`
 }
 
 // Reminder configures the reminder planner (DOMAIN.md: stages).
@@ -333,6 +346,15 @@ const (
 	DemoSecretKey = "shianbao-dev-secret-key-only-for-the-simulator"
 )
 
+// The embedded default's WeCom robot keys and template ids are made up
+// for the simulator's fake API, and start with these prefixes. Validate
+// refuses them when the simulator is off: against the platform they fail
+// every send, and nobody would notice until a reminder went missing.
+const (
+	DemoRobotKeyPrefix   = "sim-robot-"
+	DemoTemplateIDPrefix = "tpl-"
+)
+
 // Default returns the embedded default: everything a newcomer needs to run
 // the whole product with nothing installed.
 func Default() Config {
@@ -369,6 +391,7 @@ func Default() Config {
 		Security:  Security{SecretKey: DemoSecretKey},
 		Letter:    Letter{NumberFormat: "{office}食安督〔{year}〕{seq:04}号", AckReminderDays: 3, LinkTTL: 30 * 24 * time.Hour},
 		Reminder:  Reminder{Stages: "14,7,1", EscalateAfterDays: 3, CatchUpDays: 7, EscalateToGroup: true},
+		Import:    Import{MaxRows: 200_000, MaxUnzippedBytes: 256 << 20},
 		Supervision: Supervision{
 			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
 			DeadlineDays: 7,

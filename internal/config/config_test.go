@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,6 +139,87 @@ func TestBadInputNamesTheKey(t *testing.T) {
 			t.Fatalf("demo credentials accepted in production: %v", err)
 		}
 	})
+}
+
+// TestDemoMaterialRefusedWithoutSimulator is the embedded default turned
+// into a "production" by switching the simulator off and setting real
+// credentials: every piece of demo material left in it is a problem of
+// its own, named by key.
+func TestDemoMaterialRefusedWithoutSimulator(t *testing.T) {
+	data, err := configs.FS.ReadFile("shianbao.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"SHIANBAO_SIMULATOR":           "off",
+		"SHIANBAO_WECHAT_APPSECRET":    "real-secret",
+		"SHIANBAO_WECHAT_TOKEN":        "realtoken",
+		"SHIANBAO_WECHAT_AESKEY":       "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+		"SHIANBAO_SECURITY_SECRET_KEY": "a-production-secret-of-forty-characters!!",
+	}
+	cfg, err := config.Load(config.Source{Data: data, Environ: envOf(env)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ve *config.ValidationError
+	if err := cfg.Validate(); !errors.As(err, &ve) {
+		t.Fatalf("embedded default with the simulator off validated: %v", err)
+	}
+	count := func(key string) int {
+		n := 0
+		for _, p := range ve.Problems {
+			if strings.HasPrefix(p, key+" ") {
+				n++
+			}
+		}
+		return n
+	}
+	if count("demo.seed_on_empty") != 1 {
+		t.Errorf("seed_on_empty not refused:\n%v", ve)
+	}
+	if n := count("wecom.robots"); n != len(cfg.WeCom.Robots) || n == 0 {
+		t.Errorf("%d robot problems for %d demo robots:\n%v", n, len(cfg.WeCom.Robots), ve)
+	}
+	if n := count("notify.templates"); n != len(cfg.Notify.Templates) || n == 0 {
+		t.Errorf("%d template problems for %d demo templates:\n%v", n, len(cfg.Notify.Templates), ve)
+	}
+	if len(ve.Problems) != 1+len(cfg.WeCom.Robots)+len(cfg.Notify.Templates) {
+		t.Errorf("unexpected problems:\n%v", ve)
+	}
+	for _, p := range ve.Problems {
+		if strings.Contains(p, config.DemoRobotKeyPrefix) {
+			t.Errorf("a problem line shows a robot key (a credential): %s", p)
+		}
+	}
+
+	// Replaced by the operator's own values, it starts.
+	env["SHIANBAO_DEMO_SEED_ON_EMPTY"] = "off"
+	env["SHIANBAO_WECOM_ROBOTS"] = "胡埭=0b5c7e1a-real-key"
+	env["SHIANBAO_NOTIFY_TEMPLATES"] = "reminder.due=Ab3x9Yz_realTemplateId|thing1=title"
+	cfg, err = config.Load(config.Source{Data: data, Environ: envOf(env)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("own values refused: %v", err)
+	}
+}
+
+func TestImportLimits(t *testing.T) {
+	cfg := config.Default()
+	if cfg.Import.MaxRows != 200_000 || cfg.Import.MaxUnzippedBytes != 256<<20 {
+		t.Fatalf("import defaults: %+v", cfg.Import)
+	}
+	cfg, err := config.Load(config.Source{Environ: envOf(map[string]string{
+		"SHIANBAO_IMPORT_MAX_ROWS": "0", "SHIANBAO_IMPORT_MAX_UNZIPPED_BYTES": "1000",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "SHIANBAO_IMPORT_MAX_ROWS") || !strings.Contains(err.Error(), "SHIANBAO_IMPORT_MAX_UNZIPPED_BYTES") {
+		t.Fatalf("bad import limits: %v", err)
+	}
 }
 
 func TestSecretFromFile(t *testing.T) {

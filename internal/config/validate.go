@@ -104,6 +104,23 @@ func (c Config) Validate() error {
 		if c.Security.SecretKey == DemoSecretKey {
 			add("security.secret_key", "the demo secret is only for the simulator; set a random secret of at least 32 characters")
 		}
+		if c.Demo.SeedOnEmpty {
+			add("demo.seed_on_empty", "must be off when the simulator is off: the demo district is never seeded into a real deployment")
+		}
+		for _, group := range slices.Sorted(maps.Keys(c.WeCom.Robots)) {
+			if strings.HasPrefix(c.WeCom.Robots[group], DemoRobotKeyPrefix) {
+				add("wecom.robots", "%s: the demo robot key is only for the simulator; set the group robot's own webhook key (or leave the group out)", group)
+			}
+		}
+		demoTemplates := func(key string, templates map[string]string) {
+			for _, kind := range slices.Sorted(maps.Keys(templates)) {
+				if spec, err := ParseTemplate(templates[kind]); err == nil && strings.HasPrefix(spec.ID, DemoTemplateIDPrefix) {
+					add(key, "%s: the demo template id %s is only for the simulator; set the id chosen in the Official Account's back office (or leave the kind out)", kind, spec.ID)
+				}
+			}
+		}
+		demoTemplates("notify.templates", c.Notify.Templates)
+		demoTemplates("notify.subscribe_templates", c.Notify.SubscribeTemplates)
 	}
 
 	switch strings.ToLower(c.Log.Level) {
@@ -178,6 +195,12 @@ func (c Config) Validate() error {
 	}
 	if c.Media.Dir == "" {
 		add("media.dir", "must not be empty")
+	}
+	if c.Import.MaxRows < 1 || c.Import.MaxRows > 10_000_000 {
+		add("import.max_rows", "must be between 1 and 10000000, got %d", c.Import.MaxRows)
+	}
+	if c.Import.MaxUnzippedBytes < 1<<20 || c.Import.MaxUnzippedBytes > 4<<30 {
+		add("import.max_unzipped_bytes", "must be between 1048576 (1 MB) and 4294967296 (4 GB), got %d", c.Import.MaxUnzippedBytes)
 	}
 	c.Notify.validate(add)
 	if len(p) > 0 {

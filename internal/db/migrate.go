@@ -87,7 +87,9 @@ func (d *DB) CheckCurrent(ctx context.Context, schemas ...Schema) error {
 
 // Migrate applies every pending migration in order and returns what it
 // applied. With several instances starting at once, a database-level lock
-// (MySQL GET_LOCK) lets one migrate while the others wait.
+// (MySQL GET_LOCK) lets one migrate while the others wait; on SQLite each
+// migration's write transaction is that lock, and a migration another
+// process applied meanwhile is skipped.
 func (d *DB) Migrate(ctx context.Context, schemas ...Schema) ([]string, error) {
 	conn := d.gorm.WithContext(ctx)
 	if d.engine == MySQL {
@@ -116,20 +118,36 @@ func (d *DB) Migrate(ctx context.Context, schemas ...Schema) ([]string, error) {
 			if done[key(s.Component, m.Version)] {
 				continue
 			}
-			if err := d.apply(ctx, s.Component, m); err != nil {
+			ran, err := d.apply(ctx, s.Component, m)
+			if err != nil {
 				return applied, err
 			}
-			applied = append(applied, fmt.Sprintf("%s %d: %s", s.Component, m.Version, m.Name))
+			if ran {
+				applied = append(applied, fmt.Sprintf("%s %d: %s", s.Component, m.Version, m.Name))
+			}
 		}
 	}
 	return applied, nil
 }
 
-// apply runs one migration. SQLite runs DDL transactionally, so a failed
-// migration leaves nothing behind; MySQL commits DDL implicitly, so each
-// statement should be safe to re-run after a fix (IF NOT EXISTS).
-func (d *DB) apply(ctx context.Context, component string, m Migration) error {
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// apply runs one migration unless it is recorded already, and reports
+// whether it ran. SQLite runs DDL transactionally, so a failed migration
+// leaves nothing behind, and its transactions are IMMEDIATE, so the check
+// and the migration happen under one write lock: of two processes starting
+// on a new file, the second finds the first's record. MySQL commits DDL
+// implicitly, so each statement should be safe to re-run after a fix (IF
+// NOT EXISTS).
+func (d *DB) apply(ctx context.Context, component string, m Migration) (bool, error) {
+	ran := false
+	err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var recorded int64
+		if err := tx.Model(&appliedMigration{}).Where("component = ? AND version = ?", component, m.Version).Count(&recorded).Error; err != nil {
+			return fmt.Errorf("migrate %s %d: %w", component, m.Version, err)
+		}
+		if recorded > 0 {
+			return nil
+		}
+		ran = true
 		for _, stmt := range splitStatements(m.SQL) {
 			if err := d.exec(ctx, tx, stmt); err != nil {
 				return fmt.Errorf("migrate %s %d (%s): %w", component, m.Version, m.Name, err)
@@ -146,6 +164,7 @@ func (d *DB) apply(ctx context.Context, component string, m Migration) error {
 		}
 		return nil
 	})
+	return ran && err == nil, err
 }
 
 func (d *DB) applied(ctx context.Context) (map[string]bool, error) {

@@ -30,7 +30,7 @@ func (j *assignmentImport) plan(q *gorm.DB, t *table) error {
 	if err != nil {
 		return err
 	}
-	cadres, err := loadCadres(q)
+	cadres, err := j.loadCadres(q)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (j *assignmentImport) plan(q *gorm.DB, t *table) error {
 	seen := map[int64]int{}
 	today := formatDate(j.now)
 	for _, rec := range t.records {
-		before := len(j.rep.Errors)
+		before := j.errorCount()
 		c := rec.cells
 		b, keyCol := j.business(rec, stored)
 		if b != nil {
@@ -100,7 +100,7 @@ func (j *assignmentImport) plan(q *gorm.DB, t *table) error {
 			}
 		}
 		switch {
-		case len(j.rep.Errors) > before:
+		case j.errorCount() > before:
 		case unchanged:
 			j.rep.Unchanged++
 		case r.current == nil:

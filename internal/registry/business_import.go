@@ -117,7 +117,7 @@ func (j *businessImport) plan(q *gorm.DB, t *table) error {
 	if err != nil {
 		return err
 	}
-	cadres, err := loadCadres(q)
+	cadres, err := j.loadCadres(q)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (j *businessImport) plan(q *gorm.DB, t *table) error {
 	complete := t.complete()
 	seenCode, seenLicence := map[string]int{}, map[string]int{}
 	for _, rec := range t.records {
-		before := len(j.rep.Errors)
+		before := j.errorCount()
 		code, licence := NormalizeCode(rec.cells[bCreditCode]), NormalizeCode(rec.cells[bLicenceNo])
 		if first, dup := seenCode[code]; dup && code != "" {
 			j.fail(rec.row, hCreditCode, rec.cells[bCreditCode], fmt.Sprintf(msgDuplicateRow, first))
@@ -191,7 +191,7 @@ func (j *businessImport) plan(q *gorm.DB, t *table) error {
 				j.fail(rec.row, hCadre, rec.cells[bCadre], errs.MessageOf(err))
 			}
 		}
-		if len(j.rep.Errors) > before {
+		if j.errorCount() > before {
 			continue
 		}
 		switch {

@@ -34,7 +34,7 @@ func (j *cadreImport) plan(q *gorm.DB, t *table) error {
 	}
 	seen := map[string]int{}
 	for _, rec := range t.records {
-		before := len(j.rep.Errors)
+		before := j.errorCount()
 		phone := NormalizePhone(rec.cells[cWorkPhone])
 		if first, dup := seen[phone]; dup && phone != "" {
 			j.fail(rec.row, hWorkPhone, rec.cells[cWorkPhone], fmt.Sprintf(msgDuplicateRow, first))
@@ -72,7 +72,7 @@ func (j *cadreImport) plan(q *gorm.DB, t *table) error {
 		}
 		regionID := j.regions.need(r.town, r.village)
 		switch {
-		case len(j.rep.Errors) > before:
+		case j.errorCount() > before:
 		case old == nil:
 			j.creates = append(j.creates, r)
 			j.rep.Created++

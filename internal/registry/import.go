@@ -60,9 +60,37 @@ type ImportReport struct {
 	// RegionsCreated names the towns ("胡埭镇") and villages ("胡埭镇/马鞍村")
 	// the import adds to the region tree.
 	RegionsCreated []string
-	// Errors lists every problem found, by row; any error means nothing was written.
+	// Errors lists the problems found, by row, up to MaxListedErrors; any
+	// error means nothing was written.
 	Errors []RowError
-	DryRun bool
+	// MoreErrors counts the problems found beyond those listed.
+	MoreErrors int
+	DryRun     bool
+}
+
+// MaxListedErrors is how many problems a report lists: a file of junk
+// would otherwise make a report larger than itself (hundreds of thousands
+// of lines nobody reads). The rest are counted.
+const MaxListedErrors = 200
+
+// addError lists a problem, or counts it once MaxListedErrors are listed.
+func (r *ImportReport) addError(e RowError) {
+	if len(r.Errors) < MaxListedErrors {
+		r.Errors = append(r.Errors, e)
+		return
+	}
+	r.MoreErrors++
+}
+
+// ErrorCount is the number of problems found, listed or not.
+func (r *ImportReport) ErrorCount() int { return len(r.Errors) + r.MoreErrors }
+
+// MoreErrorsNote says, in Chinese, how many problems are not listed ("" when none).
+func (r *ImportReport) MoreErrorsNote() string {
+	if r.MoreErrors == 0 {
+		return ""
+	}
+	return fmt.Sprintf(msgMoreErrors, r.MoreErrors)
 }
 
 // Summary is a one-line account of the report in Chinese.
@@ -121,7 +149,7 @@ func (s *Service) Import(ctx context.Context, kind Kind, filename string, r io.R
 func rejected(rep *ImportReport) error {
 	sort.SliceStable(rep.Errors, func(i, j int) bool { return rep.Errors[i].Row < rep.Errors[j].Row })
 	rep.Created, rep.Updated, rep.Unchanged, rep.RegionsCreated = 0, 0, 0, nil
-	return errs.E(errs.Invalid, msgRejected, len(rep.Errors))
+	return errs.E(errs.Invalid, msgRejected, rep.ErrorCount())
 }
 
 // importWork is what every kind's import shares.
@@ -131,11 +159,17 @@ type importWork struct {
 	opt  ImportOptions
 	now  time.Time
 	done int
+	// visibleCadre, when set (a scoped import), says which cadres rows may
+	// name; the others are as good as absent.
+	visibleCadre func(*Cadre) bool
 }
 
 func (w *importWork) fail(row int, col string, value, reason string) {
-	w.rep.Errors = append(w.rep.Errors, RowError{Row: row, Column: col, Value: clip(value), Reason: reason})
+	w.rep.addError(RowError{Row: row, Column: col, Value: clip(value), Reason: reason})
 }
+
+// errorCount is how many problems the import has found so far.
+func (w *importWork) errorCount() int { return w.rep.ErrorCount() }
 
 // progress reports n more rows written.
 func (w *importWork) progress(n int) {
@@ -282,6 +316,34 @@ type cadreIndex struct {
 	byID    map[int64]*Cadre
 	byPhone map[string]*Cadre
 	byName  map[string][]*Cadre // active cadres only
+}
+
+// loadCadres reads the cadres the import's rows may name: every one, or
+// in a scoped import those it sees.
+func (w *importWork) loadCadres(q *gorm.DB) (*cadreIndex, error) {
+	ix, err := loadCadres(q)
+	if err != nil || w.visibleCadre == nil {
+		return ix, err
+	}
+	seen := &cadreIndex{byID: map[int64]*Cadre{}, byPhone: map[string]*Cadre{}, byName: map[string][]*Cadre{}}
+	for id, c := range ix.byID {
+		if w.visibleCadre(c) {
+			seen.byID[id] = c
+		}
+	}
+	for phone, c := range ix.byPhone {
+		if w.visibleCadre(c) {
+			seen.byPhone[phone] = c
+		}
+	}
+	for name, cs := range ix.byName {
+		for _, c := range cs {
+			if w.visibleCadre(c) {
+				seen.byName[name] = append(seen.byName[name], c)
+			}
+		}
+	}
+	return seen, nil
 }
 
 // loadCadres reads every cadre: a city has thousands, and one query beats

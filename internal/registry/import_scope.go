@@ -25,6 +25,13 @@ const (
 // a business or cadre registered outside it, or assign a cadre from
 // outside it. The check runs on the same snapshot as the plan, inside the
 // import's transaction, so what the preview accepted is what commits.
+//
+// The scope is checked before anything else, and a row reaching outside
+// it gets a message naming nothing the row does not say itself, and no
+// other check: those would name what lies outside (the cadre a phone
+// number belongs to, the business a licence is registered to). The rest
+// of the file sees only the cadres of the scope and those packing its
+// businesses now.
 // An empty scopePath is Import itself: every region.
 func (s *Service) ImportInScope(ctx context.Context, kind Kind, filename string, r io.Reader, opt ImportOptions, scopePath string) (*ImportReport, error) {
 	rep := &ImportReport{Kind: kind, DryRun: opt.DryRun}
@@ -36,15 +43,15 @@ func (s *Service) ImportInScope(ctx context.Context, kind Kind, filename string,
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", kind, err)
 	}
-	t, rowErrs, err := readTable(ctx, format, r, spec)
+	lim := readLimits{maxRows: s.rules.ImportMaxRows, maxUnzipped: s.rules.ImportMaxUnzippedBytes}
+	t, err := readTable(ctx, format, r, spec, lim, rep)
 	if err != nil {
 		return rep, fmt.Errorf("import %s: %w", kind, err)
 	}
-	rep.Errors = rowErrs
 	if t != nil {
 		rep.Rows = len(t.records)
 	}
-	if len(rep.Errors) > 0 {
+	if rep.ErrorCount() > 0 {
 		return rep, rejected(rep)
 	}
 	if opt.Actor == "" {
@@ -61,17 +68,17 @@ func (s *Service) ImportInScope(ctx context.Context, kind Kind, filename string,
 		job = &assignmentImport{importWork: w}
 	}
 	run := func(q *gorm.DB) error {
-		if err := job.plan(q, t); err != nil {
-			return err
-		}
-		// plan has filled the columns a file leaves out from the register,
-		// so every row names its town and village by now.
+		rows := t
 		if scopePath != "" {
-			if err := w.checkScope(q, kind, t, scopePath); err != nil {
+			var err error
+			if rows, err = w.checkScope(q, kind, t, scopePath); err != nil {
 				return err
 			}
 		}
-		if len(rep.Errors) > 0 {
+		if err := job.plan(q, rows); err != nil {
+			return err
+		}
+		if rep.ErrorCount() > 0 {
 			return errRejected
 		}
 		if opt.DryRun {
@@ -98,11 +105,18 @@ func (s *Service) ImportInScope(ctx context.Context, kind Kind, filename string,
 	return rep, nil
 }
 
-// checkScope reports every row that reaches outside scopePath.
-func (w *importWork) checkScope(q *gorm.DB, kind Kind, t *table, scopePath string) error {
+// checkScope reports every row that reaches outside scopePath and returns
+// the table without those rows, for the other checks. It also limits the
+// cadres those checks see (importWork.visibleCadre) to the scope's and to
+// those packing the file's businesses now: an edited export keeps the
+// county cadres of grade B businesses, and leaving them is no change.
+//
+// Where the file leaves a column out, a stored row keeps its value, as
+// the plan fills it; so a row is judged by where it would end up.
+func (w *importWork) checkScope(q *gorm.DB, kind Kind, t *table, scopePath string) (*table, error) {
 	var rs []Region
 	if err := q.Session(&gorm.Session{NewDB: true}).Order("path").Find(&rs).Error; err != nil {
-		return fmt.Errorf("load regions: %w", err)
+		return nil, fmt.Errorf("load regions: %w", err)
 	}
 	tree := NewRegionTree(rs)
 	var district *Region
@@ -138,74 +152,116 @@ func (w *importWork) checkScope(q *gorm.DB, kind Kind, t *table, scopePath strin
 		}
 		return strings.HasPrefix(deepest.Path, scopePath)
 	}
+	// place is where a row puts its business or cadre: the file's town and
+	// village, or the stored ones for a column the file leaves out.
+	place := func(cells []string, townCol, villageCol int, stored func() []string) (town, village string) {
+		town, village = cells[townCol], cells[villageCol]
+		if stored != nil && !t.complete() {
+			st := stored()
+			if !t.has(townCol) {
+				town = st[townCol]
+			}
+			if !t.has(villageCol) {
+				village = st[villageCol]
+			}
+		}
+		return town, village
+	}
+	placeFail := func(rec record, town, village string) {
+		col, v := hTown, town
+		if village != "" {
+			col, v = hVillage, village
+		}
+		w.fail(rec.row, col, v, msgOutsideRegion)
+	}
 	fresh := q.Session(&gorm.Session{NewDB: true})
 	cadres, err := loadCadres(fresh)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// cadreIn says whether the row's cadre may be used: one of the scope,
-	// or the one packing the business already (an edited export keeps the
-	// county cadres of grade B businesses, and leaving them is no change).
-	cadreIn := func(name, phone string, current int64) bool {
-		if name == "" && phone == "" {
-			return true
+	// cadreOutside says whether the cadre a row names lies outside the
+	// scope: the one its phone belongs to (whatever name the row gives),
+	// else every active cadre of its name. The business's current cadre
+	// is never outside.
+	cadreOutside := func(name, phone string, current int64) bool {
+		if phone != "" {
+			c := cadres.byPhone[NormalizePhone(phone)]
+			return c != nil && !in(c.RegionID) && c.ID != current
 		}
-		c, _, _ := cadres.resolve(name, phone)
-		return c == nil || in(c.RegionID) || c.ID == current
+		cs := cadres.byName[name]
+		for _, c := range cs {
+			if in(c.RegionID) || c.ID == current {
+				return false
+			}
+		}
+		return len(cs) > 0
+	}
+	packing := map[int64]bool{}
+	w.visibleCadre = func(c *Cadre) bool { return in(c.RegionID) || packing[c.ID] }
+	outside := map[int]bool{}
+	out := func(rec record, col, value, reason string) {
+		w.fail(rec.row, col, value, reason)
+		outside[rec.row] = true
 	}
 	switch kind {
 	case KindBusinesses:
 		codes, licences := fileKeys(t, bCreditCode, bLicenceNo)
 		stored, err := loadBusinesses(fresh, codes, licences)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, rec := range t.records {
 			c := rec.cells
-			old := matchStored(stored, NormalizeCode(c[bCreditCode]), NormalizeCode(c[bLicenceNo]))
-			var current int64
-			if old != nil {
-				current = stored.current[old.ID].CadreID
-			}
-			if old != nil && !in(old.RegionID) {
-				col, v := hCreditCode, c[bCreditCode]
-				if v == "" {
-					col, v = hLicenceNo, c[bLicenceNo]
-				}
-				w.fail(rec.row, col, v, msgOutsideBusiness)
+			code, licence := NormalizeCode(c[bCreditCode]), NormalizeCode(c[bLicenceNo])
+			// Either key may belong to a business elsewhere: the code as
+			// the row's business, the licence as one the row would clash with.
+			if b := stored.byCode[code]; code != "" && b != nil && !in(b.RegionID) {
+				out(rec, hCreditCode, c[bCreditCode], msgOutsideBusiness)
 				continue
 			}
-			if !within(c[bTown], c[bVillage]) {
-				col, v := hTown, c[bTown]
-				if c[bVillage] != "" {
-					col, v = hVillage, c[bVillage]
-				}
-				w.fail(rec.row, col, v, msgOutsideRegion)
+			if b := stored.byLicence[licence]; licence != "" && b != nil && !in(b.RegionID) {
+				out(rec, hLicenceNo, c[bLicenceNo], msgOutsideBusiness)
+				continue
 			}
-			if !cadreIn(c[bCadre], c[bCadrePhone], current) {
-				w.fail(rec.row, hCadre, c[bCadre], msgOutsideCadre)
+			old := matchStored(stored, code, licence)
+			var current int64
+			var storedCells func() []string
+			if old != nil {
+				current = stored.current[old.ID].CadreID
+				packing[current] = true
+				storedCells = func() []string { return businessCells(*old, tree, nil) }
+			}
+			if town, village := place(c, bTown, bVillage, storedCells); !within(town, village) {
+				placeFail(rec, town, village)
+				outside[rec.row] = true
+			}
+			// The plan ignores the cadre cells of a 注销 row, and so does this.
+			if st, _ := ParseStatus(c[bStatus]); st != StatusDeregistered && cadreOutside(c[bCadre], c[bCadrePhone], current) {
+				out(rec, hCadre, c[bCadre], msgOutsideCadre)
 			}
 		}
 	case KindCadres:
 		for _, rec := range t.records {
 			c := rec.cells
-			if old := cadres.byPhone[NormalizePhone(c[cWorkPhone])]; old != nil && !in(old.RegionID) {
-				w.fail(rec.row, hWorkPhone, c[cWorkPhone], msgOutsideCadreOld)
+			old := cadres.byPhone[NormalizePhone(c[cWorkPhone])]
+			if old != nil && !in(old.RegionID) {
+				out(rec, hWorkPhone, c[cWorkPhone], msgOutsideCadreOld)
 				continue
 			}
-			if !within(c[cTown], c[cVillage]) {
-				col, v := hTown, c[cTown]
-				if c[cVillage] != "" {
-					col, v = hVillage, c[cVillage]
-				}
-				w.fail(rec.row, col, v, msgOutsideRegion)
+			var storedCells func() []string
+			if old != nil {
+				storedCells = func() []string { return cadreCells(*old, tree) }
+			}
+			if town, village := place(c, cTown, cVillage, storedCells); !within(town, village) {
+				placeFail(rec, town, village)
+				outside[rec.row] = true
 			}
 		}
 	case KindAssignments:
 		codes, licences := fileKeys(t, aCreditCode, aLicenceNo)
 		stored, err := loadBusinesses(fresh, codes, licences)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, rec := range t.records {
 			c := rec.cells
@@ -218,16 +274,26 @@ func (w *importWork) checkScope(q *gorm.DB, kind Kind, t *table, scopePath strin
 					if v == "" {
 						col, v = hLicenceNo, c[aLicenceNo]
 					}
-					w.fail(rec.row, col, v, msgOutsideBusiness)
+					out(rec, col, v, msgOutsideBusiness)
 					continue
 				}
+				packing[current] = true
 			}
-			if !cadreIn(c[aCadre], c[aCadrePhone], current) {
-				w.fail(rec.row, hCadre, c[aCadre], msgOutsideCadre)
+			if cadreOutside(c[aCadre], c[aCadrePhone], current) {
+				out(rec, hCadre, c[aCadre], msgOutsideCadre)
 			}
 		}
 	}
-	return nil
+	if len(outside) == 0 {
+		return t, nil
+	}
+	rest := &table{present: t.present, records: make([]record, 0, len(t.records)-len(outside))}
+	for _, rec := range t.records {
+		if !outside[rec.row] {
+			rest.records = append(rest.records, rec)
+		}
+	}
+	return rest, nil
 }
 
 // matchStored finds the stored business a code or licence names.

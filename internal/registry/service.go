@@ -22,7 +22,19 @@ type Rules struct {
 	DistrictCode string
 	// CityName and DistrictName root the region tree when an import creates it.
 	CityName, DistrictName string
+	// ImportMaxRows is the most data rows an import file may have
+	// (DefaultImportMaxRows when 0).
+	ImportMaxRows int
+	// ImportMaxUnzippedBytes bounds what an XLSX import may unpack to
+	// (DefaultImportMaxUnzippedBytes when 0).
+	ImportMaxUnzippedBytes int64
 }
+
+// Import limits when the rules leave them 0 (config import.*).
+const (
+	DefaultImportMaxRows          = 200_000
+	DefaultImportMaxUnzippedBytes = 256 << 20
+)
 
 // Service is the register.
 type Service struct {
@@ -41,6 +53,12 @@ func NewService(d *db.DB, rules Rules, c clock.Clock) *Service {
 	}
 	if rules.DistrictName == "" {
 		rules.DistrictName = "滨湖区"
+	}
+	if rules.ImportMaxRows <= 0 {
+		rules.ImportMaxRows = DefaultImportMaxRows
+	}
+	if rules.ImportMaxUnzippedBytes <= 0 {
+		rules.ImportMaxUnzippedBytes = DefaultImportMaxUnzippedBytes
 	}
 	return &Service{db: d, rules: rules, clock: c}
 }

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"context"
@@ -61,32 +62,39 @@ func (e rowErrorErr) Error() string { return e.RowError.String() }
 // a date line) may push the header row.
 const headerSearchRows = 10
 
+// readLimits bound what one import reads (Rules.ImportMax*).
+type readLimits struct {
+	maxRows     int
+	maxUnzipped int64
+}
+
 // readTable reads the header and every non-blank data row. Problems with
-// the header or with cells come back as row errors; the error is for files
-// that cannot be read at all.
-func readTable(ctx context.Context, format Format, r io.Reader, spec tableSpec) (*table, []RowError, error) {
+// the header or with cells are added to rep as row errors (with a bad
+// header the table is nil); the error is for files that cannot be read at
+// all, or that are larger than lim allows (Invalid).
+func readTable(ctx context.Context, format Format, r io.Reader, spec tableSpec, lim readLimits, rep *ImportReport) (*table, error) {
 	var src rowSource
 	var err error
 	switch format {
 	case FormatCSV:
 		src, err = newCSVSource(r)
 	case FormatXLSX:
-		src, err = newXLSXSource(r)
+		src, err = newXLSXSource(r, lim)
 	default:
 		err = errs.E(errs.Invalid, msgBadFormat, string(format))
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer src.close()
 
-	var rowErrs []RowError
-	fail := func(err error) (*table, []RowError, error) {
+	fail := func(err error) (*table, error) {
 		var re rowErrorErr
 		if errors.As(err, &re) {
-			return nil, append(rowErrs, re.RowError), nil
+			rep.addError(re.RowError)
+			return nil, nil
 		}
-		return nil, nil, err
+		return nil, err
 	}
 
 	// The header is the first row naming a known column; rows above it
@@ -125,12 +133,15 @@ func readTable(ctx context.Context, format Format, r io.Reader, spec tableSpec) 
 	t := &table{present: make([]bool, len(spec.columns))}
 	index, headErrs := mapHeader(spec, lookup, header, headerRow, t.present)
 	if len(headErrs) > 0 {
-		return nil, headErrs, nil
+		for _, e := range headErrs {
+			rep.addError(e)
+		}
+		return nil, nil
 	}
 	for n := 0; ; n++ {
 		if n%1000 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
 		var row int
@@ -149,20 +160,25 @@ func readTable(ctx context.Context, format Format, r io.Reader, spec tableSpec) 
 		if blank(cells) {
 			continue
 		}
+		// Refused at the first row past the limit, before the rest of a
+		// huge file is read into memory.
+		if len(t.records) == lim.maxRows {
+			return nil, errs.E(errs.Invalid, msgTooManyRows, lim.maxRows)
+		}
 		rec := record{row: row, cells: make([]string, len(spec.columns))}
 		for i, v := range cells {
 			if i >= len(index) || index[i] < 0 {
 				continue
 			}
 			if !utf8.ValidString(v) {
-				rowErrs = append(rowErrs, RowError{Row: row, Column: spec.columns[index[i]].name, Value: clip(strings.ToValidUTF8(v, "?")), Reason: msgBadEncoding})
+				rep.addError(RowError{Row: row, Column: spec.columns[index[i]].name, Value: clip(strings.ToValidUTF8(v, "?")), Reason: msgBadEncoding})
 				continue
 			}
 			rec.cells[index[i]] = strings.TrimSpace(v)
 		}
 		t.records = append(t.records, rec)
 	}
-	return t, rowErrs, nil
+	return t, nil
 }
 
 func knownColumns(cells []string, lookup map[string]int) int {
@@ -327,13 +343,46 @@ type xlsxSource struct {
 
 // xlsxOptions reads cells as stored, not as displayed: an 18-digit number
 // or a date keeps its value instead of Excel's rendering of it.
-var xlsxOptions = excelize.Options{RawCellValue: true, UnzipSizeLimit: 1 << 30}
+var xlsxOptions = excelize.Options{RawCellValue: true}
+
+// xlsxSheetInMemory is the largest worksheet or shared-strings part
+// excelize unpacks into memory; a larger one goes to a temporary file and
+// is read from there as a stream.
+const xlsxSheetInMemory = 4 << 20
+
+// xlsxOtherParts bounds the parts excelize always unpacks into memory
+// (styles, theme, drawings, pictures and small sheets): a register needs a
+// few hundred kilobytes of them.
+const xlsxOtherParts = 32 << 20
+
+// sharedStringsPerRow bounds the shared strings (the workbook's table of
+// cell texts) an XLSX file may have, per row the import allows: a register
+// row has some eight texts of its own (name, codes, address, people and
+// phones), and excelize spends about a hundred bytes of index on each
+// entry, so a file of millions of tiny entries would cost gigabytes (and
+// minutes) to read a single cell.
+const sharedStringsPerRow = 8
 
 // newXLSXSource streams the first sheet, so a 100,000-row file is read row
 // by row rather than held as a grid (excelize spills a large sheet to a
 // temporary file).
-func newXLSXSource(r io.Reader) (*xlsxSource, error) {
-	f, err := excelize.OpenReader(r, xlsxOptions)
+//
+// An XLSX file is a zip, and a small one may unpack to gigabytes (a zip
+// bomb). Before excelize unpacks anything, checkXLSX holds the file to
+// the limits. A declared size cannot understate an entry: archive/zip
+// stops reading an entry with ErrFormat as soon as it yields more than it
+// declared, so reading stays within the sizes checked.
+func newXLSXSource(r io.Reader, lim readLimits) (*xlsxSource, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read xlsx: %w", err)
+	}
+	if err := checkXLSX(data, lim); err != nil {
+		return nil, err
+	}
+	opt := xlsxOptions
+	opt.UnzipSizeLimit, opt.UnzipXMLSizeLimit = lim.maxUnzipped, min(lim.maxUnzipped, xlsxSheetInMemory)
+	f, err := excelize.OpenReader(bytes.NewReader(data), opt)
 	if err != nil {
 		return nil, errs.Wrap(errs.Invalid, err, msgBadXLSX)
 	}
@@ -363,6 +412,93 @@ func (x *xlsxSource) next() (int, []string, error) {
 		return 0, nil, errs.Wrap(errs.Invalid, err, msgBadXLSX)
 	}
 	return x.row, cells, nil
+}
+
+// checkXLSX refuses an XLSX file whose entries declare more than
+// lim.maxUnzipped bytes in all, more than xlsxOtherParts in the parts
+// excelize keeps in memory, or more shared strings than
+// sharedStringsPerRow for each row allowed (counted by unpacking that
+// part as a stream, within the sizes already checked).
+func checkXLSX(data []byte, lim readLimits) error {
+	maxUnzipped := lim.maxUnzipped
+	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return errs.Wrap(errs.Invalid, err, msgBadXLSX)
+	}
+	var total, inMemory uint64
+	var sharedStrings []*zip.File
+	for _, f := range z.File {
+		total += f.UncompressedSize64
+		if total > uint64(maxUnzipped) || total < f.UncompressedSize64 {
+			return errs.E(errs.Invalid, msgUnzipTooLarge, maxUnzipped>>20)
+		}
+		name := strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))
+		if name == "xl/sharedstrings.xml" {
+			sharedStrings = append(sharedStrings, f)
+		}
+		streamed := (strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml") &&
+			f.UncompressedSize64 > uint64(min(maxUnzipped, xlsxSheetInMemory))
+		if !streamed {
+			if inMemory += f.UncompressedSize64; inMemory > xlsxOtherParts {
+				return errs.E(errs.Invalid, msgXLSXParts, xlsxOtherParts>>20)
+			}
+		}
+	}
+	maxStrings := max(lim.maxRows, 10_000) * sharedStringsPerRow
+	for _, f := range sharedStrings {
+		rc, err := f.Open()
+		if err != nil {
+			return errs.Wrap(errs.Invalid, err, msgBadXLSX)
+		}
+		n, err := countElements(rc, "si", maxStrings)
+		rc.Close()
+		switch {
+		case n > maxStrings:
+			return errs.E(errs.Invalid, msgXLSXStrings, maxStrings)
+		case err != nil:
+			return errs.Wrap(errs.Invalid, err, msgBadXLSX)
+		}
+	}
+	return nil
+}
+
+// countElements counts the start tags of elements named local (with or
+// without a namespace prefix) in an XML stream, stopping once it has
+// counted more than limit. A byte scan, not an XML parse: it runs at the
+// speed of decompression and holds one buffer.
+func countElements(r io.Reader, local string, limit int) (int, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	n := 0
+	for n <= limit {
+		if _, err := br.ReadSlice('<'); err == bufio.ErrBufferFull {
+			continue
+		} else if err == io.EOF {
+			return n, nil
+		} else if err != nil {
+			return n, err
+		}
+		// The longest name worth looking at: a short prefix and the name.
+		head, _ := br.Peek(len(local) + 16)
+		end := 0
+		for end < len(head) && isNameByte(head[end]) {
+			end++
+		}
+		if end == len(head) {
+			continue
+		}
+		name := head[:end]
+		if i := bytes.LastIndexByte(name, ':'); i >= 0 {
+			name = name[i+1:]
+		}
+		if string(name) == local {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func isNameByte(b byte) bool {
+	return b == ':' || b == '_' || b == '-' || b == '.' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 func (x *xlsxSource) close() error {

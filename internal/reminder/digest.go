@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -97,8 +98,9 @@ func (c *census) addRectifications(rc supervision.RectificationCount) {
 	}
 }
 
-// byChild lists an office's area by the regions one level down, in region order.
-func (c *census) byChild(oc *officeCensus) []string {
+// byChild lists an office's area by the regions one level down, in region
+// order; markdown makes the region names inert for a robot's message.
+func (c *census) byChild(oc *officeCensus, markdown bool) []string {
 	ids := make([]int64, 0, len(oc.children))
 	for id := range oc.children {
 		ids = append(ids, id)
@@ -107,7 +109,11 @@ func (c *census) byChild(oc *officeCensus) []string {
 	lines := make([]string, len(ids))
 	for i, id := range ids {
 		t := oc.children[id]
-		lines[i] = fmt.Sprintf(msgWeeklyLine, c.w.regionName(id), t.covered, t.due, percent(t.covered, t.due))
+		name := c.w.regionName(id)
+		if markdown {
+			name = chat.MarkdownText(name)
+		}
+		lines[i] = fmt.Sprintf(msgWeeklyLine, name, t.covered, t.due, percent(t.covered, t.due))
 	}
 	return lines
 }
@@ -138,13 +144,15 @@ func (r *run) weekly() {
 				done++
 			}
 		}
+		// Posted as markdown: region names come from imports.
+		name := chat.MarkdownText(region.Name)
 		parts := []string{
-			fmt.Sprintf(msgWeeklyHead, region.Name, y, wk),
-			fmt.Sprintf(msgWeeklyTotal, region.Name, cycle.Label, oc.total.covered, oc.total.due,
+			fmt.Sprintf(msgWeeklyHead, name, y, wk),
+			fmt.Sprintf(msgWeeklyTotal, name, cycle.Label, oc.total.covered, oc.total.due,
 				percent(oc.total.covered, oc.total.due), cycleEndsText(cycle.DaysLeft(r.at))),
 		}
 		if label, ok := childLabels[region.Level]; ok && len(oc.children) > 1 {
-			parts = append(parts, fmt.Sprintf(msgWeeklyChildOf, label)+"\n"+strings.Join(r.census.byChild(oc), "\n"))
+			parts = append(parts, fmt.Sprintf(msgWeeklyChildOf, label)+"\n"+strings.Join(r.census.byChild(oc, true), "\n"))
 		}
 		if done > 0 {
 			parts = append(parts, fmt.Sprintf(msgWeeklyDone, done))
@@ -206,7 +214,7 @@ func (r *run) monthly(ctx context.Context) error {
 			fmt.Sprintf(msgMonthlyRect, oc.rectOpen, oc.rectOverdue),
 		}
 		if label, ok := childLabels[region.Level]; ok && len(oc.children) > 1 {
-			parts = append(parts, fmt.Sprintf(msgWeeklyChildOf, label)+"\n"+strings.Join(c.byChild(oc), "\n"))
+			parts = append(parts, fmt.Sprintf(msgWeeklyChildOf, label)+"\n"+strings.Join(c.byChild(oc, false), "\n"))
 		}
 		m := notify.Message{
 			Kind: KindMonthly, Channel: notify.ChannelTemplate,

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -475,13 +476,16 @@ func (r *run) escalations(ctx context.Context) error {
 		})
 		office := r.w.offices[b.to]
 		cs := cyclesDue(r.officeCycles[b.to], b.due)
-		lines := make([]string, len(b.items))
+		// The group's copy is markdown: the names in it are people's text
+		// and must not become markup (a business named **…** or <font …>).
+		lines, mdLines := make([]string, len(b.items)), make([]string, len(b.items))
 		for i, it := range b.items {
 			cadre := it.cadre
 			if cadre == "" {
 				cadre = msgNoCadre
 			}
 			lines[i] = fmt.Sprintf(msgEscalationLine, it.name, it.village, cadre)
+			mdLines[i] = fmt.Sprintf(msgEscalationLine, chat.MarkdownText(it.name), chat.MarkdownText(it.village), chat.MarkdownText(cadre))
 		}
 		n, labels := len(b.items), cycleLabels(cs)
 		m := notify.Message{
@@ -504,6 +508,7 @@ func (r *run) escalations(ctx context.Context) error {
 			// The office's contact group reads the link as the office.
 			m.To, m.Channel = notify.Recipient{Kind: notify.ToGroup, Group: office.ShortName}, notify.ChannelRobot
 			m.URL = r.overdueLink(office.ID, registry.ActorOf("office", office.ID))
+			m.Text = fmt.Sprintf(msgEscalationText, chat.MarkdownText(office.Name), labels, day(b.due), n, b.days, numbered(mdLines, "家"))
 			r.out = append(r.out, Notice{Message: m, Businesses: b.names()})
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"net/netip"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -140,7 +141,9 @@ func (h *h5Cards) public(c echo.Context) error {
 		return err
 	}
 	pub := cd.Public()
-	h.read(c, []card.Card{pub}, "public", card.ViaPublic)
+	if err := h.cards.RecordPublicView(ctx, pub, viewerNetwork(c.RealIP())); err != nil {
+		h.access.log.Warn("record public card view", "rid", RequestID(c), "err", err.Error())
+	}
 	view, err := h.view(pub, qrPage)
 	if err != nil {
 		return err
@@ -205,6 +208,21 @@ func (h *h5Cards) village(c echo.Context) error {
 	}
 	h.read(c, cards, reader, card.ViaPrint)
 	return h.render(c, "cards-print", sheet, "private, no-store")
+}
+
+// viewerNetwork is what counts as one viewer of a public card: an IPv4
+// address, or an IPv6 /64 (one household or phone), so rotating addresses
+// within a network does not add rows.
+func viewerNetwork(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if addr.Is4() || addr.Is4In6() {
+		return addr.Unmap().String()
+	}
+	p, _ := addr.Prefix(64)
+	return p.String()
 }
 
 func (h *h5Cards) read(c echo.Context, cards []card.Card, reader registry.Actor, via string) {

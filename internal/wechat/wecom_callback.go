@@ -274,17 +274,19 @@ func (cb *WeComCallback) allowedHost(u *url.URL) bool {
 	return false
 }
 
-// Markdown renders an answer for WeCom (markdown ≤ 4096 bytes).
+// Markdown renders an answer for WeCom (markdown ≤ 4096 bytes). The
+// answer is plain text naming businesses and people, so it goes in inert
+// (chat.MarkdownText): only the links and quotes added here are markup.
 func Markdown(out chat.Outbound) string {
 	var b strings.Builder
-	b.WriteString(out.Text)
+	b.WriteString(chat.MarkdownText(out.Text))
 	for _, a := range out.Articles {
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "[%s](%s)", a.Title, a.URL)
+		fmt.Fprintf(&b, "[%s](%s)", chat.MarkdownText(a.Title), a.URL)
 		if a.Description != "" {
-			b.WriteString("\n> " + a.Description)
+			b.WriteString("\n> " + chat.MarkdownText(a.Description))
 		}
 	}
 	return truncateBytes(b.String(), 4096)
