@@ -43,6 +43,9 @@ type CallbackOptions struct {
 	// Budget is how long the handler may take before the callback answers
 	// "success" and the reply goes out as a customer-service message.
 	Budget time.Duration
+	// Lease is how long a claim on a turn and a user's lock outlive a
+	// crashed owner; 0 means DefaultLease. Tests shorten it.
+	Lease time.Duration
 	// Late sends replies that missed the budget; nil drops them (tests).
 	Late LateSender
 	// Receipts records template-send-job-finish events; nil ignores them.
@@ -82,7 +85,7 @@ func NewCallback(o CallbackOptions) *Callback {
 	// The server side of the SDK needs only the credentials; it never
 	// fetches a token, so no cache or token handle is configured here.
 	sdkCtx := &oacontext.Context{Config: &config.Config{AppID: o.AppID, Token: o.Token, EncodingAESKey: o.AESKey}}
-	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Late, o.Log), log: o.Log}
+	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Lease, o.Late, o.Log), log: o.Log}
 }
 
 // callbackError is a refusal with its status; its text goes to the log

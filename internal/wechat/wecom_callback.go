@@ -30,6 +30,8 @@ type WeComOptions struct {
 	KV           kv.Store
 	Handler      Handler
 	ReplayWindow time.Duration
+	// Lease is as in CallbackOptions; 0 means DefaultLease.
+	Lease time.Duration
 	// ResponseHosts are the hosts a response_url may point to (besides
 	// qyapi.weixin.qq.com); anything else is refused so a forged message
 	// cannot make the service post to an arbitrary address.
@@ -62,7 +64,7 @@ func NewWeComCallback(o WeComOptions) *WeComCallback {
 	}
 	// Replies always go out through response_url, so the turn may take as
 	// long as the handler needs.
-	return &WeComCallback{opts: o, turns: newTurns(o.KV, o.Handler, handlerTimeout, nil, o.Log), log: o.Log}
+	return &WeComCallback{opts: o, turns: newTurns(o.KV, o.Handler, handlerTimeout, o.Lease, nil, o.Log), log: o.Log}
 }
 
 // WeComMessage is the decrypted smart-robot message.
