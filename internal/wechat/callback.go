@@ -88,6 +88,11 @@ func NewCallback(o CallbackOptions) *Callback {
 	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Lease, o.Late, o.Log), log: o.Log}
 }
 
+// Drain waits, until ctx ends, for turns still running past the reply
+// budget and for their late replies; call it after the HTTP server has
+// stopped taking requests. The error says how many turns were dropped.
+func (cb *Callback) Drain(ctx context.Context) error { return cb.turns.drain(ctx) }
+
 // callbackError is a refusal with its status; its text goes to the log
 // only, the platform gets a bare status.
 type callbackError struct {

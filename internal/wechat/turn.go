@@ -5,6 +5,7 @@ import (
 	cryptorand "crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -65,6 +66,16 @@ type turns struct {
 
 	mu     sync.Mutex
 	queues map[string]*userQueue
+
+	// running counts turns not finished yet (late replies included), so
+	// shutdown can wait for them; draining tells deliveries waiting on
+	// another's turn to stop; abort cancels what is left when shutdown
+	// gives up.
+	running   inflight
+	draining  chan struct{}
+	drainOnce sync.Once
+	abort     context.Context
+	abortAll  context.CancelFunc
 }
 
 // userQueue serialises one user's turns inside this process. Goroutines
@@ -79,7 +90,81 @@ func newTurns(store kv.Store, h Handler, budget, lease time.Duration, late LateS
 	if lease <= 0 {
 		lease = DefaultLease
 	}
-	return &turns{kv: store, handler: h, budget: budget, lease: lease, late: late, log: log, queues: map[string]*userQueue{}}
+	abort, abortAll := context.WithCancel(context.Background())
+	return &turns{kv: store, handler: h, budget: budget, lease: lease, late: late, log: log, queues: map[string]*userQueue{},
+		draining: make(chan struct{}), abort: abort, abortAll: abortAll}
+}
+
+// drain waits until every turn has finished and sent its late reply, or
+// until ctx ends: then the turns still running are cancelled and the error
+// says how many. Deliveries only waiting for another delivery's answer
+// stop at once; that one answers.
+func (t *turns) drain(ctx context.Context) error {
+	t.drainOnce.Do(func() { close(t.draining) })
+	if n := t.running.count(); n > 0 {
+		t.log.Info("shutdown: waiting for running turns", "turns", n)
+	}
+	if n := t.running.wait(ctx); n > 0 {
+		t.abortAll()
+		return fmt.Errorf("dropped %d running turns", n)
+	}
+	return nil
+}
+
+func (t *turns) isDraining() bool {
+	select {
+	case <-t.draining:
+		return true
+	default:
+		return false
+	}
+}
+
+// inflight counts running work and lets a caller wait for none.
+type inflight struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed while n == 0
+}
+
+func (f *inflight) add() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		f.idle = make(chan struct{})
+	}
+	f.n++
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n--; f.n == 0 {
+		close(f.idle)
+	}
+}
+
+func (f *inflight) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
+// wait returns 0 once nothing runs, or how many still run when ctx ends.
+func (f *inflight) wait(ctx context.Context) int {
+	for {
+		f.mu.Lock()
+		n, idle := f.n, f.idle
+		f.mu.Unlock()
+		if n == 0 {
+			return 0
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return f.count()
+		}
+	}
 }
 
 // turnState is what the dedupe record holds: pending (with the owner whose
@@ -121,6 +206,7 @@ func (t *turns) run(ctx context.Context, in chat.Inbound) (out chat.Outbound, an
 // handled (or being handled) by another delivery.
 func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound, answered, repeat bool) {
 	res := &result{ch: make(chan struct{})}
+	t.running.add()
 	go t.handle(ctx, turnKey(in), in, res)
 
 	timer := time.NewTimer(t.budget)
@@ -149,10 +235,13 @@ func userLockKey(in chat.Inbound) string {
 // delivery owns it: wait for its answer, and when its lease lapses first
 // (its instance died), claim the turn and run it here.
 func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res *result) {
+	defer t.running.done()
 	// The request may be answered ("success") before the handler finishes;
-	// the handler's work must not be cancelled with it.
+	// the handler's work must not be cancelled with it, only by shutdown
+	// giving up on it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(reqCtx), handlerTimeout)
 	defer cancel()
+	defer context.AfterFunc(t.abort, cancel)()
 	for {
 		if out, owned := t.own(ctx, key, in); owned {
 			if late := res.deliver(out, false); late && !out.Empty() && t.late != nil {
@@ -163,7 +252,7 @@ func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res 
 			return
 		}
 		out, done := t.awaitOwner(ctx, key)
-		if done || ctx.Err() != nil {
+		if done || ctx.Err() != nil || t.isDraining() {
 			res.deliver(out, true)
 			return
 		}
@@ -211,6 +300,12 @@ func (t *turns) own(ctx context.Context, key string, in chat.Inbound) (out chat.
 
 	out = t.answer(ctx, in)
 	keep.stop()
+	if t.abort.Err() != nil {
+		// Shutdown gave up on this turn: whatever the handler made of its
+		// cancelled context is no answer. The claim and the lock lapse
+		// within a lease and a retry runs the turn on another instance.
+		return chat.Outbound{}, true
+	}
 
 	state, _ := json.Marshal(turnState{Done: true, Out: out})
 	ops := []*kv.Op{kv.SetOp(key, string(state), turnTTL)}
@@ -241,6 +336,8 @@ func (t *turns) awaitOwner(ctx context.Context, key string) (out chat.Outbound, 
 		}
 		select {
 		case <-ctx.Done():
+			return chat.Outbound{}, false
+		case <-t.draining:
 			return chat.Outbound{}, false
 		case <-time.After(wait):
 		}

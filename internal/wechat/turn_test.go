@@ -174,3 +174,79 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestDrain: shutdown waits for a turn still running past the reply budget
+// and its late reply; when its time is up it says how many it dropped.
+func TestDrain(t *testing.T) {
+	p := Platform{AppID: vecAppID, Token: vecToken, AESKey: vecAESKey}
+	// slowTurn serves a callback whose handler waits for gate, answers one
+	// message over budget ("success"), and stops taking requests.
+	slowTurn := func(t *testing.T, gate chan struct{}, late *lateRecorder) *Callback {
+		t.Helper()
+		started := make(chan struct{})
+		cb := NewCallback(CallbackOptions{
+			AppID: vecAppID, Token: vecToken, AESKey: vecAESKey, KV: kv.NewMemory(),
+			Budget: 50 * time.Millisecond, Late: late,
+			Handler: HandlerFunc(func(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
+				close(started)
+				select {
+				case <-gate:
+					return chat.Say("答复 " + in.Text), nil
+				case <-ctx.Done():
+					return chat.Outbound{}, ctx.Err()
+				}
+			}),
+		})
+		srv := httptest.NewServer(cb)
+		req, _ := p.Request(srv.URL, TextMessage(fmt.Sprintf("o-drain-%d", nextID()), vecAppID, "慢", nextID(), time.Now()), ModeSafe)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := p.DecodeReply(resp, ModeSafe); err != nil || !r.Success {
+			t.Fatalf("over budget: %+v %v, want success", r, err)
+		}
+		<-started
+		srv.Close() // what is left is the turn
+		return cb
+	}
+
+	t.Run("WaitsAndDelivers", func(t *testing.T) {
+		gate, late := make(chan struct{}), &lateRecorder{ch: make(chan struct{}, 1)}
+		cb := slowTurn(t, gate, late)
+		drained := make(chan error, 1)
+		go func() { drained <- cb.Drain(context.Background()) }()
+		select {
+		case err := <-drained:
+			t.Fatalf("Drain returned (%v) while a turn was running", err)
+		default:
+		}
+		close(gate)
+		if err := <-drained; err != nil {
+			t.Fatal(err)
+		}
+		late.mu.Lock()
+		defer late.mu.Unlock()
+		if len(late.got) != 1 || late.got[0].Text != "答复 慢" {
+			t.Fatalf("late replies when Drain returned: %+v", late.got)
+		}
+	})
+	t.Run("Bounded", func(t *testing.T) {
+		late := &lateRecorder{ch: make(chan struct{}, 1)}
+		cb := slowTurn(t, make(chan struct{}), late) // never let through
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // the shutdown timeout is spent
+		if err := cb.Drain(ctx); err == nil || !strings.Contains(err.Error(), "dropped 1 ") {
+			t.Fatalf("Drain past its deadline = %v, want 1 turn dropped", err)
+		}
+		// The dropped turn is cancelled and sends no reply made of its error.
+		if err := cb.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		late.mu.Lock()
+		defer late.mu.Unlock()
+		if len(late.got) != 0 {
+			t.Fatalf("a dropped turn sent %+v", late.got)
+		}
+	})
+}

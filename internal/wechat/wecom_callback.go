@@ -195,8 +195,12 @@ func (cb *WeComCallback) serveMessage(w http.ResponseWriter, r *http.Request) er
 	in := cb.toInbound(m)
 	// The platform wants an answer within about a second; the reply goes
 	// through response_url when ready. Dedupe makes repeats no-ops.
+	cb.turns.running.add()
 	go func() {
-		ctx := context.WithoutCancel(r.Context())
+		defer cb.turns.running.done()
+		ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+		defer cancel()
+		defer context.AfterFunc(cb.turns.abort, cancel)()
 		out, _, repeat := cb.turns.runOnce(ctx, in)
 		if repeat || out.Empty() {
 			return
@@ -208,6 +212,10 @@ func (cb *WeComCallback) serveMessage(w http.ResponseWriter, r *http.Request) er
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
+
+// Drain waits, until ctx ends, for turns still running and their replies
+// through response_url; the error says how many were dropped.
+func (cb *WeComCallback) Drain(ctx context.Context) error { return cb.turns.drain(ctx) }
 
 var mention = regexp.MustCompile(`^(@\S+\s*)+`)
 
