@@ -54,7 +54,9 @@ func (a *App) mountWeChat() {
 
 	if cfg.WeCom.Token != "" {
 		var hosts []string
-		if u, err := url.Parse(a.apiBase); err == nil && a.FakeAPI != nil {
+		// The simulator's fake (in this process or `shianbao fakewx`) plays
+		// the response_url too.
+		if u, err := url.Parse(a.apiBase); err == nil && cfg.Simulator {
 			hosts = append(hosts, u.Host)
 		}
 		wecom := wechat.NewWeComCallback(wechat.WeComOptions{
