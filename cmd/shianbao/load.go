@@ -26,7 +26,7 @@ func runLoad(ctx context.Context, args []string, e env) error {
 	rate := fs.Int("rate", 2000, "messages per second (0 = as fast as the workers go)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	workers := fs.Uint64("workers", 64, "concurrent senders (the maximum when -rate 0)")
-	modeFlag := fs.String("mode", "plain", "plain, compatible or safe")
+	modeFlag := fs.String("mode", "", "plain, compatible or safe (default: safe when wechat.aeskey is set, else plain)")
 	users := fs.Int("users", 500, "distinct users the messages come from")
 	text := fs.String("text", "帮助", "message text (a non-persisting dialog turn by default)")
 	bare := fs.Bool("bare", false, "also measure a bare SDK handler in this process and print the ratio")
@@ -41,7 +41,7 @@ func runLoad(ctx context.Context, args []string, e env) error {
 		return usageError{"load takes no arguments"}
 	}
 	mode := wechat.Mode(*modeFlag)
-	if mode != wechat.ModePlain && mode != wechat.ModeCompatible && mode != wechat.ModeSafe {
+	if mode != "" && mode != wechat.ModePlain && mode != wechat.ModeCompatible && mode != wechat.ModeSafe {
 		return usageError{"-mode must be plain, compatible or safe"}
 	}
 	if *users < 1 || *rate < 0 || *duration <= 0 {
@@ -50,6 +50,18 @@ func runLoad(ctx context.Context, args []string, e env) error {
 	cfg, err := fs.load(e)
 	if err != nil {
 		return err
+	}
+	// The service takes the modes its key allows: encrypted only with a
+	// key, plaintext only without.
+	switch {
+	case mode == "" && cfg.WeChat.AESKey != "":
+		mode = wechat.ModeSafe
+	case mode == "":
+		mode = wechat.ModePlain
+	case mode == wechat.ModePlain && cfg.WeChat.AESKey != "":
+		return usageError{"-mode plain: wechat.aeskey is set, so the service refuses plaintext; run both the service and load with SHIANBAO_WECHAT_AESKEY= to measure plaintext"}
+	case mode != wechat.ModePlain && cfg.WeChat.AESKey == "":
+		return usageError{"-mode " + string(mode) + " needs wechat.aeskey (the service without a key takes plaintext only)"}
 	}
 	p := wechat.Platform{AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey}
 	switch *scenario {

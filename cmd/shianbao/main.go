@@ -11,6 +11,7 @@
 //	shianbao user add|passwd --username U   console users (passwd prompts for the new password)
 //	shianbao menu [-f FILE] [--check]   push the Official Account menu
 //	shianbao load [-rate N] [-mode plain|safe] [-bare] load-test the callback
+//	shianbao fakewx [-addr 127.0.0.1:8081]  the fake WeChat API alone, shared by instances
 //	shianbao config                      print the effective configuration, secrets masked
 //	shianbao version
 //
@@ -70,6 +71,7 @@ func init() {
 		{"notifications", "推送状态（谁收不到、为什么）/ who cannot be reached and why; --retry ID", runNotifications},
 		{"menu", "推送公众号菜单 / push configs/menu.json to the Official Account", runMenu},
 		{"load", "压测回调（签名消息）/ load-test the callback with signed messages", runLoad},
+		{"fakewx", "单独运行模拟微信接口（故障演练）/ run the fake WeChat API alone: -addr 127.0.0.1:8081", runFakeWX},
 		{"config", "打印生效配置（隐藏密钥）/ print the effective configuration, secrets masked", runConfig},
 		{"version", "版本信息 / print the version", runVersion},
 	}

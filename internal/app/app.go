@@ -55,6 +55,9 @@ type Options struct {
 	Clock clock.Clock
 	// LogOutput defaults to stderr.
 	LogOutput io.Writer
+	// WrapBot wraps the bot where the WeChat callbacks call it (metrics,
+	// or a test holding a turn past the reply budget); nil leaves it be.
+	WrapBot func(wechat.Handler) wechat.Handler
 }
 
 // App is the running service.
@@ -95,6 +98,10 @@ type App struct {
 	serveErr    chan error
 	closeOnce   sync.Once
 	closeErr    error
+
+	// wrapBot is Options.WrapBot; drains wait for the callbacks' turns.
+	wrapBot func(wechat.Handler) wechat.Handler
+	drains  []func(context.Context) error
 }
 
 // New builds the service: opens the database (migrating or checking the
@@ -104,7 +111,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Clock: opts.Clock, serveErr: make(chan error, 1)}
+	a := &App{Config: cfg, Clock: opts.Clock, serveErr: make(chan error, 1), wrapBot: opts.WrapBot}
 	if a.Clock == nil {
 		a.Clock = clock.Real{}
 		if cfg.Simulator {
@@ -453,9 +460,10 @@ func (a *App) Run(ctx context.Context) error {
 	return serveErr
 }
 
-// Close stops accepting connections, lets in-flight requests finish within
-// the shutdown timeout, stops background work and closes the stores.
-// Safe to call more than once.
+// Close stops accepting connections, lets in-flight requests finish, waits
+// for chat turns still running past the reply budget (their answers go out
+// as late replies), all within the shutdown timeout, then stops background
+// work and closes the stores. Safe to call more than once.
 func (a *App) Close() error {
 	a.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
@@ -467,6 +475,14 @@ func (a *App) Close() error {
 			}
 		} else if a.listener != nil {
 			a.listener.Close()
+		}
+		for _, drain := range a.drains {
+			if err := drain(ctx); err != nil {
+				a.Log.Warn("shutdown: chat turns dropped", "err", err.Error())
+				if a.closeErr == nil {
+					a.closeErr = fmt.Errorf("shutdown: %w", err)
+				}
+			}
 		}
 		a.stopWorkers(ctx)
 		a.closeStores()

@@ -123,7 +123,7 @@ func TestConcurrentVisitReports(t *testing.T) {
 		if a.FakeAPI != nil {
 			a.FakeAPI.PutMedia("media-"+openids[i], []byte("JPEG "+openids[i]), "image/jpeg")
 		}
-		if got := newPhone(t, a, wechat.ModePlain).text(openids[i], "绑定 "+code); !strings.Contains(got, "绑定成功") {
+		if got := newPhone(t, a, wechat.ModeCompatible).text(openids[i], "绑定 "+code); !strings.Contains(got, "绑定成功") {
 			t.Fatalf("bind %d: %q", i, got)
 		}
 	}
@@ -135,7 +135,7 @@ func TestConcurrentVisitReports(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			mode := wechat.ModePlain
+			mode := wechat.ModeCompatible
 			if i%2 == 1 {
 				mode = wechat.ModeSafe
 			}

@@ -37,25 +37,35 @@ func (a *App) buildWeChat() error {
 // mountWeChat routes the platform callbacks (and the fake API).
 func (a *App) mountWeChat() {
 	cfg := a.Config
-	a.Web.Mount("/wechat/oa", wechat.NewCallback(wechat.CallbackOptions{
+	var bot wechat.Handler = a.Bot
+	if a.wrapBot != nil {
+		bot = a.wrapBot(bot)
+	}
+	oa := wechat.NewCallback(wechat.CallbackOptions{
 		AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey,
-		KV: a.KV, Handler: a.Bot,
+		KV: a.KV, Handler: bot,
 		ReplayWindow: cfg.WeChat.ReplayWindow, Budget: cfg.WeChat.ReplyBudget,
 		Late:     wechat.CustomLate{Client: a.WeChat},
 		Receipts: a.Notify,
 		Clock:    a.Clock, Log: a.Log,
-	}), http.MethodGet, http.MethodPost)
+	})
+	a.Web.Mount("/wechat/oa", oa, http.MethodGet, http.MethodPost)
+	a.drains = append(a.drains, oa.Drain)
 
 	if cfg.WeCom.Token != "" {
 		var hosts []string
-		if u, err := url.Parse(a.apiBase); err == nil && a.FakeAPI != nil {
+		// The simulator's fake (in this process or `shianbao fakewx`) plays
+		// the response_url too.
+		if u, err := url.Parse(a.apiBase); err == nil && cfg.Simulator {
 			hosts = append(hosts, u.Host)
 		}
-		a.Web.Mount("/wechat/wecom/bot", wechat.NewWeComCallback(wechat.WeComOptions{
+		wecom := wechat.NewWeComCallback(wechat.WeComOptions{
 			Token: cfg.WeCom.Token, AESKey: cfg.WeCom.AESKey, CorpID: cfg.WeCom.CorpID,
-			KV: a.KV, Handler: a.Bot, ReplayWindow: cfg.WeChat.ReplayWindow,
+			KV: a.KV, Handler: bot, ReplayWindow: cfg.WeChat.ReplayWindow,
 			ResponseHosts: hosts, Clock: a.Clock, Log: a.Log,
-		}), http.MethodGet, http.MethodPost)
+		})
+		a.Web.Mount("/wechat/wecom/bot", wecom, http.MethodGet, http.MethodPost)
+		a.drains = append(a.drains, wecom.Drain)
 	}
 	if a.FakeAPI != nil {
 		a.Web.MountPrefix(simAPIPath, a.FakeAPI)

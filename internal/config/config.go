@@ -365,7 +365,7 @@ func Default() Config {
 			BodyLimit:       8 << 20,
 			ReadTimeout:     30 * time.Second,
 			WriteTimeout:    60 * time.Second,
-			ShutdownTimeout: 8 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
 		},
 		DB: DB{
 			Driver:          "sqlite",

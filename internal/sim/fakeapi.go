@@ -77,7 +77,8 @@ func (c Call) Delivered() bool { return c.Errcode == 0 && c.Status == http.Statu
 // menu, temporary media, OAuth (snsapi_base, including the authorize page),
 // QR codes, WeCom group robots (20 a minute per key) and the WeCom smart
 // robot's response_url. It records every call, can be told to fail (FailNext,
-// SetErrorRate, SetLatency), and is safe for concurrent use. It never logs.
+// SetErrorRate, SetLatency, SetAcceptDelay, SetUser — or over HTTP at
+// FaultsPath), and is safe for concurrent use. It never logs.
 //
 // It routes by path suffix, so it can be mounted under any prefix without
 // http.StripPrefix: the API base is wherever it is served.
@@ -89,6 +90,8 @@ type FakeAPI struct {
 	errRate float64
 	errCode []int
 	latency time.Duration
+	// acceptDelay holds the answer back after the call was handled.
+	acceptDelay time.Duration
 
 	appID, secret string
 	tokenTTL      time.Duration
@@ -166,14 +169,14 @@ func (f *FakeAPI) CallsTo(pathSuffix string) []Call {
 }
 
 // Reset forgets recorded calls, queued failures, the error rate and the
-// latency. Platform state — tokens, users, media, OAuth codes, the menu,
+// delays. Platform state — tokens, users, media, OAuth codes, the menu,
 // robot rate windows — stays, as it would on the platform.
 func (f *FakeAPI) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = nil
 	f.faults = map[string][]fault{}
-	f.errRate, f.errCode, f.latency = 0, nil, 0
+	f.errRate, f.errCode, f.latency, f.acceptDelay = 0, nil, 0, 0
 }
 
 // FailNext makes the next n calls to the endpoint whose path ends with path
@@ -359,6 +362,9 @@ func route(path string) (endpoint, string, bool) {
 
 // ServeHTTP answers one API call.
 func (f *FakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.serveControl(w, r) {
+		return
+	}
 	// The body is read first: only then does the server notice a client
 	// that gives up during the latency below.
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
@@ -391,8 +397,19 @@ func (f *FakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.Status = 0
 	}
 	f.calls = append(f.calls, c)
+	acceptDelay := f.acceptDelay
 	f.mu.Unlock()
 
+	if acceptDelay > 0 {
+		t := time.NewTimer(acceptDelay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			// The client gave up; the call stands, as on the platform.
+			t.Stop()
+			return
+		}
+	}
 	write(w, r, rep)
 }
 

@@ -409,3 +409,118 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("recorded %d calls, want %d", n, 16*20*3)
 	}
 }
+
+// TestFaultsOverHTTP sets every fault knob through /dev/wxapi/faults, the
+// way a fault run does with curl, and reads the outcome at /dev/wxapi/calls.
+func TestFaultsOverHTTP(t *testing.T) {
+	fx := newFixture(t)
+	tok := fx.token(t)
+	path := "/cgi-bin/message/custom/send?access_token=" + tok
+	msg := func(to string) map[string]any {
+		return map[string]any{"touser": to, "msgtype": "text", "text": map[string]string{"content": "hi"}}
+	}
+	set := func(t *testing.T, body string) answer {
+		t.Helper()
+		a := fx.do(t, http.MethodPost, sim.FaultsPath, body)
+		if a.status != http.StatusOK {
+			t.Fatalf("POST %s = %d %s", body, a.status, a.raw)
+		}
+		return a
+	}
+
+	t.Run("Unfollowed", func(t *testing.T) {
+		set(t, `{"unfollowed":["o-gone"]}`)
+		wantErrcode(t, fx.do(t, http.MethodPost, path, msg("o-gone")), 43004)
+		wantErrcode(t, fx.do(t, http.MethodPost, path, msg("o-here")), 0)
+	})
+	t.Run("ErrorRate", func(t *testing.T) {
+		set(t, `{"error_rate":1,"error_codes":[45009]}`)
+		wantErrcode(t, fx.do(t, http.MethodPost, path, msg("o-1")), 45009)
+		set(t, `{"error_codes":["http500"]}`) // the rate stays
+		if a := fx.do(t, http.MethodPost, path, msg("o-1")); a.status != http.StatusInternalServerError {
+			t.Fatalf("http500: status %d", a.status)
+		}
+		set(t, `{"error_codes":["drop"]}`)
+		j, _ := json.Marshal(msg("o-1"))
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, fx.base+path, bytes.NewReader(j))
+		if resp, err := fx.hc.Do(req); err == nil {
+			resp.Body.Close()
+			t.Fatalf("drop: got an answer (%d)", resp.StatusCode)
+		}
+		set(t, `{"error_rate":0}`)
+	})
+	t.Run("FailNext", func(t *testing.T) {
+		set(t, `{"fail_next":[{"path":"/message/custom/send","code":45015,"n":2}]}`)
+		got := fx.do(t, http.MethodGet, sim.FaultsPath, nil)
+		if q, _ := got.body["fail_next"].([]any); len(q) != 1 {
+			t.Fatalf("faults after queueing: %s", got.raw)
+		}
+		for _, code := range []int{45015, 45015, 0} {
+			wantErrcode(t, fx.do(t, http.MethodPost, path, msg("o-1")), code)
+		}
+	})
+	t.Run("AcceptDelay", func(t *testing.T) {
+		set(t, `{"accept_delay":"1m"}`)
+		hc := &http.Client{Timeout: 200 * time.Millisecond}
+		j, _ := json.Marshal(msg("o-accepted"))
+		if resp, err := hc.Post(fx.base+path, "application/json", bytes.NewReader(j)); err == nil {
+			resp.Body.Close()
+			t.Fatalf("answered (%d) despite the delay", resp.StatusCode)
+		}
+		set(t, `{"accept_delay":"0s"}`)
+		// The client gave up, yet the platform delivered the message.
+		a := fx.do(t, http.MethodGet, sim.CallsPath+"?path=/message/custom/send", nil)
+		var calls []struct {
+			To        string `json:"to"`
+			Delivered bool   `json:"delivered"`
+		}
+		if err := json.Unmarshal(a.raw, &calls); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(calls); n == 0 || calls[n-1].To != "o-accepted" || !calls[n-1].Delivered {
+			t.Fatalf("calls %s", a.raw)
+		}
+	})
+	t.Run("Latency", func(t *testing.T) {
+		a := set(t, `{"latency":"250ms"}`)
+		if a.str("latency") != "250ms" {
+			t.Fatalf("faults %s", a.raw)
+		}
+	})
+	t.Run("Clear", func(t *testing.T) {
+		set(t, `{"unfollowed":["o-gone"],"error_rate":0.5}`)
+		a := fx.do(t, http.MethodDelete, sim.FaultsPath, nil)
+		want := `{"latency":"0s","accept_delay":"0s","error_rate":0,"error_codes":[],"unfollowed":[],"fail_next":[]}`
+		if a.status != http.StatusOK || strings.TrimSpace(string(a.raw)) != want {
+			t.Fatalf("DELETE = %d %s", a.status, a.raw)
+		}
+		wantErrcode(t, fx.do(t, http.MethodPost, path, msg("o-gone")), 0)
+	})
+	t.Run("BadRequests", func(t *testing.T) {
+		for _, body := range []string{`{"latency":"soon"}`, `{"error_rate":2}`, `{"error_codes":["boom"]}`,
+			`{"fail_next":[{"path":"/x","code":45009}]}`, `{"unfollowed":[""]}`, `{"nonsense":1}`, `not json`} {
+			a := fx.do(t, http.MethodPost, sim.FaultsPath, body)
+			if a.status != http.StatusBadRequest || !containsHan(a.str("error")) {
+				t.Errorf("POST %s = %d %s, want 400 with a Chinese sentence", body, a.status, a.raw)
+			}
+		}
+		if a := fx.do(t, http.MethodPut, sim.FaultsPath, `{}`); a.status != http.StatusBadRequest {
+			t.Errorf("PUT = %d", a.status)
+		}
+		// Control requests are not API calls.
+		for _, c := range fx.f.Calls() {
+			if strings.Contains(c.Path, "/dev/wxapi") {
+				t.Fatalf("control request recorded as a call: %+v", c)
+			}
+		}
+	})
+}
+
+func containsHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x4e00 && r <= 0x9fff {
+			return true
+		}
+	}
+	return false
+}

@@ -69,7 +69,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "" || path == "/":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		err = s.page.ExecuteTemplate(w, "simulator", nil)
+		err = s.page.ExecuteTemplate(w, "simulator", pageData{Encrypted: s.encrypted()})
 	case path == "/api/personas" && r.Method == http.MethodGet:
 		err = s.personas(w, r)
 	case path == "/api/send" && r.Method == http.MethodPost:
@@ -197,9 +197,9 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) error {
 	if !strings.HasPrefix(req.OpenID, "sim-") {
 		return errors.New("unknown persona")
 	}
-	mode := wechat.Mode(req.Mode)
-	if mode != wechat.ModePlain && mode != wechat.ModeCompatible && mode != wechat.ModeSafe {
-		mode = wechat.ModeSafe
+	mode, err := s.mode(req.Mode)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	// H5 pages opened from this chat sign in (WeChat OAuth) as this persona.
@@ -242,6 +242,34 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) error {
 	reply.Status = status
 	reply.Mode = string(mode)
 	return writeJSON(w, reply)
+}
+
+// pageData is what the page needs to know of the account.
+type pageData struct {
+	// Encrypted: the account has an AES key, so the service takes
+	// compatible and safe mode only; otherwise plaintext only.
+	Encrypted bool
+}
+
+func (s *Simulator) encrypted() bool { return s.Platform.AESKey != "" }
+
+// mode picks how a message is sent: the requested mode when the account's
+// configuration allows it, else a plain sentence saying why not. No mode
+// means the account's own (safe with a key, plaintext without).
+func (s *Simulator) mode(requested string) (wechat.Mode, error) {
+	switch m := wechat.Mode(requested); {
+	case m == "" && s.encrypted():
+		return wechat.ModeSafe, nil
+	case m == "":
+		return wechat.ModePlain, nil
+	case m == wechat.ModePlain && s.encrypted():
+		return "", errors.New(msgAccountEncrypted)
+	case (m == wechat.ModeSafe || m == wechat.ModeCompatible) && !s.encrypted():
+		return "", errors.New(msgAccountPlain)
+	case m == wechat.ModePlain || m == wechat.ModeSafe || m == wechat.ModeCompatible:
+		return m, nil
+	}
+	return "", errors.New(msgUnknownMode)
 }
 
 // deliver posts m to the callback exactly as the platform would.

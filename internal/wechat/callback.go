@@ -29,8 +29,10 @@ const MaxCallbackBody = 64 << 10
 
 // CallbackOptions configures the Official Account callback.
 type CallbackOptions struct {
-	AppID  string
-	Token  string
+	AppID string
+	Token string
+	// AESKey is the EncodingAESKey. Set, the account is encrypted and
+	// plaintext POSTs are refused; empty, only plaintext is accepted.
 	AESKey string
 	KV     kv.Store
 	// Handler is the bot.
@@ -41,6 +43,9 @@ type CallbackOptions struct {
 	// Budget is how long the handler may take before the callback answers
 	// "success" and the reply goes out as a customer-service message.
 	Budget time.Duration
+	// Lease is how long a claim on a turn and a user's lock outlive a
+	// crashed owner; 0 means DefaultLease. Tests shorten it.
+	Lease time.Duration
 	// Late sends replies that missed the budget; nil drops them (tests).
 	Late LateSender
 	// Receipts records template-send-job-finish events; nil ignores them.
@@ -56,7 +61,8 @@ type ReceiptSink interface {
 }
 
 // Callback serves /wechat/oa: GET verifies the URL, POST delivers messages
-// and events in plaintext, compatible or safe (AES) mode.
+// and events. With an AES key configured it accepts only compatible and
+// safe (AES) mode; without one, only plaintext.
 type Callback struct {
 	opts   CallbackOptions
 	sdkCtx *oacontext.Context
@@ -79,8 +85,13 @@ func NewCallback(o CallbackOptions) *Callback {
 	// The server side of the SDK needs only the credentials; it never
 	// fetches a token, so no cache or token handle is configured here.
 	sdkCtx := &oacontext.Context{Config: &config.Config{AppID: o.AppID, Token: o.Token, EncodingAESKey: o.AESKey}}
-	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Late, o.Log), log: o.Log}
+	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Lease, o.Late, o.Log), log: o.Log}
 }
+
+// Drain waits, until ctx ends, for turns still running past the reply
+// budget and for their late replies; call it after the HTTP server has
+// stopped taking requests. The error says how many turns were dropped.
+func (cb *Callback) Drain(ctx context.Context) error { return cb.turns.drain(ctx) }
 
 // callbackError is a refusal with its status; its text goes to the log
 // only, the platform gets a bare status.
@@ -166,6 +177,16 @@ func (cb *Callback) serveMessage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	safe := q.Get("encrypt_type") == "aes"
+	switch {
+	case cb.opts.AESKey != "" && !safe:
+		// With an AES key the account is in compatible or safe mode, where
+		// every message carries encrypt_type=aes and a msg_signature over its
+		// ciphertext. A plaintext POST is a captured URL carrying a body of
+		// someone else's making: the URL signature does not cover the body.
+		return refuse(http.StatusUnauthorized, "plaintext message to an encrypted account")
+	case cb.opts.AESKey == "" && safe:
+		return refuse(http.StatusBadRequest, "encrypted message but no AES key configured")
+	}
 	if safe {
 		var env envelope
 		if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
@@ -175,13 +196,12 @@ func (cb *Callback) serveMessage(w http.ResponseWriter, r *http.Request) error {
 			return refuse(http.StatusUnauthorized, "bad message signature")
 		}
 	}
-	if !safe {
-		// In safe mode the message signature covers the body, so a reused
-		// URL with another body already failed above; only plaintext needs
-		// the (timestamp, nonce) record, and skipping it saves a round trip.
-		if err := cb.checkReplay(r.Context(), timestamp, nonce, body); err != nil {
-			return err
-		}
+	// In safe mode the message signature already ties the body to the URL,
+	// but the (timestamp, nonce) is recorded in both modes: a URL captured
+	// while the account was encrypted stays spent if the account later
+	// switches to plaintext within the replay window.
+	if err := cb.checkReplay(r.Context(), timestamp, nonce, body); err != nil {
+		return err
 	}
 
 	// The SDK's server is built per request (it keeps per-request state).

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -110,11 +111,14 @@ func (l *lateRecorder) SendLate(ctx context.Context, in chat.Inbound, out chat.O
 	return nil
 }
 
+// fixture serves one bot and store twice: url is an encrypted account
+// (AES key set: compatible and safe mode), plainURL the same account
+// configured without a key (plaintext mode).
 type fixture struct {
-	srv      *httptest.Server
 	bot      *recorder
 	platform Platform
 	url      string
+	plainURL string
 }
 
 func newFixture(t *testing.T, store kv.Store, opts func(*CallbackOptions)) *fixture {
@@ -129,12 +133,25 @@ func newFixture(t *testing.T, store kv.Store, opts func(*CallbackOptions)) *fixt
 	}
 	srv := httptest.NewServer(NewCallback(o))
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, bot: bot, url: srv.URL + "/wechat/oa", platform: Platform{AppID: vecAppID, Token: vecToken, AESKey: vecAESKey}}
+	o.AESKey = ""
+	plain := httptest.NewServer(NewCallback(o))
+	t.Cleanup(plain.Close)
+	return &fixture{bot: bot, url: srv.URL + "/wechat/oa", plainURL: plain.URL + "/wechat/oa",
+		platform: Platform{AppID: vecAppID, Token: vecToken, AESKey: vecAESKey}}
+}
+
+// urlFor is where the platform posts in mode: the plaintext account for
+// plaintext, the encrypted one otherwise.
+func (f *fixture) urlFor(mode Mode) string {
+	if mode == ModePlain {
+		return f.plainURL
+	}
+	return f.url
 }
 
 func (f *fixture) send(t *testing.T, m Message, mode Mode) (*Reply, error) {
 	t.Helper()
-	req, err := f.platform.Request(f.url, m, mode)
+	req, err := f.platform.Request(f.urlFor(mode), m, mode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,13 +327,13 @@ func TestForgedRequests(t *testing.T) {
 				"StaleTimestamp": {func() *http.Request {
 					p := f.platform
 					p.Now = func() time.Time { return time.Now().Add(-10 * time.Minute) }
-					r, _ := p.Request(f.url, TextMessage("o-forge", vecAppID, "hi", nextID(), time.Now()), ModePlain)
+					r, _ := p.Request(f.url, TextMessage("o-forge", vecAppID, "hi", nextID(), time.Now()), ModeSafe)
 					return r
 				}, 401},
 				"FutureTimestamp": {func() *http.Request {
 					p := f.platform
 					p.Now = func() time.Time { return time.Now().Add(10 * time.Minute) }
-					r, _ := p.Request(f.url, TextMessage("o-forge", vecAppID, "hi", nextID(), time.Now()), ModePlain)
+					r, _ := p.Request(f.url, TextMessage("o-forge", vecAppID, "hi", nextID(), time.Now()), ModeSafe)
 					return r
 				}, 401},
 				"Oversized": {func() *http.Request {
@@ -324,11 +341,11 @@ func TestForgedRequests(t *testing.T) {
 					return r
 				}, 413},
 				"Malformed": {func() *http.Request {
-					r, _ := f.platform.RawRequest(f.url, []byte("<xml><FromUserName>x</From"), ModePlain)
+					r, _ := f.platform.RawRequest(f.plainURL, []byte("<xml><FromUserName>x</From"), ModePlain)
 					return r
 				}, 400},
 				"NotAMessage": {func() *http.Request {
-					r, _ := f.platform.RawRequest(f.url, []byte("<xml><Foo>1</Foo></xml>"), ModePlain)
+					r, _ := f.platform.RawRequest(f.plainURL, []byte("<xml><Foo>1</Foo></xml>"), ModePlain)
 					return r
 				}, 400},
 				"MalformedEnvelope": {func() *http.Request {
@@ -366,7 +383,7 @@ func TestForgedRequests(t *testing.T) {
 			}
 
 			t.Run("NonceReusedWithDifferentBody", func(t *testing.T) {
-				orig, _ := f.platform.Request(f.url, TextMessage("o-nonce", vecAppID, "真的", nextID(), time.Now()), ModePlain)
+				orig, _ := f.platform.Request(f.plainURL, TextMessage("o-nonce", vecAppID, "真的", nextID(), time.Now()), ModePlain)
 				forged, _ := http.NewRequest(http.MethodPost, orig.URL.String(), strings.NewReader(
 					"<xml><ToUserName><![CDATA[x]]></ToUserName><FromUserName><![CDATA[o-nonce]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[伪造]]></Content><MsgId>99</MsgId></xml>"))
 				body, _ := io.ReadAll(orig.Body)
@@ -391,6 +408,79 @@ func TestForgedRequests(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
+		})
+	}
+}
+
+// TestNoPlaintextDowngrade: an account with an AES key takes only
+// encrypted messages, so a safe-mode callback URL read from a proxy log
+// cannot be replayed as a plaintext message naming any user.
+func TestNoPlaintextDowngrade(t *testing.T) {
+	for name, newStore := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, newStore(t), nil)
+			forged := func() io.Reader {
+				return strings.NewReader(fmt.Sprintf("<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o-victim]]></FromUserName>"+
+					"<CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[我的任务]]></Content><MsgId>%d</MsgId></xml>", time.Now().Unix(), nextID()))
+			}
+			// capture delivers a safe-mode message and returns its URL, as a
+			// proxy log would show it.
+			capture := func(t *testing.T) *url.URL {
+				t.Helper()
+				req, _ := f.platform.Request(f.url, TextMessage("o-cadre", vecAppID, "你好", nextID(), time.Now()), ModeSafe)
+				u := *req.URL
+				if s := status(t, req); s != http.StatusOK {
+					t.Fatalf("safe-mode delivery = %d", s)
+				}
+				return &u
+			}
+			asPlaintext := func(u *url.URL, target string) string {
+				q := u.Query()
+				q.Del("encrypt_type")
+				q.Del("msg_signature")
+				return target + "?" + q.Encode()
+			}
+
+			t.Run("SignedPlaintext", func(t *testing.T) {
+				req, _ := f.platform.Request(f.url, TextMessage("o-victim", vecAppID, "我的任务", nextID(), time.Now()), ModePlain)
+				if s := status(t, req); s != http.StatusUnauthorized {
+					t.Fatalf("plaintext to an encrypted account = %d, want 401", s)
+				}
+			})
+			t.Run("CapturedSafeURLAsPlaintext", func(t *testing.T) {
+				u := capture(t)
+				replay, _ := http.NewRequest(http.MethodPost, asPlaintext(u, f.url), forged())
+				if s := status(t, replay); s != http.StatusUnauthorized {
+					t.Fatalf("captured URL with a plaintext body = %d, want 401", s)
+				}
+				kept, _ := http.NewRequest(http.MethodPost, u.String(), forged())
+				if s := status(t, kept); s/100 != 4 {
+					t.Fatalf("captured URL (encrypt_type kept) with a plaintext body = %d, want 4xx", s)
+				}
+			})
+			t.Run("AccountSwitchedToPlaintext", func(t *testing.T) {
+				// The key is cleared (the account goes to plaintext mode)
+				// within the replay window: URLs signed before stay spent.
+				u := capture(t)
+				replay, _ := http.NewRequest(http.MethodPost, asPlaintext(u, f.plainURL), forged())
+				if s := status(t, replay); s != http.StatusUnauthorized {
+					t.Fatalf("URL captured in safe mode, replayed to the plaintext account = %d, want 401", s)
+				}
+			})
+			t.Run("EncryptedToPlaintextAccount", func(t *testing.T) {
+				req, _ := f.platform.Request(f.plainURL, TextMessage("o-cadre", vecAppID, "你好", nextID(), time.Now()), ModeSafe)
+				if s := status(t, req); s != http.StatusBadRequest {
+					t.Fatalf("safe mode to an account without a key = %d, want 400", s)
+				}
+			})
+
+			f.bot.mu.Lock()
+			defer f.bot.mu.Unlock()
+			for _, in := range f.bot.calls {
+				if in.UserID != "o-cadre" {
+					t.Fatalf("a refused message reached the bot as %q", in.UserID)
+				}
+			}
 		})
 	}
 }
@@ -424,7 +514,7 @@ func TestBudget(t *testing.T) {
 func TestNoReplyAnswersSuccess(t *testing.T) {
 	f := newFixture(t, kv.NewMemory(), nil)
 	for _, mode := range []Mode{ModePlain, ModeSafe} {
-		req, _ := f.platform.Request(f.url, EventMessage("o-bye", vecAppID, "unsubscribe", "", time.Now().Add(time.Duration(len(mode))*time.Second)), mode)
+		req, _ := f.platform.Request(f.urlFor(mode), EventMessage("o-bye", vecAppID, "unsubscribe", "", time.Now().Add(time.Duration(len(mode))*time.Second)), mode)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -523,7 +613,7 @@ func FuzzCallbackPlain(f *testing.F) {
 	f.Add([]byte("<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>1</MsgId></xml>"))
 	f.Add([]byte("<xml>"))
 	f.Add([]byte{})
-	cb := NewCallback(CallbackOptions{AppID: vecAppID, Token: vecToken, AESKey: vecAESKey, KV: kv.NewMemory(),
+	cb := NewCallback(CallbackOptions{AppID: vecAppID, Token: vecToken, KV: kv.NewMemory(),
 		Handler: HandlerFunc(func(ctx context.Context, in chat.Inbound) (chat.Outbound, error) { return chat.Say("ok"), nil }),
 		Budget:  time.Second})
 	p := Platform{AppID: vecAppID, Token: vecToken, AESKey: vecAESKey}

@@ -2,7 +2,10 @@ package wechat
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -36,13 +39,19 @@ type LateSender interface {
 }
 
 // Turn timing. The handler gets longer than the reply budget because a late
-// answer is still delivered; the dedupe record outlives every platform
-// retry (three within about 15 s) by a wide margin.
+// answer is still delivered; the answer outlives every platform retry
+// (three within about 15 s) by a wide margin. A claim on a turn and a
+// user's lock are leases instead: renewed while the handler runs, they
+// lapse within DefaultLease of their owner dying, and a retry then runs
+// the turn itself (the dialog's idempotency keys make a second run safe).
 const (
 	handlerTimeout = 30 * time.Second
-	userLockTTL    = handlerTimeout + 5*time.Second
-	turnTTL        = time.Hour
-	pollInterval   = 15 * time.Millisecond
+	// DefaultLease is how long a claim or lock outlives its owner's last
+	// renewal; owners renew every third of it.
+	DefaultLease    = 5 * time.Second
+	turnTTL         = time.Hour
+	pollInterval    = 15 * time.Millisecond
+	maxPollInterval = 100 * time.Millisecond
 )
 
 // turns runs each delivery's handler exactly once, one at a time per user,
@@ -51,11 +60,22 @@ type turns struct {
 	kv      kv.Store
 	handler Handler
 	budget  time.Duration
+	lease   time.Duration
 	late    LateSender
 	log     *slog.Logger
 
 	mu     sync.Mutex
 	queues map[string]*userQueue
+
+	// running counts turns not finished yet (late replies included), so
+	// shutdown can wait for them; draining tells deliveries waiting on
+	// another's turn to stop; abort cancels what is left when shutdown
+	// gives up.
+	running   inflight
+	draining  chan struct{}
+	drainOnce sync.Once
+	abort     context.Context
+	abortAll  context.CancelFunc
 }
 
 // userQueue serialises one user's turns inside this process. Goroutines
@@ -66,14 +86,93 @@ type userQueue struct {
 	refs int
 }
 
-func newTurns(store kv.Store, h Handler, budget time.Duration, late LateSender, log *slog.Logger) *turns {
-	return &turns{kv: store, handler: h, budget: budget, late: late, log: log, queues: map[string]*userQueue{}}
+func newTurns(store kv.Store, h Handler, budget, lease time.Duration, late LateSender, log *slog.Logger) *turns {
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	abort, abortAll := context.WithCancel(context.Background())
+	return &turns{kv: store, handler: h, budget: budget, lease: lease, late: late, log: log, queues: map[string]*userQueue{},
+		draining: make(chan struct{}), abort: abort, abortAll: abortAll}
 }
 
-// turnState is what the dedupe record holds: pending, or the answer.
+// drain waits until every turn has finished and sent its late reply, or
+// until ctx ends: then the turns still running are cancelled and the error
+// says how many. Deliveries only waiting for another delivery's answer
+// stop at once; that one answers.
+func (t *turns) drain(ctx context.Context) error {
+	t.drainOnce.Do(func() { close(t.draining) })
+	if n := t.running.count(); n > 0 {
+		t.log.Info("shutdown: waiting for running turns", "turns", n)
+	}
+	if n := t.running.wait(ctx); n > 0 {
+		t.abortAll()
+		return fmt.Errorf("dropped %d running turns", n)
+	}
+	return nil
+}
+
+func (t *turns) isDraining() bool {
+	select {
+	case <-t.draining:
+		return true
+	default:
+		return false
+	}
+}
+
+// inflight counts running work and lets a caller wait for none.
+type inflight struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed while n == 0
+}
+
+func (f *inflight) add() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		f.idle = make(chan struct{})
+	}
+	f.n++
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n--; f.n == 0 {
+		close(f.idle)
+	}
+}
+
+func (f *inflight) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
+// wait returns 0 once nothing runs, or how many still run when ctx ends.
+func (f *inflight) wait(ctx context.Context) int {
+	for {
+		f.mu.Lock()
+		n, idle := f.n, f.idle
+		f.mu.Unlock()
+		if n == 0 {
+			return 0
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return f.count()
+		}
+	}
+}
+
+// turnState is what the dedupe record holds: pending (with the owner whose
+// lease the record's expiry is), or the answer.
 type turnState struct {
-	Done bool          `json:"d"`
-	Out  chat.Outbound `json:"o"`
+	Done  bool          `json:"d"`
+	Out   chat.Outbound `json:"o"`
+	Owner string        `json:"w,omitempty"`
 }
 
 // result hands the handler's answer to the waiting request, or, once the
@@ -104,12 +203,11 @@ func (t *turns) run(ctx context.Context, in chat.Inbound) (out chat.Outbound, an
 }
 
 // runOnce is run that also says whether this delivery was a repeat of one
-// already handled (or being handled).
+// handled (or being handled) by another delivery.
 func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound, answered, repeat bool) {
-	deadline := time.Now().Add(t.budget)
-	key := turnKey(in)
 	res := &result{ch: make(chan struct{})}
-	go t.handle(ctx, key, in, res)
+	t.running.add()
+	go t.handle(ctx, turnKey(in), in, res)
 
 	timer := time.NewTimer(t.budget)
 	defer timer.Stop()
@@ -119,37 +217,60 @@ func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound
 	case <-ctx.Done():
 	}
 	res.mu.Lock()
-	ready, repeat := res.ready, res.repeat
-	if !ready {
+	defer res.mu.Unlock()
+	if !res.ready {
 		res.timedOut = true
-	}
-	res.mu.Unlock()
-	switch {
-	case !ready:
 		return chat.Outbound{}, false, false
-	case repeat:
-		out, answered = t.waitForAnswer(ctx, key, deadline)
-		return out, answered, true
 	}
-	return res.out, true, false
+	return res.out, true, res.repeat
 }
 
 func turnKey(in chat.Inbound) string { return "wx:turn:" + string(in.Channel) + ":" + in.MsgKey }
 
-// handle claims the delivery and the user's lock in one round trip, runs
-// the handler, then stores the answer and releases the lock in another.
-// Every callback pays for these round trips, so they are batched.
+func userLockKey(in chat.Inbound) string {
+	return "wx:user:" + string(in.Channel) + ":" + hashID(in.UserID)
+}
+
+// handle runs the turn when this delivery claims it. Otherwise another
+// delivery owns it: wait for its answer, and when its lease lapses first
+// (its instance died), claim the turn and run it here.
 func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res *result) {
+	defer t.running.done()
 	// The request may be answered ("success") before the handler finishes;
-	// the handler's work must not be cancelled with it.
+	// the handler's work must not be cancelled with it, only by shutdown
+	// giving up on it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(reqCtx), handlerTimeout)
 	defer cancel()
+	defer context.AfterFunc(t.abort, cancel)()
+	for {
+		if out, owned := t.own(ctx, key, in); owned {
+			if late := res.deliver(out, false); late && !out.Empty() && t.late != nil {
+				if err := t.late.SendLate(ctx, in, out); err != nil {
+					t.log.Warn("wechat late reply failed", "user", hashID(in.UserID), "err", err.Error())
+				}
+			}
+			return
+		}
+		out, done := t.awaitOwner(ctx, key)
+		if done || ctx.Err() != nil || t.isDraining() {
+			res.deliver(out, true)
+			return
+		}
+		t.log.Info("wechat turn taken over after its owner's lease lapsed", "user", hashID(in.UserID))
+	}
+}
+
+// own claims the turn and the user's lock in one round trip, runs the
+// handler while renewing both, then stores the answer and releases the
+// lock in another. Every callback pays for these round trips, so they are
+// batched. owned is false when another delivery holds the claim.
+func (t *turns) own(ctx context.Context, key string, in chat.Inbound) (out chat.Outbound, owned bool) {
 	release := t.enterQueue(in.UserID)
 	defer release()
 
-	pending, _ := json.Marshal(turnState{})
-	claim := kv.SetNXOp(key, string(pending), turnTTL)
-	lockOp, lock := kv.LockOp(t.kv, "wx:user:"+string(in.Channel)+":"+hashID(in.UserID), userLockTTL)
+	pending, _ := json.Marshal(turnState{Owner: cryptorand.Text()})
+	claim := kv.SetNXOp(key, string(pending), t.lease)
+	lockOp, lock := kv.LockOp(t.kv, userLockKey(in), t.lease)
 	if err := t.kv.Batch(ctx, claim, lockOp); err != nil || claim.Err != nil {
 		// Without the store we cannot dedupe; answering beats dropping a
 		// user's message, and the bot's writes are idempotent where it matters.
@@ -160,19 +281,31 @@ func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res 
 		if lockOp.OK {
 			lock.Release(ctx)
 		}
-		res.deliver(chat.Outbound{}, true)
-		return
+		return chat.Outbound{}, false
 	}
+	// Renew the claim from now on: waiting for the user's lock below may
+	// take as long as another instance's turn.
+	keep := t.keepAlive(key, string(pending))
+	defer keep.stop()
 	if !lockOp.OK {
-		// Another instance is handling this user's previous message.
+		// Another instance is handling this user's previous message (or
+		// died doing so: its lock lapses within a lease).
 		var err error
-		if lock, err = kv.AcquireLock(ctx, t.kv, lock.Key(), userLockTTL); err != nil {
+		if lock, err = kv.AcquireLock(ctx, t.kv, lock.Key(), t.lease); err != nil {
 			t.log.Warn("wechat user lock unavailable", "user", hashID(in.UserID), "err", err.Error())
 			lock = nil
 		}
 	}
+	keep.hold(lock)
 
-	out := t.answer(ctx, in)
+	out = t.answer(ctx, in)
+	keep.stop()
+	if t.abort.Err() != nil {
+		// Shutdown gave up on this turn: whatever the handler made of its
+		// cancelled context is no answer. The claim and the lock lapse
+		// within a lease and a retry runs the turn on another instance.
+		return chat.Outbound{}, true
+	}
 
 	state, _ := json.Marshal(turnState{Done: true, Out: out})
 	ops := []*kv.Op{kv.SetOp(key, string(state), turnTTL)}
@@ -182,9 +315,100 @@ func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res 
 	if err := t.kv.Batch(ctx, ops...); err != nil || ops[0].Err != nil {
 		t.log.Warn("wechat cache answer failed", "err", errText(err, ops[0].Err))
 	}
-	if late := res.deliver(out, false); late && !out.Empty() && t.late != nil {
-		if err := t.late.SendLate(ctx, in, out); err != nil {
-			t.log.Warn("wechat late reply failed", "user", hashID(in.UserID), "err", err.Error())
+	return out, true
+}
+
+// awaitOwner waits for the answer of the delivery that owns the turn. done
+// is false when the claim vanished unanswered (its lease lapsed) or ctx
+// ended.
+func (t *turns) awaitOwner(ctx context.Context, key string) (out chat.Outbound, done bool) {
+	wait := pollInterval
+	for {
+		raw, err := t.kv.Get(ctx, key)
+		switch {
+		case err == nil && strings.Contains(raw, `"d":true`):
+			var st turnState
+			if json.Unmarshal([]byte(raw), &st) == nil {
+				return st.Out, true
+			}
+		case errors.Is(err, kv.ErrMiss):
+			return chat.Outbound{}, false
+		}
+		select {
+		case <-ctx.Done():
+			return chat.Outbound{}, false
+		case <-t.draining:
+			return chat.Outbound{}, false
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxPollInterval)
+	}
+}
+
+// keeper renews a turn's claim and its user's lock every third of the
+// lease until stopped, so both lapse only when their owner stops renewing
+// them: when its instance dies.
+type keeper struct {
+	t        *turns
+	key      string
+	claim    string
+	mu       sync.Mutex
+	lock     *kv.Lock
+	stopOnce sync.Once
+	quit     chan struct{}
+	done     chan struct{}
+}
+
+func (t *turns) keepAlive(key, claim string) *keeper {
+	k := &keeper{t: t, key: key, claim: claim, quit: make(chan struct{}), done: make(chan struct{})}
+	go k.run()
+	return k
+}
+
+// hold adds the user's lock (nil when none could be taken).
+func (k *keeper) hold(l *kv.Lock) {
+	k.mu.Lock()
+	k.lock = l
+	k.mu.Unlock()
+}
+
+// stop ends the renewals and waits for one in flight; safe to call twice.
+func (k *keeper) stop() {
+	k.stopOnce.Do(func() { close(k.quit) })
+	<-k.done
+}
+
+func (k *keeper) run() {
+	defer close(k.done)
+	tick := time.NewTicker(k.t.lease / 3)
+	defer tick.Stop()
+	lost := false
+	for {
+		select {
+		case <-k.quit:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), k.t.lease/3)
+		ok, err := k.t.kv.CompareAndExpire(ctx, k.key, k.claim, k.t.lease)
+		k.mu.Lock()
+		lock := k.lock
+		k.mu.Unlock()
+		if lock != nil {
+			if lerr := lock.Extend(ctx, k.t.lease); lerr != nil && err == nil {
+				err = lerr
+			}
+		}
+		cancel()
+		if (err != nil || !ok) && !lost {
+			// Another delivery may now take the turn over; the answer both
+			// give is the same, so the work goes on.
+			lost = true
+			reason := "claim lapsed or taken over"
+			if err != nil {
+				reason = err.Error()
+			}
+			k.t.log.Warn("wechat turn lease not renewed", "reason", reason)
 		}
 	}
 }
@@ -226,27 +450,5 @@ func (t *turns) enterQueue(user string) func() {
 			delete(t.queues, user)
 		}
 		t.mu.Unlock()
-	}
-}
-
-// waitForAnswer serves a repeated delivery: the first one is being handled
-// (or was), so wait for its answer within the budget and give the same one.
-func (t *turns) waitForAnswer(ctx context.Context, key string, deadline time.Time) (chat.Outbound, bool) {
-	for {
-		raw, err := t.kv.Get(ctx, key)
-		if err == nil && strings.Contains(raw, `"d":true`) {
-			var st turnState
-			if json.Unmarshal([]byte(raw), &st) == nil {
-				return st.Out, true
-			}
-		}
-		if time.Now().After(deadline) {
-			return chat.Outbound{}, false
-		}
-		select {
-		case <-ctx.Done():
-			return chat.Outbound{}, false
-		case <-time.After(pollInterval):
-		}
 	}
 }

@@ -30,6 +30,8 @@ type WeComOptions struct {
 	KV           kv.Store
 	Handler      Handler
 	ReplayWindow time.Duration
+	// Lease is as in CallbackOptions; 0 means DefaultLease.
+	Lease time.Duration
 	// ResponseHosts are the hosts a response_url may point to (besides
 	// qyapi.weixin.qq.com); anything else is refused so a forged message
 	// cannot make the service post to an arbitrary address.
@@ -62,7 +64,7 @@ func NewWeComCallback(o WeComOptions) *WeComCallback {
 	}
 	// Replies always go out through response_url, so the turn may take as
 	// long as the handler needs.
-	return &WeComCallback{opts: o, turns: newTurns(o.KV, o.Handler, handlerTimeout, nil, o.Log), log: o.Log}
+	return &WeComCallback{opts: o, turns: newTurns(o.KV, o.Handler, handlerTimeout, o.Lease, nil, o.Log), log: o.Log}
 }
 
 // WeComMessage is the decrypted smart-robot message.
@@ -193,8 +195,12 @@ func (cb *WeComCallback) serveMessage(w http.ResponseWriter, r *http.Request) er
 	in := cb.toInbound(m)
 	// The platform wants an answer within about a second; the reply goes
 	// through response_url when ready. Dedupe makes repeats no-ops.
+	cb.turns.running.add()
 	go func() {
-		ctx := context.WithoutCancel(r.Context())
+		defer cb.turns.running.done()
+		ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+		defer cancel()
+		defer context.AfterFunc(cb.turns.abort, cancel)()
 		out, _, repeat := cb.turns.runOnce(ctx, in)
 		if repeat || out.Empty() {
 			return
@@ -206,6 +212,10 @@ func (cb *WeComCallback) serveMessage(w http.ResponseWriter, r *http.Request) er
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
+
+// Drain waits, until ctx ends, for turns still running and their replies
+// through response_url; the error says how many were dropped.
+func (cb *WeComCallback) Drain(ctx context.Context) error { return cb.turns.drain(ctx) }
 
 var mention = regexp.MustCompile(`^(@\S+\s*)+`)
 
