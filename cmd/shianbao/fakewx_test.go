@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,39 +8,21 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
-// lockedBuffer is stdout the test reads while the command writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestFakeWXSharedByInstances runs `shianbao fakewx`, points two instances
 // at it, and drives its fault knobs over HTTP as a fault run would.
 func TestFakeWXSharedByInstances(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
+	out := &apptest.Buffer{}
 	exited := make(chan int, 1)
 	go func() {
 		exited <- run(ctx, []string{"fakewx", "-addr", "127.0.0.1:0"},

@@ -5,11 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/sim"
@@ -22,11 +22,7 @@ import (
 func TestFaultKnobs(t *testing.T) {
 	boot := func(t *testing.T, mutate func(*config.Config)) *app.App {
 		t.Helper()
-		cfg := config.Default()
-		cfg.HTTP.Addr = "127.0.0.1:0"
-		dir := t.TempDir()
-		cfg.DB.DSN, cfg.Media.Dir = filepath.Join(dir, "shianbao.db"), filepath.Join(dir, "media")
-		cfg.Demo.SeedOnEmpty = false
+		cfg := apptest.EmptyConfig(t)
 		mutate(&cfg)
 		return run(t, cfg)
 	}

@@ -1,39 +1,18 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/chat"
-	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
-
-// syncBuffer is a log sink the test reads while the app writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestShutdownDeliversLateReplies: a turn still running past the reply
 // budget when the instance is told to stop is waited for, and its answer
@@ -47,17 +26,13 @@ func TestShutdownDeliversLateReplies(t *testing.T) {
 	t.Cleanup(api.Close)
 
 	// boot starts an instance whose bot waits for gate on "慢".
-	boot := func(t *testing.T, timeout time.Duration, gate <-chan struct{}) (*app.App, *syncBuffer, <-chan struct{}) {
+	boot := func(t *testing.T, timeout time.Duration, gate <-chan struct{}) (*app.App, *apptest.Buffer, <-chan struct{}) {
 		t.Helper()
-		cfg := config.Default()
-		cfg.HTTP.Addr = "127.0.0.1:0"
-		dir := t.TempDir()
-		cfg.DB.DSN, cfg.Media.Dir = filepath.Join(dir, "shianbao.db"), filepath.Join(dir, "media")
-		cfg.Demo.SeedOnEmpty = false
+		cfg := apptest.EmptyConfig(t)
 		cfg.WeChat.APIBase = api.URL
 		cfg.WeChat.ReplyBudget = 200 * time.Millisecond
 		cfg.HTTP.ShutdownTimeout = timeout
-		logs := &syncBuffer{}
+		logs := &apptest.Buffer{}
 		held := make(chan struct{}, 1)
 		a, err := app.New(context.Background(), cfg, app.Options{LogOutput: logs,
 			WrapBot: func(bot wechat.Handler) wechat.Handler {

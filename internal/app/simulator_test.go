@@ -3,10 +3,10 @@ package app_test
 import (
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/config"
 )
 
@@ -17,12 +17,8 @@ import (
 func TestSimulatorModes(t *testing.T) {
 	boot := func(t *testing.T, aesKey string) string {
 		t.Helper()
-		cfg := config.Default()
-		cfg.HTTP.Addr = "127.0.0.1:0"
-		dir := t.TempDir()
-		cfg.DB.DSN, cfg.Media.Dir = filepath.Join(dir, "shianbao.db"), filepath.Join(dir, "media")
 		// A stranger needs no demo district.
-		cfg.Demo.SeedOnEmpty = false
+		cfg := apptest.EmptyConfig(t)
 		cfg.WeChat.AESKey = aesKey
 		return run(t, cfg).URL()
 	}

@@ -10,11 +10,13 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/shianbao/shianbao/internal/app"
@@ -93,4 +95,33 @@ func SQLiteConfig(t *testing.T) config.Config {
 	cfg.Media.Dir = filepath.Join(dir, "media")
 	cfg.DB.DSN = district.SQLiteFile(t)
 	return cfg
+}
+
+// EmptyConfig is the embedded default on :0 over an empty SQLite file that
+// is not seeded: for tests of the service's edges that need no district.
+func EmptyConfig(t testing.TB) config.Config {
+	t.Helper()
+	cfg := base()
+	dir := t.TempDir()
+	cfg.DB.DSN, cfg.Media.Dir = filepath.Join(dir, "shianbao.db"), filepath.Join(dir, "media")
+	cfg.Demo.SeedOnEmpty = false
+	return cfg
+}
+
+// Buffer is a log or output sink a test reads while the app writes to it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
