@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/shianbao/shianbao/internal/chat"
-	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
@@ -17,7 +16,7 @@ import (
 // bolds, colours nor links in the group; the managers' own copy (plain
 // text) keeps the name as registered.
 func TestRobotMarkdownIsInert(t *testing.T) {
-	w := newDistrict(t, dbtest.OpenSQLite(t, schemas()...))
+	w := newDistrict(t, demoDistrict.OpenSQLite(t))
 	ctx := context.Background()
 	const evil = `**假冒**<font color="warning">[链接](http://x)`
 	const evilVillage = `村<font color="info">#1</font>`
