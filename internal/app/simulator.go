@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -28,7 +27,7 @@ func (a *App) mountSimulator() error {
 		Accounts:    a.Accounts,
 		Supervision: a.Supervision,
 		Clock:       offset,
-		AfterJump:   a.afterClockJump,
+		AfterJump:   a.remindNow,
 		Groups:      groups,
 		Log:         a.Log,
 	}
@@ -36,17 +35,6 @@ func (a *App) mountSimulator() error {
 		return err
 	}
 	a.Web.MountPrefix("/dev/simulator", s)
-	return nil
-}
-
-// afterClockJump lets the simulator show what a moved clock causes: the
-// reminder planner runs for the new "now" and the outbox is dispatched.
-func (a *App) afterClockJump(ctx context.Context) error {
-	for _, fn := range a.onClockJump {
-		if err := fn(ctx); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
