@@ -71,3 +71,7 @@ func (a *App) remindNow(ctx context.Context) error {
 	}
 	return nil
 }
+
+// DailyRemindersAt is when, after midnight China time, the service plans
+// the day's reminders.
+const DailyRemindersAt = reminder.DefaultAt
