@@ -1,6 +1,9 @@
-// Package app builds the whole service from its configuration and runs it.
-// main and the end-to-end tests both use it, so the tests boot exactly what
-// production runs (on :0, with a temporary database).
+// Package app is the one wiring root: it builds the whole service from its
+// configuration and runs it. Open builds the stores and feature services
+// without HTTP (every command of cmd/shianbao uses it); New serves them
+// with the web server, the simulator and the background work. main and the
+// end-to-end tests both use it, so the tests boot exactly what production
+// runs (on :0, with a temporary database).
 package app
 
 import (
@@ -47,12 +50,14 @@ func Schemas() []db.Schema {
 
 // Options are what a caller (main, a test) supplies besides the config.
 type Options struct {
-	// Clock defaults to the real clock.
+	// Clock defaults to the real clock (one the simulator can move, when
+	// it is on).
 	Clock clock.Clock
 	// LogOutput defaults to stderr.
 	LogOutput io.Writer
 	// WrapBot wraps the bot where the WeChat callbacks call it (metrics,
 	// or a test holding a turn past the reply budget); nil leaves it be.
+	// Only New serves callbacks, so Open ignores it.
 	WrapBot func(wechat.Handler) wechat.Handler
 }
 

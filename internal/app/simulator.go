@@ -15,6 +15,7 @@ func (a *App) mountSimulator() error {
 		return nil
 	}
 	offset, _ := a.Clock.(*clock.Offset)
+	callback := a.URL() + "/wechat/oa"
 	groups := map[string]string{}
 	for name, key := range a.Config.WeCom.Robots {
 		groups[key] = name
@@ -22,7 +23,7 @@ func (a *App) mountSimulator() error {
 	s := &sim.Simulator{
 		Fake:        a.FakeAPI,
 		Platform:    wechat.Platform{AppID: a.Config.WeChat.AppID, Token: a.Config.WeChat.Token, AESKey: a.Config.WeChat.AESKey},
-		CallbackURL: func() string { return a.URL() + "/wechat/oa" },
+		CallbackURL: func() string { return callback },
 		Registry:    a.Registry,
 		Accounts:    a.Accounts,
 		Supervision: a.Supervision,
