@@ -6,10 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
-	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/wechat"
 )
 
 // runBindCode issues a one-time binding code for a cadre, a manager or a
@@ -31,59 +28,26 @@ func runBindCode(ctx context.Context, args []string, e env) error {
 	if err != nil || id <= 0 {
 		return usageError{fmt.Sprintf("ID must be a positive number, got %q", rest[1])}
 	}
-	cfg, err := fs.load(e)
+	target := app.BindTarget{Kind: rest[0], ID: id, ContactRole: *role}
+	if err := target.Check(); err != nil {
+		return usageError{err.Error()}
+	}
+	s, err := fs.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	d, err := app.OpenDatabase(ctx, cfg, nil)
+	defer s.Close()
+	code, err := s.IssueBindCode(ctx, target, *by)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	store, err := app.OpenKV(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
-	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
-
-	var r account.Role
-	subject := id
-	if rest[0] == "business" {
-		cr := account.ContactRole(*role)
-		if !cr.Valid() {
-			return usageError{fmt.Sprintf("--role must be principal, director, officer or other, got %q", *role)}
-		}
-		c, err := accounts.EnsureContact(ctx, id, cr)
-		if err != nil {
-			return err
-		}
-		r, subject = account.RoleContact, c.ID
-	} else {
-		if r, err = account.ParseRole(rest[0]); err != nil {
-			return usageError{fmt.Sprintf("unknown role %q: cadre, manager, contact or business", rest[0])}
-		}
-	}
-	code, bc, err := accounts.IssueCode(ctx, r, subject, registry.Actor("cli:"+*by))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "绑定码 %s（有效至 %s）\n请在公众号发送：绑定 %s\n", code, bc.ExpiresAt.In(time.Local).Format("2006-01-02 15:04"), code)
+	fmt.Fprintf(e.stdout, "绑定码 %s（有效至 %s）\n请在公众号发送：绑定 %s\n", code.Code, code.ExpiresAt.In(time.Local).Format("2006-01-02 15:04"), code.Code)
 	if !*qr {
 		return nil
 	}
-	scene, err := accounts.IssueQRToken(ctx, r, subject, registry.Actor("cli:"+*by))
+	url, err := s.BindQRCode(ctx, code)
 	if err != nil {
 		return err
-	}
-	client, err := wechat.NewClient(wechat.ClientOptions{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase, KV: store})
-	if err != nil {
-		return err
-	}
-	_, url, err := client.CreateQRScene(ctx, scene, account.CodeTTL)
-	if err != nil {
-		return fmt.Errorf("create QR code: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "绑定二维码（7天内有效，扫码即绑定）：%s\n", url)
 	return nil

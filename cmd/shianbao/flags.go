@@ -1,10 +1,11 @@
 package main
 
 import (
+	"context"
 	"flag"
-	"os"
+	"io"
 
-	"github.com/shianbao/shianbao/configs"
+	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/config"
 )
 
@@ -17,7 +18,7 @@ type flagSet struct {
 func newFlagSet(name string, e env) flagSet {
 	fs := flag.NewFlagSet("shianbao "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	p := fs.String("config", configs.DefaultFile, "configuration file (YAML)")
+	p := fs.String("config", app.DefaultConfigFile, "configuration file (YAML)")
 	return flagSet{FlagSet: fs, configPath: p}
 }
 
@@ -45,33 +46,22 @@ func (fs flagSet) parse(args []string) ([]string, error) {
 // load reads the configuration: the named file, or the embedded default
 // when the default path does not exist (the binary run outside the repo).
 func (fs flagSet) load(e env) (config.Config, error) {
-	path := *fs.configPath
 	explicit := false
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "config" {
 			explicit = true
 		}
 	})
-	if !explicit {
-		if _, err := os.Stat(path); err != nil {
-			return loadEmbedded(e)
-		}
-	}
-	cfg, err := config.Load(config.Source{Path: path, Environ: e.lookup})
-	if err != nil {
-		return cfg, err
-	}
-	return cfg, cfg.Validate()
+	return app.LoadConfig(*fs.configPath, explicit, e.lookup)
 }
 
-func loadEmbedded(e env) (config.Config, error) {
-	data, err := configs.FS.ReadFile("shianbao.yaml")
+// open reads the configuration and opens the services it names, for the
+// commands that work on the database (serve uses app.New instead). They
+// log nothing: what a command does is on its standard output.
+func (fs flagSet) open(ctx context.Context, e env) (*app.Services, error) {
+	cfg, err := fs.load(e)
 	if err != nil {
-		return config.Config{}, err
+		return nil, err
 	}
-	cfg, err := config.Load(config.Source{Path: "embedded " + configs.DefaultFile, Data: data, Environ: e.lookup})
-	if err != nil {
-		return cfg, err
-	}
-	return cfg, cfg.Validate()
+	return app.Open(ctx, cfg, app.Options{LogOutput: io.Discard})
 }

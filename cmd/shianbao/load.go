@@ -13,7 +13,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/shianbao/shianbao/internal/wechat"
+	"github.com/shianbao/shianbao/internal/app"
 )
 
 // runLoad sends correctly signed callbacks at a target rate and reports
@@ -40,10 +40,6 @@ func runLoad(ctx context.Context, args []string, e env) error {
 	if len(rest) > 0 {
 		return usageError{"load takes no arguments"}
 	}
-	mode := wechat.Mode(*modeFlag)
-	if mode != "" && mode != wechat.ModePlain && mode != wechat.ModeCompatible && mode != wechat.ModeSafe {
-		return usageError{"-mode must be plain, compatible or safe"}
-	}
 	if *users < 1 || *rate < 0 || *duration <= 0 {
 		return usageError{"-users must be ≥ 1, -rate ≥ 0 and -duration > 0"}
 	}
@@ -53,30 +49,23 @@ func runLoad(ctx context.Context, args []string, e env) error {
 	}
 	// The service takes the modes its key allows: encrypted only with a
 	// key, plaintext only without.
-	switch {
-	case mode == "" && cfg.WeChat.AESKey != "":
-		mode = wechat.ModeSafe
-	case mode == "":
-		mode = wechat.ModePlain
-	case mode == wechat.ModePlain && cfg.WeChat.AESKey != "":
-		return usageError{"-mode plain: wechat.aeskey is set, so the service refuses plaintext; run both the service and load with SHIANBAO_WECHAT_AESKEY= to measure plaintext"}
-	case mode != wechat.ModePlain && cfg.WeChat.AESKey == "":
-		return usageError{"-mode " + string(mode) + " needs wechat.aeskey (the service without a key takes plaintext only)"}
+	calls, err := app.NewSignedCallbacks(cfg, *modeFlag)
+	if err != nil {
+		return usageError{err.Error()}
 	}
-	p := wechat.Platform{AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey}
 	switch *scenario {
 	case "turn":
 	case "visit":
 		if *conversations < 1 {
 			return usageError{"-conversations must be ≥ 1"}
 		}
-		return loadVisits(ctx, cfg, p, mode, *target, *conversations, *think, e.stdout)
+		return loadVisits(ctx, cfg, calls, *target, *conversations, *think, e.stdout)
 	case "daily":
-		return loadDaily(ctx, cfg, p, mode, *target, *conversations, int(*workers), *think, e.stdout)
+		return loadDaily(ctx, cfg, calls, *target, *conversations, int(*workers), *think, e.stdout)
 	default:
 		return usageError{"-scenario must be turn, visit or daily"}
 	}
-	run := loadRun{platform: p, mode: mode, rate: *rate, duration: *duration, workers: *workers, users: *users, text: *text}
+	run := loadRun{calls: calls, rate: *rate, duration: *duration, workers: *workers, users: *users, text: *text}
 
 	var bareM *vegeta.Metrics
 	if *bare {
@@ -84,7 +73,7 @@ func runLoad(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: wechat.BareSDKHandler(p.AppID, p.Token, p.AESKey)}
+		srv := &http.Server{Handler: calls.BareSDKHandler()}
 		go srv.Serve(ln)
 		defer srv.Close()
 		bareM = run.attack(ctx, "http://"+ln.Addr().String()+"/wechat/oa", "bare SDK")
@@ -102,8 +91,7 @@ func runLoad(ctx context.Context, args []string, e env) error {
 }
 
 type loadRun struct {
-	platform wechat.Platform
-	mode     wechat.Mode
+	calls    app.SignedCallbacks
 	rate     int
 	duration time.Duration
 	workers  uint64
@@ -119,7 +107,7 @@ func (r loadRun) attack(ctx context.Context, url, name string) *vegeta.Metrics {
 	targeter := func(t *vegeta.Target) error {
 		n := seq.Add(1)
 		user := "load-user-" + strconv.Itoa(int(n)%r.users)
-		req, err := r.platform.Request(url, wechat.TextMessage(user, "gh_load", r.text, base+n, time.Now()), r.mode)
+		req, err := r.calls.Text(url, user, r.text, base+n, time.Now())
 		if err != nil {
 			return err
 		}

@@ -11,11 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/config"
-	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/wechat"
 )
 
 // dailyScript is a day's control as a shop's officer sends it at the end
@@ -27,53 +24,33 @@ var dailyScript = []string{"日管控", "全部正常"}
 // reports the records per second and the latency of each turn and of the
 // whole record (both turns' service time, without the think time). It needs the same configuration (database, Redis,
 // secret) as the service under load.
-func loadDaily(ctx context.Context, cfg config.Config, p wechat.Platform, mode wechat.Mode, url string, n, workers int, think time.Duration, out io.Writer) error {
+func loadDaily(ctx context.Context, cfg config.Config, calls app.SignedCallbacks, url string, n, workers int, think time.Duration, out io.Writer) error {
 	if n < 1 || workers < 1 {
 		return usageError{"-conversations and -workers must be ≥ 1"}
 	}
-	d, err := app.OpenDatabase(ctx, cfg, nil)
+	s, err := app.Open(ctx, cfg, app.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	store, err := app.OpenKV(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
-	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
+	defer s.Close()
 
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	run := time.Now().Format("150405")
-	var users []string
 	bindStart := time.Now()
-	for offset := 0; len(users) < n; offset += 1000 {
-		bs, _, err := reg.FindBusinesses(ctx, registry.BusinessFilter{Status: registry.StatusOperating, Limit: 1000, Offset: offset})
-		if err != nil {
-			return err
+	codes, err := s.LoadContactCodes(ctx, n)
+	if err != nil {
+		return err
+	}
+	if len(codes) < n {
+		return fmt.Errorf("only %d operating businesses; seed a bigger register (shianbao seed --scale N)", len(codes))
+	}
+	users := make([]string, 0, n)
+	for _, c := range codes {
+		openid := fmt.Sprintf("load-shop-%s-%d", run, c.SubjectID)
+		if reply, _, err := sendText(client, calls, url, openid, "绑定 "+c.Code); err != nil || !strings.Contains(reply, "绑定成功") {
+			return fmt.Errorf("bind a contact through %s: %q %v", url, reply, err)
 		}
-		if len(bs) == 0 {
-			return fmt.Errorf("only %d operating businesses; seed a bigger register (shianbao seed --scale N)", len(users))
-		}
-		for _, b := range bs {
-			if len(users) == n {
-				break
-			}
-			c, err := accounts.EnsureContact(ctx, b.ID, account.ContactPrincipal)
-			if err != nil {
-				continue // nobody registered in the post
-			}
-			code, _, err := accounts.IssueCode(ctx, account.RoleContact, c.ID, "load")
-			if err != nil {
-				return err
-			}
-			openid := fmt.Sprintf("load-shop-%s-%d", run, b.ID)
-			if reply, _, err := sendText(client, p, mode, url, openid, "绑定 "+code); err != nil || !strings.Contains(reply, "绑定成功") {
-				return fmt.Errorf("bind a contact through %s: %q %v", url, reply, err)
-			}
-			users = append(users, openid)
-		}
+		users = append(users, openid)
 	}
 	fmt.Fprintf(out, "bound %d business contacts in %s; recording today's daily control, %d at a time (%d turns each, think time %s)\n",
 		n, time.Since(bindStart).Round(time.Millisecond), workers, len(dailyScript), think)
@@ -96,7 +73,7 @@ func loadDaily(ctx context.Context, cfg config.Config, p wechat.Platform, mode w
 					if think > 0 && i > 0 {
 						time.Sleep(think/2 + rand.N(think))
 					}
-					reply, took, err := sendText(client, p, mode, url, u, s)
+					reply, took, err := sendText(client, calls, url, u, s)
 					mine = append(mine, took)
 					if err != nil || (i == len(dailyScript)-1 && !strings.Contains(reply, "✅")) {
 						ok = false

@@ -11,11 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/config"
-	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/wechat"
 )
 
 // visitScript is one whole visit report as a cadre types it: the first
@@ -27,58 +24,29 @@ var visitScript = []string{"上报督导", "1", "现场", "快速", "2", "全部
 // through signed callbacks, and reports per-turn latency. It binds n cadres
 // that have open tasks first (through the callback too), so it needs the
 // same configuration (database, Redis, secret) as the service under load.
-func loadVisits(ctx context.Context, cfg config.Config, p wechat.Platform, mode wechat.Mode, url string, n int, think time.Duration, out io.Writer) error {
-	d, err := app.OpenDatabase(ctx, cfg, nil)
+func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallbacks, url string, n int, think time.Duration, out io.Writer) error {
+	s, err := app.Open(ctx, cfg, app.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	store, err := app.OpenKV(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
-	sup, err := app.NewSupervision(cfg, d, reg, nil)
-	if err != nil {
-		return err
-	}
-	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
+	defer s.Close()
 
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: n}}
 	run := time.Now().Format("150405")
-	var users []string
-	cadres, _, err := reg.FindCadres(ctx, registry.CadreFilter{Limit: 1000})
-	for offset := 0; err == nil && len(cadres) > 0 && len(users) < n; {
-		for _, c := range cadres {
-			if len(users) == n {
-				break
-			}
-			tasks, err := sup.Tasks(ctx, c.ID)
-			if err != nil {
-				return err
-			}
-			if len(tasks) == 0 {
-				continue
-			}
-			code, _, err := accounts.IssueCode(ctx, account.RoleCadre, c.ID, "load")
-			if err != nil {
-				return err
-			}
-			openid := fmt.Sprintf("load-cadre-%s-%d", run, c.ID)
-			if reply, _, err := sendText(client, p, mode, url, openid, "绑定 "+code); err != nil || !strings.Contains(reply, "绑定成功") {
-				return fmt.Errorf("bind a cadre through %s: %q %v", url, reply, err)
-			}
-			users = append(users, openid)
-		}
-		offset += len(cadres)
-		cadres, _, err = reg.FindCadres(ctx, registry.CadreFilter{Limit: 1000, Offset: offset})
-	}
+	codes, err := s.LoadCadreCodes(ctx, n)
 	if err != nil {
 		return err
 	}
-	if len(users) < n {
-		return fmt.Errorf("only %d cadres have open tasks; seed a bigger register (shianbao seed --scale N)", len(users))
+	if len(codes) < n {
+		return fmt.Errorf("only %d cadres have open tasks; seed a bigger register (shianbao seed --scale N)", len(codes))
+	}
+	users := make([]string, 0, n)
+	for _, c := range codes {
+		openid := fmt.Sprintf("load-cadre-%s-%d", run, c.SubjectID)
+		if reply, _, err := sendText(client, calls, url, openid, "绑定 "+c.Code); err != nil || !strings.Contains(reply, "绑定成功") {
+			return fmt.Errorf("bind a cadre through %s: %q %v", url, reply, err)
+		}
+		users = append(users, openid)
 	}
 	fmt.Fprintf(out, "bound %d cadres; reporting %d visits concurrently (%d turns each, think time %s)\n", n, n, len(visitScript), think)
 
@@ -102,7 +70,7 @@ func loadVisits(ctx context.Context, cfg config.Config, p wechat.Platform, mode 
 					// A person reads the question and types: think ± 50 %.
 					time.Sleep(think/2 + rand.N(think))
 				}
-				reply, took, err := sendText(client, p, mode, url, u, s)
+				reply, took, err := sendText(client, calls, url, u, s)
 				mine = append(mine, took)
 				if err != nil || (i == len(visitScript)-1 && !strings.Contains(reply, "督导已提交")) {
 					mu.Lock()
@@ -156,12 +124,11 @@ func nextLoadMsgID() int64 {
 }
 
 // sendText sends one message (or the photo placeholder) and decodes the reply.
-func sendText(c *http.Client, p wechat.Platform, mode wechat.Mode, url, openid, text string) (string, time.Duration, error) {
-	m := wechat.TextMessage(openid, "gh_load", text, nextLoadMsgID(), time.Now())
+func sendText(c *http.Client, calls app.SignedCallbacks, url, openid, text string) (string, time.Duration, error) {
+	req, err := calls.Text(url, openid, text, nextLoadMsgID(), time.Now())
 	if text == "[photo]" {
-		m = wechat.ImageMessage(openid, "gh_load", "load-media-"+openid, "https://mmbiz.example/x.jpg", nextLoadMsgID(), time.Now())
+		req, err = calls.Image(url, openid, "load-media-"+openid, "https://mmbiz.example/x.jpg", nextLoadMsgID(), time.Now())
 	}
-	req, err := p.Request(url, m, mode)
 	if err != nil {
 		return "", 0, err
 	}
@@ -170,10 +137,6 @@ func sendText(c *http.Client, p wechat.Platform, mode wechat.Mode, url, openid, 
 	if err != nil {
 		return "", time.Since(start), err
 	}
-	r, err := p.DecodeReply(resp, mode)
-	took := time.Since(start)
-	if err != nil {
-		return "", took, err
-	}
-	return r.Content, took, nil
+	reply, err := calls.ReplyText(resp)
+	return reply, time.Since(start), err
 }

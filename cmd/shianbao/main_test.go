@@ -29,6 +29,12 @@ func cli(t *testing.T, vars map[string]string, args ...string) (code int, stdout
 	return code, out.String(), errw.String()
 }
 
+// tempVars keeps a command's database and media under dir (commands open
+// the media store with the rest of the services).
+func tempVars(dir string) map[string]string {
+	return map[string]string{"SHIANBAO_DB_DSN": filepath.Join(dir, "cli.db"), "SHIANBAO_MEDIA_DIR": filepath.Join(dir, "media")}
+}
+
 func TestUsage(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -79,7 +85,7 @@ func TestConfigCommand(t *testing.T) {
 // demo district, export it, and re-import the export without changing anything.
 func TestSeedExportImport(t *testing.T) {
 	dir := t.TempDir()
-	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(dir, "cli.db")}
+	vars := tempVars(dir)
 
 	if code, out, stderr := cli(t, vars, "seed"); code != 0 {
 		t.Fatalf("seed: exit %d\n%s\n%s", code, out, stderr)
@@ -133,7 +139,7 @@ func TestSeedExportImport(t *testing.T) {
 
 func TestImportBadFileChangesNothing(t *testing.T) {
 	dir := t.TempDir()
-	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(dir, "cli.db")}
+	vars := tempVars(dir)
 	file := filepath.Join(dir, "bad.csv")
 	os.WriteFile(file, []byte("主体名称,统一社会信用代码,业态,等级,镇(街道)\n好店,91350100M000100Y44,餐饮,D,胡埭镇\n,9144030071526726XG,火锅,E,胡埭镇\n"), 0o600)
 	code, out, _ := cli(t, vars, "import", "businesses", file)
@@ -153,7 +159,7 @@ func TestImportBadFileChangesNothing(t *testing.T) {
 
 func TestBindCodeAndMenu(t *testing.T) {
 	dir := t.TempDir()
-	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(dir, "cli.db")}
+	vars := tempVars(dir)
 	if code, _, stderr := cli(t, vars, "seed"); code != 0 {
 		t.Fatalf("seed: %s", stderr)
 	}
@@ -176,7 +182,7 @@ func TestBindCodeAndMenu(t *testing.T) {
 }
 
 func TestUserAdd(t *testing.T) {
-	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(t.TempDir(), "cli.db")}
+	vars := tempVars(t.TempDir())
 	if code, _, stderr := cli(t, vars, "seed"); code != 0 {
 		t.Fatalf("seed: %s", stderr)
 	}
@@ -193,7 +199,7 @@ func TestUserAdd(t *testing.T) {
 }
 
 func TestRemindAndNotifications(t *testing.T) {
-	vars := map[string]string{"SHIANBAO_DB_DSN": filepath.Join(t.TempDir(), "cli.db")}
+	vars := tempVars(t.TempDir())
 	if code, _, stderr := cli(t, vars, "seed"); code != 0 {
 		t.Fatalf("seed: %s", stderr)
 	}

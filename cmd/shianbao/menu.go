@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
-	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/app"
-	"github.com/shianbao/shianbao/internal/wechat"
 )
 
 // runMenu pushes the Official Account menu (configs/menu.json by default).
@@ -22,36 +19,20 @@ func runMenu(ctx context.Context, args []string, e env) error {
 	if len(rest) > 0 {
 		return usageError{"menu takes no arguments"}
 	}
-	var data []byte
-	if *file != "" {
-		data, err = os.ReadFile(*file)
-	} else if data, err = os.ReadFile("configs/menu.json"); err != nil {
-		data, err = configs.FS.ReadFile("menu.json")
-	}
+	data, err := app.LoadMenu(*file)
 	if err != nil {
-		return err
-	}
-	if err := wechat.ValidateMenu(data); err != nil {
 		return err
 	}
 	if *check {
 		fmt.Fprintln(e.stdout, "menu is valid")
 		return nil
 	}
-	cfg, err := fs.load(e)
+	s, err := fs.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	store, err := app.OpenKV(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	client, err := wechat.NewClient(wechat.ClientOptions{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase, KV: store})
-	if err != nil {
-		return err
-	}
-	if err := client.SetMenu(ctx, data); err != nil {
+	defer s.Close()
+	if err := s.WeChat.SetMenu(ctx, data); err != nil {
 		return fmt.Errorf("push menu: %w", err)
 	}
 	fmt.Fprintln(e.stdout, "menu pushed")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/shianbao/shianbao/internal/app"
-	"github.com/shianbao/shianbao/internal/db"
 )
 
 func runMigrate(ctx context.Context, args []string, e env) error {
@@ -22,13 +21,8 @@ func runMigrate(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, db.Options{Driver: db.Engine(cfg.DB.Driver), DSN: cfg.DB.DSN, MaxOpenConns: 2})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
 	if *status {
-		pending, err := d.Pending(ctx, app.Schemas()...)
+		pending, err := app.PendingMigrations(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -40,7 +34,7 @@ func runMigrate(ctx context.Context, args []string, e env) error {
 		}
 		return nil
 	}
-	applied, err := d.Migrate(ctx, app.Schemas()...)
+	applied, err := app.Migrate(ctx, cfg)
 	for _, a := range applied {
 		fmt.Fprintln(e.stdout, "applied:", a)
 	}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/clock"
-	"github.com/shianbao/shianbao/internal/notify"
 )
 
 // runNotifications lists pushes by status — by default who cannot be
@@ -27,39 +25,23 @@ func runNotifications(ctx context.Context, args []string, e env) error {
 	if len(rest) > 0 {
 		return usageError{"notifications takes no arguments"}
 	}
-	var statuses []notify.Status
-	for _, s := range strings.FieldsFunc(*status, func(r rune) bool { return r == ',' || r == '|' }) {
-		switch st := notify.Status(strings.TrimSpace(s)); st {
-		case notify.StatusPending, notify.StatusSending, notify.StatusSent, notify.StatusDelivered,
-			notify.StatusFailed, notify.StatusDead, notify.StatusUnreachable:
-			statuses = append(statuses, st)
-		default:
-			return usageError{fmt.Sprintf("unknown status %q", s)}
-		}
+	filter, err := app.ParseNotificationFilter(*status, *kind, *limit)
+	if err != nil {
+		return usageError{err.Error()}
 	}
-	cfg, err := fs.load(e)
+	s, err := fs.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	d, err := app.OpenDatabase(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	store, err := app.OpenKV(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	outbox := notify.NewService(d, store, nil, notify.Senders{}, notify.Config{}, nil, nil)
+	defer s.Close()
 	if *retry != 0 {
-		if err := outbox.Retry(ctx, *retry); err != nil {
+		if err := s.Notify.Retry(ctx, *retry); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "notification %d is queued again\n", *retry)
 		return nil
 	}
-	rows, total, err := outbox.List(ctx, notify.Filter{Status: statuses, Kind: *kind, Limit: *limit})
+	rows, total, err := s.Notify.List(ctx, filter)
 	if err != nil {
 		return err
 	}

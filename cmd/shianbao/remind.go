@@ -7,16 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/clock"
-	"github.com/shianbao/shianbao/internal/config"
-	"github.com/shianbao/shianbao/internal/letter"
-	"github.com/shianbao/shianbao/internal/notify"
-	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/reminder"
-	"github.com/shianbao/shianbao/internal/selfcheck"
-	"github.com/shianbao/shianbao/internal/web"
 )
 
 // planned is one line of `remind --dry-run`.
@@ -54,55 +46,14 @@ func runRemind(ctx context.Context, args []string, e env) error {
 			return usageError{err.Error()}
 		}
 	}
-	cfg, err := fs.load(e)
+	s, err := fs.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	d, err := app.OpenDatabase(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	store, err := app.OpenKV(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
-	sup, err := app.NewSupervision(cfg, d, reg, nil)
-	if err != nil {
-		return err
-	}
-	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
-	set, err := app.ReminderSettings(cfg)
-	if err != nil {
-		return err
-	}
-	// The other features' reminders (letters to acknowledge, the
-	// businesses' own records), planned as the service plans them.
-	links := remindLinks(cfg)
-	lc, err := app.LetterConfig(cfg)
-	if err != nil {
-		return err
-	}
-	letters := letter.NewService(d, reg, sup, accounts, nil, links, lc, nil)
-	records, err := selfcheck.NewService(selfcheck.Deps{DB: d, Registry: reg, Accounts: accounts, Visits: sup, Letters: letters,
-		Links: links, LinkTTL: cfg.Letter.LinkTTL})
-	if err != nil {
-		return err
-	}
-	planner, err := reminder.NewPlanner(reminder.Deps{
-		Supervision: sup, Registry: reg, Contacts: accounts, Links: links, LinkTTL: cfg.Letter.LinkTTL,
-		Groups:   func(short string) bool { _, ok := cfg.WeCom.Robots[short]; return ok },
-		Sources:  []reminder.Source{reminder.SourceFunc(letters.Due), records},
-		Settings: set,
-	})
-	if err != nil {
-		return err
-	}
+	defer s.Close()
 	start := time.Now()
 	if *dry {
-		ns, err := planner.Notices(ctx, at)
+		ns, err := s.Reminders.Planner.Notices(ctx, at)
 		if err != nil {
 			return err
 		}
@@ -123,10 +74,7 @@ func runRemind(ctx context.Context, args []string, e env) error {
 			len(ns), at.Format("2006-01-02 15:04"), time.Since(start).Seconds())
 		return nil
 	}
-	outbox := notify.NewService(d, store, nil, notify.Senders{},
-		notify.Config{QuietStart: cfg.Notify.QuietStart, QuietEnd: cfg.Notify.QuietEnd}, nil, nil)
-	sched := &reminder.Scheduler{Planner: planner, Enqueuer: outbox, KV: store}
-	res, err := sched.RunOnce(ctx, at)
+	res, err := s.Reminders.RunOnce(ctx, at)
 	if err != nil {
 		return err
 	}
@@ -151,11 +99,5 @@ func parseAt(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("--at wants YYYY-MM-DD or YYYY-MM-DDTHH:MM, got %q", s)
 	}
-	return d.Add(reminder.DefaultAt), nil
-}
-
-// remindLinks returns the H5 links for messages when the web package
-// provides the reminder pages, nil (messages without a link) otherwise.
-func remindLinks(cfg config.Config) web.Links {
-	return web.Links{BaseURL: cfg.HTTP.BaseURL, Secret: []byte(cfg.Security.SecretKey)}
+	return d.Add(app.DailyRemindersAt), nil
 }

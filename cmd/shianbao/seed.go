@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/app"
-	"github.com/shianbao/shianbao/internal/demo"
-	"github.com/shianbao/shianbao/internal/registry"
 )
 
 func runSeed(ctx context.Context, args []string, e env) error {
@@ -33,15 +32,14 @@ func runSeed(ctx context.Context, args []string, e env) error {
 	if *seed == 0 {
 		*seed = cfg.Demo.Seed
 	}
-	d, err := app.OpenDatabase(ctx, cfg, nil)
+	s, err := app.Open(ctx, cfg, app.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
+	defer s.Close()
 	p := newProgress(e.stderr)
 	start := time.Now()
-	sum, err := demo.Seed(ctx, d, reg, demo.Options{Seed: *seed, Scale: *scale, Visits: *visits, Progress: p.update})
+	sum, err := s.SeedRegister(ctx, app.SeedOptions{Seed: *seed, Scale: *scale, Visits: *visits, Progress: p.update})
 	p.finish()
 	if err != nil {
 		return err

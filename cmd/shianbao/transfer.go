@@ -10,7 +10,6 @@ import (
 
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/errs"
-	"github.com/shianbao/shianbao/internal/registry"
 )
 
 func runImport(ctx context.Context, args []string, e env) error {
@@ -23,7 +22,7 @@ func runImport(ctx context.Context, args []string, e env) error {
 	if len(rest) != 2 {
 		return usageError{"usage: shianbao import businesses|cadres|assignments FILE [--dry-run]"}
 	}
-	kind, err := registry.ParseKind(rest[0])
+	kind, err := app.ParseRegisterKind(rest[0])
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -36,35 +35,28 @@ func runImport(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("open %s: %w", rest[1], err)
 	}
 	defer f.Close()
-	d, err := app.OpenDatabase(ctx, cfg, nil)
+	s, err := app.Open(ctx, cfg, app.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
+	defer s.Close()
 	p := newProgress(e.stderr)
-	rep, err := reg.Import(ctx, kind, filepath.Base(rest[1]), f, registry.ImportOptions{
-		DryRun: *dryRun, Actor: "import",
-		Progress: func(done, total int) { p.update("导入 "+rest[0], done, total) },
-	})
+	rep, err := s.ImportRegister(ctx, kind, filepath.Base(rest[1]), f, *dryRun,
+		func(done, total int) { p.update("导入 "+rest[0], done, total) })
 	p.finish()
 	if rep != nil {
-		printReport(e.stdout, rep)
+		fmt.Fprintln(e.stdout, rep.Summary())
+		for _, re := range rep.Errors {
+			fmt.Fprintln(e.stdout, re.String())
+		}
+		if note := rep.MoreErrorsNote(); note != "" {
+			fmt.Fprintln(e.stdout, note)
+		}
 	}
 	if err != nil && errs.Is(err, errs.Invalid) && rep != nil && len(rep.Errors) > 0 {
 		return fmt.Errorf("%s", errs.MessageOf(err))
 	}
 	return err
-}
-
-func printReport(w io.Writer, r *registry.ImportReport) {
-	fmt.Fprintln(w, r.Summary())
-	for _, re := range r.Errors {
-		fmt.Fprintln(w, re.String())
-	}
-	if note := r.MoreErrorsNote(); note != "" {
-		fmt.Fprintln(w, note)
-	}
 }
 
 func runExport(ctx context.Context, args []string, e env) error {
@@ -78,30 +70,25 @@ func runExport(ctx context.Context, args []string, e env) error {
 	if len(rest) != 1 {
 		return usageError{"usage: shianbao export businesses|cadres|assignments [--format csv|xlsx] [-o FILE]"}
 	}
-	kind, err := registry.ParseKind(rest[0])
+	kind, err := app.ParseRegisterKind(rest[0])
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	f := registry.Format(*format)
+	f := *format
 	if f != "csv" && f != "xlsx" {
 		return usageError{fmt.Sprintf("--format must be csv or xlsx, got %q", *format)}
 	}
 	if f == "xlsx" && *out == "" {
 		return usageError{"xlsx export needs -o FILE"}
 	}
-	cfg, err := fs.load(e)
+	s, err := fs.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	d, err := app.OpenDatabase(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
+	defer s.Close()
 	if *out == "" {
 		bw := bufio.NewWriterSize(e.stdout, 64<<10)
-		if err := reg.Export(ctx, kind, f, bw, ""); err != nil {
+		if err := s.ExportRegister(ctx, kind, f, bw); err != nil {
 			return err
 		}
 		return bw.Flush()
@@ -113,7 +100,7 @@ func runExport(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := reg.Export(ctx, kind, f, tmp, ""); err != nil {
+	if err := s.ExportRegister(ctx, kind, f, tmp); err != nil {
 		tmp.Close()
 		return err
 	}

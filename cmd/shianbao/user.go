@@ -8,14 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"golang.org/x/term"
 
-	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
-	"github.com/shianbao/shianbao/internal/registry"
 )
 
 // runUser manages console users: `user add` creates one, `user passwd`
@@ -39,47 +36,27 @@ func runUser(ctx context.Context, args []string, e env) error {
 	if rest[0] == "passwd" && *username == "" {
 		return usageError{"usage: shianbao user passwd --username U [--password-file FILE]"}
 	}
-	cfg, err := fs.load(e)
+	s, err := fs.open(ctx, e)
 	if err != nil {
 		return err
 	}
-	d, err := app.OpenDatabase(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	store, err := app.OpenKV(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
-	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
+	defer s.Close()
 
 	if rest[0] == "passwd" {
 		password, err := newPasswordFrom(e, *pwFile)
 		if err != nil {
 			return err
 		}
-		u, err := accounts.SetPassword(ctx, *username, password)
+		// Whoever signed in with the old password is signed out.
+		u, err := s.SetConsolePassword(ctx, *username, password)
 		if err != nil {
-			return err
-		}
-		// Whoever signed in with the old password is signed out (where the
-		// sessions are in Redis; the in-process store ends with the server).
-		if err := app.RevokeConsoleSessions(ctx, store, u.ID); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "password of console user %s changed\n", u.Username)
 		return nil
 	}
 
-	in := account.UserInput{Username: *username, Name: *name, Role: account.ConsoleRole(*role)}
-	if *region != "" {
-		if in.RegionID, err = findRegion(ctx, reg, *region); err != nil {
-			return err
-		}
-	}
+	in := app.ConsoleUserInput{Username: *username, Name: *name, Role: *role, Region: *region}
 	generated := !*stdinPW
 	if generated {
 		in.Password = newPassword()
@@ -91,7 +68,7 @@ func runUser(ctx context.Context, args []string, e env) error {
 			return errDemoPassword
 		}
 	}
-	u, err := accounts.CreateUser(ctx, in)
+	u, err := s.AddConsoleUser(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -165,29 +142,6 @@ func readLine(r io.Reader) (string, error) {
 		return "", fmt.Errorf("read password: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
-}
-
-func findRegion(ctx context.Context, reg *registry.Service, nameOrID string) (int64, error) {
-	if id, err := strconv.ParseInt(nameOrID, 10, 64); err == nil {
-		return id, nil
-	}
-	rs, err := reg.Regions(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var found []registry.Region
-	for _, r := range rs {
-		if r.Name == nameOrID {
-			found = append(found, r)
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0].ID, nil
-	case 0:
-		return 0, fmt.Errorf("no region named %q", nameOrID)
-	}
-	return 0, fmt.Errorf("%d regions are named %q; give the id instead", len(found), nameOrID)
 }
 
 // newPassword makes a 16-character password from an unambiguous alphabet.

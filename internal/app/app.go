@@ -1,6 +1,9 @@
-// Package app builds the whole service from its configuration and runs it.
-// main and the end-to-end tests both use it, so the tests boot exactly what
-// production runs (on :0, with a temporary database).
+// Package app is the one wiring root: it builds the whole service from its
+// configuration and runs it. Open builds the stores and feature services
+// without HTTP (every command of cmd/shianbao uses it); New serves them
+// with the web server, the simulator and the background work. main and the
+// end-to-end tests both use it, so the tests boot exactly what production
+// runs (on :0, with a temporary database).
 package app
 
 import (
@@ -12,7 +15,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +25,6 @@ import (
 	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
-	"github.com/shianbao/shianbao/internal/bot"
 	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/config"
@@ -33,10 +34,8 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
-	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/reminder"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -51,38 +50,21 @@ func Schemas() []db.Schema {
 
 // Options are what a caller (main, a test) supplies besides the config.
 type Options struct {
-	// Clock defaults to the real clock.
+	// Clock defaults to the real clock (one the simulator can move, when
+	// it is on).
 	Clock clock.Clock
 	// LogOutput defaults to stderr.
 	LogOutput io.Writer
 	// WrapBot wraps the bot where the WeChat callbacks call it (metrics,
 	// or a test holding a turn past the reply budget); nil leaves it be.
+	// Only New serves callbacks, so Open ignores it.
 	WrapBot func(wechat.Handler) wechat.Handler
 }
 
-// App is the running service.
+// App is the running service: the Services of Open, served over HTTP with
+// the simulator and the background work.
 type App struct {
-	Config   config.Config
-	Log      *slog.Logger
-	Clock    clock.Clock
-	DB       *db.DB
-	KV       kv.Store
-	Registry *registry.Service
-	Accounts *account.Service
-	// Supervision holds visits, rectifications and coverage.
-	Supervision *supervision.Service
-	Media       media.Store
-	Bot         *bot.Bot
-	WeChat      *wechat.Client
-	// Notify is the push outbox and its dispatcher.
-	Notify *notify.Service
-	// Reminders plans reminders, escalations and digests on a schedule.
-	Reminders *reminder.Scheduler
-	// Letters are supervision prompt letters; Cards the knowledge cards.
-	Letters *letter.Service
-	Cards   *card.Service
-	// SelfCheck keeps the businesses' own records (日管控/周排查/月调度).
-	SelfCheck *selfcheck.Service
+	*Services
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
@@ -91,104 +73,59 @@ type App struct {
 	httpServer *http.Server
 	listener   net.Listener
 	started    bool
-	// onClockJump runs after the simulator moves the clock.
-	onClockJump []func(ctx context.Context) error
-	bg          *workers
-	apiBase     string
-	serveErr    chan error
-	closeOnce   sync.Once
-	closeErr    error
+	bg         *workers
+	serveErr   chan error
+	closeOnce  sync.Once
+	closeErr   error
 
 	// wrapBot is Options.WrapBot; drains wait for the callbacks' turns.
 	wrapBot func(wechat.Handler) wechat.Handler
 	drains  []func(context.Context) error
 }
 
-// New builds the service: opens the database (migrating or checking the
-// schema), seeds the demo district on an empty embedded database, connects
-// the kv store and builds the HTTP server. It does not listen yet.
+// New builds the service: it listens on cfg.HTTP.Addr, opens the Services
+// (see Open) with the outbound clients pointing at the simulator's fake API
+// when that is on, refuses demo passwords in a real deployment, seeds the
+// demo district on an empty embedded database and builds the HTTP server.
+// It does not serve yet.
 func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Clock: opts.Clock, serveErr: make(chan error, 1), wrapBot: opts.WrapBot}
-	if a.Clock == nil {
-		a.Clock = clock.Real{}
-		if cfg.Simulator {
-			// The simulator moves time forward to show reminders.
-			a.Clock = clock.NewOffset()
-		}
-	}
-	out := opts.LogOutput
-	if out == nil {
-		out = os.Stderr
-	}
-	a.Log = NewLogger(cfg.Log, out)
-
-	var err error
-	if a.DB, err = OpenDatabase(ctx, cfg, a.Log); err != nil {
-		return nil, err
-	}
-	if a.KV, err = OpenKV(ctx, cfg); err != nil {
-		a.DB.Close()
-		return nil, err
-	}
-	// Listening now (not in Start) tells the app its own address: the
-	// outbound client points at the local fake API and, with the simulator
-	// on, links in messages point at this server, even on :0 or another port.
-	if a.listener, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
-		a.closeStores()
+	// Listening first tells the app its own address: the outbound client
+	// points at the local fake API and, with the simulator on, links in
+	// messages point at this server, even on :0 or another port.
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
 	if cfg.Simulator && cfg.HTTP.BaseURL == config.Default().HTTP.BaseURL {
-		cfg.HTTP.BaseURL = a.publicURL()
-		a.Config.HTTP.BaseURL = cfg.HTTP.BaseURL
+		cfg.HTTP.BaseURL = publicURL(cfg.HTTP.Addr, ln.Addr().String())
 	}
-	a.Registry = registry.NewService(a.DB, RegistryRules(cfg), a.Clock)
-	a.Accounts = account.NewService(a.DB, a.KV, a.Registry, a.Clock, []byte(cfg.Security.SecretKey), account.WithLogger(a.Log))
-	a.Notify = a.newNotify()
-	if a.Supervision, err = NewSupervision(cfg, a.DB, a.Registry, a.Clock); err != nil {
+	apiBase, fake := fakeWeChat(cfg, ln)
+	s, err := open(ctx, cfg, opts, apiBase)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	a := &App{Services: s, FakeAPI: fake, listener: ln, serveErr: make(chan error, 1), wrapBot: opts.WrapBot}
+	if err := a.serve(ctx); err != nil {
 		a.closeStores()
 		return nil, err
 	}
-	if a.Media, err = media.NewLocal(cfg.Media.Dir); err != nil {
-		a.closeStores()
-		return nil, fmt.Errorf("media store: %w", err)
-	}
-	links := web.Links{BaseURL: cfg.HTTP.BaseURL, Secret: []byte(cfg.Security.SecretKey)}
-	if err := a.newLettersAndCards(links); err != nil {
-		a.closeStores()
-		return nil, err
-	}
-	if err := a.newSelfCheck(links); err != nil {
-		a.closeStores()
-		return nil, fmt.Errorf("self-check records: %w", err)
-	}
-	if err := a.newReminders(links, reminder.SourceFunc(a.Letters.Due), a.SelfCheck); err != nil {
-		a.closeStores()
-		return nil, fmt.Errorf("reminders: %w", err)
-	}
-	a.Bot = bot.New(bot.Deps{
-		Accounts: a.Accounts, Registry: a.Registry, Supervision: a.Supervision, KV: a.KV,
-		Letters: a.Letters, Cards: a.Cards, SelfCheck: a.SelfCheck,
-		Drafts: draft.NewStore(a.DB, a.Clock), Links: links, Clock: a.Clock, Log: a.Log,
-	})
+	return a, nil
+}
 
+// serve checks and seeds the database for serving and builds the HTTP
+// server on the services.
+func (a *App) serve(ctx context.Context) error {
+	cfg := a.Config
 	if err := a.checkDemoPasswords(ctx); err != nil {
-		a.closeStores()
-		return nil, err
+		return err
 	}
 	if err := a.seedIfEmpty(ctx); err != nil {
-		a.closeStores()
-		return nil, err
+		return err
 	}
-
-	if err := a.buildWeChat(); err != nil {
-		a.listener.Close()
-		a.closeStores()
-		return nil, err
-	}
-
 	a.Metrics = prometheus.NewRegistry()
 	a.Metrics.MustRegister(
 		collectors.NewGoCollector(),
@@ -198,6 +135,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// Validate has parsed both lists already.
 	proxies, _ := cfg.HTTP.TrustedProxyNets()
 	metricsAllow, _ := cfg.HTTP.MetricsAllowNets()
+	var err error
 	a.Web, err = web.New(web.Options{
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		Log:            a.Log,
@@ -207,41 +145,27 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		MetricsAllow:   metricsAllow,
 	})
 	if err != nil {
-		a.listener.Close()
-		a.closeStores()
-		return nil, fmt.Errorf("build web server: %w", err)
+		return fmt.Errorf("build web server: %w", err)
 	}
 	a.mountWeChat()
-	h5 := web.NewH5Access(web.AccessOptions{Links: links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
+	h5 := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
 	if err := a.Web.MountH5(h5, a.Registry, a.Supervision); err != nil {
-		a.listener.Close()
-		a.closeStores()
-		return nil, fmt.Errorf("H5 pages: %w", err)
+		return fmt.Errorf("H5 pages: %w", err)
 	}
-	if err := a.mountLettersAndCards(links); err != nil {
-		a.listener.Close()
-		a.closeStores()
-		return nil, fmt.Errorf("letter and card pages: %w", err)
+	if err := a.mountLettersAndCards(); err != nil {
+		return fmt.Errorf("letter and card pages: %w", err)
 	}
-	if err := a.mountLedger(links); err != nil {
-		a.listener.Close()
-		a.closeStores()
-		return nil, fmt.Errorf("ledger pages: %w", err)
+	if err := a.mountLedger(); err != nil {
+		return fmt.Errorf("ledger pages: %w", err)
 	}
 	if err := a.mountConsole(); err != nil {
-		a.listener.Close()
-		a.closeStores()
-		return nil, fmt.Errorf("console: %w", err)
+		return fmt.Errorf("console: %w", err)
 	}
 	if err := a.seedDemoUsers(ctx); err != nil {
-		a.listener.Close()
-		a.closeStores()
-		return nil, fmt.Errorf("demo users: %w", err)
+		return fmt.Errorf("demo users: %w", err)
 	}
 	if err := a.mountSimulator(); err != nil {
-		a.listener.Close()
-		a.closeStores()
-		return nil, fmt.Errorf("simulator: %w", err)
+		return fmt.Errorf("simulator: %w", err)
 	}
 	a.httpServer = &http.Server{
 		Handler:           a.Web.Handler(),
@@ -251,7 +175,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	return a, nil
+	return nil
 }
 
 // NewSupervision builds the supervision service with the shipped checklists
@@ -358,41 +282,41 @@ func OpenKV(ctx context.Context, cfg config.Config) (kv.Store, error) {
 // seedIfEmpty fills an empty embedded database with the demo district and
 // its businesses' recent self-check records, so a newcomer sees the
 // product working on the first run.
-func (a *App) seedIfEmpty(ctx context.Context) error {
-	if !a.Config.Demo.SeedOnEmpty || a.DB.Engine() != db.SQLite {
+func (s *Services) seedIfEmpty(ctx context.Context) error {
+	if !s.Config.Demo.SeedOnEmpty || s.DB.Engine() != db.SQLite {
 		return nil
 	}
-	empty, err := demo.IsEmpty(ctx, a.DB)
+	empty, err := demo.IsEmpty(ctx, s.DB)
 	if err != nil || !empty {
 		return err
 	}
-	return a.SeedDemo(ctx)
+	return s.SeedDemo(ctx)
 }
 
 // SeedDemo fills the register with the demo district and its businesses'
 // recent self-check records. The embedded default does it on an empty
 // database; tests do it on MySQL to get the same district on both engines.
-func (a *App) SeedDemo(ctx context.Context) error {
+func (s *Services) SeedDemo(ctx context.Context) error {
 	start := time.Now()
-	sum, err := demo.Seed(ctx, a.DB, a.Registry, demo.Options{Seed: a.Config.Demo.Seed, Clock: a.Clock})
+	sum, err := demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: s.Config.Demo.Seed, Clock: s.Clock})
 	if errs.Is(err, errs.Conflict) {
 		// Another instance started on the same file seeded it between the
 		// check above and this seed's write lock.
-		a.Log.Info("demo district seeded by another instance")
+		s.Log.Info("demo district seeded by another instance")
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("seed demo district: %w", err)
 	}
-	a.Log.Info("demo district seeded", "businesses", sum.Businesses, "cadres", sum.Cadres, "ms", time.Since(start).Milliseconds())
+	s.Log.Info("demo district seeded", "businesses", sum.Businesses, "cadres", sum.Cadres, "ms", time.Since(start).Milliseconds())
 	start = time.Now()
 	// Its own stream, so the district stays what the seed made it.
-	rnd := rand.New(rand.NewPCG(uint64(a.Config.Demo.Seed), demoSelfCheckStream))
-	hist, err := a.SelfCheck.SeedDemo(ctx, rnd, selfcheck.DemoDays)
+	rnd := rand.New(rand.NewPCG(uint64(s.Config.Demo.Seed), demoSelfCheckStream))
+	hist, err := s.SelfCheck.SeedDemo(ctx, rnd, selfcheck.DemoDays)
 	if err != nil {
 		return fmt.Errorf("seed demo self-check records: %w", err)
 	}
-	a.Log.Info("demo self-check records seeded", "businesses", hist.Businesses, "daily", hist.Daily, "weekly", hist.Weekly,
+	s.Log.Info("demo self-check records seeded", "businesses", hist.Businesses, "daily", hist.Daily, "weekly", hist.Weekly,
 		"ms", time.Since(start).Milliseconds())
 	return nil
 }
@@ -432,11 +356,15 @@ func (a *App) Addr() string {
 }
 
 // publicURL is where a person on this machine reaches the server.
-func (a *App) publicURL() string {
-	if strings.HasPrefix(a.Config.HTTP.Addr, ":") || strings.HasPrefix(a.Config.HTTP.Addr, "0.0.0.0:") {
-		return "http://localhost:" + strings.TrimPrefix(strings.TrimPrefix(a.Addr(), "[::]:"), "0.0.0.0:")
+func (a *App) publicURL() string { return publicURL(a.Config.HTTP.Addr, a.Addr()) }
+
+// publicURL is where a person on this machine reaches a server configured
+// to listen on addr and listening on listening.
+func publicURL(addr, listening string) string {
+	if strings.HasPrefix(addr, ":") || strings.HasPrefix(addr, "0.0.0.0:") {
+		return "http://localhost:" + strings.TrimPrefix(strings.TrimPrefix(listening, "[::]:"), "0.0.0.0:")
 	}
-	return a.URL()
+	return "http://" + loopback(listening)
 }
 
 // URL is the base URL of the listening server, for tests.
@@ -495,10 +423,5 @@ func (a *App) closeStores() {
 	if a.listener != nil && !a.started {
 		a.listener.Close()
 	}
-	if a.KV != nil {
-		a.KV.Close()
-	}
-	if a.DB != nil {
-		a.DB.Close()
-	}
+	a.Services.Close()
 }

@@ -25,25 +25,25 @@ func LetterConfig(c config.Config) (letter.Config, error) {
 }
 
 // newLettersAndCards builds the prompt-letter and knowledge-card services.
-func (a *App) newLettersAndCards(links web.Links) error {
-	cfg, err := LetterConfig(a.Config)
+func (s *Services) newLettersAndCards() error {
+	cfg, err := LetterConfig(s.Config)
 	if err != nil {
 		return err
 	}
-	a.Letters = letter.NewService(a.DB, a.Registry, a.Supervision, a.Accounts, a.Notify, links, cfg, a.Clock)
-	rules := a.Supervision.Rules()
-	a.Cards = card.NewService(a.DB, a.Registry, a.Accounts, a.Notify, links, a.Clock,
+	s.Letters = letter.NewService(s.DB, s.Registry, s.Supervision, s.Accounts, s.Notify, s.links, cfg, s.Clock)
+	rules := s.Supervision.Rules()
+	s.Cards = card.NewService(s.DB, s.Registry, s.Accounts, s.Notify, s.links, s.Clock,
 		card.WithFrequency(func(g registry.Grade) string { return rules.Period(g).Label() + "至少督导1次" }),
-		card.WithLinkTTL(a.Config.Letter.LinkTTL),
-		card.WithViewKey([]byte(a.Config.Security.SecretKey)))
+		card.WithLinkTTL(s.Config.Letter.LinkTTL),
+		card.WithViewKey([]byte(s.Config.Security.SecretKey)))
 	return nil
 }
 
 // mountLettersAndCards serves the letter and card pages. Readers are
 // identified by WeChat web authorisation through the outbound client — in
 // development the simulator's fake API plays the platform.
-func (a *App) mountLettersAndCards(links web.Links) error {
-	access := web.NewH5Access(web.AccessOptions{Links: links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
+func (a *App) mountLettersAndCards() error {
+	access := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
 	if err := a.Web.MountLetters(access, a.Letters, a.Media); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"sync"
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/chat"
@@ -11,12 +10,16 @@ import (
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
-// newNotify builds the outbox. Its senders reach the platform client when
-// they first send — after New has built it — so the outbox can be handed
-// to the features that enqueue before the client exists.
-func (a *App) newNotify() *notify.Service {
-	ch := &notifyChannels{a: a}
-	return notify.NewService(a.DB, a.KV, notifyDirectory{a.Accounts}, ch.senders(), NotifyConfig(a.Config), a.Clock, a.Log)
+// newNotify builds the outbox on the services built before it: the
+// accounts that resolve people to identities and the WeChat client and
+// group robots it sends through.
+func newNotify(s *Services) *notify.Service {
+	ch := notifyChannels{
+		client: s.WeChat,
+		robots: s.Config.WeCom.Robots,
+		robot:  wechat.NewRobotSender(s.KV, s.apiBase, 0),
+	}
+	return notify.NewService(s.DB, s.KV, notifyDirectory{s.Accounts}, ch.senders(), NotifyConfig(s.Config), s.Clock, s.Log)
 }
 
 // NotifyConfig carries the push settings; config.Validate has already
@@ -87,34 +90,34 @@ func (d notifyDirectory) MarkUnreachable(ctx context.Context, channel, userID st
 // notifyChannels sends through the Official Account client and the WeCom
 // group robots, translating their errors for the outbox.
 type notifyChannels struct {
-	a         *App
-	robotOnce sync.Once
-	robot     *wechat.RobotSender
+	client *wechat.Client
+	// robots maps a group's short name to its robot key.
+	robots map[string]string
+	robot  *wechat.RobotSender
 }
 
-func (c *notifyChannels) senders() notify.Senders {
+func (c notifyChannels) senders() notify.Senders {
 	return notify.Senders{
 		Template: func(ctx context.Context, to, tpl, url string, data map[string]string, clientMsgID string) (int64, error) {
-			id, err := c.a.WeChat.TemplateSend(ctx, wechat.TemplateMessage{
+			id, err := c.client.TemplateSend(ctx, wechat.TemplateMessage{
 				ToUser: to, TemplateID: tpl, URL: url, Data: data, ClientMsgID: clientMsgID,
 			})
 			return id, sendError(err)
 		},
 		Subscribe: func(ctx context.Context, to, tpl, page string, data map[string]string) error {
-			return sendError(c.a.WeChat.SubscribeSend(ctx, wechat.SubscribeMessage{ToUser: to, TemplateID: tpl, Page: page, Data: data}))
+			return sendError(c.client.SubscribeSend(ctx, wechat.SubscribeMessage{ToUser: to, TemplateID: tpl, Page: page, Data: data}))
 		},
 		Custom: func(ctx context.Context, to, text, url string) error {
 			if url != "" {
 				text += "\n" + notify.DetailLink(url)
 			}
-			return sendError(c.a.WeChat.CustomSend(ctx, to, chat.Say(text)))
+			return sendError(c.client.CustomSend(ctx, to, chat.Say(text)))
 		},
 		Robot: func(ctx context.Context, group, markdown string) error {
-			key := c.a.Config.WeCom.Robots[group]
+			key := c.robots[group]
 			if key == "" {
 				return notify.ErrNoRobot
 			}
-			c.robotOnce.Do(func() { c.robot = wechat.NewRobotSender(c.a.KV, c.a.apiBase, 0) })
 			return sendError(c.robot.SendMarkdown(ctx, key, markdown))
 		},
 	}

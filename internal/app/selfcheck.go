@@ -10,22 +10,22 @@ import (
 
 // newSelfCheck builds the business's own records (日管控/周排查/月调度)
 // with the shipped risk list; it needs the letters, so it comes after them.
-func (a *App) newSelfCheck(links web.Links) error {
+func (s *Services) newSelfCheck() error {
 	svc, err := selfcheck.NewService(selfcheck.Deps{
-		DB: a.DB, Registry: a.Registry, Accounts: a.Accounts, Visits: a.Supervision, Letters: a.Letters,
-		Links: links, KV: a.KV, Outbox: a.Notify, Clock: a.Clock, LinkTTL: a.Config.Letter.LinkTTL,
+		DB: s.DB, Registry: s.Registry, Accounts: s.Accounts, Visits: s.Supervision, Letters: s.Letters,
+		Links: s.links, KV: s.KV, Outbox: s.Notify, Clock: s.Clock, LinkTTL: s.Config.Letter.LinkTTL,
 	})
 	if err != nil {
 		return err
 	}
-	a.SelfCheck = svc
+	s.SelfCheck = svc
 	return nil
 }
 
 // mountLedger serves the businesses' ledgers, with the same reader checks
 // as the letter and card pages.
-func (a *App) mountLedger(links web.Links) error {
-	access := web.NewH5Access(web.AccessOptions{Links: links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
+func (a *App) mountLedger() error {
+	access := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
 	return a.Web.MountLedger(access, a.SelfCheck, a.Media)
 }
 

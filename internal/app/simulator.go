@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -16,6 +15,7 @@ func (a *App) mountSimulator() error {
 		return nil
 	}
 	offset, _ := a.Clock.(*clock.Offset)
+	callback := a.URL() + "/wechat/oa"
 	groups := map[string]string{}
 	for name, key := range a.Config.WeCom.Robots {
 		groups[key] = name
@@ -23,12 +23,12 @@ func (a *App) mountSimulator() error {
 	s := &sim.Simulator{
 		Fake:        a.FakeAPI,
 		Platform:    wechat.Platform{AppID: a.Config.WeChat.AppID, Token: a.Config.WeChat.Token, AESKey: a.Config.WeChat.AESKey},
-		CallbackURL: func() string { return a.URL() + "/wechat/oa" },
+		CallbackURL: func() string { return callback },
 		Registry:    a.Registry,
 		Accounts:    a.Accounts,
 		Supervision: a.Supervision,
 		Clock:       offset,
-		AfterJump:   a.afterClockJump,
+		AfterJump:   a.remindNow,
 		Groups:      groups,
 		Log:         a.Log,
 	}
@@ -36,17 +36,6 @@ func (a *App) mountSimulator() error {
 		return err
 	}
 	a.Web.MountPrefix("/dev/simulator", s)
-	return nil
-}
-
-// afterClockJump lets the simulator show what a moved clock causes: the
-// reminder planner runs for the new "now" and the outbox is dispatched.
-func (a *App) afterClockJump(ctx context.Context) error {
-	for _, fn := range a.onClockJump {
-		if err := fn(ctx); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

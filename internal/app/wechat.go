@@ -1,10 +1,12 @@
 package app
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
@@ -12,26 +14,18 @@ import (
 // simAPIPath is where the simulator's fake WeChat API is served.
 const simAPIPath = "/dev/wxapi"
 
-// buildWeChat creates the outbound client. With the simulator on and the
-// API base left at the real platform, calls go to the local fake API served
-// by this very process, so the embedded default needs no WeChat account.
-func (a *App) buildWeChat() error {
-	cfg := a.Config
+// fakeWeChat decides where the outbound clients call the platform. With
+// the simulator on and the API base left at the real platform, calls go to
+// a fake API served by this very process on ln, so the embedded default
+// needs no WeChat account; it is returned to be mounted.
+func fakeWeChat(cfg config.Config, ln net.Listener) (apiBase string, fake *sim.FakeAPI) {
 	base := cfg.WeChat.APIBase
-	if cfg.Simulator && strings.TrimRight(base, "/") == wechat.OfficialAPI {
-		a.FakeAPI = sim.NewFakeAPI()
-		a.FakeAPI.SetApp(cfg.WeChat.AppID, cfg.WeChat.AppSecret)
-		base = "http://" + loopback(a.listener.Addr().String()) + simAPIPath
+	if !cfg.Simulator || strings.TrimRight(base, "/") != wechat.OfficialAPI {
+		return base, nil
 	}
-	c, err := wechat.NewClient(wechat.ClientOptions{
-		AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: base, KV: a.KV, Log: a.Log,
-	})
-	if err != nil {
-		return err
-	}
-	a.WeChat = c
-	a.apiBase = base
-	return nil
+	fake = sim.NewFakeAPI()
+	fake.SetApp(cfg.WeChat.AppID, cfg.WeChat.AppSecret)
+	return "http://" + loopback(ln.Addr().String()) + simAPIPath, fake
 }
 
 // mountWeChat routes the platform callbacks (and the fake API).
