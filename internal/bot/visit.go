@@ -78,11 +78,21 @@ func (b *Bot) visitFlow() *dialog.Flow {
 }
 
 func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
-	steps := []dialog.Step{b.businessStep(), modeStep(), b.selfCheckPrefill(checkStep(b.supervision.Checklists()))}
+	which := checkStep(b.supervision.Checklists())
+	if b.selfcheck != nil {
+		// The business's own records since the last visit: fetched once
+		// the check is chosen, shown in the daily_weekly_monthly item.
+		which.Validate = b.prefillSelfCheck
+	}
+	steps := []dialog.Step{b.businessStep(), modeStep(), which}
 	items := b.checklistFor(s)
 	check, _ := s.Answer(sCheck)
 	for i, it := range items {
-		steps = append(steps, selfCheckItem(itemStep(it, check.Text, i, items)))
+		st := itemStep(it, check.Text, i, items)
+		if it.ID == itemSelfCheck {
+			st.Prompt = withSelfCheckCounts(st.Prompt)
+		}
+		steps = append(steps, st)
 	}
 	for _, it := range items {
 		it := it
