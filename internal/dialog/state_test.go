@@ -176,7 +176,7 @@ type badState struct {
 
 // hiddenState is tagged but unexported, which StateOf refuses.
 type hiddenState struct {
-	id int64 `dialog:"id"`
+	id int64 `dialog:"id"` //lint:ignore U1000 only StateOf looks at it, and refuses it
 }
 
 func TestTypedStateRefusesWhatItCannotStore(t *testing.T) {
