@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/shianbao/shianbao/internal/account"
@@ -78,19 +77,16 @@ func (b *Bot) startVisit(ctx context.Context, u user, businessID int64) (dialog.
 	if cadreID == 0 {
 		return dialog.Reply{Text: msgCadresOnly, Done: true}, nil
 	}
-	data := map[string]string{dCadreID: strconv.FormatInt(cadreID, 10)}
+	st := &visitState{CadreID: cadreID}
 	if businessID != 0 {
 		biz, err := b.supervision.CheckCanReport(ctx, cadreID, businessID)
 		if err != nil {
 			return dialog.Reply{Text: userReason(err), Done: true}, nil
 		}
-		data[dBusinessID] = strconv.FormatInt(biz.ID, 10)
-		data[dBusinessName] = biz.Name
-		data[dCategory] = string(biz.Category)
-		data[dGrade] = string(biz.Grade)
-		data[dPreselected] = "1"
+		st.setBusiness(biz)
+		st.Preselected = true
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowVisit, data, inputOf(u.in))
+	return b.dialog.StartFrom(ctx, dialogUser(u), flowVisit, st, inputOf(u.in))
 }
 
 // records answers 我的记录 with the cadre's recent visits.

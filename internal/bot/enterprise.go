@@ -26,10 +26,6 @@ const (
 	cmdContact  = "联系包保干部"
 
 	flowFeedback = "feedback"
-	dLetterID    = "letter_id"
-	dLetterList  = "letter_list"
-	dContactID   = "contact_id"
-	dLetterNo    = "letter_no"
 	sLetter      = "letter"
 	sFeedback    = "feedback_text"
 	sFBPhotos    = "feedback_photos"
@@ -37,6 +33,37 @@ const (
 	// linkTTL is how long a card or letter link sent in chat stays valid.
 	linkTTL = 30 * 24 * time.Hour
 )
+
+// feedbackState is what the feedback flow knows besides the answers.
+type feedbackState struct {
+	ContactID int64  `dialog:"contact_id"`
+	LetterID  int64  `dialog:"letter_id"`
+	LetterNo  string `dialog:"letter_no"`
+	// Listed is the letters the first step numbered.
+	Listed []letterRef `dialog:"letter_list"`
+}
+
+func feedbackOf(s *dialog.Session) *feedbackState { return dialog.StateOf[feedbackState](s) }
+
+// letterRef is a letter in a numbered list, stored as "id|number".
+type letterRef struct {
+	ID     int64
+	Number string
+}
+
+func (l letterRef) MarshalText() ([]byte, error) {
+	return fmt.Appendf(nil, "%d|%s", l.ID, l.Number), nil
+}
+
+func (l *letterRef) UnmarshalText(b []byte) error {
+	id, number, _ := strings.Cut(string(b), "|")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return fmt.Errorf("letter in list: %w", err)
+	}
+	l.ID, l.Number = n, number
+	return nil
+}
 
 // contact returns the user's business contact, if any.
 func (b *Bot) contact(ctx context.Context, u user) (*account.Contact, error) {
@@ -149,26 +176,26 @@ func (b *Bot) startFeedback(ctx context.Context, u user) (dialog.Reply, error) {
 	if len(ls) == 0 {
 		return dialog.Reply{Text: msgNoLetters, Done: true}, nil
 	}
-	data := map[string]string{dContactID: strconv.FormatInt(c.ID, 10)}
+	st := &feedbackState{ContactID: c.ID}
 	if len(ls) == 1 {
-		data[dLetterID], data[dLetterNo] = strconv.FormatInt(ls[0].ID, 10), ls[0].Number
+		st.LetterID, st.LetterNo = ls[0].ID, ls[0].Number
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowFeedback, data, inputOf(u.in))
+	return b.dialog.StartFrom(ctx, dialogUser(u), flowFeedback, st, inputOf(u.in))
 }
 
 func (b *Bot) feedbackFlow() *dialog.Flow {
 	return &dialog.Flow{
 		Name:  flowFeedback,
 		Noun:  "整改反馈",
-		Label: func(s *dialog.Session) string { return s.Get(dLetterNo) },
+		Label: func(s *dialog.Session) string { return feedbackOf(s).LetterNo },
 		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
 			return []dialog.Step{
 				{
 					Key: sLetter, Kind: dialog.KindText, Help: msgHelpPickLetter,
-					When: func(s *dialog.Session) bool { return s.Get(dLetterID) == "" || s.Get(dLetterList) != "" },
+					When: func(s *dialog.Session) bool { st := feedbackOf(s); return st.LetterID == 0 || len(st.Listed) > 0 },
 					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-						contactID, _ := strconv.ParseInt(s.Get(dContactID), 10, 64)
-						c, err := b.accounts.Contact(ctx, contactID)
+						st := feedbackOf(s)
+						c, err := b.accounts.Contact(ctx, st.ContactID)
 						if err != nil {
 							return "", err
 						}
@@ -176,32 +203,32 @@ func (b *Bot) feedbackFlow() *dialog.Flow {
 						if err != nil {
 							return "", err
 						}
-						var ids, lines []string
+						var listed []letterRef
+						var lines []string
 						for i, l := range ls {
 							if i == maxListed {
 								break
 							}
-							ids = append(ids, strconv.FormatInt(l.ID, 10)+"|"+l.Number)
+							listed = append(listed, letterRef{ID: l.ID, Number: l.Number})
 							lines = append(lines, fmt.Sprintf("%d. %s", i+1, l.Number))
 						}
-						s.Put(dLetterList, strings.Join(ids, ","))
+						st.Listed = listed
 						return msgPickLetter + "\n" + strings.Join(lines, "\n"), nil
 					},
 					Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
-						items := strings.Split(s.Get(dLetterList), ",")
+						st := feedbackOf(s)
 						n, err := strconv.Atoi(toASCIIDigits(strings.TrimSpace(v.Text)))
-						if err != nil || n < 1 || n > len(items) {
-							return v, fmt.Sprintf(msgNoSuchNumber, len(items)), nil
+						if err != nil || n < 1 || n > len(st.Listed) {
+							return v, fmt.Sprintf(msgNoSuchNumber, max(len(st.Listed), 1)), nil
 						}
-						id, number, _ := strings.Cut(items[n-1], "|")
-						s.Put(dLetterID, id)
-						s.Put(dLetterNo, number)
-						return dialog.Value{Text: id}, "", nil
+						l := st.Listed[n-1]
+						st.LetterID, st.LetterNo = l.ID, l.Number
+						return dialog.Value{Text: strconv.FormatInt(l.ID, 10)}, "", nil
 					},
 				},
 				{Key: sFeedback, Kind: dialog.KindText, Skippable: true, Help: msgHelpFeedback,
 					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-						return fmt.Sprintf(msgAskFeedback, s.Get(dLetterNo)), nil
+						return fmt.Sprintf(msgAskFeedback, feedbackOf(s).LetterNo), nil
 					}},
 				{Key: sFBPhotos, Kind: dialog.KindPhoto, Multi: true, Skippable: true, Help: msgHelpIssuePhoto,
 					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskFeedbackPhotos, nil },
@@ -214,18 +241,17 @@ func (b *Bot) feedbackFlow() *dialog.Flow {
 			}, nil
 		},
 		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
-			letterID, _ := strconv.ParseInt(s.Get(dLetterID), 10, 64)
-			contactID, _ := strconv.ParseInt(s.Get(dContactID), 10, 64)
+			st := feedbackOf(s)
 			var photos []supervision.PhotoInput
 			if p, ok := s.Answer(sFBPhotos); ok {
 				for _, ph := range p.Photos {
 					photos = append(photos, supervision.PhotoInput{MediaID: ph.MediaID, PicURL: ph.PicURL, ReceivedAt: b.clock.Now()})
 				}
 			}
-			if err := b.lettersSvc.Feedback(ctx, letterID, contactID, answerText(s, sFeedback), photos); err != nil {
+			if err := b.lettersSvc.Feedback(ctx, st.LetterID, st.ContactID, answerText(s, sFeedback), photos); err != nil {
 				return dialog.Reply{}, err
 			}
-			return dialog.Reply{Text: fmt.Sprintf(msgFeedbackDone, s.Get(dLetterNo)), Done: true}, nil
+			return dialog.Reply{Text: fmt.Sprintf(msgFeedbackDone, st.LetterNo), Done: true}, nil
 		},
 	}
 }

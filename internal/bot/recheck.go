@@ -16,10 +16,18 @@ import (
 // follow-up check (复查): rectified with evidence, or the deadline extended.
 const flowRecheck = "recheck"
 
+// recheckState is what the recheck flow knows besides the answers.
+type recheckState struct {
+	CadreID int64 `dialog:"cadre_id"`
+	// Listed is the rectifications the first step numbered.
+	Listed    []int64 `dialog:"rect_list"`
+	RectID    int64   `dialog:"rect_id"`
+	RectLabel string  `dialog:"rect_label"`
+}
+
+func recheckOf(s *dialog.Session) *recheckState { return dialog.StateOf[recheckState](s) }
+
 const (
-	dRectList   = "rect_list"
-	dRectID     = "rect_id"
-	dRectLabel  = "rect_label"
 	sRect       = "rect"
 	sOutcome    = "outcome"
 	sEvidence   = "evidence"
@@ -35,26 +43,27 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 	return &dialog.Flow{
 		Name:  flowRecheck,
 		Noun:  "整改复查",
-		Label: func(s *dialog.Session) string { return s.Get(dRectLabel) },
+		Label: func(s *dialog.Session) string { return recheckOf(s).RectLabel },
 		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
 			return []dialog.Step{
 				{
 					Key: sRect, Kind: dialog.KindText, Help: msgHelpRect,
 					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-						cadreID, _ := strconv.ParseInt(s.Get(dCadreID), 10, 64)
-						rs, err := b.supervision.OpenRectifications(ctx, cadreID)
+						st := recheckOf(s)
+						rs, err := b.supervision.OpenRectifications(ctx, st.CadreID)
 						if err != nil {
 							return "", err
 						}
-						var ids, lines []string
+						var ids []int64
+						var lines []string
 						for i, r := range rs {
 							if i == maxListed {
 								break
 							}
-							ids = append(ids, strconv.FormatInt(r.ID, 10))
+							ids = append(ids, r.ID)
 							lines = append(lines, fmt.Sprintf("%d. %s：%s（%s）", i+1, r.BusinessName, r.ItemLabel, rectDue(r)))
 						}
-						s.Put(dRectList, strings.Join(ids, ","))
+						st.Listed = ids
 						more := ""
 						if len(rs) > maxListed {
 							more = fmt.Sprintf(msgMoreRects, len(rs)-maxListed)
@@ -62,30 +71,29 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 						return fmt.Sprintf(msgRectsHeader, len(rs)) + "\n" + strings.Join(lines, "\n") + more + msgRectsHint, nil
 					},
 					Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
-						ids := strings.Split(s.Get(dRectList), ",")
+						st := recheckOf(s)
 						n, err := strconv.Atoi(toASCIIDigits(strings.TrimSpace(v.Text)))
-						if err != nil || n < 1 || n > len(ids) {
-							return v, fmt.Sprintf(msgNoSuchNumber, len(ids)), nil
+						if err != nil || n < 1 || n > len(st.Listed) {
+							return v, fmt.Sprintf(msgNoSuchNumber, max(len(st.Listed), 1)), nil
 						}
-						s.Put(dRectID, ids[n-1])
-						s.Put(dRectLabel, strings.SplitN(strings.Split(v.Text, "\n")[0], "：", 2)[0])
-						cadreID, _ := strconv.ParseInt(s.Get(dCadreID), 10, 64)
-						rs, err := b.supervision.OpenRectifications(ctx, cadreID)
+						st.RectID = st.Listed[n-1]
+						st.RectLabel = strings.SplitN(strings.Split(v.Text, "\n")[0], "：", 2)[0]
+						rs, err := b.supervision.OpenRectifications(ctx, st.CadreID)
 						if err != nil {
 							return v, "", err
 						}
 						for _, r := range rs {
-							if strconv.FormatInt(r.ID, 10) == ids[n-1] {
-								s.Put(dRectLabel, r.BusinessName+"·"+r.ItemLabel)
+							if r.ID == st.RectID {
+								st.RectLabel = r.BusinessName + "·" + r.ItemLabel
 							}
 						}
-						return dialog.Value{Text: ids[n-1]}, "", nil
+						return dialog.Value{Text: strconv.FormatInt(st.RectID, 10)}, "", nil
 					},
 				},
 				{
 					Key: sOutcome, Kind: dialog.KindChoice, Help: msgHelpOutcome,
 					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-						return fmt.Sprintf(msgAskOutcome, s.Get(dRectLabel)), nil
+						return fmt.Sprintf(msgAskOutcome, recheckOf(s).RectLabel), nil
 					},
 					Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
 						return []dialog.Choice{
@@ -118,8 +126,8 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 			}, nil
 		},
 		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
-			rectID, _ := strconv.ParseInt(s.Get(dRectID), 10, 64)
-			cadreID, _ := strconv.ParseInt(s.Get(dCadreID), 10, 64)
+			st := recheckOf(s)
+			rectID, cadreID := st.RectID, st.CadreID
 			in := supervision.RecheckInput{Actor: registry.ActorOf("cadre", cadreID)}
 			if v, _ := s.Answer(sOutcome); v.Text == "rectified" {
 				in.Rectified = true
@@ -137,9 +145,9 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 				return dialog.Reply{}, err
 			}
 			if in.Rectified {
-				return dialog.Reply{Text: fmt.Sprintf(msgRectifiedDone, s.Get(dRectLabel)), Done: true}, nil
+				return dialog.Reply{Text: fmt.Sprintf(msgRectifiedDone, st.RectLabel), Done: true}, nil
 			}
-			return dialog.Reply{Text: fmt.Sprintf(msgExtendedDone, s.Get(dRectLabel), in.NewDeadline.Format("1月2日")), Done: true}, nil
+			return dialog.Reply{Text: fmt.Sprintf(msgExtendedDone, st.RectLabel, in.NewDeadline.Format("1月2日")), Done: true}, nil
 		},
 	}
 }
@@ -157,7 +165,7 @@ func (b *Bot) startRecheck(ctx context.Context, u user) (dialog.Reply, error) {
 	if len(rs) == 0 {
 		return dialog.Reply{Text: msgNoRects, Done: true}, nil
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowRecheck, map[string]string{dCadreID: strconv.FormatInt(cadreID, 10)}, inputOf(u.in))
+	return b.dialog.StartFrom(ctx, dialogUser(u), flowRecheck, &recheckState{CadreID: cadreID}, inputOf(u.in))
 }
 
 func rectDue(r supervision.Rectification) string {

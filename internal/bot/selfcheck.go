@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,16 +36,6 @@ const (
 	flowWeekly  = "weekly"
 	flowMonthly = "monthly"
 
-	// Session data of the self-check flows (dContactID is the contact).
-	dSCBusiness = "sc_business"
-	dSCName     = "sc_name"
-	dSCCategory = "sc_category"
-	dSCPeriod   = "sc_period"
-	dSCLate     = "sc_late"
-	dSCExisting = "sc_existing"
-	dSCChoose   = "sc_choose"
-	dSCProblems = "sc_problems"
-
 	// Steps of the self-check flows.
 	sSCItems       = "items"
 	sSCPhotos      = "photos"
@@ -59,10 +48,6 @@ const (
 	problemPrefix  = "problem:"
 	resolvedPrefix = "resolved:"
 
-	// dSelfCheck and dSelfCheckLink carry the business's record counts
-	// into the visit flow (the daily_weekly_monthly item and the remarks).
-	dSelfCheck     = "selfcheck_counts"
-	dSelfCheckLink = "selfcheck_link"
 	// itemSelfCheck is the checklist item the counts pre-fill.
 	itemSelfCheck = "daily_weekly_monthly"
 	// rateDays is the span of the rates 进度 shows.
@@ -148,40 +133,53 @@ func (b *Bot) setRemind(ctx context.Context, c *account.Contact, biz *registry.B
 	return dialog.Reply{Text: fmt.Sprintf(msgRemindSet, selfcheck.FormatMinute(m)), Done: true}, nil
 }
 
-// scData is the session data every self-check flow starts with.
-func scData(c *account.Contact, biz *registry.Business) map[string]string {
-	return map[string]string{
-		dContactID:  strconv.FormatInt(c.ID, 10),
-		dSCBusiness: strconv.FormatInt(biz.ID, 10),
-		dSCName:     biz.Name,
-		dSCCategory: string(biz.Category),
-	}
+// scState is what the self-check flows (日管控, 周排查, 月调度) know
+// besides the answers.
+type scState struct {
+	ContactID  int64             `dialog:"contact_id"`
+	BusinessID int64             `dialog:"sc_business"`
+	Name       string            `dialog:"sc_name"`
+	Category   registry.Category `dialog:"sc_category"`
+	// PeriodKey is the key of the period recorded; "" while the user is
+	// still to choose between the previous and the current one (Choose).
+	PeriodKey string `dialog:"sc_period"`
+	Choose    bool   `dialog:"sc_choose"`
+	Late      bool   `dialog:"sc_late"`
+	// Existing says what was recorded of the period before.
+	Existing string `dialog:"sc_existing"`
+	// Problems is how many problems the week's daily records found.
+	Problems int `dialog:"sc_problems"`
 }
 
-func scInt(s *dialog.Session, key string) int64 {
-	n, _ := strconv.ParseInt(s.Get(key), 10, 64)
-	return n
+func scOf(s *dialog.Session) *scState { return dialog.StateOf[scState](s) }
+
+// newSCState is the state every self-check flow starts with.
+func newSCState(c *account.Contact, biz *registry.Business) *scState {
+	return &scState{ContactID: c.ID, BusinessID: biz.ID, Name: biz.Name, Category: biz.Category}
 }
 
-// scPeriod is the period the flow records.
-func scPeriod(s *dialog.Session, k selfcheck.Kind) selfcheck.Period {
-	p, err := selfcheck.ParsePeriod(k, s.Get(dSCPeriod))
+// period is the period the flow records.
+func (st *scState) period(k selfcheck.Kind) selfcheck.Period {
+	p, err := selfcheck.ParsePeriod(k, st.PeriodKey)
 	if err != nil {
 		return selfcheck.Period{Kind: k}
 	}
 	return p
 }
 
+// scPeriod is the period the flow records.
+func scPeriod(s *dialog.Session, k selfcheck.Kind) selfcheck.Period { return scOf(s).period(k) }
+
 // lateShort marks a late record inside a receipt's brackets.
 func lateShort(s *dialog.Session) string {
-	if s.Get(dSCLate) != "" {
+	if scOf(s).Late {
 		return msgLateShort
 	}
 	return ""
 }
 
 func lateMark(s *dialog.Session) string {
-	if s.Get(dSCLate) != "" {
+	if scOf(s).Late {
 		return msgLateMark
 	}
 	return ""
@@ -190,10 +188,11 @@ func lateMark(s *dialog.Session) string {
 // scLabel names a self-check draft: the business and the period.
 func scLabel(k selfcheck.Kind) func(s *dialog.Session) string {
 	return func(s *dialog.Session) string {
-		if s.Get(dSCPeriod) == "" {
-			return s.Get(dSCName)
+		st := scOf(s)
+		if st.PeriodKey == "" {
+			return st.Name
 		}
-		return s.Get(dSCName) + " " + scPeriod(s, k).Label()
+		return st.Name + " " + st.period(k).Label()
 	}
 }
 
@@ -213,21 +212,18 @@ func (b *Bot) startDaily(ctx context.Context, u user, c *account.Contact, biz *r
 	if err != nil {
 		return dialog.Reply{Text: errs.MessageOf(err), Done: true}, nil
 	}
-	data := scData(c, biz)
-	data[dSCPeriod] = p.Key
-	if late {
-		data[dSCLate] = "1"
-	}
+	st := newSCState(c, biz)
+	st.PeriodKey, st.Late = p.Key, late
 	if r, err := b.selfcheck.Record(ctx, biz.ID, p); err == nil {
 		what := msgAllNormalShort
 		if r.Problems > 0 {
 			what = fmt.Sprintf(msgIssuesShort, r.Problems)
 		}
-		data[dSCExisting] = fmt.Sprintf(msgDailyExisting, dayName(p, now), r.UpdatedAt.In(clock.China).Format("1月2日15:04"), what)
+		st.Existing = fmt.Sprintf(msgDailyExisting, dayName(p, now), r.UpdatedAt.In(clock.China).Format("1月2日15:04"), what)
 	} else if !errs.Is(err, errs.NotFound) {
 		return dialog.Reply{}, err
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowDaily, data, inputOf(u.in))
+	return b.dialog.StartFrom(ctx, dialogUser(u), flowDaily, st, inputOf(u.in))
 }
 
 // dayName is "今天" for today, else the day's date.
@@ -240,7 +236,7 @@ func dayName(p selfcheck.Period, now time.Time) string {
 
 // dailyPoints are the risk points of the flow's business.
 func (b *Bot) dailyPoints(s *dialog.Session) []selfcheck.Risk {
-	return b.selfcheck.Risks().For(registry.Category(s.Get(dSCCategory)))
+	return b.selfcheck.Risks().For(scOf(s).Category)
 }
 
 // shortLabel is a point's label without the explanation in brackets.
@@ -292,7 +288,8 @@ func (b *Bot) dailySteps(ctx context.Context, s *dialog.Session) ([]dialog.Step,
 				lines[i] = fmt.Sprintf("%d. %s", i+1, r.Label)
 			}
 			p := scPeriod(s, selfcheck.Daily)
-			return s.Get(dSCExisting) + fmt.Sprintf(msgDailyAsk, s.Get(dSCName), dayName(p, b.clock.Now()), lateMark(s),
+			st := scOf(s)
+			return st.Existing + fmt.Sprintf(msgDailyAsk, st.Name, dayName(p, b.clock.Now()), lateMark(s),
 				len(points), strings.Join(lines, "\n")), nil
 		},
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
@@ -366,7 +363,7 @@ func parseNumbers(text string) ([]int, bool) {
 
 func (b *Bot) submitDaily(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 	p := scPeriod(s, selfcheck.Daily)
-	in := selfcheck.DailyInput{SubmissionKey: s.ID, ContactID: scInt(s, dContactID), Day: p.Start}
+	in := selfcheck.DailyInput{SubmissionKey: s.ID, ContactID: scOf(s).ContactID, Day: p.Start}
 	resolved := 0
 	for _, id := range problemIDs(s) {
 		v, _ := s.Answer(resolvedPrefix + id)
@@ -401,7 +398,7 @@ func (b *Bot) submitDaily(ctx context.Context, s *dialog.Session) (dialog.Reply,
 		fmt.Fprintf(&sb, msgDailyPhotos, len(in.Photos))
 	}
 	if p.Contains(now) && saved.Revision == 1 {
-		m, err := b.selfcheck.ReminderMinute(ctx, scInt(s, dSCBusiness))
+		m, err := b.selfcheck.ReminderMinute(ctx, scOf(s).BusinessID)
 		if err != nil {
 			return dialog.Reply{}, err
 		}
@@ -420,325 +417,6 @@ func scPhotos(s *dialog.Session, now time.Time) []supervision.PhotoInput {
 		out = append(out, supervision.PhotoInput{MediaID: p.MediaID, PicURL: p.PicURL, ReceivedAt: now})
 	}
 	return out
-}
-
-// startPeriodic begins 周排查 or 月调度: for this week (month), or the one
-// before while it may still be recorded and is not.
-func (b *Bot) startPeriodic(ctx context.Context, u user, c *account.Contact, biz *registry.Business, k selfcheck.Kind) (dialog.Reply, error) {
-	now := b.clock.Now()
-	cur := selfcheck.PeriodOf(k, now)
-	data := scData(c, biz)
-	data[dSCPeriod] = cur.Key
-	if prev := cur.Prev(); prevOpen(prev, now) {
-		_, err := b.selfcheck.Record(ctx, biz.ID, prev)
-		switch {
-		case errs.Is(err, errs.NotFound):
-			data[dSCPeriod], data[dSCChoose] = "", "1"
-		case err != nil:
-			return dialog.Reply{}, err
-		}
-	}
-	if data[dSCPeriod] != "" {
-		if err := b.preparePeriod(ctx, data, cur, now); err != nil {
-			return dialog.Reply{}, err
-		}
-	}
-	flow := flowWeekly
-	if k == selfcheck.Monthly {
-		flow = flowMonthly
-	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flow, data, inputOf(u.in))
-}
-
-func prevOpen(p selfcheck.Period, now time.Time) bool {
-	ok, _ := p.Open(now)
-	return ok
-}
-
-// preparePeriod records the chosen period in the session data: whether
-// it is late, what was recorded of it before, and (for a week) how many
-// problems its days found, which decides the steps.
-func (b *Bot) preparePeriod(ctx context.Context, data map[string]string, p selfcheck.Period, now time.Time) error {
-	bizID, _ := strconv.ParseInt(data[dSCBusiness], 10, 64)
-	late, err := p.Check(now)
-	if err != nil {
-		return err
-	}
-	data[dSCPeriod], data[dSCLate], data[dSCExisting] = p.Key, "", ""
-	if late {
-		data[dSCLate] = "1"
-	}
-	r, err := b.selfcheck.Record(ctx, bizID, p)
-	switch {
-	case err == nil:
-		format := msgWeekExisting
-		if p.Kind == selfcheck.Monthly {
-			format = msgMonthExisting
-		}
-		data[dSCExisting] = fmt.Sprintf(format, p.Label(), r.UpdatedAt.In(clock.China).Format("1月2日15:04"))
-	case !errs.Is(err, errs.NotFound):
-		return err
-	}
-	if p.Kind == selfcheck.Weekly {
-		sum, err := b.selfcheck.WeekSummary(ctx, bizID, p)
-		if err != nil {
-			return err
-		}
-		data[dSCProblems] = strconv.Itoa(len(sum.Problems))
-	}
-	return nil
-}
-
-// whichStep asks which period to record when the previous one is still
-// open and empty.
-func (b *Bot) whichStep(k selfcheck.Kind) dialog.Step {
-	format := msgWeekChoose
-	if k == selfcheck.Monthly {
-		format = msgMonthChoose
-	}
-	names := map[selfcheck.Kind][2]string{selfcheck.Weekly: {"上周", "本周"}, selfcheck.Monthly: {"上月", "本月"}}[k]
-	return dialog.Step{
-		Key: sSCWhich, Kind: dialog.KindChoice,
-		When: func(s *dialog.Session) bool { return s.Get(dSCChoose) != "" },
-		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-			prev := selfcheck.PeriodOf(k, b.clock.Now()).Prev()
-			return fmt.Sprintf(format, names[0]+"（"+prev.Label()+"）"), nil
-		},
-		Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
-			cur := selfcheck.PeriodOf(k, b.clock.Now())
-			return []dialog.Choice{
-				{Key: cur.Prev().Key, Label: names[0] + "（" + cur.Prev().Label() + "，补记）", Aliases: []string{names[0], "补记"}},
-				{Key: cur.Key, Label: names[1] + "（" + cur.Label() + "）", Aliases: []string{names[1]}},
-			}, nil
-		},
-		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
-			p, err := selfcheck.ParsePeriod(k, v.Text)
-			if err != nil {
-				return v, "", err
-			}
-			if err := b.preparePeriod(ctx, s.Data, p, b.clock.Now()); err != nil {
-				return v, "", err
-			}
-			return v, "", nil
-		},
-	}
-}
-
-func (b *Bot) weeklyFlow() *dialog.Flow {
-	problems := func(s *dialog.Session) bool { return s.Get(dSCProblems) != "" && s.Get(dSCProblems) != "0" }
-	notFixed := func(s *dialog.Session) bool { v, ok := s.Answer(sSCFixed); return problems(s) && ok && !v.Bool }
-	return &dialog.Flow{
-		Name:  flowWeekly,
-		Noun:  cmdWeekly,
-		Label: scLabel(selfcheck.Weekly),
-		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
-			return []dialog.Step{
-				b.whichStep(selfcheck.Weekly),
-				{Key: sSCFixed, Kind: dialog.KindYesNo, Help: msgHelpWeekFix, When: problems,
-					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-						sum, err := b.weekText(ctx, s)
-						return sum + msgAskWeekFixed, err
-					}},
-				{Key: sSCOpen, Kind: dialog.KindText, Help: msgHelpOpen, When: notFixed,
-					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskOpenItems, nil }},
-				{Key: sSCRisks, Kind: dialog.KindText, Help: msgHelpRisks,
-					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-						if problems(s) {
-							return msgAskNextRisks, nil
-						}
-						sum, err := b.weekText(ctx, s)
-						return sum + "\n\n" + msgAskNextRisks, err
-					}},
-			}, nil
-		},
-		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
-			p := scPeriod(s, selfcheck.Weekly)
-			fixed, _ := s.Answer(sSCFixed)
-			saved, err := b.selfcheck.SubmitWeekly(ctx, selfcheck.WeeklyInput{SubmissionKey: s.ID, ContactID: scInt(s, dContactID),
-				Week: p.Start, Resolved: !problems(s) || fixed.Bool, OpenItems: answerText(s, sSCOpen), NextRisks: answerText(s, sSCRisks)})
-			if err != nil {
-				return dialog.Reply{}, err
-			}
-			w := saved.Record.Body.Week
-			state := msgWeekAllFixed
-			if !saved.Record.Body.Resolved {
-				state = msgWeekOpen
-			}
-			text := fmt.Sprintf(msgWeeklyDone, p.Label(), lateShort(s), w.Recorded, w.Days, len(w.Problems), state)
-			return dialog.Reply{Text: text + b.scTail(s, saved), Done: true}, nil
-		},
-	}
-}
-
-// weekText is the week's daily summary, after what was recorded before.
-func (b *Bot) weekText(ctx context.Context, s *dialog.Session) (string, error) {
-	p := scPeriod(s, selfcheck.Weekly)
-	sum, err := b.selfcheck.WeekSummary(ctx, scInt(s, dSCBusiness), p)
-	if err != nil {
-		return "", err
-	}
-	var sb strings.Builder
-	sb.WriteString(s.Get(dSCExisting))
-	fmt.Fprintf(&sb, msgWeekSummary, s.Get(dSCName), p.Label()+lateMark(s), sum.Recorded, sum.Days)
-	if len(sum.Missing) > 0 {
-		fmt.Fprintf(&sb, msgWeekMissing, strings.Join(sum.MissingLabels(), "、"))
-	}
-	if len(sum.Problems) == 0 {
-		sb.WriteString(msgWeekNoIssues)
-		return sb.String(), nil
-	}
-	fmt.Fprintf(&sb, msgWeekIssues, len(sum.Problems), sum.Open)
-	for _, pr := range sum.Problems {
-		state := "已处置"
-		if !pr.Resolved {
-			state = "需跟进"
-		}
-		fmt.Fprintf(&sb, msgWeekIssue, pr.DayLabel(), shortLabel(pr.Label), pr.Note, state)
-	}
-	return sb.String(), nil
-}
-
-func (b *Bot) monthlyFlow() *dialog.Flow {
-	return &dialog.Flow{
-		Name:  flowMonthly,
-		Noun:  cmdMonthly,
-		Label: scLabel(selfcheck.Monthly),
-		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
-			return []dialog.Step{
-				b.whichStep(selfcheck.Monthly),
-				{Key: sSCConclusions, Kind: dialog.KindText, Help: msgHelpConclude,
-					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-						fig, err := b.monthText(ctx, s)
-						return fig + msgAskConclusions, err
-					}},
-				{Key: sSCKeyWork, Kind: dialog.KindText, Help: msgHelpKeyWork,
-					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskKeyWork, nil }},
-			}, nil
-		},
-		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
-			p := scPeriod(s, selfcheck.Monthly)
-			saved, err := b.selfcheck.SubmitMonthly(ctx, selfcheck.MonthlyInput{SubmissionKey: s.ID, ContactID: scInt(s, dContactID),
-				Month: p.Start, Conclusions: answerText(s, sSCConclusions), KeyWork: answerText(s, sSCKeyWork)})
-			if err != nil {
-				return dialog.Reply{}, err
-			}
-			text := fmt.Sprintf(msgMonthlyDone, p.Label(), lateShort(s))
-			return dialog.Reply{Text: text + b.scTail(s, saved), Done: true}, nil
-		},
-	}
-}
-
-// monthText is the month's figures, after what was recorded before.
-func (b *Bot) monthText(ctx context.Context, s *dialog.Session) (string, error) {
-	p := scPeriod(s, selfcheck.Monthly)
-	f, err := b.selfcheck.MonthFigures(ctx, scInt(s, dSCBusiness), p)
-	if err != nil {
-		return "", err
-	}
-	through := p.End
-	if today := clock.Date(b.clock.Now()); today.Before(through) {
-		through = today
-	}
-	var sb strings.Builder
-	sb.WriteString(s.Get(dSCExisting))
-	fmt.Fprintf(&sb, msgMonthFigures, s.Get(dSCName), p.Label()+lateMark(s), through.Format("1月2日"),
-		f.Recorded, f.Days, f.Problems, f.Open, f.Weekly)
-	if f.Supervision {
-		fmt.Fprintf(&sb, msgMonthOversight, f.Visits, f.VisitFindings, f.Letters, f.LettersAcked)
-	}
-	return sb.String(), nil
-}
-
-// scTail ends a weekly or monthly receipt: who made it when it is not the
-// post's own, and the ledger link.
-func (b *Bot) scTail(s *dialog.Session, saved *selfcheck.Saved) string {
-	var sb strings.Builder
-	if saved.Revision > 1 {
-		fmt.Fprintf(&sb, msgResubmit, saved.Revision)
-	}
-	if !saved.RoleMatches {
-		r := saved.Record
-		fmt.Fprintf(&sb, msgRoleNote, r.Kind.Label(), roleNames[string(r.Kind)], r.ContactName, r.ContactRole.Label())
-	}
-	if url := b.selfcheck.LedgerURL(scInt(s, dSCBusiness), registry.ActorOf("contact", scInt(s, dContactID))); url != "" {
-		fmt.Fprintf(&sb, msgSeeLedger, url)
-	}
-	return sb.String()
-}
-
-// selfCheckPrefill wraps the visit's check step: once the check is chosen,
-// when its items include daily_weekly_monthly, the business's record
-// counts since the last visit are fetched for that item's question and
-// the visit's remarks, and the item is pre-set to 合格 when the business
-// keeps daily records online (the cadre sees it as the current answer and
-// can change it; 全部合格 keeps it). Without records nothing is pre-set:
-// a paper ledger is the cadre's to judge.
-func (b *Bot) selfCheckPrefill(st dialog.Step) dialog.Step {
-	if b.selfcheck == nil {
-		return st
-	}
-	validate := st.Validate
-	st.Validate = func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
-		if validate != nil {
-			nv, reason, err := validate(ctx, s, v)
-			if err != nil || reason != "" {
-				return nv, reason, err
-			}
-			v = nv
-		}
-		items := b.supervision.Checklists().Expected(v.Text, registry.Category(s.Get(dCategory)), registry.Grade(s.Get(dGrade)))
-		s.Put(dSelfCheck, "")
-		s.Put(dSelfCheckLink, "")
-		if !slices.ContainsFunc(items, func(it supervision.Item) bool { return it.ID == itemSelfCheck }) {
-			return v, "", nil
-		}
-		bizID, _ := strconv.ParseInt(s.Get(dBusinessID), 10, 64)
-		c, err := b.selfcheck.SinceLastVisit(ctx, bizID)
-		if err != nil {
-			return v, "", err
-		}
-		since := fmt.Sprintf(msgVisitSelfCheckNew, int(clock.Date(b.clock.Now()).Sub(c.Since).Hours()/24))
-		if c.Visited {
-			since = fmt.Sprintf(msgVisitSelfCheckSince, c.Since.Format("2006年1月2日"))
-		}
-		line := fmt.Sprintf(msgVisitSelfCheck, since, c.Daily, c.Weekly, c.Monthly)
-		if c.Daily+c.Weekly+c.Monthly == 0 {
-			line += msgVisitSelfCheckNone
-		}
-		s.Put(dSelfCheck, line)
-		cadreID, _ := strconv.ParseInt(s.Get(dCadreID), 10, 64)
-		s.Put(dSelfCheckLink, b.selfcheck.LedgerURL(bizID, registry.ActorOf("cadre", cadreID)))
-		if _, answered := s.Answer(itemPrefix + itemSelfCheck); !answered && c.Daily > 0 {
-			s.Set(itemPrefix+itemSelfCheck, dialog.Value{Text: string(supervision.ResultOK)})
-		}
-		return v, "", nil
-	}
-	return st
-}
-
-// selfCheckItem adds the record counts to the daily_weekly_monthly item's
-// question.
-func selfCheckItem(st dialog.Step) dialog.Step {
-	if st.Key != itemPrefix+itemSelfCheck {
-		return st
-	}
-	prompt := st.Prompt
-	st.Prompt = func(ctx context.Context, s *dialog.Session) (string, error) {
-		p, err := prompt(ctx, s)
-		if err != nil || s.Get(dSelfCheck) == "" {
-			return p, err
-		}
-		extra := s.Get(dSelfCheck)
-		if l := s.Get(dSelfCheckLink); l != "" {
-			extra += fmt.Sprintf(msgVisitLedger, l)
-		}
-		head, rest, ok := strings.Cut(p, "\n")
-		if !ok {
-			return p + "\n" + extra, nil
-		}
-		return head + "\n" + extra + "\n" + rest, nil
-	}
-	return st
 }
 
 // selfCheckRates is the block 进度 adds: daily record-keeping in the

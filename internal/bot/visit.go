@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -16,19 +17,6 @@ import (
 
 // flowVisit is the supervision visit report (上报督导).
 const flowVisit = "visit"
-
-// Session data keys of the visit flow.
-const (
-	dBusinessID   = "business_id"
-	dBusinessName = "business_name"
-	dCategory     = "category"
-	dGrade        = "grade"
-	dCadreID      = "cadre_id"
-	dTaskList     = "task_list"
-	dDistance     = "distance"
-	dFar          = "far"
-	dPreselected  = "preselected"
-)
 
 // Step keys of the visit flow.
 const (
@@ -55,7 +43,7 @@ func (b *Bot) visitFlow() *dialog.Flow {
 	return &dialog.Flow{
 		Name:  flowVisit,
 		Noun:  "督导",
-		Label: func(s *dialog.Session) string { return s.Get(dBusinessName) },
+		Label: func(s *dialog.Session) string { return visitOf(s).BusinessName },
 		Steps: b.visitSteps,
 		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 			return b.submitVisit(ctx, s)
@@ -64,11 +52,21 @@ func (b *Bot) visitFlow() *dialog.Flow {
 }
 
 func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
-	steps := []dialog.Step{b.businessStep(), modeStep(), b.selfCheckPrefill(checkStep(b.supervision.Checklists()))}
+	which := checkStep(b.supervision.Checklists())
+	if b.selfcheck != nil {
+		// The business's own records since the last visit: fetched once
+		// the check is chosen, shown in the daily_weekly_monthly item.
+		which.Validate = b.prefillSelfCheck
+	}
+	steps := []dialog.Step{b.businessStep(), modeStep(), which}
 	items := b.checklistFor(s)
 	check, _ := s.Answer(sCheck)
 	for i, it := range items {
-		steps = append(steps, selfCheckItem(itemStep(it, check.Text, i, items)))
+		st := itemStep(it, check.Text, i, items)
+		if it.ID == itemSelfCheck {
+			st.Prompt = withSelfCheckCounts(st.Prompt)
+		}
+		steps = append(steps, st)
 	}
 	for _, it := range items {
 		it := it
@@ -110,10 +108,11 @@ func (b *Bot) itemLabel(s *dialog.Session, id string) string {
 // checklistFor is the items of the chosen check for the chosen business.
 func (b *Bot) checklistFor(s *dialog.Session) []supervision.Item {
 	v, ok := s.Answer(sCheck)
-	if !ok || s.Get(dCategory) == "" {
+	st := visitOf(s)
+	if !ok || st.Category == "" {
 		return nil
 	}
-	return b.supervision.Checklists().Expected(v.Text, registry.Category(s.Get(dCategory)), registry.Grade(s.Get(dGrade)))
+	return b.supervision.Checklists().Expected(v.Text, st.Category, st.Grade)
 }
 
 func (b *Bot) businessStep() dialog.Step {
@@ -121,27 +120,27 @@ func (b *Bot) businessStep() dialog.Step {
 		Key:  sBusiness,
 		Kind: dialog.KindText,
 		Help: msgHelpBusiness,
-		When: func(s *dialog.Session) bool { return s.Get(dPreselected) == "" },
+		When: func(s *dialog.Session) bool { return !visitOf(s).Preselected },
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-			cadreID, _ := strconv.ParseInt(s.Get(dCadreID), 10, 64)
-			tasks, err := b.supervision.Tasks(ctx, cadreID)
+			st := visitOf(s)
+			tasks, err := b.supervision.Tasks(ctx, st.CadreID)
 			if err != nil {
 				return "", err
 			}
 			if len(tasks) == 0 {
-				s.Put(dTaskList, "")
+				st.Listed = nil
 				return msgPickBusinessNoTasks, nil
 			}
-			var ids []string
+			var ids []int64
 			var lines []string
 			for i, t := range tasks {
 				if i == maxListed {
 					break
 				}
-				ids = append(ids, strconv.FormatInt(t.BusinessID, 10))
+				ids = append(ids, t.BusinessID)
 				lines = append(lines, fmt.Sprintf("%d. %s（%s）", i+1, t.Name, taskDue(t)))
 			}
-			s.Put(dTaskList, strings.Join(ids, ","))
+			st.Listed = ids
 			more := ""
 			if len(tasks) > maxListed {
 				more = fmt.Sprintf(msgMoreTasks, len(tasks)-maxListed)
@@ -149,12 +148,12 @@ func (b *Bot) businessStep() dialog.Step {
 			return msgPickBusiness + "\n" + strings.Join(lines, "\n") + more, nil
 		},
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
-			cadreID, _ := strconv.ParseInt(s.Get(dCadreID), 10, 64)
-			biz, reason, err := b.pickBusiness(ctx, cadreID, s.Get(dTaskList), v.Text)
+			st := visitOf(s)
+			biz, reason, err := b.pickBusiness(ctx, st.CadreID, st.Listed, v.Text)
 			if err != nil || reason != "" {
 				return v, reason, err
 			}
-			setBusiness(s, biz)
+			st.setBusiness(biz)
 			return dialog.Value{Text: strconv.FormatInt(biz.ID, 10)}, "", nil
 		},
 	}
@@ -162,15 +161,14 @@ func (b *Bot) businessStep() dialog.Step {
 
 // pickBusiness resolves "2", a name fragment or a code fragment to one of
 // the cadre's businesses, or explains why it cannot.
-func (b *Bot) pickBusiness(ctx context.Context, cadreID int64, listed, text string) (*registry.Business, string, error) {
+func (b *Bot) pickBusiness(ctx context.Context, cadreID int64, listed []int64, text string) (*registry.Business, string, error) {
 	text = strings.TrimSpace(text)
 	if n, err := strconv.Atoi(toASCIIDigits(text)); err == nil {
-		ids := strings.Split(listed, ",")
-		if listed == "" || n < 1 || n > len(ids) {
-			return nil, fmt.Sprintf(msgNoSuchNumber, len(strings.Split(listed, ","))), nil
+		if n < 1 || n > len(listed) {
+			// An empty list still says "1 到 1", as it always has.
+			return nil, fmt.Sprintf(msgNoSuchNumber, max(len(listed), 1)), nil
 		}
-		id, _ := strconv.ParseInt(ids[n-1], 10, 64)
-		biz, err := b.supervision.CheckCanReport(ctx, cadreID, id)
+		biz, err := b.supervision.CheckCanReport(ctx, cadreID, listed[n-1])
 		if err != nil {
 			return nil, userReason(err), nil
 		}
@@ -209,18 +207,11 @@ func (b *Bot) pickBusiness(ctx context.Context, cadreID int64, listed, text stri
 	return nil, fmt.Sprintf(msgNoMatch, text), nil
 }
 
-func setBusiness(s *dialog.Session, biz *registry.Business) {
-	s.Put(dBusinessID, strconv.FormatInt(biz.ID, 10))
-	s.Put(dBusinessName, biz.Name)
-	s.Put(dCategory, string(biz.Category))
-	s.Put(dGrade, string(biz.Grade))
-}
-
 func modeStep() dialog.Step {
 	return dialog.Step{
 		Key: sMode, Kind: dialog.KindChoice, Help: msgHelpMode,
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-			return fmt.Sprintf(msgAskMode, s.Get(dBusinessName)), nil
+			return fmt.Sprintf(msgAskMode, visitOf(s).BusinessName), nil
 		},
 		Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
 			return []dialog.Choice{
@@ -237,7 +228,8 @@ func checkStep(lists *supervision.Checklists) dialog.Step {
 		Key: sCheck, Kind: dialog.KindChoice, Help: msgHelpCheck,
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskCheck, nil },
 		Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
-			full := len(lists.ForGrade(registry.Category(s.Get(dCategory)), registry.Grade(s.Get(dGrade))))
+			st := visitOf(s)
+			full := len(lists.ForGrade(st.Category, st.Grade))
 			return []dialog.Choice{
 				{Key: "quick", Label: fmt.Sprintf("快速检查（%d项关键点）", len(lists.Quick())), Aliases: []string{"快速", "快速检查"}},
 				{Key: "full", Label: fmt.Sprintf("全面检查（%d项）", full), Aliases: []string{"全面", "全面检查"}},
@@ -334,21 +326,19 @@ func (b *Bot) locationStep() dialog.Step {
 		},
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskLocation, nil },
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
-			s.Put(dDistance, "")
-			s.Put(dFar, "")
+			st := visitOf(s)
+			st.Distance, st.Far = nil, false
 			if v.Skipped || v.Location == nil {
 				return v, "", nil
 			}
-			id, _ := strconv.ParseInt(s.Get(dBusinessID), 10, 64)
-			biz, err := b.registry.Business(ctx, id)
+			biz, err := b.registry.Business(ctx, st.BusinessID)
 			if err != nil {
 				return v, "", err
 			}
 			if m, far, ok := b.supervision.Distance(*biz, supervision.Location{Lat: v.Location.Lat, Lng: v.Location.Lng}); ok {
-				s.Put(dDistance, strconv.FormatFloat(m, 'f', 0, 64))
-				if far {
-					s.Put(dFar, "1")
-				}
+				// Whole metres, rounded as the stored text always was.
+				m = math.RoundToEven(m)
+				st.Distance, st.Far = &m, far
 			}
 			return v, "", nil
 		},
@@ -415,7 +405,7 @@ func (b *Bot) confirmStep() dialog.Step {
 // summary is what the cadre checks before 确认.
 func (b *Bot) summary(s *dialog.Session) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, msgSummaryHead, s.Get(dBusinessName))
+	fmt.Fprintf(&sb, msgSummaryHead, visitOf(s).BusinessName)
 	if v, ok := s.Answer(sMode); ok {
 		fmt.Fprintf(&sb, "方式：%s\n", supervision.Mode(v.Text).Label())
 	}
@@ -456,8 +446,8 @@ func (b *Bot) deadlineOf(s *dialog.Session, itemID string) time.Time {
 }
 
 func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
-	bizID, _ := strconv.ParseInt(s.Get(dBusinessID), 10, 64)
-	cadreID, _ := strconv.ParseInt(s.Get(dCadreID), 10, 64)
+	st := visitOf(s)
+	bizID, cadreID := st.BusinessID, st.CadreID
 	mode, _ := s.Answer(sMode)
 	check, _ := s.Answer(sCheck)
 	in := supervision.VisitInput{
@@ -468,7 +458,7 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 		Check:         check.Text,
 		StartedAt:     s.Started,
 		ContactName:   answerText(s, sContact),
-		Remarks:       s.Get(dSelfCheck),
+		Remarks:       st.SelfCheck,
 		Source:        registry.SourceChat,
 		Provenance:    []string{"dialog:" + s.ID},
 	}
@@ -516,7 +506,7 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 // be fixed by when, and the link to the full record.
 func (b *Bot) receipt(s *dialog.Session, v *supervision.Visit, in supervision.VisitInput, cadreID int64) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, msgReceiptHead, s.Get(dBusinessName), v.CycleLabel)
+	fmt.Fprintf(&sb, msgReceiptHead, visitOf(s).BusinessName, v.CycleLabel)
 	if len(in.Findings) == 0 {
 		sb.WriteString(msgReceiptNoFindings)
 	} else {
@@ -538,18 +528,17 @@ func (b *Bot) receipt(s *dialog.Session, v *supervision.Visit, in supervision.Vi
 }
 
 func distanceLine(s *dialog.Session) string {
-	d := s.Get(dDistance)
-	if d == "" {
+	st := visitOf(s)
+	if st.Distance == nil {
 		if v, ok := s.Answer(sLocation); ok && v.Skipped {
 			return msgNoLocation
 		}
 		return ""
 	}
-	m, _ := strconv.ParseFloat(d, 64)
-	if s.Get(dFar) != "" {
-		return fmt.Sprintf(msgFar, formatDistance(m))
+	if st.Far {
+		return fmt.Sprintf(msgFar, formatDistance(*st.Distance))
 	}
-	return fmt.Sprintf(msgNear, formatDistance(m))
+	return fmt.Sprintf(msgNear, formatDistance(*st.Distance))
 }
 
 func formatDistance(m float64) string {

@@ -121,7 +121,8 @@ type Step struct {
 	// Validate checks a parsed value; a non-empty reason rejects it and is
 	// shown with the question again. It may normalise the value (e.g. turn a
 	// Skipped deadline into the default one: it sees Skipped values too) or
-	// write s.Data. It runs again on an answer kept with 不变. Optional.
+	// change the flow's state (StateOf). It runs again on an answer kept
+	// with 不变. Optional.
 	Validate func(ctx context.Context, s *Session, v Value) (Value, string, error)
 	// When reports whether the step applies given earlier answers; nil means
 	// always. A step that stops applying is passed over and its answer is
@@ -153,7 +154,7 @@ type Flow struct {
 	// answers.
 	Steps func(ctx context.Context, s *Session) ([]Step, error)
 	// Label names the draft for the resume question (e.g. the business
-	// name from s.Data); "" before it is known. Optional.
+	// name from the flow's state); "" before it is known. Optional.
 	Label func(s *Session) string
 	// Noun is what the flow is called in prompts: "督导" gives
 	// 继续上次「店名」的督导吗？ Empty means "填报".

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -101,21 +100,25 @@ func (e *Engine) key(user string) string { return e.prefix + "s:" + user }
 
 // Start begins flow for user and returns its first question. It replaces
 // whatever session or draft the user had: callers that care ask Active first.
-// Data pre-fills Session.Data (e.g. the business chosen by a QR scan).
-func (e *Engine) Start(ctx context.Context, user, flow string, data map[string]string) (Reply, error) {
-	return e.StartFrom(ctx, user, flow, data, Input{})
+// State, when not nil, is the flow's typed state pre-filled (e.g. the
+// business chosen by a QR scan): a pointer to the struct StateOf reads.
+func (e *Engine) Start(ctx context.Context, user, flow string, state any) (Reply, error) {
+	return e.StartFrom(ctx, user, flow, state, Input{})
 }
 
 // StartFrom is Start for a flow started by an input (the message "上报督导"):
 // the input's ID is recorded, so a redelivery of that message gets the first
 // question again instead of being taken as its answer.
-func (e *Engine) StartFrom(ctx context.Context, user, flow string, data map[string]string, in Input) (Reply, error) {
+func (e *Engine) StartFrom(ctx context.Context, user, flow string, state any, in Input) (Reply, error) {
 	f := e.flows[flow]
 	if f == nil {
 		return Reply{}, fmt.Errorf("dialog start: unknown flow %q", flow)
 	}
 	now := e.clock.Now()
-	s := &Session{ID: newID(), User: user, Flow: flow, Started: now.In(clock.China), Data: maps.Clone(data)}
+	s := &Session{ID: newID(), User: user, Flow: flow, Started: now.In(clock.China)}
+	if err := s.setState(state); err != nil {
+		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
+	}
 	if e.drafts != nil {
 		if err := e.drafts.Delete(ctx, user); err != nil {
 			return Reply{}, fmt.Errorf("dialog start: %w", err)

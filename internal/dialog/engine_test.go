@@ -528,7 +528,9 @@ func TestStartReplacesAndActive(t *testing.T) {
 	if _, label, ok, _ := e.engine.Active(ctx, "u1"); !ok || label != "阿明面馆" {
 		t.Fatalf("Active from the draft = %q %v", label, ok)
 	}
-	r := c.Start("report", map[string]string{"note": "x"})
+	r := c.Start("report", &struct {
+		Note string `dialog:"note"`
+	}{"x"})
 	if !strings.HasPrefix(r.Text, "请选择要督导的主体") {
 		t.Fatalf("start: %q", r.Text)
 	}

@@ -25,9 +25,14 @@ type Session struct {
 	// Answers holds the validated answers by step key.
 	Answers map[string]Value
 	// Data is flow-private scratch (e.g. the chosen business id and name).
+	// Flows with a typed state (StateOf) keep it here too, one entry per
+	// field.
 	Data map[string]string
 
 	st state
+	// state is the flow's typed state once StateOf or Start set it; it is
+	// written back into Data when the session is saved.
+	state any
 	// setBy, while a shortcut runs, records the answers it sets.
 	setBy map[string]bool
 }
@@ -113,6 +118,7 @@ type sessionJSON struct {
 }
 
 func encodeSession(s *Session) ([]byte, error) {
+	s.flushState()
 	b, err := json.Marshal(sessionJSON{ID: s.ID, User: s.User, Flow: s.Flow, Started: s.Started,
 		Answers: s.Answers, Data: s.Data, State: s.st})
 	if err != nil {

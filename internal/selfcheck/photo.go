@@ -3,7 +3,6 @@ package selfcheck
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -58,12 +57,9 @@ func (s *Service) addPhotosTx(tx *gorm.DB, revisionID, businessID int64, in []su
 	}
 	rows := make([]Photo, len(in))
 	for i, p := range in {
-		at := p.ReceivedAt
-		if at.IsZero() {
-			at = now
-		}
-		rows[i] = Photo{RevisionID: revisionID, BusinessID: businessID, MediaID: strings.TrimSpace(p.MediaID),
-			PicURL: strings.TrimSpace(p.PicURL), ReceivedAt: at.UTC(), Status: PhotoPending, NextAttemptAt: now, CreatedAt: now}
+		p = p.Received(now)
+		rows[i] = Photo{RevisionID: revisionID, BusinessID: businessID, MediaID: p.MediaID, PicURL: p.PicURL,
+			ReceivedAt: p.ReceivedAt, Status: PhotoPending, NextAttemptAt: now, CreatedAt: now}
 	}
 	return tx.Create(&rows).Error
 }

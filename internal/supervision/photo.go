@@ -75,14 +75,19 @@ func (in PhotoInput) check() string {
 	return ""
 }
 
+// Received is the picture as a pending photo row keeps it (here and in
+// selfcheck): ids trimmed, received now unless it says when, in UTC.
+func (in PhotoInput) Received(now time.Time) PhotoInput {
+	if in.ReceivedAt.IsZero() {
+		in.ReceivedAt = now
+	}
+	return PhotoInput{MediaID: strings.TrimSpace(in.MediaID), PicURL: strings.TrimSpace(in.PicURL), ReceivedAt: in.ReceivedAt.UTC()}
+}
+
 // newPhoto is a pending photo row for a received picture.
 func newPhoto(in PhotoInput, now time.Time) Photo {
-	at := in.ReceivedAt
-	if at.IsZero() {
-		at = now
-	}
-	return Photo{MediaID: strings.TrimSpace(in.MediaID), PicURL: strings.TrimSpace(in.PicURL), ReceivedAt: at.UTC(),
-		Status: PhotoPending, NextAttemptAt: now, CreatedAt: now}
+	in = in.Received(now)
+	return Photo{MediaID: in.MediaID, PicURL: in.PicURL, ReceivedAt: in.ReceivedAt, Status: PhotoPending, NextAttemptAt: now, CreatedAt: now}
 }
 
 // Downloader fetches a temporary media file from WeChat: its bytes and

@@ -6,11 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/silenceper/wechat/v2/officialaccount/config"
@@ -93,37 +91,9 @@ func NewCallback(o CallbackOptions) *Callback {
 // stopped taking requests. The error says how many turns were dropped.
 func (cb *Callback) Drain(ctx context.Context) error { return cb.turns.drain(ctx) }
 
-// callbackError is a refusal with its status; its text goes to the log
-// only, the platform gets a bare status.
-type callbackError struct {
-	status int
-	reason string
-}
-
-func (e *callbackError) Error() string { return e.reason }
-
-func refuse(status int, reason string) error { return &callbackError{status: status, reason: reason} }
-
 // ServeHTTP answers the platform.
 func (cb *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var err error
-	switch r.Method {
-	case http.MethodGet:
-		err = cb.verifyURL(w, r)
-	case http.MethodPost:
-		err = cb.serveMessage(w, r)
-	default:
-		err = refuse(http.StatusMethodNotAllowed, "method not allowed")
-	}
-	if err == nil {
-		return
-	}
-	var ce *callbackError
-	if !errors.As(err, &ce) {
-		ce = &callbackError{status: http.StatusInternalServerError, reason: err.Error()}
-	}
-	cb.log.Warn("wechat callback refused", "status", ce.status, "reason", ce.reason)
-	http.Error(w, http.StatusText(ce.status), ce.status)
+	serveCallback(w, r, cb.log, "wechat callback refused", cb.verifyURL, cb.serveMessage)
 }
 
 // checkURL verifies the URL signature and the timestamp window.
@@ -133,15 +103,8 @@ func (cb *Callback) checkURL(r *http.Request) (timestamp, nonce string, err erro
 	if timestamp == "" || nonce == "" || !signatureOK(q.Get("signature"), cb.opts.Token, timestamp, nonce) {
 		return "", "", refuse(http.StatusUnauthorized, "bad URL signature")
 	}
-	if cb.opts.ReplayWindow > 0 {
-		ts, perr := strconv.ParseInt(timestamp, 10, 64)
-		if perr != nil {
-			return "", "", refuse(http.StatusUnauthorized, "bad timestamp")
-		}
-		skew := cb.opts.Clock.Now().Sub(time.Unix(ts, 0))
-		if skew > cb.opts.ReplayWindow || skew < -cb.opts.ReplayWindow {
-			return "", "", refuse(http.StatusUnauthorized, "timestamp outside replay window")
-		}
+	if err := checkTimestamp(timestamp, cb.opts.ReplayWindow, cb.opts.Clock.Now()); err != nil {
+		return "", "", err
 	}
 	return timestamp, nonce, nil
 }
@@ -163,13 +126,9 @@ type envelope struct {
 }
 
 func (cb *Callback) serveMessage(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxCallbackBody))
+	body, err := readCallbackBody(w, r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return refuse(http.StatusRequestEntityTooLarge, "body over limit")
-		}
-		return refuse(http.StatusBadRequest, "unreadable body")
+		return err
 	}
 	timestamp, nonce, err := cb.checkURL(r)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -91,24 +90,7 @@ type WeComMessage struct {
 }
 
 func (cb *WeComCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var err error
-	switch r.Method {
-	case http.MethodGet:
-		err = cb.verifyURL(w, r)
-	case http.MethodPost:
-		err = cb.serveMessage(w, r)
-	default:
-		err = refuse(http.StatusMethodNotAllowed, "method not allowed")
-	}
-	if err == nil {
-		return
-	}
-	var ce *callbackError
-	if !errors.As(err, &ce) {
-		ce = &callbackError{status: http.StatusInternalServerError, reason: err.Error()}
-	}
-	cb.log.Warn("wecom callback refused", "status", ce.status, "reason", ce.reason)
-	http.Error(w, http.StatusText(ce.status), ce.status)
+	serveCallback(w, r, cb.log, "wecom callback refused", cb.verifyURL, cb.serveMessage)
 }
 
 // check verifies the message signature over encrypted and the timestamp.
@@ -118,17 +100,7 @@ func (cb *WeComCallback) check(r *http.Request, encrypted string) error {
 	if timestamp == "" || nonce == "" || encrypted == "" || !signatureOK(q.Get("msg_signature"), cb.opts.Token, timestamp, nonce, encrypted) {
 		return refuse(http.StatusUnauthorized, "bad message signature")
 	}
-	if cb.opts.ReplayWindow > 0 {
-		ts, err := strconv.ParseInt(timestamp, 10, 64)
-		if err != nil {
-			return refuse(http.StatusUnauthorized, "bad timestamp")
-		}
-		skew := cb.opts.Clock.Now().Sub(time.Unix(ts, 0))
-		if skew > cb.opts.ReplayWindow || skew < -cb.opts.ReplayWindow {
-			return refuse(http.StatusUnauthorized, "timestamp outside replay window")
-		}
-	}
-	return nil
+	return checkTimestamp(timestamp, cb.opts.ReplayWindow, cb.opts.Clock.Now())
 }
 
 // decrypt opens a WeCom ciphertext; the receive id must be "" (smart
@@ -167,13 +139,9 @@ func (cb *WeComCallback) verifyURL(w http.ResponseWriter, r *http.Request) error
 }
 
 func (cb *WeComCallback) serveMessage(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxCallbackBody))
+	body, err := readCallbackBody(w, r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return refuse(http.StatusRequestEntityTooLarge, "body over limit")
-		}
-		return refuse(http.StatusBadRequest, "unreadable body")
+		return err
 	}
 	var env struct {
 		Encrypt string `json:"encrypt"`

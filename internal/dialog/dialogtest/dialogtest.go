@@ -90,9 +90,9 @@ func (c *T) Switch(e *dialog.Engine) {
 	}
 }
 
-// Start starts flow (with data) on the engine given to New, as if the last
+// Start starts flow (with its typed state, or nil) on the engine given to New, as if the last
 // message had been the command that starts it.
-func (c *T) Start(flow string, data map[string]string) dialog.Reply {
+func (c *T) Start(flow string, state any) dialog.Reply {
 	c.tb.Helper()
 	if c.engine == nil {
 		c.tb.Fatalf("dialogtest: Start needs a T made by New")
@@ -100,7 +100,7 @@ func (c *T) Start(flow string, data map[string]string) dialog.Reply {
 	c.line("> [开始 %s]", flow)
 	in := c.input(dialog.Input{})
 	c.lastLabel = "[开始 " + flow + "]"
-	r, err := c.engine.StartFrom(c.Ctx, c.user, flow, data, in)
+	r, err := c.engine.StartFrom(c.Ctx, c.user, flow, state, in)
 	c.record(r, true, err)
 	return r
 }

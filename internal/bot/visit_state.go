@@ -1,0 +1,36 @@
+package bot
+
+import (
+	"github.com/shianbao/shianbao/internal/dialog"
+	"github.com/shianbao/shianbao/internal/registry"
+)
+
+// visitState is what the visit flow knows besides the answers. The keys
+// are those of the sessions saved before it was typed.
+type visitState struct {
+	CadreID      int64             `dialog:"cadre_id"`
+	BusinessID   int64             `dialog:"business_id"`
+	BusinessName string            `dialog:"business_name"`
+	Category     registry.Category `dialog:"category"`
+	Grade        registry.Grade    `dialog:"grade"`
+	// Preselected is set when the business came with the start (a scanned
+	// QR code): the business step is passed over.
+	Preselected bool `dialog:"preselected"`
+	// Listed is the businesses the business step numbered, so "2" picks
+	// the second.
+	Listed []int64 `dialog:"task_list"`
+	// Distance is how far from the shop the cadre sent the location from,
+	// in whole metres; nil when unknown. Far is set when that is too far.
+	Distance *float64 `dialog:"distance"`
+	Far      bool     `dialog:"far"`
+	// SelfCheck is the line with the business's record counts since the
+	// last visit and SelfCheckLink its ledger, set by selfCheckPrefill.
+	SelfCheck     string `dialog:"selfcheck_counts"`
+	SelfCheckLink string `dialog:"selfcheck_link"`
+}
+
+func visitOf(s *dialog.Session) *visitState { return dialog.StateOf[visitState](s) }
+
+func (st *visitState) setBusiness(biz *registry.Business) {
+	st.BusinessID, st.BusinessName, st.Category, st.Grade = biz.ID, biz.Name, biz.Category, biz.Grade
+}
