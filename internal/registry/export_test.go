@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -83,6 +84,38 @@ func TestExport(t *testing.T) {
 			}
 			if rows := readCSV(t, exportBytes(t, svc, registry.KindBusinesses, registry.FormatCSV, other.Path)); len(rows) != 1 {
 				t.Fatalf("another town's export has %d rows", len(rows)-1)
+			}
+		})
+
+		t.Run("BusinessesXLSX", func(t *testing.T) {
+			f, err := excelize.OpenReader(bytes.NewReader(exportBytes(t, svc, registry.KindBusinesses, registry.FormatXLSX, "")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rows, err := f.GetRows("包保主体")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(rows[0], ","); got != businessHeader {
+				t.Fatalf("header = %s", got)
+			}
+			var ming []string
+			for _, r := range rows {
+				if r[0] == "阿明面馆" {
+					ming = r
+				}
+			}
+			if len(ming) < 10 || ming[1] != "92320211MA1MK3A1X1" || ming[8] != "120.1521" {
+				t.Fatalf("阿明面馆 row = %q", ming)
+			}
+			// Coordinates are numbers, so Excel does not flag them as text.
+			for r := 2; r <= len(rows); r++ {
+				if v, _ := f.GetCellValue("包保主体", fmt.Sprintf("A%d", r)); v == "阿明面馆" {
+					if typ, err := f.GetCellType("包保主体", fmt.Sprintf("I%d", r)); err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
+						t.Fatalf("longitude cell type = %v, %v", typ, err)
+					}
+				}
 			}
 		})
 

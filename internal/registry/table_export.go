@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"archive/zip"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -111,9 +112,12 @@ type xlsxWriter struct {
 	head int // header style
 }
 
-// newXLSXWriter streams the sheet to a temporary file, so memory stays flat
-// however many rows are exported. Cells are text, except coordinates,
-// which are numbers so Excel does not flag them as "number stored as text".
+// newXLSXWriter streams the sheet to a temporary file (past 16 MiB) and
+// zips the finished workbook straight into w, so memory stays flat however
+// many rows are exported: excelize's own File.WriteTo would first build
+// the whole zip in a bytes.Buffer (docs/BENCHMARKS.md, "Exports"). Cells
+// are text, except coordinates, which are numbers so Excel does not flag
+// them as "number stored as text".
 func newXLSXWriter(w io.Writer, spec tableSpec) (*xlsxWriter, error) {
 	f := excelize.NewFile()
 	sheet := spec.kind.Label()
@@ -187,7 +191,8 @@ func (x *xlsxWriter) close() error {
 	if err := x.sw.Flush(); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
-	if _, err := x.f.WriteTo(x.out); err != nil {
+	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(x.out) })
+	if _, err := x.f.WriteTo(io.Discard); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil

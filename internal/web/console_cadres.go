@@ -106,12 +106,12 @@ func (c *Console) cadresXLSX(e echo.Context) error {
 	return sh.send()
 }
 
-// rate is covered of due as a spreadsheet number (a fraction), or nil.
+// rate is covered of due as a percentage cell, or nil when nothing is due.
 func rate(covered, due int) any {
 	if due == 0 {
 		return nil
 	}
-	return float64(int(float64(covered)*10000/float64(due)+0.5)) / 10000
+	return percent(float64(int(float64(covered)*10000/float64(due)+0.5)) / 10000)
 }
 
 type cadrePage struct {

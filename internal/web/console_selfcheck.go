@@ -79,7 +79,7 @@ func (c *Console) selfCheckXLSX(e echo.Context) error {
 	sh := newSheet(e, exportName("日管控记录率", ConsoleScope(e).Name, c.Clock.Now()), "日管控记录率", []column{{"村(社区)", 18}, {"期间", 24},
 		{"正常经营主体", 14}, {"有记录的主体", 14}, {"已记录(主体·天)", 16}, {"记录率", 10}})
 	for _, v := range append(r.ByVillage, r.Total) {
-		if err := sh.add(v.Name, span, v.Businesses, v.Keeping, v.Recorded, pctText(v.Percent)); err != nil {
+		if err := sh.add(v.Name, span, v.Businesses, v.Keeping, v.Recorded, percent(v.Percent/100)); err != nil {
 			sh.close()
 			return err
 		}
