@@ -29,9 +29,9 @@ var district = demotest.District("query", at, registry.Schema, notify.Schema, au
 // two towns to tell apart: what the read side shows a user of one must
 // leave out the other.
 type env struct {
-	ctx        context.Context
-	d          *db.DB
-	q          *query.Reader
+	ctx         context.Context
+	d           *db.DB
+	q           *query.Reader
 	town, other town
 }
 
