@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
@@ -211,7 +210,7 @@ type auditForm struct {
 
 type auditPage struct {
 	Form  auditForm
-	Rows  []audit.Entry
+	Rows  []query.AuditEntry
 	Pager pager
 	// Restricted says the list is limited to the user's region.
 	Restricted bool
@@ -241,11 +240,11 @@ func (c *Console) auditScope(e echo.Context) (actors []string, restrict bool, er
 	return actors, true, nil
 }
 
-func auditFilter(e echo.Context) (audit.Filter, auditForm) {
+func auditFilter(e echo.Context) (query.AuditFilter, auditForm) {
 	f := auditForm{Actor: strings.TrimSpace(e.QueryParam("actor")), Action: strings.TrimSpace(e.QueryParam("action")),
 		SubjectType: strings.TrimSpace(e.QueryParam("subject_type"))}
 	fmt.Sscan(e.QueryParam("subject_id"), &f.SubjectID)
-	return audit.Filter{Actor: f.Actor, Action: f.Action, SubjectType: f.SubjectType, SubjectID: f.SubjectID}, f
+	return query.AuditFilter{Actor: f.Actor, Action: f.Action, SubjectType: f.SubjectType, SubjectID: f.SubjectID}, f
 }
 
 func (c *Console) auditLog(e echo.Context) error {
@@ -256,13 +255,7 @@ func (c *Console) auditLog(e echo.Context) error {
 	f, form := auditFilter(e)
 	page, limit, offset := paging(e)
 	f.Limit, f.Offset = limit, offset
-	var rows []audit.Entry
-	var total int64
-	if restrict {
-		rows, total, err = audit.ListInScope(e.Request().Context(), c.DB, f, scopePath(e), actors)
-	} else {
-		rows, total, err = audit.List(e.Request().Context(), c.DB, f)
-	}
+	rows, total, err := c.Query.AuditEntries(e.Request().Context(), f, query.AuditScope{All: !restrict, Path: scopePath(e), Actors: actors})
 	if err != nil {
 		return err
 	}
@@ -277,7 +270,8 @@ func (c *Console) auditXLSX(e echo.Context) error {
 	}
 	f, _ := auditFilter(e)
 	sh := newSheet(e, exportName("操作日志", ConsoleScope(e).Name, c.Clock.Now()), "操作日志", []column{{"时间", 17}, {"操作人", 20}, {"操作", 20}, {"对象类型", 14}, {"对象编号", 10}, {"说明", 60}})
-	err = audit.EachEntry(e.Request().Context(), c.DB, f, scopePath(e), actors, restrict, func(es []audit.Entry) error {
+	scope := query.AuditScope{All: !restrict, Path: scopePath(e), Actors: actors}
+	err = c.Query.EachAuditEntry(e.Request().Context(), f, scope, func(es []query.AuditEntry) error {
 		for _, a := range es {
 			if err := sh.add(a.At, a.Actor, a.Action, a.SubjectType, a.SubjectID, a.Detail); err != nil {
 				return err
