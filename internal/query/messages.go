@@ -4,4 +4,5 @@ package query
 const (
 	msgBadNotificationStatus = "未知的通知状态：%s"
 	msgNoSuchNotification    = "没有这条通知"
+	msgNoSuchCode            = "绑定码不存在"
 )

@@ -227,14 +227,14 @@ func (c *Console) auditScope(e echo.Context) (actors []string, restrict bool, er
 	if scopePath(e) == "" {
 		return nil, false, nil
 	}
-	us, err := c.Accounts.UsersInScope(e.Request().Context(), scopePath(e))
+	usernames, err := c.Query.UsernamesInScope(e.Request().Context(), scopePath(e))
 	if err != nil {
 		return nil, true, err
 	}
 	actors = []string{string(actor(e))}
-	for _, u := range us {
-		if u.Username != ConsoleUser(e).Username {
-			actors = append(actors, "user:"+u.Username)
+	for _, name := range usernames {
+		if name != ConsoleUser(e).Username {
+			actors = append(actors, "user:"+name)
 		}
 	}
 	return actors, true, nil
