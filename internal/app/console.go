@@ -8,6 +8,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/web"
 )
@@ -31,6 +32,7 @@ func (a *App) mountConsole() error {
 		Letters:       a.Letters,
 		Cards:         a.Cards,
 		SelfCheck:     a.SelfCheck,
+		Query:         query.New(a.DB),
 		DB:            a.DB,
 		Log:           a.Log,
 	}

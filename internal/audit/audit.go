@@ -114,6 +114,13 @@ func Record(tx *gorm.DB, e Entry) error {
 	return nil
 }
 
+// Write records e on its own, for a change whose feature offers no
+// transaction to record it in (it has just committed). Prefer Record
+// inside the change's transaction wherever there is one.
+func Write(ctx context.Context, d *db.DB, e Entry) error {
+	return d.InTx(ctx, func(tx *gorm.DB) error { return Record(tx, e) })
+}
+
 // Filter narrows a list of entries; zero fields match everything. Limit
 // defaults to 50 and is capped at 500.
 type Filter struct {
@@ -129,6 +136,23 @@ type Filter struct {
 // for paging.
 func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int64, error) {
 	return page(filtered(d.Gorm(ctx).Model(&Entry{}), f), f)
+}
+
+// filtered applies f's fields (not Limit and Offset).
+func filtered(q *gorm.DB, f Filter) *gorm.DB {
+	if f.SubjectType != "" {
+		q = q.Where("subject_type = ?", f.SubjectType)
+	}
+	if f.SubjectID != 0 {
+		q = q.Where("subject_id = ?", f.SubjectID)
+	}
+	if f.Actor != "" {
+		q = q.Where("actor = ?", f.Actor)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	return q
 }
 
 // page runs q for one page of f, newest first, with the total count.

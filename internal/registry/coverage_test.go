@@ -12,6 +12,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -194,7 +195,7 @@ func TestAssignWithinCoverage(t *testing.T) {
 				t.Errorf("a cadre in their own village: scope %q also %q", es[1].ScopePath, es[1].AlsoScopePath)
 			}
 			for _, town := range []*registry.Region{f.town, f.lihu} {
-				got, _, err := audit.ListInScope(ctx, d, audit.Filter{Action: "visit.submit", SubjectID: wanjia.ID}, town.Path, nil)
+				got, _, err := query.New(d).AuditEntries(ctx, query.AuditFilter{Action: "visit.submit", SubjectID: wanjia.ID}, query.AuditScope{Path: town.Path})
 				if err != nil || len(got) != 1 {
 					t.Errorf("%s's log has %d entries of the cross-town visit (%v)", town.Name, len(got), err)
 				}

@@ -507,7 +507,7 @@ func (c *Console) apiNotifications(e echo.Context) error {
 	if f.Limit, f.Offset, err = apiPaging(e); err != nil {
 		return err
 	}
-	rows, total, err := c.Notify.ListInScope(e.Request().Context(), f, scopePath(e))
+	rows, total, err := c.Query.Notifications(e.Request().Context(), f, scopePath(e))
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -45,6 +46,9 @@ type Console struct {
 	Cards       *card.Service
 	// SelfCheck serves the record-keeping rates page; nil leaves it out.
 	SelfCheck *selfcheck.Service
+	// Query is the read side: the scoped lists, counts, figures and export
+	// rows the pages and the API show.
+	Query *query.Reader
 	// DB is where the audit log is read and written.
 	DB *db.DB
 	// Log reports failures the console works around (a card reissue that

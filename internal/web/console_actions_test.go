@@ -15,6 +15,7 @@ import (
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -276,7 +277,7 @@ func TestConsoleChanges(t *testing.T) {
 			Channel: notify.ChannelTemplate, Subject: "retry", Title: "重发测试"}); err != nil {
 			t.Fatal(err)
 		}
-		ns, _, _ := a.Notify.ListInScope(ctx, notify.Filter{Kind: "test.retry"}, a.hudaiTown.Path)
+		ns, _, _ := query.New(a.DB).Notifications(ctx, query.NotificationFilter{Kind: "test.retry"}, a.hudaiTown.Path)
 		a.DB.Gorm(ctx).Exec("UPDATE outbox SET status = 'unreachable', last_error = '未绑定' WHERE id = ?", ns[0].ID)
 		hudai.get("/console/notifications?status=unreachable")
 		if !strings.Contains(hudai.text(), "重发测试") || !strings.Contains(hudai.text(), "未绑定") {
@@ -286,8 +287,8 @@ func TestConsoleChanges(t *testing.T) {
 		if hudai.status != http.StatusSeeOther {
 			t.Fatalf("retry = %d", hudai.status)
 		}
-		ns, _, _ = a.Notify.ListInScope(ctx, notify.Filter{Kind: "test.retry"}, a.hudaiTown.Path)
-		if ns[0].Status != notify.StatusPending || auditCount(t, a, "notification.retry", actor) != 1 {
+		ns, _, _ = query.New(a.DB).Notifications(ctx, query.NotificationFilter{Kind: "test.retry"}, a.hudaiTown.Path)
+		if ns[0].Status != string(notify.StatusPending) || auditCount(t, a, "notification.retry", actor) != 1 {
 			t.Errorf("after retry: %s, audited %d", ns[0].Status, auditCount(t, a, "notification.retry", actor))
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -29,7 +30,7 @@ func (c *Console) issueCode(e echo.Context, role account.Role, subjectID int64, 
 }
 
 type codesPage struct {
-	Rows     []account.CodeLine
+	Rows     []query.CodeLine
 	Pager    pager
 	Managers []registry.ManagerRef
 	Now      time.Time
@@ -37,10 +38,13 @@ type codesPage struct {
 	CanWrite bool
 }
 
+// RoleLabel names a code's role ("包保干部" for cadre).
+func (codesPage) RoleLabel(role string) string { return account.Role(role).Label() }
+
 func (c *Console) codes(e echo.Context) error {
 	ctx := e.Request().Context()
 	page, limit, offset := paging(e)
-	rows, total, err := c.Accounts.CodesInScope(ctx, scopePath(e), limit, offset)
+	rows, total, err := c.Query.BindingCodes(ctx, scopePath(e), limit, offset)
 	if err != nil {
 		return err
 	}
@@ -66,7 +70,7 @@ func (c *Console) revokeCode(e echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Accounts.CodeInScope(ctx, id, scopePath(e)); err != nil {
+	if _, err := c.Query.BindingCodeInScope(ctx, id, scopePath(e)); err != nil {
 		return err
 	}
 	if err := c.Accounts.RevokeCode(ctx, id, actor(e)); err != nil {

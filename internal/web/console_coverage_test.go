@@ -12,8 +12,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -256,7 +256,7 @@ func TestConsoleAuditCrossTown(t *testing.T) {
 			if r.ParentID == nil || *r.ParentID != a.distr.ID {
 				continue
 			}
-			es, _, err := audit.ListInScope(ctx, a.DB, audit.Filter{Action: "visit.submit", Limit: 500}, r.Path, nil)
+			es, _, err := query.New(a.DB).AuditEntries(ctx, query.AuditFilter{Action: "visit.submit", Limit: 500}, query.AuditScope{Path: r.Path})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -36,7 +37,7 @@ type dashboardPage struct {
 	// Letters is nil when letters are not available.
 	Letters         *int64
 	Unreachable     int64
-	UnreachableList []notify.Addressed
+	UnreachableList []query.Notification
 	History         []supervision.CycleCoverage
 	// AsOf is when cached figures were worked out (nil when live).
 	AsOf         *time.Time    `json:"-"`
@@ -81,7 +82,7 @@ func (c *Console) dashboardFigures(ctx context.Context, scope account.Scope) (*d
 		d.Letters = &n
 	}
 	if c.Notify != nil {
-		d.UnreachableList, d.Unreachable, err = c.Notify.ListInScope(ctx, notify.Filter{Status: []notify.Status{notify.StatusUnreachable}, Limit: 5}, scope.Path)
+		d.UnreachableList, d.Unreachable, err = c.Query.Notifications(ctx, query.NotificationFilter{Statuses: []string{string(notify.StatusUnreachable)}, Limit: 5}, scope.Path)
 		if err != nil {
 			return nil, err
 		}

@@ -8,10 +8,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 )
 
 // errNoLetters answers letter pages where the letter service is not wired.
@@ -99,23 +99,22 @@ func (c *Console) printLetter(e echo.Context) error {
 }
 
 // notificationStatuses are the statuses the notification list filters by.
-var notificationStatuses = []notify.Status{notify.StatusPending, notify.StatusSending, notify.StatusSent, notify.StatusDelivered,
-	notify.StatusFailed, notify.StatusDead, notify.StatusUnreachable}
+var notificationStatuses = []string{string(notify.StatusPending), string(notify.StatusSending), string(notify.StatusSent),
+	string(notify.StatusDelivered), string(notify.StatusFailed), string(notify.StatusDead), string(notify.StatusUnreachable)}
 
 // notificationFilter reads ?status= (one or more, separated by commas or
 // "|" as in status=failed|dead, or repeated).
-func notificationFilter(e echo.Context) (notify.Filter, error) {
-	var f notify.Filter
+func notificationFilter(e echo.Context) (query.NotificationFilter, error) {
+	var f query.NotificationFilter
 	for _, v := range e.QueryParams()["status"] {
 		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '|' }) {
 			if s = strings.TrimSpace(s); s == "" {
 				continue
 			}
-			st := notify.Status(s)
-			if !st.Valid() {
+			if !notify.Status(s).Valid() {
 				return f, errs.E(errs.Invalid, msgBadNotifyStatus, s)
 			}
-			f.Status = append(f.Status, st)
+			f.Statuses = append(f.Statuses, s)
 		}
 	}
 	return f, nil
@@ -123,17 +122,21 @@ func notificationFilter(e echo.Context) (notify.Filter, error) {
 
 type notificationsPage struct {
 	Status   string
-	Statuses []notify.Status
-	Labels   map[notify.Status]string
-	Rows     []notify.Addressed
+	Statuses []string
+	Labels   map[string]string
+	Rows     []query.Notification
 	Pager    pager
 	Flash    string
 	CanWrite bool
 }
 
 // Retryable reports whether the console may requeue n.
-func (notificationsPage) Retryable(n notify.Addressed) bool {
-	return n.Status == notify.StatusFailed || n.Status == notify.StatusDead || n.Status == notify.StatusUnreachable
+func (notificationsPage) Retryable(n query.Notification) bool {
+	switch notify.Status(n.Status) {
+	case notify.StatusFailed, notify.StatusDead, notify.StatusUnreachable:
+		return true
+	}
+	return false
 }
 
 func (c *Console) notifications(e echo.Context) error {
@@ -143,7 +146,7 @@ func (c *Console) notifications(e echo.Context) error {
 	}
 	page, limit, offset := paging(e)
 	f.Limit, f.Offset = limit, offset
-	rows, total, err := c.Notify.ListInScope(e.Request().Context(), f, scopePath(e))
+	rows, total, err := c.Query.Notifications(e.Request().Context(), f, scopePath(e))
 	if err != nil {
 		return err
 	}
@@ -159,7 +162,7 @@ func (c *Console) notificationsXLSX(e echo.Context) error {
 	}
 	sh := newSheet(e, exportName("通知", ConsoleScope(e).Name, c.Clock.Now()), "通知", []column{{"编号", 8}, {"类型", 20}, {"接收人", 14}, {"标题", 36}, {"状态", 14}, {"尝试次数", 8},
 		{"原因", 40}, {"创建时间", 17}, {"发送时间", 17}})
-	err = c.Notify.EachInScope(e.Request().Context(), f, scopePath(e), func(rows []notify.Addressed) error {
+	err = c.Query.EachNotification(e.Request().Context(), f, scopePath(e), func(rows []query.Notification) error {
 		for _, n := range rows {
 			if err := sh.add(n.ID, n.Kind, n.RecipientName, n.Title, notificationLabels[n.Status], n.Attempts, n.LastError, n.CreatedAt, n.SentAt); err != nil {
 				return err
@@ -177,7 +180,7 @@ func (c *Console) retry(e echo.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := c.Notify.GetInScope(ctx, id, scopePath(e))
+	n, err := c.Query.NotificationInScope(ctx, id, scopePath(e))
 	if err != nil {
 		return 0, err
 	}
@@ -207,7 +210,7 @@ type auditForm struct {
 
 type auditPage struct {
 	Form  auditForm
-	Rows  []audit.Entry
+	Rows  []query.AuditEntry
 	Pager pager
 	// Restricted says the list is limited to the user's region.
 	Restricted bool
@@ -224,24 +227,24 @@ func (c *Console) auditScope(e echo.Context) (actors []string, restrict bool, er
 	if scopePath(e) == "" {
 		return nil, false, nil
 	}
-	us, err := c.Accounts.UsersInScope(e.Request().Context(), scopePath(e))
+	usernames, err := c.Query.UsernamesInScope(e.Request().Context(), scopePath(e))
 	if err != nil {
 		return nil, true, err
 	}
 	actors = []string{string(actor(e))}
-	for _, u := range us {
-		if u.Username != ConsoleUser(e).Username {
-			actors = append(actors, "user:"+u.Username)
+	for _, name := range usernames {
+		if name != ConsoleUser(e).Username {
+			actors = append(actors, "user:"+name)
 		}
 	}
 	return actors, true, nil
 }
 
-func auditFilter(e echo.Context) (audit.Filter, auditForm) {
+func auditFilter(e echo.Context) (query.AuditFilter, auditForm) {
 	f := auditForm{Actor: strings.TrimSpace(e.QueryParam("actor")), Action: strings.TrimSpace(e.QueryParam("action")),
 		SubjectType: strings.TrimSpace(e.QueryParam("subject_type"))}
 	fmt.Sscan(e.QueryParam("subject_id"), &f.SubjectID)
-	return audit.Filter{Actor: f.Actor, Action: f.Action, SubjectType: f.SubjectType, SubjectID: f.SubjectID}, f
+	return query.AuditFilter{Actor: f.Actor, Action: f.Action, SubjectType: f.SubjectType, SubjectID: f.SubjectID}, f
 }
 
 func (c *Console) auditLog(e echo.Context) error {
@@ -252,13 +255,7 @@ func (c *Console) auditLog(e echo.Context) error {
 	f, form := auditFilter(e)
 	page, limit, offset := paging(e)
 	f.Limit, f.Offset = limit, offset
-	var rows []audit.Entry
-	var total int64
-	if restrict {
-		rows, total, err = audit.ListInScope(e.Request().Context(), c.DB, f, scopePath(e), actors)
-	} else {
-		rows, total, err = audit.List(e.Request().Context(), c.DB, f)
-	}
+	rows, total, err := c.Query.AuditEntries(e.Request().Context(), f, query.AuditScope{All: !restrict, Path: scopePath(e), Actors: actors})
 	if err != nil {
 		return err
 	}
@@ -273,7 +270,8 @@ func (c *Console) auditXLSX(e echo.Context) error {
 	}
 	f, _ := auditFilter(e)
 	sh := newSheet(e, exportName("操作日志", ConsoleScope(e).Name, c.Clock.Now()), "操作日志", []column{{"时间", 17}, {"操作人", 20}, {"操作", 20}, {"对象类型", 14}, {"对象编号", 10}, {"说明", 60}})
-	err = audit.EachEntry(e.Request().Context(), c.DB, f, scopePath(e), actors, restrict, func(es []audit.Entry) error {
+	scope := query.AuditScope{All: !restrict, Path: scopePath(e), Actors: actors}
+	err = c.Query.EachAuditEntry(e.Request().Context(), f, scope, func(es []query.AuditEntry) error {
 		for _, a := range es {
 			if err := sh.add(a.At, a.Actor, a.Action, a.SubjectType, a.SubjectID, a.Detail); err != nil {
 				return err

@@ -61,8 +61,10 @@ var flashes = map[string]string{
 	"tokenGone": "令牌已撤销。",
 }
 
-// notificationLabels name the outbox statuses.
-var notificationLabels = map[notify.Status]string{
-	notify.StatusPending: "待发送", notify.StatusSending: "发送中", notify.StatusSent: "已发送", notify.StatusDelivered: "已送达",
-	notify.StatusFailed: "发送失败(将重试)", notify.StatusDead: "已放弃", notify.StatusUnreachable: "无法送达",
+// notificationLabels name the outbox statuses (as the read side reports
+// them, plain strings).
+var notificationLabels = map[string]string{
+	string(notify.StatusPending): "待发送", string(notify.StatusSending): "发送中", string(notify.StatusSent): "已发送",
+	string(notify.StatusDelivered): "已送达", string(notify.StatusFailed): "发送失败(将重试)", string(notify.StatusDead): "已放弃",
+	string(notify.StatusUnreachable): "无法送达",
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -107,7 +108,7 @@ func conBuildWorld(t *testing.T, a *conApp, lihu *conClient) *conWorld {
 		Channel: notify.ChannelTemplate, Subject: "scope-" + randHex(4), Title: "蠡湖测试通知"}); err != nil {
 		t.Fatal(err)
 	}
-	ns, _, err := a.Notify.ListInScope(ctx, notify.Filter{Kind: "test.scope"}, scope)
+	ns, _, err := query.New(a.DB).Notifications(ctx, query.NotificationFilter{Kind: "test.scope"}, scope)
 	if err != nil || len(ns) == 0 {
 		t.Fatalf("notification in scope: %v", err)
 	}

@@ -1,0 +1,8 @@
+package query
+
+// What the read side says to people (simplified Chinese).
+const (
+	msgBadNotificationStatus = "未知的通知状态：%s"
+	msgNoSuchNotification    = "没有这条通知"
+	msgNoSuchCode            = "绑定码不存在"
+)
