@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/web"
 )
@@ -49,6 +50,7 @@ func (p *pauses) last() time.Duration {
 // is refused until a time it is told.
 func TestConsoleSignInThrottle(t *testing.T) {
 	a := bootConsole(t)
+	atWindowStart(t, a)
 	waits := &pauses{}
 	web.SetLoginPause(a.Web, waits.pause)
 
@@ -170,6 +172,7 @@ func TestConsoleSignInThrottle(t *testing.T) {
 // count for nothing: rotating them does not escape the address limit.
 func TestConsoleSignInIgnoresUntrustedHeaders(t *testing.T) {
 	a := bootConsoleWith(t, func(cfg *config.Config) { cfg.HTTP.TrustedProxies = "" })
+	atWindowStart(t, a)
 	c := a.client(t)
 	for i := range 21 {
 		form := url.Values{"username": {"nobody-" + randHex(4)}, "password": {"wrong-password"}}
@@ -259,4 +262,16 @@ func TestClientAddress(t *testing.T) {
 			t.Fatalf("/metrics for an allowed connection = %d", got)
 		}
 	})
+}
+
+// atWindowStart moves the app's clock to just after the start of a
+// 15-minute counting window, so a test's attempts are never split by a
+// window ending halfway, however slow the machine.
+func atWindowStart(t *testing.T, a *conApp) {
+	t.Helper()
+	off, ok := a.Clock.(*clock.Offset)
+	if !ok {
+		t.Fatalf("the console's clock is %T; the test needs to move it", a.Clock)
+	}
+	off.Set(a.Clock.Now().Truncate(15 * time.Minute).Add(15*time.Minute + time.Second))
 }
