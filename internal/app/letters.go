@@ -31,6 +31,7 @@ func (a *App) newLettersAndCards(links web.Links) error {
 		return err
 	}
 	a.Letters = letter.NewService(a.DB, a.Registry, a.Supervision, a.Accounts, a.Notify, links, cfg, a.Clock)
+	a.Supervision.IssueLettersWith(a.Letters)
 	rules := a.Supervision.Rules()
 	a.Cards = card.NewService(a.DB, a.Registry, a.Accounts, a.Notify, links, a.Clock,
 		card.WithFrequency(func(g registry.Grade) string { return rules.Period(g).Label() + "至少督导1次" }),

@@ -147,6 +147,10 @@ type VisitInput struct {
 	Remarks     string
 	Source      registry.Source
 	Provenance  []string
+	// WithLetter issues the business a prompt letter about the findings
+	// in the same transaction (see IssueLettersWith): the report is stored
+	// with its letter or not at all.
+	WithLetter bool
 }
 
 // ItemRow is a checklist result as shown with its visit.
@@ -254,6 +258,10 @@ func (s *Service) Submit(ctx context.Context, in VisitInput) (v *Visit, created 
 	if err != nil {
 		return nil, false, err
 	}
+	issueLetter, err := s.prepareLetter(ctx, in, b, c)
+	if err != nil {
+		return nil, false, err
+	}
 	for attempt := 1; ; attempt++ {
 		p, err := s.build(in, b, c, s.now().UTC(), nil)
 		if err != nil {
@@ -266,7 +274,10 @@ func (s *Service) Submit(ctx context.Context, in VisitInput) (v *Visit, created 
 			if err := s.statusSeenTx(tx, p, b); err != nil {
 				return err
 			}
-			return registry.AuditTx(tx, p.auditEntry("visit.submit", registry.ActorOf("cadre", p.visit.CadreID), ""))
+			if err := registry.AuditTx(tx, p.auditEntry("visit.submit", registry.ActorOf("cadre", p.visit.CadreID), "")); err != nil {
+				return err
+			}
+			return s.issueLetterTx(tx, issueLetter, p, b, c)
 		})
 		switch {
 		case err == nil:
@@ -314,6 +325,8 @@ type findingPlan struct {
 	// prior is the finding of the superseded revision this one continues
 	// (0 for a new finding): its rectification carries on.
 	prior int64
+	// rectificationID is the rectification insertTx opened for a new finding.
+	rectificationID int64
 }
 
 // prior is what a revision inherits from the visit it corrects.
@@ -571,11 +584,13 @@ func (s *Service) insertTx(tx *gorm.DB, p *visitPlan) error {
 			return err
 		}
 		var rs []rectification
+		var opened []int // p.findings index of each of rs
 		for i, f := range p.findings {
 			p.findings[i].finding.ID = fs[i].ID
 			if f.prior == 0 {
 				rs = append(rs, rectification{FindingID: fs[i].ID, BusinessID: v.BusinessID, CadreID: v.CadreID,
 					Deadline: fs[i].Deadline, Status: StatusOpen, CreatedAt: v.CreatedAt, UpdatedAt: v.CreatedAt})
+				opened = append(opened, i)
 			}
 			for _, ph := range f.photos {
 				ph.VisitID, ph.FindingID = &v.ID, &fs[i].ID
@@ -585,6 +600,9 @@ func (s *Service) insertTx(tx *gorm.DB, p *visitPlan) error {
 		if len(rs) > 0 {
 			if err := tx.CreateInBatches(rs, bulkBatch).Error; err != nil {
 				return err
+			}
+			for j, i := range opened {
+				p.findings[i].rectificationID = rs[j].ID
 			}
 		}
 	}
