@@ -96,10 +96,6 @@ type Service struct {
 // Option adjusts a Service.
 type Option func(*Service)
 
-// WithKeyPrefix puts the service's kv keys under prefix instead of
-// "account:" (tests sharing a Redis use a random one).
-func WithKeyPrefix(prefix string) Option { return func(s *Service) { s.prefix = prefix } }
-
 // WithLogger reports kv failures that the service works around (a cache it
 // could not clear, a counter it could not raise).
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }

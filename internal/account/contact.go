@@ -148,6 +148,20 @@ func (s *Service) ContactsOf(ctx context.Context, businessID int64) ([]Contact, 
 	return cs, nil
 }
 
+// BoundContactsOf lists the business's contacts that have a bound WeChat
+// identity now — whom a message to the business reaches — in the order
+// they were added. One query, however many contacts.
+func (s *Service) BoundContactsOf(ctx context.Context, businessID int64) ([]Contact, error) {
+	g := s.db.Gorm(ctx)
+	bound := g.Model(&identityRow{}).Select("1").
+		Where("identities.role = ? AND identities.subject_id = contacts.id AND identities.unbound_at IS NULL", RoleContact)
+	var cs []Contact
+	if err := g.Where("business_id = ? AND EXISTS (?)", businessID, bound).Order("id").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("list bound contacts: %w", db.Translate(err))
+	}
+	return cs, nil
+}
+
 // ensureBatch is how many businesses EnsureContacts reads at a time.
 const ensureBatch = 1000
 

@@ -31,6 +31,8 @@ func (s *Services) newLettersAndCards() error {
 		return err
 	}
 	s.Letters = letter.NewService(s.DB, s.Registry, s.Supervision, s.Accounts, s.Notify, s.links, cfg, s.Clock)
+	// A visit that asks for a letter is stored with it in one transaction.
+	s.Supervision.IssueLettersWith(s.Letters)
 	rules := s.Supervision.Rules()
 	s.Cards = card.NewService(s.DB, s.Registry, s.Accounts, s.Notify, s.links, s.Clock,
 		card.WithFrequency(func(g registry.Grade) string { return rules.Period(g).Label() + "至少督导1次" }),

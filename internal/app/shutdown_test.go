@@ -36,7 +36,7 @@ func TestShutdownDeliversLateReplies(t *testing.T) {
 		held := make(chan struct{}, 1)
 		a, err := app.New(context.Background(), cfg, app.Options{LogOutput: logs,
 			WrapBot: func(bot wechat.Handler) wechat.Handler {
-				return wechat.HandlerFunc(func(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
+				return handlerFunc(func(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
 					if in.Text == "慢" {
 						held <- struct{}{}
 						select {
@@ -131,4 +131,11 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// handlerFunc adapts a function to wechat.Handler.
+type handlerFunc func(ctx context.Context, in chat.Inbound) (chat.Outbound, error)
+
+func (f handlerFunc) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
+	return f(ctx, in)
 }

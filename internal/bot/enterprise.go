@@ -256,19 +256,19 @@ func (b *Bot) feedbackFlow() *dialog.Flow {
 	}
 }
 
-// issueLetter issues the prompt letter of a just-stored visit and says
-// whether it reached the business.
-func (b *Bot) issueLetter(ctx context.Context, visitID, cadreID int64) string {
-	if b.lettersSvc == nil {
-		return ""
-	}
-	l, err := b.lettersSvc.IssueForVisit(ctx, visitID, registry.ActorOf("cadre", cadreID))
+// letterIssued says whether the prompt letter stored with a visit reached
+// the business.
+func (b *Bot) letterIssued(ctx context.Context, visitID int64) string {
+	l, err := b.lettersSvc.ForVisit(ctx, visitID)
 	if err != nil {
-		if errs.KindOf(err) == errs.Internal {
-			b.log.Error("issue letter failed", "visit", visitID, "err", err.Error())
-			return msgLetterFailed
-		}
-		return errs.MessageOf(err) + "\n"
+		// The visit is stored with its letter; only reading it back failed.
+		b.log.Error("read visit letter failed", "visit", visitID, "err", err.Error())
+		return msgLetterFailed
+	}
+	if l == nil {
+		// Only a report first submitted without a letter, then again with
+		// the same key, gets here.
+		return msgLetterFailed
 	}
 	undelivered, err := b.lettersSvc.Undelivered(ctx, l.ID)
 	if err == nil && undelivered {

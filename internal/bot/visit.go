@@ -488,16 +488,16 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 		in.StatusSeen = registry.EventKind(v.Text)
 		in.StatusNote = answerText(s, sStatusNote)
 	}
+	if v, ok := s.Answer(sLetterAsk); ok && v.Bool && b.lettersSvc != nil {
+		in.WithLetter = true
+	}
 	visit, _, err := b.supervision.Submit(ctx, in)
 	if err != nil {
-		if errs.KindOf(err) == errs.Internal {
-			return dialog.Reply{}, err
-		}
 		return dialog.Reply{}, err
 	}
 	text := b.receipt(s, visit, in, cadreID)
-	if v, ok := s.Answer(sLetterAsk); ok && v.Bool {
-		text += "\n" + strings.TrimRight(b.issueLetter(ctx, visit.ID, cadreID), "\n")
+	if in.WithLetter {
+		text += "\n" + strings.TrimRight(b.letterIssued(ctx, visit.ID), "\n")
 	}
 	return dialog.Reply{Text: text, Done: true}, nil
 }

@@ -68,6 +68,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	outbox := notify.NewService(d, w.store, nil, notify.Senders{}, notify.Config{}, w.clk, nil)
 	links := web.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")}
 	w.letters = letter.NewService(d, w.reg, w.sup, w.accounts, outbox, links, letter.DefaultConfig(), w.clk)
+	w.sup.IssueLettersWith(w.letters)
 	w.cards = card.NewService(d, w.reg, w.accounts, outbox, links, w.clk)
 	if w.self, err = selfcheck.NewService(selfcheck.Deps{DB: d, Registry: w.reg, Accounts: w.accounts, Visits: w.sup,
 		Letters: w.letters, Links: links, Clock: w.clk}); err != nil {

@@ -74,9 +74,6 @@ func WithViewKey(key []byte) Option {
 	return func(s *Service) { s.viewKey = append([]byte(nil), key...) }
 }
 
-// WithHotline sets the complaints line printed on cards (12315).
-func WithHotline(h string) Option { return func(s *Service) { s.hotline = h } }
-
 // NewService returns the card service.
 func NewService(d *db.DB, reg *registry.Service, accounts *account.Service, out Enqueuer, links Links, c clock.Clock, opts ...Option) *Service {
 	if c == nil {

@@ -75,9 +75,6 @@ func AcquireLock(ctx context.Context, s Store, key string, ttl time.Duration) (*
 	}
 }
 
-// Token returns the random value that identifies this owner, for logs and fencing.
-func (l *Lock) Token() string { return l.token }
-
 // Key returns the locked key.
 func (l *Lock) Key() string { return l.key }
 

@@ -52,11 +52,6 @@ func NewRedis(opts RedisOptions) (*Redis, error) {
 	return &Redis{client: c}, nil
 }
 
-// NewRedisFromClient returns a Redis store on an existing client; Close closes that client.
-func NewRedisFromClient(c redis.UniversalClient) *Redis {
-	return &Redis{client: c}
-}
-
 // The read-then-write steps below must not interleave with other clients, so each runs as one
 // script. Every script touches a single key, which keeps them valid on Redis Cluster.
 var (

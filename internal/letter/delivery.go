@@ -24,24 +24,9 @@ type delivery struct {
 func (delivery) TableName() string { return "letter_deliveries" }
 
 // boundContacts lists the business's contacts that have a bound WeChat
-// identity now: whom a letter can reach. A business has a handful of
-// contacts, so this is a few small queries.
+// identity now: whom a letter can reach.
 func (s *Service) boundContacts(ctx context.Context, businessID int64) ([]account.Contact, error) {
-	cs, err := s.accounts.ContactsOf(ctx, businessID)
-	if err != nil {
-		return nil, err
-	}
-	var out []account.Contact
-	for _, c := range cs {
-		ids, err := s.accounts.IdentitiesOfSubject(ctx, account.RoleContact, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		if len(ids) > 0 {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return s.accounts.BoundContactsOf(ctx, businessID)
 }
 
 // deliverTx records that l goes to the contacts and returns the messages

@@ -70,6 +70,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	w.sup = supervision.NewService(d, w.reg, lists, supervision.DefaultRules(), w.clk)
 	w.accounts = account.NewService(d, store, w.reg, w.clk, []byte("letter-test-secret-0123456789"))
 	w.letters = letter.NewService(d, w.reg, w.sup, w.accounts, w.out, links{}, letter.Config{}, w.clk)
+	w.sup.IssueLettersWith(w.letters)
 	return w
 }
 

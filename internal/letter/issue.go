@@ -3,6 +3,7 @@ package letter
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,12 +11,12 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/supervision"
 )
 
 // Limits on a manager's letter.
@@ -66,16 +67,9 @@ func (s *Service) IssueForVisit(ctx context.Context, visitID int64, by registry.
 	if !v.Current {
 		return nil, errs.E(errs.Invalid, msgVisitSuperseded)
 	}
-	var findings []FindingInfo
-	for _, f := range v.Findings {
-		if f.Status == supervision.StatusWithdrawn {
-			continue
-		}
-		findings = append(findings, FindingInfo{Label: f.Label, Description: f.Description, Requirement: f.Requirement,
-			Deadline: clock.Date(f.Deadline), RectificationID: f.RectificationID})
-	}
-	if len(findings) == 0 {
-		return nil, errs.E(errs.Invalid, msgNoFindings)
+	findings, err := visitFindings(v.Findings)
+	if err != nil {
+		return nil, err
 	}
 	office, err := s.officeFor(ctx, &v.Business, by)
 	if err != nil {
@@ -89,7 +83,7 @@ func (s *Service) IssueForVisit(ctx context.Context, visitID int64, by registry.
 	if err != nil {
 		return nil, err
 	}
-	content.Visit = &VisitInfo{ID: v.ID, Date: v.SubmittedAt, Mode: string(v.Mode), ModeLabel: v.Mode.Label()}
+	content.Visit = visitInfo(&v.Visit)
 	content.Findings = findings
 	l := &Letter{BusinessID: v.BusinessID, VisitID: &v.ID, CadreID: v.CadreID, IssuedBy: by, Content: content}
 	return s.issue(ctx, l, office)
@@ -282,50 +276,17 @@ func (s *Service) content(ctx context.Context, b *registry.Business, o *registry
 // in one transaction. A busy database is retried; a race with another
 // issue for the same visit returns the letter that won.
 func (s *Service) issue(ctx context.Context, l *Letter, office *registry.Office) (*Letter, error) {
-	recipients, err := s.boundContacts(ctx, l.BusinessID)
+	p, err := s.prepare(ctx, l.BusinessID, office)
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
 		now := s.now()
-		year := now.In(clock.China).Year()
-		if err := s.ensureCounter(ctx, office.ID, year); err != nil {
+		if err := s.ensureCounter(ctx, office.ID, now.In(clock.China).Year()); err != nil {
 			return nil, err
 		}
 		row := *l
-		row.ID, row.OfficeID, row.Year, row.IssuedAt, row.CreatedAt = 0, office.ID, year, now, now
-		row.Token = rand.Text()
-		row.Status, row.DeliveredAt = StatusIssued, nil
-		if len(recipients) > 0 {
-			row.Status, row.DeliveredAt = StatusDelivered, &now
-		}
-		err := s.db.InTx(ctx, func(tx *gorm.DB) error {
-			seq, err := takeSeq(tx, office.ID, year)
-			if err != nil {
-				return err
-			}
-			row.Seq = seq
-			row.Number = s.number.format(office.ShortName, year, seq)
-			if utf8.RuneCountInString(row.Number) > maxNumberLen {
-				return errs.E(errs.Invalid, msgNumberTooLong)
-			}
-			if err := tx.Create(&row).Error; err != nil {
-				return err
-			}
-			if err := registry.AuditTx(tx, audit.Entry{At: now, Actor: string(row.IssuedBy), Action: "letter.issue",
-				SubjectType: registry.AuditBusiness, SubjectID: row.BusinessID,
-				Detail: fmt.Sprintf("letter %d %s, %d findings", row.ID, row.Number, len(row.Content.Findings))}); err != nil {
-				return err
-			}
-			msgs, err := s.deliverTx(tx, &row, recipients, now)
-			if err != nil {
-				return err
-			}
-			if kind, id, ok := parseActor(row.IssuedBy); row.CadreID != 0 && !(ok && kind == "cadre" && id == row.CadreID) {
-				msgs = append(msgs, s.cadreCopy(&row))
-			}
-			return s.enqueue(tx, msgs)
-		})
+		err := s.db.InTx(ctx, func(tx *gorm.DB) error { return s.issueTx(tx, &row, p, now) })
 		switch {
 		case err == nil:
 			return &row, nil
@@ -339,6 +300,70 @@ func (s *Service) issue(ctx context.Context, l *Letter, office *registry.Office)
 		}
 		return nil, fmt.Errorf("issue letter: %w", err)
 	}
+}
+
+// prepared is what issuing a letter reads before its transaction: the
+// numbering office and the contacts the letter reaches.
+type prepared struct {
+	office     *registry.Office
+	recipients []account.Contact
+}
+
+// prepare reads what issuing a letter to the business needs and makes
+// sure the office has this year's counter row.
+func (s *Service) prepare(ctx context.Context, businessID int64, office *registry.Office) (prepared, error) {
+	recipients, err := s.boundContacts(ctx, businessID)
+	if err != nil {
+		return prepared{}, err
+	}
+	if err := s.ensureCounter(ctx, office.ID, s.now().In(clock.China).Year()); err != nil {
+		return prepared{}, err
+	}
+	return prepared{office: office, recipients: recipients}, nil
+}
+
+// issueTx numbers and inserts row as issued at now, records its delivery
+// and queues the messages about it, all in tx.
+func (s *Service) issueTx(tx *gorm.DB, row *Letter, p prepared, now time.Time) error {
+	year := now.In(clock.China).Year()
+	row.ID, row.OfficeID, row.Year, row.IssuedAt, row.CreatedAt = 0, p.office.ID, year, now, now
+	row.Token = rand.Text()
+	row.Status, row.DeliveredAt = StatusIssued, nil
+	if len(p.recipients) > 0 {
+		row.Status, row.DeliveredAt = StatusDelivered, &now
+	}
+	seq, err := takeSeq(tx, p.office.ID, year)
+	if errors.Is(err, errNoCounter) {
+		// The year turned since prepare: a first letter of the year
+		// creates its counter here.
+		if err = s.ensureCounterTx(tx, p.office.ID, year); err == nil {
+			seq, err = takeSeq(tx, p.office.ID, year)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	row.Seq = seq
+	row.Number = s.number.format(p.office.ShortName, year, seq)
+	if utf8.RuneCountInString(row.Number) > maxNumberLen {
+		return errs.E(errs.Invalid, msgNumberTooLong)
+	}
+	if err := tx.Create(row).Error; err != nil {
+		return err
+	}
+	if err := registry.AuditTx(tx, audit.Entry{At: now, Actor: string(row.IssuedBy), Action: "letter.issue",
+		SubjectType: registry.AuditBusiness, SubjectID: row.BusinessID,
+		Detail: fmt.Sprintf("letter %d %s, %d findings", row.ID, row.Number, len(row.Content.Findings))}); err != nil {
+		return err
+	}
+	msgs, err := s.deliverTx(tx, row, p.recipients, now)
+	if err != nil {
+		return err
+	}
+	if kind, id, ok := parseActor(row.IssuedBy); row.CadreID != 0 && !(ok && kind == "cadre" && id == row.CadreID) {
+		msgs = append(msgs, s.cadreCopy(row))
+	}
+	return s.enqueue(tx, msgs)
 }
 
 func (s *Service) enqueue(tx *gorm.DB, msgs []notify.Message) error {

@@ -2,6 +2,7 @@ package letter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -103,15 +104,25 @@ func (f numberFormat) format(office string, year, seq int) string {
 // inside would have concurrent first issues of a year race on an insert
 // (a deadlock on MySQL) instead of queueing on the row lock.
 func (s *Service) ensureCounter(ctx context.Context, officeID int64, year int) error {
-	stmt := `INSERT INTO letter_counters (office_id, year, next_seq) VALUES (?, ?, 1) ON CONFLICT (office_id, year) DO NOTHING`
-	if s.db.Engine() == db.MySQL {
-		stmt = `INSERT INTO letter_counters (office_id, year, next_seq) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE next_seq = next_seq`
-	}
-	if err := s.db.Gorm(ctx).Exec(stmt, officeID, year).Error; err != nil {
+	if err := s.ensureCounterTx(s.db.Gorm(ctx), officeID, year); err != nil {
 		return fmt.Errorf("letter counter: %w", db.Translate(err))
 	}
 	return nil
 }
+
+// ensureCounterTx creates the office's counter row for the year on g
+// unless it exists.
+func (s *Service) ensureCounterTx(g *gorm.DB, officeID int64, year int) error {
+	stmt := `INSERT INTO letter_counters (office_id, year, next_seq) VALUES (?, ?, 1) ON CONFLICT (office_id, year) DO NOTHING`
+	if s.db.Engine() == db.MySQL {
+		stmt = `INSERT INTO letter_counters (office_id, year, next_seq) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE next_seq = next_seq`
+	}
+	return g.Exec(stmt, officeID, year).Error
+}
+
+// errNoCounter is takeSeq's answer when the office has no counter row for
+// the year.
+var errNoCounter = errors.New("letter counter missing")
 
 // takeSeq raises the office's counter for the year and returns the number
 // it stood at. The UPDATE locks the row until the transaction ends, so
@@ -123,7 +134,7 @@ func takeSeq(tx *gorm.DB, officeID int64, year int) (int, error) {
 		return 0, res.Error
 	}
 	if res.RowsAffected != 1 {
-		return 0, fmt.Errorf("letter counter for office %d, %d missing", officeID, year)
+		return 0, fmt.Errorf("office %d, %d: %w", officeID, year, errNoCounter)
 	}
 	var next []int
 	if err := tx.Raw(`SELECT next_seq FROM letter_counters WHERE office_id = ? AND year = ?`, officeID, year).Scan(&next).Error; err != nil {

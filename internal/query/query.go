@@ -7,8 +7,6 @@
 package query
 
 import (
-	"gorm.io/gorm"
-
 	"github.com/shianbao/shianbao/internal/db"
 )
 
@@ -31,15 +29,6 @@ func subtree(pathColumn string) string { return pathColumn + " LIKE ?" }
 
 // subtreeArg is subtree's argument for scopePath.
 func subtreeArg(scopePath string) string { return scopePath + "%" }
-
-// inSubtree limits q to rows whose region path column pathColumn lies in
-// the subtree scopePath ("" leaves q as it is).
-func inSubtree(q *gorm.DB, pathColumn, scopePath string) *gorm.DB {
-	if scopePath == "" {
-		return q
-	}
-	return q.Where(subtree(pathColumn), subtreeArg(scopePath))
-}
 
 // pageLimit bounds a page size: def when n is not positive, at most max.
 func pageLimit(n, def, most int) int {

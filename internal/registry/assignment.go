@@ -49,11 +49,11 @@ func (s *Service) Assign(ctx context.Context, businessID, cadreID int64, reason 
 func (s *Service) AssignTx(tx *gorm.DB, businessID, cadreID int64, reason string, actor Actor) (*Assignment, error) {
 	var b Business
 	if err := lockRow(tx).First(&b, businessID).Error; err != nil {
-		return nil, db.NotFoundAs(err, "主体不存在")
+		return nil, db.NotFoundAs(err, msgBusinessNotFound)
 	}
 	var c Cadre
 	if err := tx.First(&c, cadreID).Error; err != nil {
-		return nil, db.NotFoundAs(err, "干部不存在")
+		return nil, db.NotFoundAs(err, msgCadreNotFound)
 	}
 	regions, err := regionsAroundTx(tx, b.RegionID, c.RegionID)
 	if err != nil {
@@ -82,16 +82,6 @@ func (s *Service) AssignTx(tx *gorm.DB, businessID, cadreID int64, reason string
 	}
 	return a, nil
 }
-
-// Refusals of an assignment the rules do not allow.
-const (
-	msgCadreInactive      = "干部%s已停用，不能包保主体"
-	msgDeregisteredNoPack = "「%s」已注销，无需包保"
-	msgLevelHigher        = "%s级主体应由%s干部包保，%s是%s干部（如需跨级包保，请开启 register.allow_higher_level_cadre）"
-	msgLevelLower         = "%s级主体应由%s干部包保，%s是%s干部"
-	msgOutsideCoverage    = "%s只能包保%s的主体，「%s」在%s，请选择当地的包保干部"
-	msgRegionUnknown      = "「%s」或干部%s的所属区域不存在"
-)
 
 // CheckAssignable says whether c may pack b under the rules: an active
 // cadre of the level b's grade calls for (or higher, when the rules allow
@@ -189,7 +179,7 @@ func (s *Service) Unassign(ctx context.Context, businessID int64) error {
 func (s *Service) CurrentAssignment(ctx context.Context, businessID int64) (*Assignment, error) {
 	var a Assignment
 	if err := s.db.Gorm(ctx).Where("active_business_id = ?", businessID).First(&a).Error; err != nil {
-		return nil, db.NotFoundAs(err, "该主体尚未分配包保干部")
+		return nil, db.NotFoundAs(err, msgNotAssigned)
 	}
 	return &a, nil
 }
@@ -218,10 +208,10 @@ func (s *Service) AssignedBusinesses(ctx context.Context, cadreID int64) ([]Busi
 // (a cadre leaves or changes post). It returns the businesses moved.
 func (s *Service) Handover(ctx context.Context, fromCadreID, toCadreID int64, reason string, actor Actor) ([]int64, error) {
 	if fromCadreID == toCadreID {
-		return nil, errs.E(errs.Invalid, "交接双方不能是同一人")
+		return nil, errs.E(errs.Invalid, msgHandoverSame)
 	}
 	if strings.TrimSpace(reason) == "" {
-		return nil, errs.E(errs.Invalid, "请填写交接原因")
+		return nil, errs.E(errs.Invalid, msgHandoverReason)
 	}
 	var moved []int64
 	err := s.db.InTx(ctx, func(tx *gorm.DB) error {

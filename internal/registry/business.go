@@ -89,13 +89,13 @@ func (in BusinessInput) Check() []errs.FieldError {
 	var f []errs.FieldError
 	add := func(field, reason string) { f = append(f, errs.FieldError{Field: field, Reason: reason}) }
 	if in.Name == "" {
-		add("name", "主体名称不能为空")
+		add("name", msgBusinessNameEmpty)
 	} else if len([]rune(in.Name)) > 128 {
-		add("name", "主体名称过长（最多128字）")
+		add("name", msgBusinessNameLong)
 	}
 	switch {
 	case in.CreditCode == "" && in.LicenceNo == "":
-		add("credit_code", "统一社会信用代码和许可证编号至少填写一项")
+		add("credit_code", msgCodeOrLicence)
 	case in.CreditCode != "":
 		if r := CheckCreditCode(in.CreditCode); r != "" {
 			add("credit_code", r)
@@ -107,33 +107,33 @@ func (in BusinessInput) Check() []errs.FieldError {
 		}
 	}
 	if !in.Category.Valid() {
-		add("category", "业态应为 生产、销售、餐饮 或 单位食堂")
+		add("category", msgBadCategory)
 	}
 	if !in.Grade.Valid() {
-		add("grade", "等级应为 A、B、C 或 D")
+		add("grade", msgBadGrade)
 	}
 	if in.RegionID == 0 {
-		add("region", "请选择所属村(社区)")
+		add("region", msgBusinessRegion)
 	}
 	if (in.Latitude == nil) != (in.Longitude == nil) {
-		add("latitude", "经度和纬度需同时填写")
+		add("latitude", msgLatLngPair)
 	}
 	if in.Latitude != nil && (math.IsNaN(*in.Latitude) || *in.Latitude < 3 || *in.Latitude > 54) {
-		add("latitude", "纬度应在 3 到 54 之间（中国境内）")
+		add("latitude", msgBadLatitude)
 	}
 	if in.Longitude != nil && (math.IsNaN(*in.Longitude) || *in.Longitude < 73 || *in.Longitude > 136) {
-		add("longitude", "经度应在 73 到 136 之间（中国境内）")
+		add("longitude", msgBadLongitude)
 	}
 	// The column sizes: MySQL in strict mode rejects a longer value
 	// outright, which would surface as an internal error.
 	if len([]rune(in.Address)) > 255 {
-		add("address", "地址过长（最多255字）")
+		add("address", msgAddressLong)
 	}
 	for _, p := range []struct{ field, v, label string }{
 		{"principal", in.Principal, "负责人"}, {"director", in.Director, "食品安全总监"}, {"officer", in.Officer, "食品安全员"},
 	} {
 		if len([]rune(p.v)) > 64 {
-			add(p.field, p.label+"姓名过长（最多64字）")
+			add(p.field, fmt.Sprintf(msgPersonNameLong, p.label))
 		}
 	}
 	for _, p := range []struct{ field, v string }{
@@ -172,7 +172,7 @@ func nullable(s string) *string {
 func (s *Service) CreateBusiness(ctx context.Context, in BusinessInput, actor Actor, src Source) (*Business, error) {
 	in.Normalize()
 	if f := in.Check(); len(f) > 0 {
-		return nil, errs.InvalidFields("主体信息有误", f...)
+		return nil, errs.InvalidFields(msgBusinessInvalid, f...)
 	}
 	var b Business
 	err := s.db.InTx(ctx, func(tx *gorm.DB) error {
@@ -184,7 +184,7 @@ func (s *Service) CreateBusiness(ctx context.Context, in BusinessInput, actor Ac
 		b.Status, b.StatusSince, b.CreatedAt, b.UpdatedAt = StatusOperating, &now, now, now
 		if err := tx.Create(&b).Error; err != nil {
 			if err = db.Translate(err); errs.Is(err, errs.Conflict) {
-				return errs.Wrap(errs.Conflict, err, fmt.Sprintf("代码 %s 的主体已登记", b.Code()))
+				return errs.Wrap(errs.Conflict, err, fmt.Sprintf(msgBusinessCodeTaken, b.Code()))
 			}
 			return err
 		}
@@ -200,12 +200,12 @@ func (s *Service) CreateBusiness(ctx context.Context, in BusinessInput, actor Ac
 func (s *Service) UpdateBusiness(ctx context.Context, id int64, in BusinessInput) (*Business, error) {
 	in.Normalize()
 	if f := in.Check(); len(f) > 0 {
-		return nil, errs.InvalidFields("主体信息有误", f...)
+		return nil, errs.InvalidFields(msgBusinessInvalid, f...)
 	}
 	var b Business
 	err := s.db.InTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.First(&b, id).Error; err != nil {
-			return db.NotFoundAs(err, "主体不存在")
+			return db.NotFoundAs(err, msgBusinessNotFound)
 		}
 		if err := requireRegion(tx, in.RegionID); err != nil {
 			return err
@@ -226,7 +226,7 @@ func requireRegion(tx *gorm.DB, id int64) error {
 		return err
 	}
 	if n == 0 {
-		return errs.InvalidFields("主体信息有误", errs.FieldError{Field: "region", Reason: "所属区域不存在"})
+		return errs.InvalidFields(msgBusinessInvalid, errs.FieldError{Field: "region", Reason: msgRegionGone})
 	}
 	return nil
 }
@@ -235,7 +235,7 @@ func requireRegion(tx *gorm.DB, id int64) error {
 func (s *Service) Business(ctx context.Context, id int64) (*Business, error) {
 	var b Business
 	if err := s.db.Gorm(ctx).First(&b, id).Error; err != nil {
-		return nil, db.NotFoundAs(err, "主体不存在")
+		return nil, db.NotFoundAs(err, msgBusinessNotFound)
 	}
 	return &b, nil
 }
@@ -245,7 +245,7 @@ func (s *Service) BusinessByCode(ctx context.Context, code string) (*Business, e
 	code = NormalizeCode(code)
 	var b Business
 	if err := s.db.Gorm(ctx).Where("credit_code = ? OR licence_no = ?", code, code).First(&b).Error; err != nil {
-		return nil, db.NotFoundAs(err, "没有找到该代码的主体")
+		return nil, db.NotFoundAs(err, msgCodeNotFound)
 	}
 	return &b, nil
 }
@@ -276,7 +276,7 @@ func (s *Service) FindBusinesses(ctx context.Context, f BusinessFilter) ([]Busin
 		if f.RegionID != 0 {
 			var r Region
 			if err := s.db.Gorm(ctx).First(&r, f.RegionID).Error; err != nil {
-				return nil, 0, db.NotFoundAs(err, "区域不存在")
+				return nil, 0, db.NotFoundAs(err, msgRegionNotFound)
 			}
 			sub = sub.Where("path LIKE ?", escapeLike(r.Path)+"%")
 		}
@@ -355,20 +355,20 @@ func (s *Service) ChangeStatus(ctx context.Context, businessID int64, c StatusCh
 // visit that saw the change and the change itself commit together.
 func (s *Service) ChangeStatusTx(tx *gorm.DB, businessID int64, c StatusChange) (*BusinessEvent, error) {
 	if !c.Kind.Valid() || c.Kind == EventRegistered {
-		return nil, errs.E(errs.Invalid, "状态变化应为 变更、搬迁、停产停业、恢复经营 或 注销")
+		return nil, errs.E(errs.Invalid, msgBadEvent)
 	}
 	if len([]rune(c.Note)) > 500 {
-		return nil, errs.E(errs.Invalid, "说明过长（最多500字）")
+		return nil, errs.E(errs.Invalid, msgNoteLong)
 	}
 	var b Business
 	if err := lockRow(tx).First(&b, businessID).Error; err != nil {
-		return nil, db.NotFoundAs(err, "主体不存在")
+		return nil, db.NotFoundAs(err, msgBusinessNotFound)
 	}
 	if b.Status == StatusDeregistered {
-		return nil, errs.E(errs.Conflict, "「%s」已注销，不能再变更状态", b.Name)
+		return nil, errs.E(errs.Conflict, msgStatusDeregistered, b.Name)
 	}
 	if c.Kind == EventResumed && b.Status != StatusSuspended {
-		return nil, errs.E(errs.Conflict, "「%s」未处于停产停业状态", b.Name)
+		return nil, errs.E(errs.Conflict, msgNotSuspended, b.Name)
 	}
 	now := s.now().UTC()
 	if c.EffectiveOn.IsZero() {

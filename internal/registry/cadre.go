@@ -45,21 +45,21 @@ func (in CadreInput) Check() []errs.FieldError {
 	var f []errs.FieldError
 	add := func(field, reason string) { f = append(f, errs.FieldError{Field: field, Reason: reason}) }
 	if in.Name == "" {
-		add("name", "姓名不能为空")
+		add("name", msgNameEmpty)
 	} else if len([]rune(in.Name)) > 64 {
-		add("name", "姓名过长")
+		add("name", msgCadreNameLong)
 	}
 	if len([]rune(in.Post)) > 64 {
-		add("post", "职务过长（最多64字）")
+		add("post", msgPostLong)
 	}
 	if !in.Level.Valid() {
-		add("level", "层级应为 市级、县级、镇级 或 村级")
+		add("level", msgBadLevel)
 	}
 	if in.RegionID == 0 {
-		add("region", "请选择所属区域")
+		add("region", msgCadreRegion)
 	}
 	if in.WorkPhone == "" {
-		add("work_phone", "工作电话不能为空（用于知晓卡和联系）")
+		add("work_phone", msgWorkPhoneEmpty)
 	} else if r := CheckPhone(in.WorkPhone); r != "" {
 		add("work_phone", r)
 	}
@@ -70,7 +70,7 @@ func (in CadreInput) Check() []errs.FieldError {
 func (s *Service) CreateCadre(ctx context.Context, in CadreInput) (*Cadre, error) {
 	in.Normalize()
 	if f := in.Check(); len(f) > 0 {
-		return nil, errs.InvalidFields("干部信息有误", f...)
+		return nil, errs.InvalidFields(msgCadreInvalid, f...)
 	}
 	if _, err := s.Region(ctx, in.RegionID); err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (s *Service) CreateCadre(ctx context.Context, in CadreInput) (*Cadre, error
 	c := Cadre{Name: in.Name, Post: in.Post, Level: in.Level, RegionID: in.RegionID, WorkPhone: in.WorkPhone, Active: true, CreatedAt: now, UpdatedAt: now}
 	if err := s.db.Gorm(ctx).Create(&c).Error; err != nil {
 		if err = db.Translate(err); errs.Is(err, errs.Conflict) {
-			return nil, errs.Wrap(errs.Conflict, err, fmt.Sprintf("工作电话 %s 已被其他干部使用", in.WorkPhone))
+			return nil, errs.Wrap(errs.Conflict, err, fmt.Sprintf(msgWorkPhoneTaken, in.WorkPhone))
 		}
 		return nil, fmt.Errorf("create cadre: %w", err)
 	}
@@ -90,7 +90,7 @@ func (s *Service) CreateCadre(ctx context.Context, in CadreInput) (*Cadre, error
 func (s *Service) Cadre(ctx context.Context, id int64) (*Cadre, error) {
 	var c Cadre
 	if err := s.db.Gorm(ctx).First(&c, id).Error; err != nil {
-		return nil, db.NotFoundAs(err, "干部不存在")
+		return nil, db.NotFoundAs(err, msgCadreNotFound)
 	}
 	return &c, nil
 }

@@ -15,20 +15,20 @@ var creditWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 
 // or returns "" when it is valid.
 func CheckCreditCode(code string) string {
 	if len(code) != 18 {
-		return "统一社会信用代码应为18位"
+		return msgCreditCodeLength
 	}
 	sum := 0
 	for i := 0; i < 18; i++ {
 		v := strings.IndexByte(creditAlphabet, code[i])
 		if v < 0 {
-			return "统一社会信用代码含有无效字符（不使用 I、O、S、V、Z）"
+			return msgCreditCodeChars
 		}
 		if i < 17 {
 			sum += v * creditWeights[i]
 		}
 	}
 	if code[17] != creditCheckChar(sum) {
-		return "统一社会信用代码校验位不正确，请核对"
+		return msgCreditCodeCheck
 	}
 	return ""
 }
@@ -56,7 +56,7 @@ var licencePattern = regexp.MustCompile(`^(JY|SC)\d{14}$`)
 // production (SC) licence number, or returns "" when it is well formed.
 func CheckLicenceNo(no string) string {
 	if !licencePattern.MatchString(no) {
-		return "许可证编号应为 JY 或 SC 加14位数字"
+		return msgBadLicence
 	}
 	return ""
 }
@@ -78,7 +78,7 @@ func CheckPhone(p string) string {
 	if p == "" || mobilePattern.MatchString(p) || landlinePattern.MatchString(p) {
 		return ""
 	}
-	return "电话号码格式不正确（手机11位，或座机如 0510-85123456）"
+	return msgBadPhone
 }
 
 // NormalizePhone strips spaces and a +86 prefix.

@@ -206,20 +206,6 @@ func (k EventKind) Label() string { return eventLabels[k] }
 // Valid reports whether k is known.
 func (k EventKind) Valid() bool { return eventLabels[k] != "" }
 
-// ParseEventKind reads an event kind from Chinese or an identifier.
-func ParseEventKind(s string) (EventKind, bool) {
-	s = strings.TrimSpace(s)
-	for k, l := range eventLabels {
-		if s == l || s == string(k) {
-			return k, true
-		}
-	}
-	if s == "停业" || s == "停产" {
-		return EventSuspended, true
-	}
-	return "", false
-}
-
 // statusAfter is the status a business has after an event of kind k.
 // Changes and relocations keep the business operating as it was.
 func statusAfter(current Status, k EventKind) Status {

@@ -10,14 +10,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// Messages of a scoped import.
-const (
-	msgOutsideRegion   = "不在您的管辖范围内：只能导入本辖区的主体和干部"
-	msgOutsideBusiness = "该主体登记在您的管辖范围以外，不能在此导入修改"
-	msgOutsideCadre    = "该干部不在您的管辖范围内"
-	msgOutsideCadreOld = "该工作电话属于您管辖范围以外的干部，不能在此导入修改"
-)
-
 // ImportInScope is Import for a person who acts in the region subtree
 // scopePath (a town's office): on top of Import's checks, a row is
 // reported, and the file refused, when it would place a business or cadre

@@ -40,16 +40,16 @@ func (s *Service) CreateOffice(ctx context.Context, o Office) (*Office, error) {
 	o.Name, o.ShortName = strings.TrimSpace(o.Name), strings.TrimSpace(o.ShortName)
 	var fields []errs.FieldError
 	if o.Name == "" {
-		fields = append(fields, errs.FieldError{Field: "name", Reason: "名称不能为空"})
+		fields = append(fields, errs.FieldError{Field: "name", Reason: msgOfficeNameEmpty})
 	}
 	if o.ShortName == "" {
-		fields = append(fields, errs.FieldError{Field: "short_name", Reason: "简称不能为空（用于提示函编号）"})
+		fields = append(fields, errs.FieldError{Field: "short_name", Reason: msgShortNameEmpty})
 	}
 	if r := CheckPhone(o.Phone); r != "" {
 		fields = append(fields, errs.FieldError{Field: "phone", Reason: r})
 	}
 	if len(fields) > 0 {
-		return nil, errs.InvalidFields("食安办信息有误", fields...)
+		return nil, errs.InvalidFields(msgOfficeInvalid, fields...)
 	}
 	if _, err := s.Region(ctx, o.RegionID); err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func (s *Service) CreateOffice(ctx context.Context, o Office) (*Office, error) {
 	o.CreatedAt = s.now().UTC()
 	if err := s.db.Gorm(ctx).Create(&o).Error; err != nil {
 		if err = db.Translate(err); errs.Is(err, errs.Conflict) {
-			return nil, errs.Wrap(errs.Conflict, err, "该区域已有食安办")
+			return nil, errs.Wrap(errs.Conflict, err, msgOfficeTaken)
 		}
 		return nil, fmt.Errorf("create office: %w", err)
 	}
@@ -68,7 +68,7 @@ func (s *Service) CreateOffice(ctx context.Context, o Office) (*Office, error) {
 func (s *Service) Office(ctx context.Context, id int64) (*Office, error) {
 	var o Office
 	if err := s.db.Gorm(ctx).First(&o, id).Error; err != nil {
-		return nil, db.NotFoundAs(err, "食安办不存在")
+		return nil, db.NotFoundAs(err, msgOfficeNotFound)
 	}
 	return &o, nil
 }
@@ -101,7 +101,7 @@ func (s *Service) OfficeFor(ctx context.Context, regionID int64) (*Office, error
 			}
 		}
 	}
-	return nil, errs.E(errs.NotFound, "该区域尚未设置食安办")
+	return nil, errs.E(errs.NotFound, msgNoOffice)
 }
 
 // CreateManager adds a manager to an office.
@@ -109,10 +109,10 @@ func (s *Service) CreateManager(ctx context.Context, m Manager) (*Manager, error
 	m.Name = strings.TrimSpace(m.Name)
 	m.Phone = NormalizePhone(m.Phone)
 	if m.Name == "" {
-		return nil, errs.InvalidFields("管理人员信息有误", errs.FieldError{Field: "name", Reason: "姓名不能为空"})
+		return nil, errs.InvalidFields(msgManagerInvalid, errs.FieldError{Field: "name", Reason: msgNameEmpty})
 	}
 	if r := CheckPhone(m.Phone); r != "" {
-		return nil, errs.InvalidFields("管理人员信息有误", errs.FieldError{Field: "phone", Reason: r})
+		return nil, errs.InvalidFields(msgManagerInvalid, errs.FieldError{Field: "phone", Reason: r})
 	}
 	if _, err := s.Office(ctx, m.OfficeID); err != nil {
 		return nil, err
@@ -129,7 +129,7 @@ func (s *Service) CreateManager(ctx context.Context, m Manager) (*Manager, error
 func (s *Service) Manager(ctx context.Context, id int64) (*Manager, error) {
 	var m Manager
 	if err := s.db.Gorm(ctx).First(&m, id).Error; err != nil {
-		return nil, db.NotFoundAs(err, "管理人员不存在")
+		return nil, db.NotFoundAs(err, msgManagerNotFound)
 	}
 	return &m, nil
 }

@@ -44,23 +44,23 @@ func (s *Service) CreateRegion(ctx context.Context, parentID *int64, level Regio
 func (s *Service) createRegionTx(tx *gorm.DB, parentID *int64, level RegionLevel, name, code string) (*Region, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, errs.E(errs.Invalid, "区域名称不能为空")
+		return nil, errs.E(errs.Invalid, msgRegionNameEmpty)
 	}
 	parentPath := "/"
 	if parentID != nil {
 		var parent Region
 		if err := tx.First(&parent, *parentID).Error; err != nil {
-			return nil, db.NotFoundAs(err, "上级区域不存在")
+			return nil, db.NotFoundAs(err, msgParentNotFound)
 		}
 		if want := childLevel(parent.Level); want != level {
-			return nil, errs.E(errs.Invalid, "「%s」下应建%s级区域", parent.Name, levelLabel(want))
+			return nil, errs.E(errs.Invalid, msgWrongLevel, parent.Name, levelLabel(want))
 		}
 		parentPath = parent.Path
 	}
 	r := &Region{ParentID: parentID, Level: level, Name: name, Code: code, CreatedAt: s.now().UTC()}
 	if err := tx.Create(r).Error; err != nil {
 		if err = db.Translate(err); errs.Is(err, errs.Conflict) {
-			return nil, errs.Wrap(errs.Conflict, err, fmt.Sprintf("区域「%s」已存在", name))
+			return nil, errs.Wrap(errs.Conflict, err, fmt.Sprintf(msgRegionTaken, name))
 		}
 		return nil, fmt.Errorf("create region: %w", err)
 	}
@@ -91,7 +91,7 @@ func levelLabel(l RegionLevel) string {
 func (s *Service) Region(ctx context.Context, id int64) (*Region, error) {
 	var r Region
 	if err := s.db.Gorm(ctx).First(&r, id).Error; err != nil {
-		return nil, db.NotFoundAs(err, "区域不存在")
+		return nil, db.NotFoundAs(err, msgRegionNotFound)
 	}
 	return &r, nil
 }

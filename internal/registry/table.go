@@ -114,54 +114,6 @@ const (
 // Status cells: the short words offices write, which ParseStatus reads back.
 var statusCells = map[Status]string{StatusOperating: "正常", StatusSuspended: "停产停业", StatusDeregistered: "注销"}
 
-const (
-	msgBadKind       = "不支持的数据类型「%s」，应为 businesses（主体）、cadres（干部）或 assignments（包保关系）"
-	msgBadFormat     = "不支持的文件格式「%s」，应为 csv 或 xlsx"
-	msgBadExtension  = "无法识别文件「%s」的格式：请上传 .csv 或 .xlsx 文件"
-	msgXLS           = "不支持旧版 .xls 文件，请在 Excel 中“另存为” .xlsx 后再导入"
-	msgBadXLSX       = "无法读取该 xlsx 文件，文件可能已损坏或不是 Excel 工作簿"
-	msgNoSheet       = "xlsx 文件中没有工作表"
-	msgRejected      = "导入文件有 %d 处错误，未写入任何数据"
-	msgMoreErrors    = "另有 %d 条错误未列出"
-	msgTooManyRows   = "文件超过 %d 行数据，超出单次导入的上限；请分成几个文件导入"
-	msgUnzipTooLarge = "xlsx 文件解压后超过 %d MB，超出导入的上限；请删除多余的工作表、图片和空白行后再导入"
-	msgXLSXStrings   = "xlsx 文件中的文字条目超过 %d 条，超出导入的上限；请删除多余的工作表和内容后再导入"
-	msgXLSXParts     = "xlsx 文件中需要整体读入的内容（图片、样式、较小的工作表等）解压后超过 %d MB；请删除多余的工作表和图片后再导入"
-	msgCSVSyntax     = "CSV 格式错误（%s），请检查引号是否成对"
-	msgBadEncoding   = "含有无法识别的字符，请将文件保存为 UTF-8 或 GBK 编码"
-	msgMissingColumn = "缺少必填列「%s」"
-	msgMissingOneOf  = "缺少列：%s（至少需要其中一列）"
-	msgDuplicateHead = "列名重复：第 %d 列和第 %d 列都是「%s」"
-	msgRowError      = "第 %d 行"
-	msgRowErrorCol   = "第 %d 行「%s」"
-	msgRowErrorValue = "（填写的是「%s」）"
-	msgSummary       = "%s：共 %d 行，新增 %d，更新 %d，未变 %d"
-	msgSummaryMore   = "等另 %d 个"
-	msgSummaryDry    = "（试导入，未写入）"
-	msgSummaryRegion = "；新建区域 %s"
-	msgImportReason  = "导入"
-
-	msgRequired       = "%s不能为空"
-	msgNotNumber      = "%s应为数字，如 120.1234"
-	msgScientific     = "统一社会信用代码被 Excel 显示成了科学计数法，已丢失末几位：请把该列设为“文本”格式后重新填写"
-	msgBadStatus      = "状态应为 正常、停产停业 或 注销"
-	msgDeregistered   = "「%s」已注销，不能通过导入恢复，请在控制台处理"
-	msgDuplicateRow   = "与第 %d 行重复"
-	msgCodeTaken      = "该许可证编号已登记在「%s」（%s）名下"
-	msgCodeOrLicence  = "统一社会信用代码和许可证编号至少填写一项"
-	msgVillageNoTown  = "填写了村(社区)，请同时填写所属镇(街道)"
-	msgNoCadrePhone   = "没有工作电话为 %s 的干部，请先导入干部名单"
-	msgCadreNameMatch = "干部电话 %s 属于%s，与包保干部「%s」不一致"
-	msgNoCadreName    = "没有名为「%s」的在职干部，请先导入干部名单"
-	msgCadreAmbiguous = "有 %d 位在职干部名为「%s」，请填写干部电话以区分"
-	msgNoBusiness     = "系统中没有该主体，请先导入主体名单"
-	msgNameMismatch   = "与系统中的主体名称「%s」不一致，请检查是否错行"
-	msgBadDate        = "开始日期格式不正确，应为 YYYY-MM-DD，如 2026-01-05"
-	msgFutureDate     = "开始日期不能晚于今天"
-	msgBeforeCurrent  = "开始日期早于当前包保关系的开始日期（%s）"
-	msgBadRegionName  = "%s名称过长（最多64字）"
-)
-
 // ---- column specs ----
 
 // column is one header of a table. Aliases are other headers people use

@@ -58,9 +58,6 @@ func NewPlanner(d Deps) (*Planner, error) {
 	return &Planner{d: d, set: set.normalized()}, nil
 }
 
-// AddSource adds another feature's reminders. Call it before planning starts.
-func (p *Planner) AddSource(s Source) { p.d.Sources = append(p.d.Sources, s) }
-
 // Plan returns the messages due at at (China time decides the day),
 // sorted by kind, recipient, subject, cycle and stage. With a
 // *SourceError it also returns everything the other sources planned.

@@ -3,7 +3,6 @@ package supervision
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -45,21 +44,6 @@ func (p Period) months() int {
 		return 1
 	}
 	return 0
-}
-
-// ParsePeriod reads a period from its identifier or Chinese name.
-func ParsePeriod(s string) (Period, bool) {
-	switch strings.TrimSpace(s) {
-	case "year", "yearly", "年", "每年", "年度":
-		return PeriodYear, true
-	case "half", "half-year", "半年", "每半年":
-		return PeriodHalf, true
-	case "quarter", "quarterly", "季度", "每季度", "季":
-		return PeriodQuarter, true
-	case "month", "monthly", "月", "每月":
-		return PeriodMonth, true
-	}
-	return "", false
 }
 
 // Cycle is one calendar period in which a business must be visited at

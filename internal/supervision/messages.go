@@ -19,6 +19,9 @@ const (
 	msgBadSource   = "记录来源无效。"
 	msgBadLocation = "位置信息无效，请重新发送位置。"
 
+	// msgLetterBlocked follows the reason a report's letter cannot be issued.
+	msgLetterBlocked = "%s本次督导尚未保存。如暂不发送提示函，请回复“返回”改选暂不发送后再确认。"
+
 	msgStartedFuture        = "督导开始时间不能晚于现在。"
 	msgTooManyItems         = "检查项目过多。"
 	msgUnknownItem          = "检查项目 %s 不在督导要点中。"

@@ -28,6 +28,8 @@ type Service struct {
 	lists *Checklists
 	rules Rules
 	clock clock.Clock
+	// letters issues the letter of a report that asks for one.
+	letters LetterIssuer
 }
 
 // NewService returns the supervision record over d. The bulk methods

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // In tests a count is never slow enough to be kept, unless a test says
@@ -23,3 +25,6 @@ func SetSlowCount(d time.Duration) func() {
 func SetLoginPause(s *Server, pause func(ctx context.Context, d time.Duration) error) {
 	s.console.pause = pause
 }
+
+// Echo exposes the router, so a test can list every route.
+func (s *Server) Echo() *echo.Echo { return s.echo }

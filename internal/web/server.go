@@ -83,10 +83,6 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Echo exposes the router so feature packages' handlers can be mounted by
-// the app. Only this package and the app touch Echo.
-func (s *Server) Echo() *echo.Echo { return s.echo }
-
 // Handler returns the server as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 

@@ -23,14 +23,6 @@ type Handler interface {
 	Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error)
 }
 
-// HandlerFunc adapts a function to Handler.
-type HandlerFunc func(ctx context.Context, in chat.Inbound) (chat.Outbound, error)
-
-// Handle calls f.
-func (f HandlerFunc) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
-	return f(ctx, in)
-}
-
 // LateSender delivers an answer that was not ready within the callback's
 // budget (as a customer-service message on the Official Account, or through
 // the response_url on WeCom).

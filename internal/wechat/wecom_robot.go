@@ -28,7 +28,6 @@ const WeComAPI = "https://qyapi.weixin.qq.com"
 // Group-robot limits set by the platform.
 const (
 	RobotPerMinute   = 20
-	MaxRobotText     = 2048
 	MaxRobotMarkdown = 4096
 	// robotWindow is the platform's minute plus a second for the time a
 	// request spends on the way, so sends that leave 60 s apart never arrive
@@ -83,22 +82,6 @@ func NewRobotSender(store kv.Store, apiBase string, httpTimeout time.Duration) *
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
-}
-
-// SendText posts text (cut politely to 2048 bytes), @-mentioning the group
-// members with the given mobile numbers ("@all" for everyone).
-func (r *RobotSender) SendText(ctx context.Context, webhookKey, text string, mentionedMobiles []string) error {
-	const op = "robot send"
-	text = truncateUTF8(text, MaxRobotText)
-	if strings.TrimSpace(text) == "" {
-		return invalid(op, "text is empty")
-	}
-	var msg robot.WebhookSendTextOption
-	msg.MsgType = "text"
-	msg.Text.Content = text
-	msg.Text.MentionedList = []string{}
-	msg.Text.MentionedMobileList = append([]string{}, mentionedMobiles...)
-	return r.send(ctx, op, webhookKey, msg)
 }
 
 // SendMarkdown posts WeCom markdown (cut politely to 4096 bytes).

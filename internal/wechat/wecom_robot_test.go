@@ -31,7 +31,7 @@ func burst(t *testing.T, rs []*wechat.RobotSender, key string, n int) []*wechat.
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			err := rs[i%len(rs)].SendText(t.Context(), key, "镇食安办：今日督导进度已更新。", nil)
+			err := rs[i%len(rs)].SendMarkdown(t.Context(), key, "镇食安办：今日督导进度已更新。")
 			if err == nil {
 				return
 			}
@@ -87,28 +87,19 @@ func TestRobotTruncates(t *testing.T) {
 	f, base := newFake(t)
 	r := newRobot(t, newMemory(t), base)
 	key := robotKey()
-	long := strings.Repeat("督导", 600) // 3600 bytes
-	if err := r.SendText(t.Context(), key, long, []string{"13800000000"}); err != nil {
-		t.Fatalf("SendText: %v", err)
-	}
 	if err := r.SendMarkdown(t.Context(), key, strings.Repeat("整改跟踪 ", 500)); err != nil {
 		t.Fatalf("SendMarkdown: %v", err)
 	}
 	calls := f.CallsTo("/cgi-bin/webhook/send")
-	if len(calls) != 2 {
-		t.Fatalf("calls = %d, want 2", len(calls))
+	if len(calls) != 1 {
+		t.Fatalf("calls = %d, want 1", len(calls))
 	}
-	for i, limit := range []int{wechat.MaxRobotText, wechat.MaxRobotMarkdown} {
-		c := calls[i]
-		if len(c.Content) > limit || !utf8.ValidString(c.Content) || !strings.HasSuffix(c.Content, "…") {
-			t.Errorf("%s: %d bytes, valid %v, ends %q", c.MsgType, len(c.Content), utf8.ValidString(c.Content), c.Content[len(c.Content)-6:])
-		}
-		if len(c.Content) < limit-6 {
-			t.Errorf("%s cut too short: %d bytes", c.MsgType, len(c.Content))
-		}
+	limit, c := wechat.MaxRobotMarkdown, calls[0]
+	if len(c.Content) > limit || !utf8.ValidString(c.Content) || !strings.HasSuffix(c.Content, "…") {
+		t.Errorf("%s: %d bytes, valid %v, ends %q", c.MsgType, len(c.Content), utf8.ValidString(c.Content), c.Content[len(c.Content)-6:])
 	}
-	if !strings.Contains(string(calls[0].Body), `"mentioned_mobile_list":["13800000000"]`) {
-		t.Errorf("body = %s", calls[0].Body)
+	if len(c.Content) < limit-6 {
+		t.Errorf("%s cut too short: %d bytes", c.MsgType, len(c.Content))
 	}
 }
 
@@ -136,7 +127,7 @@ func TestRobotErrors(t *testing.T) {
 			if tt.arrange != nil {
 				tt.arrange(f)
 			}
-			err := newRobot(t, newMemory(t), base).SendText(t.Context(), key, "hi", nil)
+			err := newRobot(t, newMemory(t), base).SendMarkdown(t.Context(), key, "hi")
 			e := wantError(t, err)
 			if e.Code != tt.code || e.Temporary != tt.temporary {
 				t.Errorf("err = %v (code %d, temporary %v); want code %d, temporary %v", err, e.Code, e.Temporary, tt.code, tt.temporary)
@@ -146,7 +137,7 @@ func TestRobotErrors(t *testing.T) {
 			}
 		})
 	}
-	if err := newRobot(t, newMemory(t), "").SendText(t.Context(), "", "hi", nil); errs.KindOf(err) != errs.Invalid {
+	if err := newRobot(t, newMemory(t), "").SendMarkdown(t.Context(), "", "hi"); errs.KindOf(err) != errs.Invalid {
 		t.Errorf("no key: err = %v, want Invalid", err)
 	}
 }
