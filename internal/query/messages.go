@@ -5,4 +5,6 @@ const (
 	msgBadNotificationStatus = "未知的通知状态：%s"
 	msgNoSuchNotification    = "没有这条通知"
 	msgNoSuchCode            = "绑定码不存在"
+	msgNoSuchLetter          = "提示函不存在。"
+	msgBadLetterStatus       = "提示函状态应为 issued、delivered、acknowledged 或 unacknowledged。"
 )

@@ -545,7 +545,7 @@ func (c *Console) apiLetters(e echo.Context) error {
 	if q.Limit, q.Offset, err = apiPaging(e); err != nil {
 		return err
 	}
-	rows, total, err := c.Letters.FindLetters(e.Request().Context(), q)
+	rows, total, err := c.Query.Letters(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}

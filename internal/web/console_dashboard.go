@@ -75,7 +75,7 @@ func (c *Console) dashboardFigures(ctx context.Context, scope account.Scope) (*d
 		return nil, err
 	}
 	if c.Letters != nil {
-		n, err := c.Letters.CountUnacknowledged(ctx, scope.Path)
+		n, err := c.Query.CountUnacknowledgedLetters(ctx, scope.Path)
 		if err != nil {
 			return nil, err
 		}

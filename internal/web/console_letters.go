@@ -19,12 +19,18 @@ var errNoLetters = errs.E(errs.NotFound, msgNoLetters)
 
 type lettersPage struct {
 	Status string
-	Rows   []letter.LetterLine
+	Rows   []letterRow
 	Pager  pager
 }
 
-func (c *Console) letterQuery(e echo.Context) letter.LetterQuery {
-	return letter.LetterQuery{ScopePath: scopePath(e), Status: e.QueryParam("status")}
+// letterRow is a listed letter with its status in words.
+type letterRow struct{ query.LetterLine }
+
+// StatusLabel is the Chinese name of the letter's status.
+func (r letterRow) StatusLabel() string { return letter.StatusLabel(r.Status) }
+
+func (c *Console) letterQuery(e echo.Context) query.LetterFilter {
+	return query.LetterFilter{ScopePath: scopePath(e), Status: e.QueryParam("status")}
 }
 
 func (c *Console) letters(e echo.Context) error {
@@ -34,9 +40,13 @@ func (c *Console) letters(e echo.Context) error {
 	q := c.letterQuery(e)
 	page, limit, offset := paging(e)
 	q.Limit, q.Offset = limit, offset
-	rows, total, err := c.Letters.FindLetters(e.Request().Context(), q)
+	lines, total, err := c.Query.Letters(e.Request().Context(), q)
 	if err != nil {
 		return err
+	}
+	rows := make([]letterRow, len(lines))
+	for i, l := range lines {
+		rows[i] = letterRow{l}
 	}
 	return c.Render(e, http.StatusOK, "letters", "提示函", lettersPage{Status: q.Status, Rows: rows,
 		Pager: newPager(e, page, total, "/console/letters.xlsx")})
@@ -48,9 +58,9 @@ func (c *Console) lettersXLSX(e echo.Context) error {
 	}
 	sh := newSheet(e, exportName("提示函", ConsoleScope(e).Name, c.Clock.Now()), "提示函", []column{{"编号", 26}, {"主体名称", 36}, {"村(社区)", 14}, {"签发时间", 17}, {"签发人", 16},
 		{"状态", 8}, {"送达时间", 17}, {"签收时间", 17}})
-	err := c.Letters.EachLetter(e.Request().Context(), c.letterQuery(e), func(rows []letter.LetterLine) error {
+	err := c.Query.EachLetter(e.Request().Context(), c.letterQuery(e), func(rows []query.LetterLine) error {
 		for _, l := range rows {
-			if err := sh.add(l.Number, l.Business, l.Village, l.IssuedAt, l.IssuedBy, l.StatusLabel(), l.DeliveredAt, l.AcknowledgedAt); err != nil {
+			if err := sh.add(l.Number, l.Business, l.Village, l.IssuedAt, l.IssuedBy, letter.StatusLabel(l.Status), l.DeliveredAt, l.AcknowledgedAt); err != nil {
 				return err
 			}
 		}
@@ -70,7 +80,10 @@ func (c *Console) printLetter(e echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := c.Letters.LetterInScope(ctx, id, scopePath(e))
+	if err := c.Query.LetterInScope(ctx, id, scopePath(e)); err != nil {
+		return err
+	}
+	l, err := c.Letters.Letter(ctx, id)
 	if err != nil {
 		return err
 	}
