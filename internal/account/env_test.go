@@ -15,6 +15,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -156,9 +157,9 @@ func (e *env) bind(t *testing.T, u, code string) *account.Identity {
 }
 
 // auditOf lists the audit entries of one subject, newest first.
-func (e *env) auditOf(t *testing.T, subjectType string, id int64) []audit.Entry {
+func (e *env) auditOf(t *testing.T, subjectType string, id int64) []query.AuditEntry {
 	t.Helper()
-	es, _, err := audit.List(context.Background(), e.d, audit.Filter{SubjectType: subjectType, SubjectID: id})
+	es, _, err := query.New(e.d).AuditEntries(context.Background(), query.AuditFilter{SubjectType: subjectType, SubjectID: id}, query.AuditScope{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}

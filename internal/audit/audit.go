@@ -121,58 +121,6 @@ func Write(ctx context.Context, d *db.DB, e Entry) error {
 	return d.InTx(ctx, func(tx *gorm.DB) error { return Record(tx, e) })
 }
 
-// Filter narrows a list of entries; zero fields match everything. Limit
-// defaults to 50 and is capped at 500.
-type Filter struct {
-	SubjectType string
-	SubjectID   int64
-	Actor       string
-	Action      string
-	Limit       int
-	Offset      int
-}
-
-// List returns the entries matching f, newest first, with the total count
-// for paging.
-func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int64, error) {
-	return page(filtered(d.Gorm(ctx).Model(&Entry{}), f), f)
-}
-
-// filtered applies f's fields (not Limit and Offset).
-func filtered(q *gorm.DB, f Filter) *gorm.DB {
-	if f.SubjectType != "" {
-		q = q.Where("subject_type = ?", f.SubjectType)
-	}
-	if f.SubjectID != 0 {
-		q = q.Where("subject_id = ?", f.SubjectID)
-	}
-	if f.Actor != "" {
-		q = q.Where("actor = ?", f.Actor)
-	}
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	return q
-}
-
-// page runs q for one page of f, newest first, with the total count.
-func page(q *gorm.DB, f Filter) ([]Entry, int64, error) {
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count audit entries: %w", db.Translate(err))
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
-	var es []Entry
-	if err := q.Order("id DESC").Limit(limit).Offset(max(f.Offset, 0)).Find(&es).Error; err != nil {
-		return nil, 0, fmt.Errorf("list audit entries: %w", db.Translate(err))
-	}
-	return es, total, nil
-}
-
 // hashPrefix separates audit hashes from any other use of sha256 over the
 // same ids. It is fixed, so one user's entries can be found and linked
 // across years.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
+	"github.com/shianbao/shianbao/internal/query"
 )
 
 func TestRecordAndList(t *testing.T) {
@@ -34,7 +35,7 @@ func TestRecordAndList(t *testing.T) {
 		}
 
 		t.Run("BySubject", func(t *testing.T) {
-			es, total, err := List(ctx, d, Filter{SubjectType: "identity", SubjectID: 7})
+			es, total, err := query.New(d).AuditEntries(ctx, query.AuditFilter{SubjectType: "identity", SubjectID: 7}, query.AuditScope{All: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +50,7 @@ func TestRecordAndList(t *testing.T) {
 			}
 		})
 		t.Run("ByActorPaged", func(t *testing.T) {
-			es, total, err := List(ctx, d, Filter{Actor: "openid:" + HashID("oUser1"), Limit: 1, Offset: 1})
+			es, total, err := query.New(d).AuditEntries(ctx, query.AuditFilter{Actor: "openid:" + HashID("oUser1"), Limit: 1, Offset: 1}, query.AuditScope{All: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +65,7 @@ func TestRecordAndList(t *testing.T) {
 				}
 				return context.Canceled
 			})
-			if _, total, _ := List(ctx, d, Filter{Action: "ghost"}); total != 0 {
+			if _, total, _ := query.New(d).AuditEntries(ctx, query.AuditFilter{Action: "ghost"}, query.AuditScope{All: true}); total != 0 {
 				t.Fatalf("entry of a rolled-back change survived")
 			}
 		})
@@ -82,7 +83,7 @@ func TestRecordAndList(t *testing.T) {
 			if err := Record(d.Gorm(ctx), Entry{Actor: "x", Action: "long", Detail: long}); err != nil {
 				t.Fatalf("long detail should be cut, got %v", err)
 			}
-			es, _, _ := List(ctx, d, Filter{Action: "long"})
+			es, _, _ := query.New(d).AuditEntries(ctx, query.AuditFilter{Action: "long"}, query.AuditScope{All: true})
 			if len(es) != 1 || len([]rune(es[0].Detail)) != 500 || es[0].At.IsZero() {
 				t.Fatalf("long detail: %+v", es)
 			}

@@ -107,7 +107,7 @@ func TestAssignWithinCoverage(t *testing.T) {
 					t.Fatalf("the refused assignment made cadre %d pack it", c)
 				}
 			}
-			if _, n, _ := audit.List(ctx, d, audit.Filter{Action: "assignment.change"}); n != 0 {
+			if _, n, _ := query.New(d).AuditEntries(ctx, query.AuditFilter{Action: "assignment.change"}, query.AuditScope{All: true}); n != 0 {
 				t.Errorf("%d audit entries for refused changes", n)
 			}
 		})
@@ -167,7 +167,7 @@ func TestAssignWithinCoverage(t *testing.T) {
 				t.Errorf("the district's load of %s = %d, want 1", f.vCadre.Name, loads[f.vCadre.ID])
 			}
 			// Each business moved is in the log of its own region.
-			es, _, err := audit.List(ctx, d, audit.Filter{Action: "assignment.change", SubjectType: registry.AuditBusiness, SubjectID: own.ID})
+			es, _, err := query.New(d).AuditEntries(ctx, query.AuditFilter{Action: "assignment.change", SubjectType: registry.AuditBusiness, SubjectID: own.ID}, query.AuditScope{All: true})
 			if err != nil || len(es) != 1 || es[0].ScopePath != f.village.Path {
 				t.Errorf("entry about %s: %+v %v", own.Name, es, err)
 			}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/query"
@@ -77,7 +76,7 @@ func twoCadres(t *testing.T, a *conApp) (from, to registry.Cadre, biz registry.B
 
 func auditCount(t *testing.T, a *conApp, action, actor string) int64 {
 	t.Helper()
-	_, n, err := audit.List(context.Background(), a.DB, audit.Filter{Action: action, Actor: actor, Limit: 1})
+	_, n, err := query.New(a.DB).AuditEntries(context.Background(), query.AuditFilter{Action: action, Actor: actor, Limit: 1}, query.AuditScope{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +193,7 @@ func TestConsoleHandover(t *testing.T) {
 	if len(left) != 0 || len(now) != len(had)+len(moving) {
 		t.Fatalf("after handover: %d left with %s, %s has %d (had %d + %d)", len(left), from.Name, to.Name, len(now), len(had), len(moving))
 	}
-	es, _, err := audit.List(ctx, a.DB, audit.Filter{Action: "cadre.handover", SubjectType: "cadre", SubjectID: from.ID})
+	es, _, err := query.New(a.DB).AuditEntries(ctx, query.AuditFilter{Action: "cadre.handover", SubjectType: "cadre", SubjectID: from.ID}, query.AuditScope{All: true})
 	if err != nil || len(es) != 1 || es[0].Actor != "user:"+a.hudai {
 		t.Fatalf("audit of the handover: %+v %v", es, err)
 	}
