@@ -96,7 +96,34 @@ type Outbound struct {
 	// Articles is a news (图文) reply: a title, description, picture and link
 	// per article; the platform shows one (since 2023) or up to eight.
 	Articles []Article
+	// Menu, when set, offers the reply's choices as tappable options. Text
+	// stays the whole answer (the question with its numbered choices), so a
+	// platform or an account that cannot show a menu sends Text and loses
+	// nothing; the WeChat adapter sends the menu as a customer-service
+	// msgmenu inside the 48-hour window and falls back to Text otherwise.
+	Menu *Menu
 }
+
+// Menu is a question with tappable options (WeChat's msgmenu: at most ten
+// options; tapping one sends its Text back as an ordinary text message).
+type Menu struct {
+	// Head is shown above the options (the question), Tail below them.
+	Head string
+	Tail string
+	// Options are the choices in order; their Text is what the user's tap
+	// sends back, so it must be something the step accepts as its answer.
+	Options []MenuOption
+}
+
+// MenuOption is one tappable option of a Menu.
+type MenuOption struct {
+	// ID is the option's bizmsgmenuid; unique within the menu.
+	ID   string
+	Text string
+}
+
+// MaxMenuOptions is the platform's limit on a msgmenu's options.
+const MaxMenuOptions = 10
 
 // Article is one card of a news reply.
 type Article struct {
@@ -107,7 +134,7 @@ type Article struct {
 }
 
 // Empty reports whether there is nothing to send.
-func (o Outbound) Empty() bool { return o.Text == "" && len(o.Articles) == 0 }
+func (o Outbound) Empty() bool { return o.Text == "" && len(o.Articles) == 0 && o.Menu == nil }
 
 // Say is a text reply.
 func Say(text string) Outbound { return Outbound{Text: text} }
