@@ -62,6 +62,9 @@ type Inbound struct {
 	Event  Event
 	// Text is the message text, or the platform's recognition of a voice message.
 	Text string
+	// MenuID is the bizmsgmenuid when the text came from tapping an option
+	// of a msgmenu the service sent; Text is then the option's text.
+	MenuID string
 	// MediaID and PicURL locate a photo (or voice) on the platform.
 	MediaID string
 	PicURL  string
