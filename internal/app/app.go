@@ -40,6 +40,7 @@ import (
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/web/console"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
@@ -68,6 +69,8 @@ type App struct {
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
+	// SignIn is the console's sign-in, whose throttle tests watch.
+	SignIn  *console.SignIn
 	Metrics *prometheus.Registry
 
 	httpServer *http.Server
@@ -148,15 +151,8 @@ func (a *App) serve(ctx context.Context) error {
 		return fmt.Errorf("build web server: %w", err)
 	}
 	a.mountWeChat()
-	h5 := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
-	if err := a.Web.MountH5(h5, a.Registry, a.Supervision); err != nil {
+	if err := a.mountH5(); err != nil {
 		return fmt.Errorf("H5 pages: %w", err)
-	}
-	if err := a.mountLettersAndCards(); err != nil {
-		return fmt.Errorf("letter and card pages: %w", err)
-	}
-	if err := a.mountLedger(); err != nil {
-		return fmt.Errorf("ledger pages: %w", err)
 	}
 	if err := a.mountConsole(); err != nil {
 		return fmt.Errorf("console: %w", err)
