@@ -137,7 +137,11 @@ func Detect(v Visit, ev Evidence, r Rules) []Flag {
 		for _, o := range uniq(ev.SamePhoto[p.ID]) {
 			add(DuplicatePhoto, o, "同一张照片也用于另一次督导")
 		}
+		// The same file is a duplicate already, not also "similar".
 		seen := map[int64]bool{}
+		for _, o := range ev.SamePhoto[p.ID] {
+			seen[o] = true
+		}
 		for _, h := range ev.Similar[p.ID] {
 			if h.VisitID == v.ID || h.BusinessID == v.BusinessID || seen[h.VisitID] || p.Hash == nil {
 				continue
