@@ -12,7 +12,7 @@ import (
 func ReviewRules(c config.Review) review.Rules {
 	return review.Rules{SimilarBits: c.SimilarBits, MaxKmh: c.MaxKmh, MinApart: c.MinApart,
 		BurstPerHour: c.BurstPerHour, RequireLocation: c.RequireLocation, RequirePhoto: c.RequirePhoto,
-		PhotoSkew: c.PhotoSkew}
+		PhotoSkew: c.PhotoSkew, SampleRate: c.SampleRate, SampleMinPerCadre: c.SampleMinPerCadre}
 }
 
 func (s *Services) newReview() {

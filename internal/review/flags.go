@@ -77,12 +77,16 @@ type Rules struct {
 	// PhotoSkew: a photo whose EXIF time is further than this from the
 	// visit was taken at another time.
 	PhotoSkew time.Duration
+	// SampleRate and SampleMinPerCadre size each cycle's random re-check
+	// sample (Draw).
+	SampleRate        float64
+	SampleMinPerCadre int
 }
 
 // DefaultRules are the thresholds used when the configuration says nothing.
 func DefaultRules() Rules {
 	return Rules{SimilarBits: 5, MaxKmh: 60, MinApart: 5 * time.Minute, BurstPerHour: 8,
-		RequireLocation: true, RequirePhoto: false, PhotoSkew: 48 * time.Hour}
+		RequireLocation: true, RequirePhoto: false, PhotoSkew: 48 * time.Hour, SampleRate: 0.05, SampleMinPerCadre: 1}
 }
 
 // Visit is what the flags look at of one visit.

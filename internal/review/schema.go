@@ -33,4 +33,24 @@ CREATE TABLE visit_flag_runs (
 	computed_at {{datetime}} NOT NULL
 ) {{opts}};
 `},
+	// The re-check: which visits each cycle's sample drew (and why), and
+	// the reviewer's judgement of a visit (the latest; the audit log keeps
+	// every change).
+	{Version: 2, Name: "review samples and judgements", SQL: `
+CREATE TABLE review_samples (
+	cycle_key VARCHAR(16) NOT NULL,
+	visit_id BIGINT NOT NULL,
+	reason VARCHAR(16) NOT NULL,
+	drawn_at {{datetime}} NOT NULL,
+	PRIMARY KEY (cycle_key, visit_id)
+) {{opts}};
+CREATE INDEX ix_review_samples_visit ON review_samples (visit_id);
+CREATE TABLE visit_reviews (
+	visit_id BIGINT NOT NULL PRIMARY KEY,
+	outcome VARCHAR(16) NOT NULL,
+	note VARCHAR(500) NOT NULL DEFAULT '',
+	reviewer VARCHAR(64) NOT NULL,
+	reviewed_at {{datetime}} NOT NULL
+) {{opts}};
+`},
 }}
