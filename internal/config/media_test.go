@@ -111,8 +111,9 @@ func TestMedia(t *testing.T) {
 	t.Run("Endpoints", func(t *testing.T) {
 		for endpoint, ok := range map[string]bool{
 			"https://cos.ap-guangzhou.myqcloud.com": true,
-			"http://minio:9000":                     true,
-			"http://127.0.0.1:8333/":                true,
+			"http://minio.internal:9000":            true,
+			"http://minio:9000":                     false, // a one-word host needs path_style
+			"http://127.0.0.1:8333/":                false, // so does an IP address
 			"":                                      false,
 			"minio:9000":                            false,
 			"https://oss.example.com/bucket":        false,
@@ -130,6 +131,22 @@ func TestMedia(t *testing.T) {
 			}
 			if err != nil && strings.Contains(err.Error(), "ak:sk") {
 				t.Errorf("problem shows the endpoint's credentials: %v", err)
+			}
+		}
+	})
+	t.Run("PathStyleEndpoints", func(t *testing.T) {
+		for _, endpoint := range []string{"http://minio:9000", "http://127.0.0.1:8333", "http://[::1]:9000"} {
+			cfg, err := config.Load(config.Source{Environ: envOf(s3Env())})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Media.S3.Endpoint = endpoint
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "SHIANBAO_MEDIA_S3_PATH_STYLE") {
+				t.Errorf("%s virtual-host style: %v", endpoint, err)
+			}
+			cfg.Media.S3.PathStyle = true
+			if err := cfg.Validate(); err != nil {
+				t.Errorf("%s path-style: %v", endpoint, err)
 			}
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"maps"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -313,6 +314,9 @@ func (s MediaS3) validate(add func(key, format string, args ...any)) {
 		add("media.s3.endpoint", "must be an absolute http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, got %q", MaskDSN(s.Endpoint))
 	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.User != nil:
 		add("media.s3.endpoint", "must be the service's address only, without a path, query or credentials (the bucket goes in media.s3.bucket)")
+	case !s.PathStyle && (net.ParseIP(u.Hostname()) != nil || !strings.Contains(u.Hostname(), ".")):
+		// bucket.10.0.0.5 or bucket.minio is no host anyone serves.
+		add("media.s3.path_style", "must be true for an endpoint addressed by IP or a one-word host name (%s): the bucket can only go in the path", u.Hostname())
 	}
 	if !bucketName.MatchString(s.Bucket) || strings.Contains(s.Bucket, "..") {
 		add("media.s3.bucket", "must be a bucket name of 3 to 63 lowercase letters, digits, dots and hyphens, got %q", s.Bucket)
