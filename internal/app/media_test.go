@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/media/mediatest"
+	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
@@ -37,7 +39,7 @@ func s3Config(cfg config.Config, f *mediatest.FakeS3) config.Config {
 // to nobody else, and /readyz reports the bucket.
 func TestMediaOnS3(t *testing.T) {
 	fake := mediatest.StartS3(t)
-	cfg := s3Config(apptest.SQLiteConfig(t), fake)
+	cfg := s3Config(apptest.Config(t), fake)
 	a := run(t, cfg)
 	if a.FakeAPI == nil {
 		t.Skip("needs the simulator's fake WeChat API")
@@ -94,36 +96,42 @@ func TestMediaOnS3(t *testing.T) {
 	})
 
 	t.Run("ServedInScope", func(t *testing.T) {
-		// The town whose office sees the photo, and the other one.
+		// A manager of the photo's town, and one of another town.
 		regions, err := a.Registry.Regions(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		owner, other := "", ""
+		var owner, other int64
 		for _, r := range regions {
-			user := map[string]string{"胡埭镇": "hudai", "蠡湖街道": "lihu"}[r.Name]
-			if user == "" {
+			if r.Level != registry.LevelTown {
 				continue
 			}
 			if _, err := a.Supervision.PhotoInScope(ctx, p.ID, r.Path); err == nil {
-				owner = user
-			} else {
-				other = user
+				owner = r.ID
+			} else if other == 0 {
+				other = r.ID
 			}
 		}
-		if owner == "" || other == "" {
-			t.Skipf("the reporting cadre's business is in neither demo town with a console user")
+		if owner == 0 || other == 0 {
+			t.Fatalf("towns: owner %d, other %d", owner, other)
+		}
+		const password = "s3-photo-test-password"
+		for name, region := range map[string]int64{"s3owner": owner, "s3other": other} {
+			if _, err := a.AddConsoleUser(ctx, app.ConsoleUserInput{Username: name + openid[len(openid)-6:], Name: name, Role: "manager",
+				Region: strconv.FormatInt(region, 10), Password: password}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		path := fmt.Sprintf("/console/photos/%d", p.ID)
 		b := newBrowser(t, a)
-		b.login(owner, app.DemoPassword)
+		b.login("s3owner"+openid[len(openid)-6:], password)
 		if b.do(http.MethodGet, path, nil); b.status != http.StatusOK || b.body != string(jpeg) {
-			t.Fatalf("%s's photo page = %d, %d bytes", owner, b.status, len(b.body))
+			t.Fatalf("the town's photo page = %d, %d bytes", b.status, len(b.body))
 		}
 		o := newBrowser(t, a)
-		o.login(other, app.DemoPassword)
-		if o.do(http.MethodGet, path, nil); o.status == http.StatusOK || strings.Contains(o.body, string(jpeg)) {
-			t.Fatalf("%s sees another town's photo: %d", other, o.status)
+		o.login("s3other"+openid[len(openid)-6:], password)
+		if o.do(http.MethodGet, path, nil); o.status != http.StatusNotFound || strings.Contains(o.body, string(jpeg)) {
+			t.Fatalf("another town's manager gets the photo page: %d", o.status)
 		}
 	})
 
