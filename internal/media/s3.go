@@ -126,6 +126,8 @@ func (s *S3) Put(ctx context.Context, key string, data []byte, contentType strin
 		ContentType:      contentType,
 		UserMetadata:     map[string]string{metaSHA256: digest},
 		DisableMultipart: true,
+		// The store checks the bytes it received against this.
+		SendContentMd5: true,
 	})
 	if err != nil {
 		return Object{}, s.fail("store", key, err)
