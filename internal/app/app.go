@@ -139,12 +139,18 @@ func (a *App) serve(ctx context.Context) error {
 	// Validate has parsed both lists already.
 	proxies, _ := cfg.HTTP.TrustedProxyNets()
 	metricsAllow, _ := cfg.HTTP.MetricsAllowNets()
+	ready := map[string]web.Checker{"database": a.DB, "kv": a.KV}
+	if bucket, ok := a.Media.(web.Checker); ok {
+		// A shared bucket is a dependency like the database; a local
+		// directory is the machine's own disk.
+		ready["media"] = bucket
+	}
 	var err error
 	a.Web, err = web.New(web.Options{
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		Log:            a.Log,
 		Metrics:        a.Metrics,
-		Ready:          map[string]web.Checker{"database": a.DB, "kv": a.KV},
+		Ready:          ready,
 		TrustedProxies: proxies,
 		MetricsAllow:   metricsAllow,
 	})

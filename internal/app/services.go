@@ -126,7 +126,7 @@ func (s *Services) build() error {
 	if s.Supervision, err = NewSupervision(cfg, s.DB, s.Registry, s.Clock); err != nil {
 		return err
 	}
-	if s.Media, err = media.NewLocal(cfg.Media.Dir); err != nil {
+	if s.Media, err = OpenMedia(cfg); err != nil {
 		return fmt.Errorf("media store: %w", err)
 	}
 	s.newReview()
