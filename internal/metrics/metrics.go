@@ -164,7 +164,9 @@ func (s *Set) NotifyOutcome(outcome string) { s.outcomes.WithLabelValues(outcome
 func (s *Set) CallbackTurn(channel, outcome string) { s.turns.WithLabelValues(channel, outcome).Inc() }
 
 // CallbackRefused records a refused callback request (wechat.Observer).
-func (s *Set) CallbackRefused(channel, reason string) { s.refused.WithLabelValues(channel, reason).Inc() }
+func (s *Set) CallbackRefused(channel, reason string) {
+	s.refused.WithLabelValues(channel, reason).Inc()
+}
 
 // LateReplyFailed records a late reply that could not be sent
 // (wechat.Observer).
