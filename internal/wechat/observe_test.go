@@ -30,7 +30,7 @@ func (e *events) add(s string) {
 	e.list = append(e.list, s)
 }
 
-func (e *events) CallbackTurn(channel, outcome string)  { e.add("turn " + channel + " " + outcome) }
+func (e *events) CallbackTurn(channel, outcome string)   { e.add("turn " + channel + " " + outcome) }
 func (e *events) CallbackRefused(channel, reason string) { e.add("refused " + channel + " " + reason) }
 func (e *events) LateReplyFailed(channel string)         { e.add("late failed " + channel) }
 
