@@ -80,7 +80,7 @@ func (s *Service) Backlog(ctx context.Context) (Backlog, error) {
 		Status string
 		Kind   string
 		N      int
-		Oldest anyTime
+		Oldest db.Time
 	}
 	err := s.db.Gorm(ctx).Table("outbox").
 		Select("status, kind, COUNT(*) AS n, MIN(next_attempt_at) AS oldest").
@@ -95,7 +95,7 @@ func (s *Service) Backlog(ctx context.Context) (Backlog, error) {
 		st := Status(r.Status)
 		b.Rows = append(b.Rows, BacklogRows{Status: st, Kind: r.Kind, N: r.N})
 		if isDue(st) && !r.Oldest.IsZero() {
-			b.OldestDue = max(b.OldestDue, now.Sub(time.Time(r.Oldest)))
+			b.OldestDue = max(b.OldestDue, now.Sub(r.Oldest.Time()))
 		}
 	}
 	return b, nil
@@ -109,36 +109,3 @@ func isDue(st Status) bool {
 	}
 	return false
 }
-
-// anyTime scans an aggregate of a time column: MySQL gives a time, SQLite
-// (which loses the column's type in MIN) the text it stored.
-type anyTime time.Time
-
-func (t *anyTime) Scan(v any) error {
-	switch v := v.(type) {
-	case nil:
-		*t = anyTime{}
-	case time.Time:
-		*t = anyTime(v)
-	case string:
-		return t.parse(v)
-	case []byte:
-		return t.parse(string(v))
-	default:
-		return fmt.Errorf("scan time: unexpected %T", v)
-	}
-	return nil
-}
-
-func (t *anyTime) parse(s string) error {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
-		if p, err := time.Parse(layout, s); err == nil {
-			*t = anyTime(p)
-			return nil
-		}
-	}
-	return fmt.Errorf("scan time: cannot parse %q", s)
-}
-
-// IsZero reports whether no time was scanned.
-func (t anyTime) IsZero() bool { return time.Time(t).IsZero() }
