@@ -17,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
@@ -54,6 +55,8 @@ type Services struct {
 	// SelfCheck keeps the businesses' own records (日管控/周排查/月调度).
 	SelfCheck *selfcheck.Service
 	Bot       *bot.Bot
+	// Metrics are what /metrics serves; the services report to them.
+	Metrics *metrics.Set
 
 	// links sign the H5 links in messages and pages.
 	links web.Links
@@ -99,6 +102,7 @@ func open(ctx context.Context, cfg config.Config, opts Options, apiBase string) 
 		s.DB.Close()
 		return nil, err
 	}
+	s.observeStore()
 	if err := s.build(); err != nil {
 		s.Close()
 		return nil, err
@@ -140,6 +144,7 @@ func (s *Services) build() error {
 		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
+	s.observeServices()
 	return nil
 }
 

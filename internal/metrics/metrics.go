@@ -95,7 +95,8 @@ func New(log *slog.Logger) *Set {
 		Name: "shianbao_reminders_enqueued_total", Help: "Planned messages newly put in the outbox (the rest were there already).",
 	})
 	s.visits = counterVec("shianbao_visits_submitted_total", "Supervision visits stored, by mode.", "mode")
-	s.photos = counterVec("shianbao_photo_fetches_total", "Photo downloads from the platform by result: stored, or failed (retried later).", "result")
+	s.photos = counterVec("shianbao_photo_fetches_total",
+		"Photo downloads from the platform by queue (visit, selfcheck) and result: stored, or failed (retried later, given up after 8).", "queue", "result")
 	s.countErrors = counterVec("shianbao_scrape_count_errors_total", "Counts made at scrape time that failed, by source.", "source")
 
 	for _, op := range kvOps {
@@ -120,8 +121,10 @@ func New(log *slog.Logger) *Set {
 	for _, m := range visitModes {
 		s.visits.WithLabelValues(m)
 	}
-	for _, r := range []string{"stored", "failed"} {
-		s.photos.WithLabelValues(r)
+	for _, q := range PhotoQueues {
+		for _, r := range []string{"stored", "failed"} {
+			s.photos.WithLabelValues(q, r)
+		}
 	}
 	s.reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -196,11 +199,15 @@ func (s *Set) ReminderDayDone(due time.Time) { s.dayDone.Set(float64(due.Unix())
 // VisitSubmitted records a stored visit (supervision.VisitObserver).
 func (s *Set) VisitSubmitted(mode string) { s.visits.WithLabelValues(mode).Inc() }
 
-// PhotoFetches records a photo worker's batch: stored photos and failed
-// attempts.
-func (s *Set) PhotoFetches(stored, failed int) {
-	s.photos.WithLabelValues("stored").Add(float64(stored))
-	s.photos.WithLabelValues("failed").Add(float64(failed))
+// PhotoQueues name the photo queues: the visits' evidence and the
+// businesses' own records.
+var PhotoQueues = []string{"visit", "selfcheck"}
+
+// PhotoFetches records a photo worker's batch on queue: stored photos and
+// failed attempts.
+func (s *Set) PhotoFetches(queue string, stored, failed int) {
+	s.photos.WithLabelValues(queue, "stored").Add(float64(stored))
+	s.photos.WithLabelValues(queue, "failed").Add(float64(failed))
 }
 
 // DBPool adds the database connection pool's figures (open, in use, idle,
