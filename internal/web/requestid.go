@@ -36,8 +36,10 @@ func (h ridHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
-func (h ridHandler) WithAttrs(as []slog.Attr) slog.Handler { return ridHandler{h.Handler.WithAttrs(as)} }
-func (h ridHandler) WithGroup(name string) slog.Handler    { return ridHandler{h.Handler.WithGroup(name)} }
+func (h ridHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return ridHandler{h.Handler.WithAttrs(as)}
+}
+func (h ridHandler) WithGroup(name string) slog.Handler { return ridHandler{h.Handler.WithGroup(name)} }
 
 func hasAttr(r slog.Record, key string) bool {
 	found := false
