@@ -60,6 +60,21 @@ func (a *App) countForMetrics(ttl time.Duration) {
 		}
 		return out, nil
 	})
+	m.Count("dependencies", ttl, []metrics.Gauge{
+		{Name: "shianbao_dependency_up", Help: "1 when the dependency (database, kv) answers a ping within 2 s, as /readyz asks.", Labels: []string{"dependency"}},
+	}, func(ctx context.Context) ([]metrics.Reading, error) {
+		var out []metrics.Reading
+		for _, d := range []struct {
+			name string
+			ping func(context.Context) error
+		}{{"database", a.DB.Ping}, {"kv", a.KV.Ping}} {
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			err := d.ping(pctx)
+			cancel()
+			out = append(out, metrics.Reading{Gauge: "shianbao_dependency_up", Labels: []string{d.name}, Value: boolValue(err == nil)})
+		}
+		return out, nil
+	})
 	queues := map[string]supervision.PhotoQueue{
 		"visit":     {DB: a.DB, Table: "photos", Now: a.Clock.Now},
 		"selfcheck": {DB: a.DB, Table: selfcheck.Photo{}.TableName(), Now: a.Clock.Now},
