@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -603,9 +602,11 @@ func (c *cluster) checkNotifications(db *sql.DB) {
 func buildService(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "shianbao")
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
+	// The go command that runs this test is on PATH (CI puts
+	// /usr/local/go/bin there); a bare machine keeps it at /usr/local/go.
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = "/usr/local/go/bin/go"
 	}
 	cmd := exec.Command(goCmd, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {

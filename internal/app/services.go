@@ -17,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
@@ -57,6 +58,8 @@ type Services struct {
 	Bot       *bot.Bot
 	// Review flags visits across each other for the reviewer.
 	Review *review.Service
+	// Metrics are what /metrics serves; the services report to them.
+	Metrics *metrics.Set
 
 	// links sign the H5 links in messages and pages.
 	links web.Links
@@ -102,6 +105,7 @@ func open(ctx context.Context, cfg config.Config, opts Options, apiBase string) 
 		s.DB.Close()
 		return nil, err
 	}
+	s.observeStore()
 	if err := s.build(); err != nil {
 		s.Close()
 		return nil, err
@@ -144,6 +148,7 @@ func (s *Services) build() error {
 		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
+	s.observeServices()
 	return nil
 }
 

@@ -43,6 +43,7 @@ func (a *App) mountWeChat() {
 		Receipts: a.Notify,
 		Clock:    a.Clock, Log: a.Log,
 	})
+	oa.Observe(a.Metrics)
 	a.Web.Mount("/wechat/oa", oa, http.MethodGet, http.MethodPost)
 	a.drains = append(a.drains, oa.Drain)
 
@@ -58,6 +59,7 @@ func (a *App) mountWeChat() {
 			KV: a.KV, Handler: bot, ReplayWindow: cfg.WeChat.ReplayWindow,
 			ResponseHosts: hosts, Clock: a.Clock, Log: a.Log,
 		})
+		wecom.Observe(a.Metrics)
 		a.Web.Mount("/wechat/wecom/bot", wecom, http.MethodGet, http.MethodPost)
 		a.drains = append(a.drains, wecom.Drain)
 	}

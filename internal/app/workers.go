@@ -97,6 +97,7 @@ func (a *App) workerList() []worker {
 			// backlog in batches rather than waiting a tick per batch.
 			for range 50 {
 				stored, failed, err := a.Supervision.FetchPhotos(ctx, a.WeChat, a.Media, 20)
+				a.Metrics.PhotoFetches("visit", stored, failed)
 				if err != nil || stored+failed == 0 {
 					return err
 				}

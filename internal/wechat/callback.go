@@ -93,7 +93,7 @@ func (cb *Callback) Drain(ctx context.Context) error { return cb.turns.drain(ctx
 
 // ServeHTTP answers the platform.
 func (cb *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	serveCallback(w, r, cb.log, "wechat callback refused", cb.verifyURL, cb.serveMessage)
+	serveCallback(w, r, cb.log, "wechat callback refused", cb.refused, cb.verifyURL, cb.serveMessage)
 }
 
 // checkURL verifies the URL signature and the timestamp window.

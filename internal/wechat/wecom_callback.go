@@ -90,7 +90,7 @@ type WeComMessage struct {
 }
 
 func (cb *WeComCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	serveCallback(w, r, cb.log, "wecom callback refused", cb.verifyURL, cb.serveMessage)
+	serveCallback(w, r, cb.log, "wecom callback refused", cb.refused, cb.verifyURL, cb.serveMessage)
 }
 
 // check verifies the message signature over encrypted and the timestamp.
