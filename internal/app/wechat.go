@@ -40,6 +40,7 @@ func (a *App) mountWeChat() {
 		KV: a.KV, Handler: bot,
 		ReplayWindow: cfg.WeChat.ReplayWindow, Budget: cfg.WeChat.ReplyBudget,
 		Late:     wechat.CustomLate{Client: a.WeChat},
+		Menus:    a.WeChat,
 		Receipts: a.Notify,
 		Clock:    a.Clock, Log: a.Log,
 	})

@@ -48,6 +48,8 @@ type Call struct {
 	// Content is the text, the markdown, a news card's title, or a template's
 	// data as "key: value" lines.
 	Content string
+	// Menu is a msgmenu customer-service message's question and options.
+	Menu *MsgMenu
 	// MsgID is the template message id answered.
 	MsgID int64
 	// Duplicate marks a template send whose client_msg_id was seen before:
@@ -83,6 +85,8 @@ type FakeAPI struct {
 	latency time.Duration
 	// acceptDelay holds the answer back after the call was handled.
 	acceptDelay time.Duration
+	// testAccount refuses msgmenu (40200), as the platform's test accounts do.
+	testAccount bool
 
 	appID, secret string
 	tokenTTL      time.Duration
@@ -198,6 +202,14 @@ func (f *FakeAPI) SetLatency(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.latency = d
+}
+
+// SetTestAccount makes the fake play a test account, which the platform
+// refuses msgmenu messages from (40200 invalid account type).
+func (f *FakeAPI) SetTestAccount(on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.testAccount = on
 }
 
 // SetApp makes the token and OAuth endpoints check the AppID and AppSecret

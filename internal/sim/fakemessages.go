@@ -162,6 +162,7 @@ func (f *FakeAPI) customSend(_ *http.Request, body []byte, c *Call) reply {
 				Title string `json:"title"`
 			} `json:"articles"`
 		} `json:"news"`
+		Msgmenu *MsgMenu `json:"msgmenu"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return errReply(47001)
@@ -172,6 +173,14 @@ func (f *FakeAPI) customSend(_ *http.Request, body []byte, c *Call) reply {
 		c.Content = req.Text.Content
 	case req.MsgType == "news" && req.News != nil && len(req.News.Articles) > 0:
 		c.Content = req.News.Articles[0].Title
+	case req.MsgType == "msgmenu" && req.Msgmenu != nil:
+		if f.testAccount {
+			return errReply(40200)
+		}
+		if code, ok := req.Msgmenu.check(); !ok {
+			return errReply(code)
+		}
+		c.Menu, c.Content = req.Msgmenu, req.Msgmenu.text()
 	default:
 		return errReply(40008)
 	}
@@ -179,4 +188,51 @@ func (f *FakeAPI) customSend(_ *http.Request, body []byte, c *Call) reply {
 		return errReply(code)
 	}
 	return okReply(nil)
+}
+
+// MsgMenu is a customer-service msgmenu as posted: a question with up to
+// ten tappable options.
+type MsgMenu struct {
+	Head    string       `json:"head_content"`
+	Options []MenuOption `json:"list"`
+	Tail    string       `json:"tail_content"`
+}
+
+// MenuOption is one option of a msgmenu: tapping it sends Content back as
+// a text message with ID in bizmsgmenuid.
+type MenuOption struct {
+	ID      string `json:"id"`
+	Content string `json:"content"`
+}
+
+// maxMenuOptions is the platform's limit on a msgmenu's options.
+const maxMenuOptions = 10
+
+// check answers what the platform would refuse: no options or too many
+// (45004 is its "too long" answer), an option without text or id.
+func (m *MsgMenu) check() (int, bool) {
+	if len(m.Options) == 0 || len(m.Options) > maxMenuOptions {
+		return 45004, false
+	}
+	for _, o := range m.Options {
+		if o.ID == "" || o.Content == "" {
+			return 47001, false
+		}
+	}
+	return 0, true
+}
+
+// text is the menu as a call's Content: head, one option a line, tail.
+func (m *MsgMenu) text() string {
+	lines := []string{}
+	if m.Head != "" {
+		lines = append(lines, m.Head)
+	}
+	for _, o := range m.Options {
+		lines = append(lines, "["+o.ID+"] "+o.Content)
+	}
+	if m.Tail != "" {
+		lines = append(lines, m.Tail)
+	}
+	return strings.Join(lines, "\n")
 }

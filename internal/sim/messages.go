@@ -11,7 +11,7 @@ const (
 // What the fake WeChat API's controls (/dev/wxapi/faults, /dev/wxapi/calls)
 // answer to a request they cannot take.
 const (
-	msgBadFaults     = "故障设置格式错误，应为 JSON：latency、accept_delay、error_rate、error_codes、unfollowed、fail_next"
+	msgBadFaults     = "故障设置格式错误，应为 JSON：latency、accept_delay、error_rate、error_codes、unfollowed、fail_next、test_account"
 	msgBadDuration   = "时长格式错误，应写作 \"300ms\"、\"2s\"，不小于 0、不超过 5m"
 	msgBadFaultCode  = "错误码应为正整数（如 45009），或 \"http500\"、\"drop\""
 	msgBadErrorRate  = "error_rate 应在 0 到 1 之间"

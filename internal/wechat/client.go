@@ -392,7 +392,7 @@ func (c *Client) CustomSend(ctx context.Context, toUser string, out chat.Outboun
 				Title: a.Title, Description: a.Description, URL: a.URL, Picurl: a.PicURL,
 			}}}}
 	} else {
-		msg = message.NewCustomerTextMessage(toUser, out.Text)
+		msg = message.NewCustomerTextMessage(toUser, textOf(out))
 	}
 	return c.postJSON(ctx, op, "/cgi-bin/message/custom/send", msg, nil)
 }
