@@ -50,6 +50,9 @@ type Call struct {
 	Content string
 	// Menu is a msgmenu customer-service message's question and options.
 	Menu *MsgMenu
+	// Template is a template message or subscribe notification as the
+	// user's phone shows it: the template's title, labelled fields, remark.
+	Template *TemplateCard
 	// MsgID is the template message id answered.
 	MsgID int64
 	// Duplicate marks a template send whose client_msg_id was seen before:

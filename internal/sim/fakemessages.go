@@ -110,6 +110,7 @@ func (f *FakeAPI) templateSend(_ *http.Request, body []byte, c *Call) reply {
 		return errReply(47001)
 	}
 	c.ToUser, c.ClientMsgID, c.MsgType, c.Content = req.ToUser, req.ClientMsgID, "template", dataContent(req.Data)
+	c.Template = templateCard(req.TemplateID, req.Data)
 	if code, ok := f.reachable(req.ToUser); !ok {
 		return errReply(code)
 	}
@@ -141,6 +142,7 @@ func (f *FakeAPI) subscribeSend(_ *http.Request, body []byte, c *Call) reply {
 		return errReply(47001)
 	}
 	c.ToUser, c.MsgType, c.Content = req.ToUser, "subscribe", dataContent(req.Data)
+	c.Template = templateCard(req.TemplateID, req.Data)
 	if code, ok := f.reachable(req.ToUser); !ok {
 		return errReply(code)
 	}
