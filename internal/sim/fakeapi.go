@@ -102,8 +102,12 @@ type FakeAPI struct {
 	oauthCodes map[string]oauthCode
 	media      map[string]medium
 	qrScenes   map[string]string
+	qrCodes    []QRCode
 	menu       []byte
-	templates  map[string]int64 // client_msg_id → msgid
+	condMenus  []condMenu
+	tags       map[int64]string   // tag id → name
+	userTags   map[string][]int64 // openid → tag ids
+	templates  map[string]int64   // client_msg_id → msgid
 	nextMsgID  int64
 	robotSends map[string][]time.Time
 	seq        int64
@@ -141,6 +145,8 @@ func (f *FakeAPI) initState() {
 	f.oauthCodes = map[string]oauthCode{}
 	f.media = map[string]medium{}
 	f.qrScenes = map[string]string{}
+	f.tags = map[int64]string{}
+	f.userTags = map[string][]int64{}
 	f.templates = map[string]int64{}
 	f.robotSends = map[string][]time.Time{}
 	f.nextMsgID = 1_000_000

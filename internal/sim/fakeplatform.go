@@ -13,30 +13,6 @@ import (
 	"time"
 )
 
-// --- menu ---
-
-func (f *FakeAPI) menuCreate(_ *http.Request, body []byte, c *Call) reply {
-	var req struct {
-		Button []struct {
-			SubButton []json.RawMessage `json:"sub_button"`
-		} `json:"button"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return errReply(47001)
-	}
-	if len(req.Button) == 0 || len(req.Button) > 3 {
-		return errReply(40016)
-	}
-	for _, b := range req.Button {
-		if len(b.SubButton) > 5 {
-			return errReply(40016)
-		}
-	}
-	c.MsgType = "menu"
-	f.menu = slices.Clone(body)
-	return okReply(nil)
-}
-
 // --- media ---
 
 func (f *FakeAPI) mediaGet(r *http.Request, _ []byte, c *Call) reply {
@@ -175,9 +151,47 @@ func (f *FakeAPI) qrCreate(_ *http.Request, body []byte, c *Call) reply {
 	ticket := "FAKE_TICKET_" + strconv.FormatInt(f.seq, 10) + "_" + cryptorand.Text()
 	f.qrScenes[ticket] = scene
 	c.MsgType, c.Content = req.ActionName, scene
-	out := map[string]any{"ticket": ticket, "url": "http://weixin.qq.com/q/fake" + strconv.FormatInt(f.seq, 10)}
+	qrURL := "http://weixin.qq.com/q/fake" + strconv.FormatInt(f.seq, 10)
+	code := QRCode{URL: qrURL, Scene: scene, Created: time.Now()}
+	if expire > 0 {
+		code.Expires = code.Created.Add(time.Duration(expire) * time.Second)
+	}
+	f.qrCodes = append(f.qrCodes, code)
+	out := map[string]any{"ticket": ticket, "url": qrURL}
 	if expire > 0 {
 		out["expire_seconds"] = expire
 	}
 	return jsonReply(0, out)
+}
+
+// QRCode is a parameterised QR code the fake made: URL is what the code
+// encodes, Scene what scanning it sends.
+type QRCode struct {
+	URL     string
+	Scene   string
+	Created time.Time
+	// Expires is zero for a permanent code.
+	Expires time.Time
+}
+
+// QRCodes returns the QR codes made, newest first.
+func (f *FakeAPI) QRCodes() []QRCode {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := slices.Clone(f.qrCodes)
+	slices.Reverse(out)
+	return out
+}
+
+// QRCodeOf returns the QR code that encodes url (what a phone reads when
+// it scans the printed code).
+func (f *FakeAPI) QRCodeOf(url string) (QRCode, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.qrCodes {
+		if c.URL == url {
+			return c, true
+		}
+	}
+	return QRCode{}, false
 }

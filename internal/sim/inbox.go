@@ -64,7 +64,13 @@ func (s *Simulator) inbox(w http.ResponseWriter, r *http.Request) error {
 			mine = append(mine, p)
 		}
 	}
-	return writeJSON(w, map[string]any{"mine": mine, "groups": groups, "seq": len(calls)})
+	// The persona's menu: the one its user tag gives it on the platform.
+	var menu json.RawMessage
+	if m := s.Fake.MenuFor(openid); len(m) > 0 {
+		menu = m
+	}
+	return writeJSON(w, map[string]any{"mine": mine, "groups": groups, "seq": len(calls), "menu": menu,
+		"tags": s.Fake.UserTags(openid)})
 }
 
 // customSince returns the customer-service messages to openid delivered

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,9 @@ type Simulator struct {
 
 	page  *template.Template
 	msgID atomic.Int64
+	// followed are the personas that follow the account (subscribed here).
+	followed sync.Map
+	fresh    atomic.Int64
 }
 
 // Init parses the page; call once before serving.
@@ -78,6 +82,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = s.inbox(w, r)
 	case path == "/api/clock" && r.Method == http.MethodPost:
 		err = s.jump(w, r)
+	case path == "/api/qrcodes" && r.Method == http.MethodGet:
+		err = s.qrcodes(w, r)
 	case path == "/api/clock" && r.Method == http.MethodGet:
 		err = writeJSON(w, map[string]string{"now": s.Clock.Now().In(clock.China).Format("2006-01-02 15:04")})
 	default:
@@ -102,13 +108,18 @@ type Persona struct {
 	Lng    float64 `json:"lng,omitempty"`
 	// Bind is how the persona binds ("cadre:12"); empty for strangers.
 	Bind string `json:"bind,omitempty"`
+	// Fresh: someone who does not follow the account yet (to scan a code).
+	Fresh bool   `json:"fresh,omitempty"`
+	Note  string `json:"note,omitempty"`
 }
 
 // personas lists a useful handful of each role: cadres with open tasks
 // first, every office manager, and contacts of businesses with open letters.
 func (s *Simulator) personas(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	out := []Persona{{OpenID: "sim-stranger", Role: "陌生人", Name: "陌生人", Detail: "未绑定的新用户"}}
+	out := []Persona{{OpenID: "sim-stranger", Role: "陌生人", Name: "陌生人", Detail: "未绑定的新用户"},
+		{OpenID: fmt.Sprintf("sim-new-%d-%d", s.msgID.Load(), s.fresh.Add(1)), Role: "新用户", Name: "新用户（未关注）",
+			Detail: "扫描绑定二维码关注并绑定", Fresh: true, Note: msgQRUnfollowed}}
 	cadres, _, err := s.Registry.FindCadres(ctx, registry.CadreFilter{Limit: 400})
 	if err != nil {
 		return err
@@ -192,6 +203,8 @@ type sendReply struct {
 	Status int    `json:"status"`
 	Mode   string `json:"mode"`
 	Note   string `json:"note,omitempty"`
+	// Open is a web address a scanned code holds: the phone opens it.
+	Open string `json:"open,omitempty"`
 }
 
 // article is a news card as the page reads it.
@@ -247,7 +260,16 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) error {
 	case "click":
 		m = wechat.EventMessage(req.OpenID, "gh_simulator", "CLICK", req.Key, now)
 	case "subscribe":
+		s.followed.Store(req.OpenID, true)
 		m = wechat.EventMessage(req.OpenID, "gh_simulator", "subscribe", "", now)
+	case "scan":
+		var open string
+		if m, open, err = s.scanMessage(req.OpenID, req.Text); err != nil {
+			return err
+		}
+		if open != "" {
+			return writeJSON(w, sendReply{Open: open, Status: http.StatusOK, Mode: string(mode)})
+		}
 	default:
 		return errors.New("unknown kind")
 	}
