@@ -3,6 +3,9 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +128,34 @@ func TestSimulatorScan(t *testing.T) {
 	}
 	if status, out := simPost(t, send, map[string]any{"openid": fresh.OpenID, "kind": "scan", "text": "随便什么"}); status != 400 || !strings.Contains(out["error"].(string), "无法识别") {
 		t.Fatalf("scanning nonsense: %d %v", status, out)
+	}
+}
+
+// TestConsoleBindQR: the console's 生成绑定码 shows the QR code (from the
+// simulator's fake API on the embedded default) with the person's name and
+// role beside the code, and scanning it in the simulator binds.
+func TestConsoleBindQR(t *testing.T) {
+	a := bootSQLite(t)
+	b := newBrowser(t, a)
+	b.login("hudai", app.DemoPassword)
+	b.do(http.MethodGet, "/console/codes", nil)
+	m := regexp.MustCompile(`<option value="(\d+)">([^<]+)</option>`).FindStringSubmatch(b.body)
+	if m == nil {
+		t.Fatalf("no manager to issue a code for: %.500s", b.body)
+	}
+	b.do(http.MethodPost, "/console/codes", url.Values{"manager_id": {m[1]}, "_csrf": {b.csrf()}})
+	name := strings.Fields(m[2])[len(strings.Fields(m[2]))-1]
+	if b.status != http.StatusOK || !strings.Contains(b.body, `src="data:image/png;base64,`) || !strings.Contains(b.body, "data-bind-qr") ||
+		!strings.Contains(b.body, "食安办 "+name) || !strings.Contains(b.body, "data-code>") {
+		t.Fatalf("code page = %d: %.2000s", b.status, b.body)
+	}
+	codes := a.FakeAPI.QRCodes()
+	if len(codes) != 1 {
+		t.Fatalf("QR codes made at the fake: %d", len(codes))
+	}
+	fresh := personas(t, a)["新用户"]
+	_, out := simPost(t, a.URL()+"/dev/simulator/api/send", map[string]any{"openid": fresh.OpenID, "kind": "scan", "text": codes[0].URL})
+	if text, _ := out["text"].(string); !strings.Contains(text, "绑定成功") || !strings.Contains(text, name) {
+		t.Fatalf("scanning the console's QR code: %v", out)
 	}
 }
