@@ -143,7 +143,7 @@ func TestConsoleBindQR(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no manager to issue a code for: %.500s", b.body)
 	}
-	b.do(http.MethodPost, "/console/codes", url.Values{"manager_id": {m[1]}, "_csrf": {b.csrf()}})
+	b.do(http.MethodPost, "/console/codes", url.Values{"manager_id": {m[1]}, "qr": {"1"}, "_csrf": {b.csrf()}})
 	name := strings.Fields(m[2])[len(strings.Fields(m[2]))-1]
 	if b.status != http.StatusOK || !strings.Contains(b.body, `src="data:image/png;base64,`) || !strings.Contains(b.body, "data-bind-qr") ||
 		!strings.Contains(b.body, "食安办 "+name) || !strings.Contains(b.body, "data-code>") {

@@ -44,6 +44,10 @@ func (c *Console) issueCode(e echo.Context, role account.Role, subjectID int64, 
 		return err
 	}
 	p := codeIssuedPage{Code: code, For: label, Expires: bc.ExpiresAt, Back: back}
+	if e.FormValue("qr") == "" {
+		// The console's forms ask for the QR code; a bare request gets the code alone.
+		return c.Render(e, http.StatusOK, "code_issued", "绑定码", p)
+	}
 	qrURL, err := c.Accounts.BindQR(ctx, role, subjectID, actor(e))
 	var png []byte
 	if err == nil {
