@@ -105,3 +105,25 @@ func TestSimulatorMsgMenu(t *testing.T) {
 		t.Fatalf("on a test account send = %v, want the plain-text list only", out)
 	}
 }
+
+// TestSimulatorPhotosOutliveARestart: a photo sent in the simulator is
+// still at the fake API after the embedded default restarts, so the
+// service can fetch it then.
+func TestSimulatorPhotosOutliveARestart(t *testing.T) {
+	cfg := apptest.EmptyConfig(t)
+	png := []byte("\x89PNG\r\n\x1a\n photo evidence")
+	for i := range 2 {
+		a, err := app.New(context.Background(), cfg, app.Options{LogOutput: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			a.FakeAPI.PutMedia("sim-media-42", png, "image/png")
+		}
+		data, ctype, ok := a.FakeAPI.Media("sim-media-42")
+		a.Close()
+		if !ok || !bytes.Equal(data, png) || ctype != "image/png" {
+			t.Fatalf("start %d: medium %v %q %q", i+1, ok, ctype, data)
+		}
+	}
+}

@@ -101,6 +101,7 @@ type FakeAPI struct {
 	persona    string
 	oauthCodes map[string]oauthCode
 	media      map[string]medium
+	mediaDir   string
 	qrScenes   map[string]string
 	qrCodes    []QRCode
 	menu       []byte
@@ -265,14 +266,14 @@ func (f *FakeAPI) SetPersona(openid string) {
 func (f *FakeAPI) PutMedia(mediaID string, data []byte, contentType string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.media[mediaID] = medium{data: slices.Clone(data), contentType: contentType}
+	f.storeMedium(mediaID, medium{data: slices.Clone(data), contentType: contentType})
 }
 
 // Media returns a stored medium (uploaded or put).
 func (f *FakeAPI) Media(mediaID string) (data []byte, contentType string, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m, ok := f.media[mediaID]
+	m, ok := f.loadMedium(mediaID)
 	return slices.Clone(m.data), m.contentType, ok
 }
 

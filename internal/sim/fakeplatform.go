@@ -18,7 +18,7 @@ import (
 func (f *FakeAPI) mediaGet(r *http.Request, _ []byte, c *Call) reply {
 	id := r.URL.Query().Get("media_id")
 	c.Content = id
-	m, ok := f.media[id]
+	m, ok := f.loadMedium(id)
 	if !ok {
 		return errReply(40007)
 	}
@@ -51,7 +51,7 @@ func (f *FakeAPI) mediaUpload(r *http.Request, body []byte, c *Call) reply {
 	}
 	f.seq++
 	id := "FAKE_MEDIA_" + strconv.FormatInt(f.seq, 10) + "_" + cryptorand.Text()
-	f.media[id] = medium{data: data, contentType: ctype}
+	f.storeMedium(id, medium{data: data, contentType: ctype})
 	c.MsgType, c.Content = typ, id
 	return jsonReply(0, map[string]any{"type": typ, "media_id": id, "created_at": time.Now().Unix()})
 }
