@@ -91,7 +91,7 @@ func (a *App) simulatorMenus() worker {
 }
 
 func (a *App) baseWorkers() []worker {
-	return []worker{a.cardWorker(), {
+	return []worker{a.cardWorker(), a.reviewWorker(), {
 		// The scheduler runs its own cron until the app stops; only the
 		// instance holding the leader lock plans.
 		name:     "reminders",
