@@ -72,12 +72,14 @@ type Services struct {
 // Open builds the services of cfg without HTTP or background work: it
 // opens the database (migrating SQLite, checking a MySQL schema), connects
 // the kv store and builds every feature service. The outbound WeChat
-// client calls cfg.WeChat.APIBase. Close releases the stores.
+// client calls cfg.WeChat.APIBase — on the embedded default (simulator on,
+// the real platform's base), the fake API of the service running on
+// cfg.HTTP.Addr instead. Close releases the stores.
 func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return open(ctx, cfg, opts, cfg.WeChat.APIBase)
+	return open(ctx, cfg, opts, simulatorAPI(cfg))
 }
 
 // open builds the services with the outbound clients calling apiBase.
@@ -126,6 +128,7 @@ func (s *Services) build() error {
 	}); err != nil {
 		return err
 	}
+	s.Accounts.UseQRMaker(s.WeChat)
 	s.Notify = newNotify(s)
 	if s.Supervision, err = NewSupervision(cfg, s.DB, s.Registry, s.Clock); err != nil {
 		return err
