@@ -30,6 +30,8 @@ type Service struct {
 	clock clock.Clock
 	// letters issues the letter of a report that asks for one.
 	letters LetterIssuer
+	// photoNotices tells the sender of a photo that could not be fetched.
+	photoNotices PhotoNotifier
 }
 
 // NewService returns the supervision record over d. The bulk methods
