@@ -40,3 +40,11 @@ const (
 	msgRectRectified       = "已整改"
 	msgRectWithdrawn       = "已撤销"
 )
+
+// The audit log in words.
+const (
+	msgOtherAction  = "其他操作"
+	msgRegister     = "登记表"
+	msgSomeBusiness = "（已删除的主体）"
+	msgSomeRecord   = "相关记录"
+)
