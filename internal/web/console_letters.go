@@ -222,4 +222,3 @@ func (c *Console) retryNotification(e echo.Context) error {
 	}
 	return done(e, back, "retried")
 }
-
