@@ -48,3 +48,11 @@ const (
 	msgSomeBusiness = "（已删除的主体）"
 	msgSomeRecord   = "相关记录"
 )
+
+// Notifications in words.
+const (
+	msgOtherNotification = "其他通知"
+	msgOtherStatus       = "其他"
+	msgGroup             = "工作群"
+	msgUnknownPerson     = "（已不在册）"
+)
