@@ -38,10 +38,11 @@ func TestAuditSentences(t *testing.T) {
 	entry(cadre, "visit.submit", "business", e.town.Business, "visit 9: onsite 2026Q1, 2 findings, status seen suspended")
 	entry(cadre, "rectification.extend", "business", e.town.Business, "rectification 3 (finding 4) deadline to 2026-03-20; 配件未到")
 	entry("user:qinwm", "code.issue", "binding_code", 999, fmt.Sprintf("kind=code role=cadre subject=%d expires=2026-03-09T09:00:00+08:00", to.ID))
+	entry("user:qinwm", "visit.uncount", "business", e.town.Business, "takes visit 9 off coverage: 照片与其他主体重复")
 	entry("user:qinwm", "some.new_thing", "business", e.town.Business, "whatever cadre:12 said")
 
 	lines, total, err := e.q.AuditLines(e.ctx, query.AuditFilter{Limit: 50}, query.AuditScope{Path: e.town.Path})
-	if err != nil || total != 6 {
+	if err != nil || total != 7 {
 		t.Fatalf("audit lines: %d %v", total, err)
 	}
 	want := []string{
@@ -50,6 +51,7 @@ func TestAuditSentences(t *testing.T) {
 		fmt.Sprintf("%s 提交了 「%s」 的现场督导（2026年第一季度），发现问题 2 项，现场所见：停产停业", e.town.CadreName, bizName),
 		fmt.Sprintf("%s 将 「%s」 的整改期限延至 2026年3月20日（原因：配件未到）", e.town.CadreName, bizName),
 		fmt.Sprintf("%s食安办 秦文梅 为 %s（包保干部） 生成绑定码，有效期至 2026年3月9日 09:00", town, to.Name),
+		fmt.Sprintf("%s食安办 秦文梅 抽查认定 「%s」 的一次督导记录不属实，不计入覆盖（原因：照片与其他主体重复）", town, bizName),
 		fmt.Sprintf("%s食安办 秦文梅 其他操作（「%s」）", town, bizName),
 	}
 	got := map[string]bool{}
@@ -82,11 +84,11 @@ func TestAuditSentences(t *testing.T) {
 			}
 			return total
 		}
-		if got := n(query.AuditFilter{Actors: actors}); got != 4 {
-			t.Errorf("秦文梅's entries = %d, want 4", got)
+		if got := n(query.AuditFilter{Actors: actors}); got != 5 {
+			t.Errorf("秦文梅's entries = %d, want 5", got)
 		}
-		if got := n(query.AuditFilter{SubjectType: "business", SubjectIDs: ids}); got != 4 {
-			t.Errorf("the business's entries = %d, want 4", got)
+		if got := n(query.AuditFilter{SubjectType: "business", SubjectIDs: ids}); got != 5 {
+			t.Errorf("the business's entries = %d, want 5", got)
 		}
 		if got := n(query.AuditFilter{Actors: []string{}}); got != 0 {
 			t.Errorf("nobody's entries = %d, want none", got)
