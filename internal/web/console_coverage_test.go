@@ -340,7 +340,8 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 	if old, cur := hist[len(hist)-2], hist[len(hist)-1]; old.CadreID != from.ID || old.EndedAt == nil || cur.CadreID != lihuCadre || cur.EndedAt != nil {
 		t.Errorf("assignments after the move: %+v then %+v", old, cur)
 	}
-	entry := fmt.Sprintf("request %d approved", id)
+	// The page says it in words: who approved moving which business.
+	entry := fmt.Sprintf("同意 「%s」 搬迁", biz.Name)
 	for _, who := range []string{a.lihu, a.hudai} {
 		c := a.signIn(t, who)
 		c.get("/console/audit?action=relocation.approved")

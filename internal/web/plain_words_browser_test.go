@@ -118,8 +118,15 @@ func TestPlainWordsBrowser(t *testing.T) {
 		"notifications": "/console/notifications?status=", "codes": "/console/codes", "audit": "/console/audit",
 		"import": "/console/import", "selfcheck": "/console/selfcheck", "tokens": "/console/tokens",
 	}
+	// look opens a page and reads what it shows, with a screenshot of the
+	// first screen (a whole sheet of village cards would take minutes).
+	look := func(url string) browsertest.Page {
+		b.Do(90*time.Second, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
+		return browsertest.Page{Text: browsertest.Eval(b, 30*time.Second, chromedp.Evaluate[string](`document.body.innerText`)),
+			PNG: browsertest.Eval(b, 30*time.Second, chromedp.CaptureScreenshot())}
+	}
 	for name, path := range console {
-		t.Run("console-"+name, func(t *testing.T) { check(t, "console-"+name, path, b.Phone(base+path, "")) })
+		t.Run("console-"+name, func(t *testing.T) { check(t, "console-"+name, path, look(base+path)) })
 	}
 
 	// H5: one WeChat user bound as the cadre, the office's manager and the
@@ -139,6 +146,7 @@ func TestPlainWordsBrowser(t *testing.T) {
 		}
 	}
 	a.FakeAPI.SetPersona(openid)
+	b.Do(30*time.Second, chromedp.EmulateViewport(browsertest.PhoneWidth, browsertest.PhoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	links := web.Links{BaseURL: base, Secret: []byte(a.Config.Security.SecretKey)}
 	valid := a.Clock.Now().Add(24 * time.Hour)
 	cadre, manager, contact := registry.ActorOf("cadre", loop.cadre.ID), registry.ActorOf("manager", managerID), registry.ActorOf("contact", loop.contact.ID)
@@ -164,15 +172,7 @@ func TestPlainWordsBrowser(t *testing.T) {
 			if !strings.HasPrefix(url, base) {
 				t.Fatalf("%s link %q is not on %s", name, url, base)
 			}
-			if name == "village-cards" {
-				// A village's sheet runs to dozens of A4 pages: read its
-				// text, and keep the first screen only.
-				p := browsertest.Page{Text: b.Text(url)}
-				p.PNG = browsertest.Eval(b, 60*time.Second, chromedp.CaptureScreenshot())
-				check(t, "h5-"+name, url, p)
-				return
-			}
-			check(t, "h5-"+name, url, b.Phone(url, ""))
+			check(t, "h5-"+name, url, look(url))
 		})
 	}
 	if want := len(console) + len(h5); len(shown) != want {
