@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -280,8 +281,9 @@ func TestRemindAndNotifications(t *testing.T) {
 	if code, out, _ := cli(t, vars, "remind", "--at", "2026-12-24"); code != 0 || !strings.Contains(out, ": 0 newly enqueued") {
 		t.Fatalf("a second run enqueued again: %s", out)
 	}
-	if code, out, stderr := cli(t, vars, "notifications", "--status", "pending", "--limit", "2"); code != 0 || !strings.Contains(out, "reminder.due") {
-		t.Fatalf("notifications: exit %d\n%s\n%s", code, out, stderr)
+	if code, out, stderr := cli(t, vars, "notifications", "--status", "pending", "--limit", "2"); code != 0 || !strings.Contains(out, "督导到期提醒") ||
+		!strings.Contains(out, "（包保干部）") || regexp.MustCompile(`[a-z]+:[0-9]+|[a-z]+\.[a-z_]+`).MatchString(out) {
+		t.Fatalf("notifications (in words, with names): exit %d\n%s\n%s", code, out, stderr)
 	}
 	if code, _, _ := cli(t, vars, "notifications", "--status", "lost"); code != 2 {
 		t.Fatalf("unknown status: exit %d, want 2", code)

@@ -32,6 +32,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -153,6 +154,9 @@ func (a *App) serve(ctx context.Context) error {
 	h5 := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
 	if err := a.Web.MountH5(h5, a.Registry, a.Supervision); err != nil {
 		return fmt.Errorf("H5 pages: %w", err)
+	}
+	if err := a.Web.MountVisitReceipts(h5, a.Supervision, query.New(a.DB), a.Media); err != nil {
+		return fmt.Errorf("visit receipts: %w", err)
 	}
 	if err := a.mountLettersAndCards(); err != nil {
 		return fmt.Errorf("letter and card pages: %w", err)

@@ -133,6 +133,7 @@ func (s *Services) build() error {
 	if s.Supervision, err = NewSupervision(cfg, s.DB, s.Registry, s.Clock); err != nil {
 		return err
 	}
+	s.Supervision.NotifyFailedPhotosWith(s.Notify)
 	if s.Media, err = OpenMedia(cfg); err != nil {
 		return fmt.Errorf("media store: %w", err)
 	}

@@ -67,3 +67,11 @@ const (
 	msgRelocationDecided  = "该搬迁申请已处理。"
 	msgBadScope           = "区域范围无效。"
 )
+
+// A photo that could not be saved.
+const (
+	msgPhotoFailed          = "「%s」%s的第%d张照片未能保存，请重新发送。"
+	msgPhotoFailedTitle     = "第%d张照片未能保存"
+	msgPhotoOfVisit         = "督导记录"
+	msgPhotoOfRectification = "整改记录"
+)

@@ -32,6 +32,8 @@ type Service struct {
 	letters LetterIssuer
 	// obs hears visits stored (nil: nobody listens).
 	obs VisitObserver
+	// photoNotices tells the sender of a photo that could not be fetched.
+	photoNotices PhotoNotifier
 }
 
 // NewService returns the supervision record over d. The bulk methods

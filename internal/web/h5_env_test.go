@@ -31,6 +31,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify/notifytest"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -103,6 +104,9 @@ func newH5(t *testing.T, base string, oauth web.OAuth) *h5 {
 	}
 	// The visit receipt pages parse every h5 template too: they must still.
 	if err := srv.MountH5(access, e.reg, e.sup); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.MountVisitReceipts(access, e.sup, query.New(d), e.store); err != nil {
 		t.Fatal(err)
 	}
 	e.handler = srv.Handler()
