@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -39,6 +42,12 @@ type Options struct {
 	Interrupt Interrupt
 	// KeyPrefix namespaces the kv keys (default "dlg:").
 	KeyPrefix string
+	// Command tells the commands that start a flow (上报督导, 整改跟踪,
+	// 上报 和达 现场 合格…) and which flow; nil means none. Typed in the
+	// middle of a flow, such a command is not taken as an answer: the same
+	// flow's asks 继续 or 重新开始, another flow's asks whether to switch
+	// (the conversation is then put aside, never lost).
+	Command func(text string) (flow string, ok bool)
 }
 
 // Engine runs flows. It holds no per-user state, so one Engine serves every
@@ -50,6 +59,7 @@ type Engine struct {
 	draftTTL   time.Duration
 	clock      clock.Clock
 	interrupt  Interrupt
+	command    func(string) (string, bool)
 	prefix     string
 	flows      map[string]*Flow
 }
@@ -67,6 +77,7 @@ func New(o Options, flows ...*Flow) *Engine {
 		draftTTL:   o.DraftTTL,
 		clock:      o.Clock,
 		interrupt:  o.Interrupt,
+		command:    o.Command,
 		prefix:     o.KeyPrefix,
 		flows:      make(map[string]*Flow, len(flows)),
 	}
@@ -110,6 +121,15 @@ func (e *Engine) Start(ctx context.Context, user, flow string, state any) (Reply
 // the input's ID is recorded, so a redelivery of that message gets the first
 // question again instead of being taken as its answer.
 func (e *Engine) StartFrom(ctx context.Context, user, flow string, state any, in Input) (Reply, error) {
+	return e.StartWith(ctx, user, flow, state, in, nil)
+}
+
+// StartWith is StartFrom with answers the user gave at the start (a whole
+// report in one message): their steps are passed over on the way forward,
+// each checked by its Validate, so only what is missing is asked. A
+// conversation of another flow the user was in is put aside, not lost
+// (Offer continues it); one of this flow is replaced.
+func (e *Engine) StartWith(ctx context.Context, user, flow string, state any, in Input, answers map[string]Value) (Reply, error) {
 	f := e.flows[flow]
 	if f == nil {
 		return Reply{}, fmt.Errorf("dialog start: unknown flow %q", flow)
@@ -119,10 +139,12 @@ func (e *Engine) StartFrom(ctx context.Context, user, flow string, state any, in
 	if err := s.setState(state); err != nil {
 		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
 	}
-	if e.drafts != nil {
-		if err := e.drafts.Delete(ctx, user); err != nil {
-			return Reply{}, fmt.Errorf("dialog start: %w", err)
-		}
+	for _, k := range slices.Sorted(maps.Keys(answers)) {
+		s.Set(k, answers[k])
+		s.st.Pre = append(s.st.Pre, k)
+	}
+	if err := e.setAside(ctx, user, flow, now); err != nil {
+		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
 	}
 	t := &turn{e: e, f: f, s: s, in: in, now: now}
 	if t.in.At.IsZero() {
@@ -133,6 +155,31 @@ func (e *Engine) StartFrom(ctx context.Context, user, flow string, state any, in
 		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
 	}
 	return r, nil
+}
+
+// setAside parks the user's conversation of another flow, if it has
+// answers, and drops the user's draft and parked conversation of flow.
+func (e *Engine) setAside(ctx context.Context, user, flow string, now time.Time) error {
+	cur, err := e.load(ctx, user)
+	if err != nil {
+		return err
+	}
+	if cur == nil || cur.st.Ended || !now.Before(cur.st.Expires) {
+		if _, cur, err = e.loadDraft(ctx, user, now); err != nil {
+			return err
+		}
+	}
+	if cur != nil && cur.Flow != flow && cur.hasProgress() {
+		if err := e.saveParked(ctx, e.flows[cur.Flow], cur, now); err != nil {
+			return err
+		}
+	}
+	if e.drafts != nil {
+		if err := e.drafts.Delete(ctx, user); err != nil {
+			return err
+		}
+	}
+	return e.deleteParked(ctx, user, flow)
 }
 
 // Handle processes one input from user. handled is false when the user has
@@ -254,19 +301,29 @@ func (e *Engine) offerDraft(ctx context.Context, user string, in Input, now time
 		return Reply{}, false, err
 	}
 	f := e.flows[s.Flow]
-	s.st.Ask, s.st.Ended, s.st.Fails = true, false, 0
-	t := &turn{e: e, f: f, s: s, in: in, now: now}
-	label := e.label(f, s)
-	if label == "" {
-		label = d.Label
+	s.st.Ask, s.st.Ended, s.st.Fails, s.st.Switch, s.st.Then = true, false, 0, "", ""
+	if s.st.Label == "" {
+		s.st.Label = d.Label
 	}
-	r := Reply{Text: resumeQuestion(f, label)}
+	t := &turn{e: e, f: f, s: s, in: in, now: now}
+	if flow, ok := t.command(strings.TrimSpace(in.Text)); ok {
+		if flow != s.Flow {
+			// Another flow's command: this draft waits aside.
+			out, err := t.park(ctx, "", strings.TrimSpace(in.Text))
+			if err != nil {
+				return Reply{}, true, fmt.Errorf("dialog %s: %w", s.Flow, err)
+			}
+			return out, true, nil
+		}
+		s.st.Then = strings.TrimSpace(in.Text)
+	}
+	r := t.resumeQuestion().reply("")
 	ans, ok, err := t.interrupted(ctx)
 	if err != nil {
 		return Reply{}, true, fmt.Errorf("dialog %s: %w", s.Flow, err)
 	}
 	if ok {
-		r.Text = ans + msgRule + r.Text
+		r = t.resumeQuestion().under(ans + msgRule)
 	}
 	out, err := t.commit(ctx, r, false)
 	if err != nil {

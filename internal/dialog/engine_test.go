@@ -355,7 +355,7 @@ func TestDraftExpires(t *testing.T) {
 	c.Start("report", nil)
 	play(c, happy[:3])
 	e.clock.Advance(6 * 24 * time.Hour)
-	if r := c.Say("你好"); !strings.HasPrefix(r.Text, "继续上次「阿明面馆」的督导吗？") {
+	if r := c.Say("你好"); !strings.HasPrefix(r.Text, "继续上次「阿明面馆」的督导（检查项）吗？") {
 		t.Fatalf("after 6 days: %q", r.Text)
 	}
 	c.Say("继续")
@@ -404,7 +404,7 @@ func TestResumeWithoutLabel(t *testing.T) {
 	if r := c.Say("是"); r.Text != "继续上次的填报吗？回复 1 继续 / 2 放弃" {
 		t.Fatalf("resume question: %q", r.Text)
 	}
-	if r := c.Say("1"); r.Text != "好的，接着上次的填报继续。\n\n确定吗？" {
+	if r := c.Say("1"); r.Text != "好的，接着上次的填报继续。\n\n确定吗？\n（回复 1 是 / 2 否）" {
 		t.Fatalf("resumed: %q", r.Text)
 	}
 	if r := c.Say("是"); !r.Done || got != "一段话" {

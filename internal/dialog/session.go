@@ -54,8 +54,18 @@ type state struct {
 	// Expires is when the session lapses by the engine's clock (kv expiry
 	// runs on real time, which tests and the simulator cannot move).
 	Expires time.Time `json:"exp,omitzero"`
-	// Ask is set while the resume question waits for its answer.
-	Ask bool `json:"ask,omitempty"`
+	// Ask is set while the resume question waits for its answer; Then is
+	// the command that asked it (上报督导 again), run afresh on 重新开始.
+	Ask  bool   `json:"ask,omitempty"`
+	Then string `json:"then,omitempty"`
+	// Switch is a command typed mid-flow that waits for 是要切换到…吗？
+	Switch string `json:"sw,omitempty"`
+	// Pre is the keys of the steps answered at the start (a whole report
+	// in one message), passed over on the way forward.
+	Pre []string `json:"pre,omitempty"`
+	// Label is the draft's label when the flow cannot tell it (kept for
+	// the resume question of a draft saved by an earlier version).
+	Label string `json:"lbl,omitempty"`
 	// Ended marks a finished conversation kept briefly so a repeated
 	// delivery of its last message gets the same reply.
 	Ended bool `json:"end,omitempty"`
