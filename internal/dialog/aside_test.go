@@ -30,7 +30,9 @@ func recheckFlow() *dialog.Flow {
 				{Key: "ok", Kind: dialog.KindYesNo, Prompt: text("提交吗？")},
 			}, nil
 		},
-		Submit: func(context.Context, *dialog.Session) (dialog.Reply, error) { return dialog.Reply{Text: "已记录复查。"}, nil },
+		Submit: func(context.Context, *dialog.Session) (dialog.Reply, error) {
+			return dialog.Reply{Text: "已记录复查。"}, nil
+		},
 	}
 }
 
