@@ -9,6 +9,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
 )
 
 // Commands of the cadre and manager lists.
@@ -61,6 +62,10 @@ func (b *Bot) tasks(ctx context.Context, u user, page int) (string, error) {
 		if t.Overdue {
 			overdue++
 		}
+		if t.Overdue {
+			lines = append(lines, fmt.Sprintf("%d. %s（%s）", i+1, t.Name, taskDue(t)))
+			continue
+		}
 		lines = append(lines, fmt.Sprintf("%d. %s（%s，%s）", i+1, t.Name, t.Cycle.Label, taskDue(t)))
 	}
 	header := fmt.Sprintf(msgTasksHeader, len(tasks))
@@ -70,23 +75,75 @@ func (b *Bot) tasks(ctx context.Context, u user, page int) (string, error) {
 	return b.paged(ctx, u, cmdTasks, header, lines, page) + msgTasksHint, nil
 }
 
-// startVisit begins 上报督导 for a cadre, optionally with the business
-// already chosen (scanning the shop's QR code).
-func (b *Bot) startVisit(ctx context.Context, u user, businessID int64) (dialog.Reply, error) {
+// startVisit begins 上报督导 for a cadre: text is the command, a bare
+// 上报督导 or a whole report in one message (上报 和达 现场 合格);
+// businessID, when not 0, is the business already chosen (scanning the
+// shop's QR code). A report already started is offered first.
+func (b *Bot) startVisit(ctx context.Context, u user, businessID int64, text string) (dialog.Reply, error) {
 	cadreID := u.cadreID()
 	if cadreID == 0 {
 		return dialog.Reply{Text: msgCadresOnly, Done: true}, nil
 	}
+	in := inputOf(u.in)
+	if r, ok, err := b.dialog.Offer(ctx, dialogUser(u), flowVisit, in, text); err != nil || ok {
+		return r, err
+	}
+	q, _ := parseQuick(text)
 	st := &visitState{CadreID: cadreID}
-	if businessID != 0 {
+	prefix := ""
+	switch {
+	case businessID != 0:
 		biz, err := b.supervision.CheckCanReport(ctx, cadreID, businessID)
 		if err != nil {
 			return dialog.Reply{Text: userReason(err), Done: true}, nil
 		}
-		st.setBusiness(biz)
+		if err := b.chooseBusiness(ctx, st, biz); err != nil {
+			return dialog.Reply{}, err
+		}
 		st.Preselected = true
+	case q.Ref != "":
+		biz, candidates, reason, err := b.findBusiness(ctx, cadreID, q.Ref)
+		switch {
+		case err != nil:
+			return dialog.Reply{}, err
+		case biz != nil:
+			if err := b.chooseBusiness(ctx, st, biz); err != nil {
+				return dialog.Reply{}, err
+			}
+			st.Preselected = true
+		case len(candidates) > 0:
+			st.Listed, st.Picking = candidates, q.Ref
+		default:
+			prefix = reason
+		}
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowVisit, st, inputOf(u.in))
+	var answers map[string]dialog.Value
+	if !q.empty() {
+		var reason string
+		answers, reason = q.answers(b.supervision.Checklists().Expected(supervision.CheckQuick, st.Category, st.Grade))
+		if st.Category == "" {
+			// The business is not known yet: the checklist answers wait.
+			answers, reason = q.answers(nil)
+			if len(q.Issues) > 0 || q.AllOK {
+				reason = ""
+				st.Pending = text
+			}
+		}
+		if reason != "" {
+			prefix = reason
+		}
+	}
+	r, err := b.dialog.StartWith(ctx, dialogUser(u), flowVisit, st, in, answers)
+	if err != nil || prefix == "" {
+		return r, err
+	}
+	r.Text = prefix + "\n\n" + r.Text
+	if r.Menu != nil {
+		m := *r.Menu
+		m.Head = prefix + "\n\n" + m.Head
+		r.Menu = &m
+	}
+	return r, nil
 }
 
 // records answers 我的记录 with the cadre's recent visits.

@@ -34,7 +34,7 @@ func TestBusinessSide(t *testing.T) {
 	w.bind(t, "o-cadre-b", account.RoleCadre, cadre.ID)
 
 	c := w.chat(t, "o-cadre-b")
-	for _, s := range []string{"上报督导", "1", "现场", "快速", "2", "全部合格", "健康证过期两人", "跳过", "跳过", "跳过", "1", "跳过"} {
+	for _, s := range []string{"上报督导", "1", "现场", "快速", "2", "全部合格", "健康证过期两人", "跳过", "跳过"} {
 		c.Say(s)
 	}
 	c.Say("1") // 发送提示函

@@ -29,6 +29,7 @@ const (
 	sContact    = "contact"
 	sConfirm    = "confirm"
 	sLetterAsk  = "send_letter"
+	sAgain      = "again"
 	itemPrefix  = "item:"
 )
 
@@ -41,10 +42,12 @@ const maxListed = 10
 // quick/full choice, and every item marked "有问题" adds its issue steps.
 func (b *Bot) visitFlow() *dialog.Flow {
 	return &dialog.Flow{
-		Name:  flowVisit,
-		Noun:  "督导",
-		Label: func(s *dialog.Session) string { return visitOf(s).BusinessName },
-		Steps: b.visitSteps,
+		Name:     flowVisit,
+		Noun:     "督导",
+		Command:  cmdReport,
+		Label:    func(s *dialog.Session) string { return visitOf(s).BusinessName },
+		Progress: b.visitProgress,
+		Steps:    b.visitSteps,
 		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 			return b.submitVisit(ctx, s)
 		},
@@ -58,7 +61,7 @@ func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step,
 		// the check is chosen, shown in the daily_weekly_monthly item.
 		which.Validate = b.prefillSelfCheck
 	}
-	steps := []dialog.Step{b.businessStep(), modeStep(), which}
+	steps := []dialog.Step{b.businessStep(), againStep(), modeStep(), which}
 	items := b.checklistFor(s)
 	check, _ := s.Answer(sCheck)
 	for i, it := range items {
@@ -75,6 +78,23 @@ func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step,
 		}
 	}
 	return append(steps, b.locationStep(), statusStep(), statusNoteStep(), contactStep(), b.letterStep(), b.confirmStep()), nil
+}
+
+// visitProgress says where a report stands, for the resume question:
+// 第2/4项 on a checklist item, else what the step asks.
+func (b *Bot) visitProgress(s *dialog.Session, step string) string {
+	if id, ok := strings.CutPrefix(step, itemPrefix); ok {
+		items := b.checklistFor(s)
+		for i, it := range items {
+			if it.ID == id {
+				return fmt.Sprintf(msgProgressItem, i+1, len(items))
+			}
+		}
+	}
+	if strings.HasPrefix(step, "issue:") {
+		return msgProgressIssue
+	}
+	return stepNames[step]
 }
 
 // letterStep asks whether to send the business a prompt letter, when the
@@ -123,6 +143,9 @@ func (b *Bot) businessStep() dialog.Step {
 		When: func(s *dialog.Session) bool { return !visitOf(s).Preselected },
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 			st := visitOf(s)
+			if st.Picking != "" {
+				return b.candidatesPrompt(ctx, st)
+			}
 			tasks, err := b.supervision.Tasks(ctx, st.CadreID)
 			if err != nil {
 				return "", err
@@ -153,7 +176,21 @@ func (b *Bot) businessStep() dialog.Step {
 			if err != nil || reason != "" {
 				return v, reason, err
 			}
-			st.setBusiness(biz)
+			if err := b.chooseBusiness(ctx, st, biz); err != nil {
+				return v, "", err
+			}
+			if st.Pending != "" {
+				// A one-message report's checklist, now that the business is known.
+				q, _ := parseQuick(st.Pending)
+				st.Pending = ""
+				answers, reason := q.answers(b.supervision.Checklists().Expected(supervision.CheckQuick, st.Category, st.Grade))
+				if reason != "" {
+					return v, reason, nil
+				}
+				for k, a := range answers {
+					s.Preset(k, a)
+				}
+			}
 			return dialog.Value{Text: strconv.FormatInt(biz.ID, 10)}, "", nil
 		},
 	}
@@ -215,9 +252,9 @@ func modeStep() dialog.Step {
 		},
 		Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
 			return []dialog.Choice{
-				{Key: string(supervision.ModeOnsite), Label: "现场督导", Aliases: []string{"现场"}},
-				{Key: string(supervision.ModeOnline), Label: "在线督导（视频/远程）", Aliases: []string{"在线", "视频", "远程"}},
-				{Key: string(supervision.ModeCentralized), Label: "集中督导（会议/培训）", Aliases: []string{"集中", "会议", "培训"}},
+				{Key: string(supervision.ModeOnsite), Label: supervision.ModeOnsite.Label(), Aliases: modeWords[supervision.ModeOnsite]},
+				{Key: string(supervision.ModeOnline), Label: supervision.ModeOnline.Label(), Aliases: modeWords[supervision.ModeOnline]},
+				{Key: string(supervision.ModeCentralized), Label: supervision.ModeCentralized.Label(), Aliases: modeWords[supervision.ModeCentralized]},
 			}, nil
 		},
 	}
@@ -279,7 +316,7 @@ func (b *Bot) issueSteps(it supervision.Item, label string) []dialog.Step {
 	deadlineDays := b.supervision.Rules().DeadlineDays
 	return []dialog.Step{
 		{
-			Key: issueKey(it.ID, "desc"), Kind: dialog.KindText, Help: msgHelpIssueDesc,
+			Key: issueKey(it.ID, "desc"), Kind: dialog.KindText, Help: msgHelpIssueDesc, Title: msgTitleIssueDesc,
 			Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 				return fmt.Sprintf(msgAskIssueDesc, label), nil
 			},
@@ -295,6 +332,10 @@ func (b *Bot) issueSteps(it supervision.Item, label string) []dialog.Step {
 		},
 		{
 			Key: issueKey(it.ID, "deadline"), Kind: dialog.KindDate, Skippable: true, Help: msgHelpDeadline,
+			// Not asked: the configured deadline unless the cadre goes back to it.
+			Default: func(*dialog.Session) dialog.Value {
+				return dialog.Value{Date: clock.Date(b.clock.Now()).AddDate(0, 0, deadlineDays)}
+			},
 			Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 				def := clock.Date(b.clock.Now()).AddDate(0, 0, deadlineDays)
 				return fmt.Sprintf(msgAskDeadline, deadlineDays, def.Format("1月2日")), nil
@@ -348,6 +389,8 @@ func (b *Bot) locationStep() dialog.Step {
 func statusStep() dialog.Step {
 	return dialog.Step{
 		Key: sStatus, Kind: dialog.KindChoice, Help: msgHelpStatus,
+		// 正常经营 is not asked; the cadre says 停业 or 搬迁 when it is not.
+		Default: func(*dialog.Session) dialog.Value { return dialog.Value{Text: "normal"} },
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 			return distanceLine(s) + msgAskStatus, nil
 		},
@@ -364,7 +407,7 @@ func statusStep() dialog.Step {
 
 func statusNoteStep() dialog.Step {
 	return dialog.Step{
-		Key: sStatusNote, Kind: dialog.KindText, Help: msgHelpStatusNote,
+		Key: sStatusNote, Kind: dialog.KindText, Help: msgHelpStatusNote, Title: msgTitleStatusNote,
 		When: func(s *dialog.Session) bool {
 			v, ok := s.Answer(sStatus)
 			return ok && v.Text != "normal"
@@ -378,8 +421,10 @@ func statusNoteStep() dialog.Step {
 
 func contactStep() dialog.Step {
 	return dialog.Step{
-		Key: sContact, Kind: dialog.KindText, Skippable: true, Help: msgHelpContact,
-		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskContact, nil },
+		Key: sContact, Kind: dialog.KindText, Skippable: true, Help: msgHelpContact, Title: msgTitleContact,
+		// Optional, so not asked: 对接人 at the summary records one.
+		Default: func(*dialog.Session) dialog.Value { return dialog.Value{Skipped: true} },
+		Prompt:  func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskContact, nil },
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
 			if !v.Skipped && len([]rune(strings.TrimSpace(v.Text))) > 32 {
 				return v, msgContactTooLong, nil
@@ -391,8 +436,9 @@ func contactStep() dialog.Step {
 
 func (b *Bot) confirmStep() dialog.Step {
 	return dialog.Step{
-		Key: sConfirm, Kind: dialog.KindYesNo, Help: msgHelpConfirm,
-		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return b.summary(s), nil },
+		Key: sConfirm, Kind: dialog.KindYesNo, Help: msgHelpConfirm, Menu: []string{"确认", "返回", "取消"},
+		Prompt:    func(ctx context.Context, s *dialog.Session) (string, error) { return b.summary(s), nil },
+		Shortcuts: statusShortcuts(),
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
 			if !v.Bool {
 				return v, msgConfirmNo, nil
@@ -430,9 +476,14 @@ func (b *Bot) summary(s *dialog.Session) string {
 	sb.WriteString(distanceLine(s))
 	if v, ok := s.Answer(sStatus); ok && v.Text != "normal" {
 		fmt.Fprintf(&sb, "经营状态：%s（%s）\n", registry.EventKind(v.Text).Label(), answerText(s, sStatusNote))
+	} else {
+		sb.WriteString(msgSummaryNormal)
 	}
 	if c := answerText(s, sContact); c != "" {
 		fmt.Fprintf(&sb, "现场对接人：%s\n", c)
+	}
+	if st := visitOf(s); st.CoveredOn != "" {
+		fmt.Fprintf(&sb, msgSummaryExtra, st.CoveredOn)
 	}
 	sb.WriteString(msgSummaryTail)
 	return sb.String()
@@ -459,6 +510,7 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 		StartedAt:     s.Started,
 		ContactName:   answerText(s, sContact),
 		Remarks:       st.SelfCheck,
+		Extra:         st.CoveredOn != "",
 		Source:        registry.SourceChat,
 		Provenance:    []string{"dialog:" + s.ID},
 	}
@@ -556,14 +608,17 @@ func answerText(s *dialog.Session, key string) string {
 	return strings.TrimSpace(v.Text)
 }
 
+// taskDue says when a task is due. An overdue one names the cycle that
+// was missed (the previous one), then what is left of the current one.
 func taskDue(t supervision.Task) string {
-	switch {
-	case t.Overdue:
-		return "已逾期"
-	case t.DaysLeft <= 0:
-		return "今天到期"
+	left := fmt.Sprintf("剩%d天", t.DaysLeft)
+	if t.DaysLeft <= 0 {
+		left = "今天到期"
 	}
-	return fmt.Sprintf("剩%d天", t.DaysLeft)
+	if t.Overdue {
+		return fmt.Sprintf(msgOverdueCycle, t.Cycle.Prev().Label, t.Cycle.Label, left)
+	}
+	return left
 }
 
 func userReason(err error) string { return errs.MessageOf(err) }

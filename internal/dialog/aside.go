@@ -98,9 +98,9 @@ func (t *turn) commanded(ctx context.Context, st *Step, text, flow string) (Repl
 		t.s.st.Ask, t.s.st.Then = true, text
 		return t.commit(ctx, t.resumeQuestion().reply(""), false)
 	}
-	t.s.st.Switch = text
+	t.s.st.Switch, t.s.st.SwitchTap = text, t.in.Menu
 	stay := fmt.Sprintf(msgSwitchStay, noun(t.f))
-	if st.Kind == KindText {
+	if st.Kind == KindText && !t.in.Menu {
 		title := st.Title
 		if title == "" {
 			title = msgTitleAnswer
@@ -114,11 +114,11 @@ func (t *turn) commanded(ctx context.Context, st *Step, text, flow string) (Repl
 // switched answers 是要切换到…吗？: yes puts the flow aside and runs the
 // command; no takes the command's words as the answer to a free-text
 // step, or asks the step again.
-func (t *turn) switched(ctx context.Context, st *Step, cmd string, yes bool) (Reply, error) {
+func (t *turn) switched(ctx context.Context, st *Step, cmd string, tapped, yes bool) (Reply, error) {
 	if yes {
 		return t.park(ctx, "", cmd)
 	}
-	if st.Kind == KindText {
+	if st.Kind == KindText && !tapped {
 		return t.accept(ctx, st, Value{Text: cmd})
 	}
 	q, err := t.prompt(ctx, st)

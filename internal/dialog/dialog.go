@@ -80,6 +80,9 @@ type Input struct {
 	// At is when the user sent it; relative dates ("明天") count from it.
 	// Zero means the engine's clock.
 	At time.Time
+	// Menu is set when Text is a command tapped on the account's menu,
+	// not typed: it is never taken as the answer to a free-text step.
+	Menu bool
 }
 
 // Value is a validated answer.
@@ -219,3 +222,11 @@ func (r Reply) Outbound() chat.Outbound {
 // command words (never "1" or "是"). The engine then repeats the question
 // the user was on.
 type Interrupt func(ctx context.Context, user string, text string) (reply string, ok bool, err error)
+
+// End, returned by a step's Validate, ends the conversation there with
+// text as the reply and nothing submitted (否 to 仍要再报一次吗？).
+func End(text string) error { return &endError{text: text} }
+
+type endError struct{ text string }
+
+func (e *endError) Error() string { return "dialog ended: " + e.text }

@@ -60,6 +60,8 @@ type state struct {
 	Then string `json:"then,omitempty"`
 	// Switch is a command typed mid-flow that waits for 是要切换到…吗？
 	Switch string `json:"sw,omitempty"`
+	// SwitchTap is set when that command was tapped on the menu.
+	SwitchTap bool `json:"swt,omitempty"`
 	// Pre is the keys of the steps answered at the start (a whole report
 	// in one message), passed over on the way forward.
 	Pre []string `json:"pre,omitempty"`
@@ -85,6 +87,16 @@ func (s *Session) Set(key string, v Value) {
 	s.Answers[key] = v
 	if s.setBy != nil {
 		s.setBy[key] = true
+	}
+}
+
+// Preset answers step key as if the user had said it at the start (as
+// StartWith's answers): the step is passed over on the way forward. A
+// step's Validate uses it to fill later steps from what it learns.
+func (s *Session) Preset(key string, v Value) {
+	s.Set(key, v)
+	if !slices.Contains(s.st.Pre, key) {
+		s.st.Pre = append(s.st.Pre, key)
 	}
 }
 

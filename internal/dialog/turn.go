@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -189,10 +190,10 @@ func (t *turn) run(ctx context.Context) (Reply, error) {
 	text := strings.TrimSpace(t.in.Text)
 	media := t.in.Photo != nil || t.in.Location != nil
 	w := word(text)
-	if cmd := t.s.st.Switch; cmd != "" {
-		t.s.st.Switch = ""
+	if cmd, tapped := t.s.st.Switch, t.s.st.SwitchTap; cmd != "" {
+		t.s.st.Switch, t.s.st.SwitchTap = "", false
 		if yes, ok := ParseYesNo(text); ok && !media {
-			return t.switched(ctx, st, cmd, yes)
+			return t.switched(ctx, st, cmd, tapped, yes)
 		}
 	}
 	if !media {
@@ -272,6 +273,10 @@ func (t *turn) interrupted(ctx context.Context) (string, bool, error) {
 func (t *turn) accept(ctx context.Context, st *Step, v Value) (Reply, error) {
 	if st.Validate != nil {
 		nv, reason, err := st.Validate(ctx, t.s, v)
+		var end *endError
+		if errors.As(err, &end) {
+			return t.e.finish(ctx, t.s, t.in, Reply{Text: end.text})
+		}
 		if err != nil {
 			if errs.KindOf(err) != errs.Internal {
 				return t.fail(ctx, st, errs.MessageOf(err))
