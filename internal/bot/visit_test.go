@@ -134,6 +134,14 @@ func (w *district) chat(t *testing.T, openid string) *dialogtest.T {
 	t.Helper()
 	c := dialogtest.NewFunc(t, func(ctx context.Context, in dialog.Input) (dialog.Reply, bool, error) {
 		m := chat.Inbound{Channel: chat.ChannelOA, UserID: openid, MsgKey: in.ID, Time: in.At, Kind: chat.KindText, Text: in.Text}
+		// Test conventions for what is not text: "[语音]…" is a voice
+		// message with WeChat's recognition, "[点击菜单] KEY" a menu click.
+		if rest, ok := strings.CutPrefix(in.Text, "[语音]"); ok {
+			m.Kind, m.Text = chat.KindVoice, rest
+		}
+		if key, ok := strings.CutPrefix(in.Text, "[点击菜单] "); ok {
+			m.Kind, m.Event, m.EventKey, m.Text = chat.KindEvent, chat.EventClick, key, ""
+		}
 		switch {
 		case in.Photo != nil:
 			m.Kind, m.MediaID, m.PicURL = chat.KindImage, in.Photo.MediaID, in.Photo.PicURL

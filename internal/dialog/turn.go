@@ -325,7 +325,10 @@ func (t *turn) advance(ctx context.Context, from, jumpTo string, skip map[string
 		if j < 0 {
 			return Reply{}, fmt.Errorf("step %s jumps to unknown step %q", from, jumpTo)
 		}
-		next = t.after(j, nil)
+		if next = t.after(j, nil); next != nil && next.Key != jumpTo {
+			// The step jumped to does not apply: on from there as usual.
+			next, reason, err = t.forward(ctx, j, nil)
+		}
 	case i >= 0:
 		next, reason, err = t.forward(ctx, i+1, skip)
 	default:
