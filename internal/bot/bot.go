@@ -168,6 +168,12 @@ func (b *Bot) then(ctx context.Context, u user, r dialog.Reply) (chat.Outbound, 
 	if r.Then == "" {
 		return replyOut(r), nil
 	}
+	// The command runs as a delivery of its own: the one that handed it
+	// back is already answered (by this) in the conversation it ended.
+	if u.in.MsgKey != "" {
+		u.in.MsgKey += "#then"
+	}
+	u.in.Kind, u.in.Text = chat.KindText, r.Then
 	out, err := b.command(ctx, u, r.Then)
 	if err != nil || r.Text == "" {
 		return out, err

@@ -70,14 +70,16 @@ var statusNotePrompts = map[string]string{
 
 // Sentences of the shorter report: one message, defaults not asked.
 const (
-	msgProgressItem    = "第%d/%d项"
-	msgProgressIssue   = "问题描述"
-	msgTitleIssueDesc  = "问题描述"
-	msgTitleStatusNote = "情况说明"
-	msgTitleContact    = "对接人姓名"
-	msgOverdueCycle    = "%s未督导，已逾期；%s%s"
-	msgSummaryNormal   = "经营状态：正常经营\n"
-	msgSummaryExtra    = "本次为加报（%s已督导过）\n"
+	msgProgressItem     = "第%d/%d项"
+	msgProgressIssue    = "问题描述"
+	msgProgressPhoto    = "问题照片"
+	msgProgressDeadline = "整改期限"
+	msgTitleIssueDesc   = "问题描述"
+	msgTitleStatusNote  = "情况说明"
+	msgTitleContact     = "对接人姓名"
+	msgOverdueCycle     = "%s未督导，已逾期；%s%s"
+	msgSummaryNormal    = "经营状态：正常经营\n"
+	msgSummaryExtra     = "本次为加报（%s已督导过）\n"
 
 	msgAskAgain  = "「%s」%s已于%s督导过，仍要再报一次吗？回复 1 再报一次（记为加报）/ 2 不报了"
 	msgHelpAgain = "每个周期至少督导一次；再次督导会记为加报，不影响已完成的督导。"

@@ -91,7 +91,12 @@ func (b *Bot) visitProgress(s *dialog.Session, step string) string {
 			}
 		}
 	}
-	if strings.HasPrefix(step, "issue:") {
+	switch {
+	case strings.HasSuffix(step, ":photo"):
+		return msgProgressPhoto
+	case strings.HasSuffix(step, ":deadline"):
+		return msgProgressDeadline
+	case strings.HasPrefix(step, "issue:"):
 		return msgProgressIssue
 	}
 	return stepNames[step]
