@@ -220,7 +220,7 @@ func (b *Bot) feedbackFlow() *dialog.Flow {
 						st := feedbackOf(s)
 						n, err := strconv.Atoi(toASCIIDigits(strings.TrimSpace(v.Text)))
 						if err != nil || n < 1 || n > len(st.Listed) {
-							return v, fmt.Sprintf(msgNoSuchNumber, max(len(st.Listed), 1)), nil
+							return v, fmt.Sprintf(msgNoSuchLetter, max(len(st.Listed), 1)), nil
 						}
 						l := st.Listed[n-1]
 						st.LetterID, st.LetterNo = l.ID, l.Number

@@ -17,6 +17,7 @@ const (
 	msgYourCadre  = "您的包保干部：%s（%s）\n工作电话：%s"
 
 	msgPickLetter        = "对哪一份提示函反馈整改情况？回复序号："
+	msgNoSuchLetter      = "没有这个序号，请回复 1 到 %d 之间的数字。"
 	msgHelpPickLetter    = "回复列表中的序号，选择要反馈的提示函。"
 	msgAskFeedback       = "请简要说明「%s」所列问题的整改情况（回复“跳过”只发照片）："
 	msgHelpFeedback      = "写明做了哪些整改，例如“已更换防蝇帘，地面已修补”。"

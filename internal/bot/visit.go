@@ -142,10 +142,11 @@ func (b *Bot) checklistFor(s *dialog.Session) []supervision.Item {
 
 func (b *Bot) businessStep() dialog.Step {
 	return dialog.Step{
-		Key:  sBusiness,
-		Kind: dialog.KindText,
-		Help: msgHelpBusiness,
-		When: func(s *dialog.Session) bool { return !visitOf(s).Preselected },
+		Key:     sBusiness,
+		Kind:    dialog.KindText,
+		Help:    msgHelpBusiness,
+		Options: func(s *dialog.Session) []string { return visitOf(s).listedNames },
+		When:    func(s *dialog.Session) bool { return !visitOf(s).Preselected },
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 			st := visitOf(s)
 			if st.Picking != "" {
@@ -161,11 +162,13 @@ func (b *Bot) businessStep() dialog.Step {
 			}
 			var ids []int64
 			var lines []string
+			st.listedNames = nil
 			for i, t := range tasks {
 				if i == maxListed {
 					break
 				}
 				ids = append(ids, t.BusinessID)
+				st.listedNames = append(st.listedNames, t.Name)
 				lines = append(lines, fmt.Sprintf("%d. %s（%s）", i+1, t.Name, taskDue(t)))
 			}
 			st.Listed = ids

@@ -65,11 +65,13 @@ func againStep() dialog.Step {
 // candidatesPrompt lists the businesses a one-message report's name fits.
 func (b *Bot) candidatesPrompt(ctx context.Context, st *visitState) (string, error) {
 	lines := make([]string, 0, len(st.Listed))
+	st.listedNames = nil
 	for i, id := range st.Listed {
 		biz, err := b.registry.Business(ctx, id)
 		if err != nil {
 			return "", err
 		}
+		st.listedNames = append(st.listedNames, biz.Name)
 		lines = append(lines, fmt.Sprintf("%d. %s（%s）", i+1, biz.Name, biz.Address))
 	}
 	return fmt.Sprintf(msgPickAmong, len(st.Listed), st.Picking) + "\n" + strings.Join(lines, "\n"), nil

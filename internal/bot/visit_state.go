@@ -38,6 +38,8 @@ type visitState struct {
 	// Pending is a one-message report waiting for its business to be
 	// picked before its checklist answers can be set.
 	Pending string `dialog:"pending_report"`
+	// listedNames are the names of Listed, for the menu of the same turn.
+	listedNames []string
 }
 
 func visitOf(s *dialog.Session) *visitState { return dialog.StateOf[visitState](s) }

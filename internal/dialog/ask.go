@@ -193,6 +193,13 @@ func (t *turn) prompt(ctx context.Context, st *Step) (question, error) {
 		for _, c := range choices {
 			options = append(options, c.Label)
 		}
+	case KindText:
+		if st.Options != nil {
+			options = st.Options(t.s)
+			if i := strings.Index(p, "\n1. "); i >= 0 {
+				head = p[:i]
+			}
+		}
 	case KindYesNo:
 		options = st.Menu
 		if len(options) == 0 {

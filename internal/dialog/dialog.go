@@ -153,6 +153,11 @@ type Step struct {
 	// and jumps still reach it, so the user can change it (e.g. the
 	// business's status, 正常经营 unless the cadre says otherwise).
 	Default func(s *Session) Value
+	// Options, on a KindText step whose prompt numbers choices of its own
+	// (the businesses a cadre packs), offers them as tappable options; it
+	// runs after Prompt, in the same turn. Each must be something the
+	// step accepts. Optional.
+	Options func(s *Session) []string
 	// Menu names the tappable options of a KindYesNo step (default 是 /
 	// 否); each must be something the step accepts (确认, 返回, 取消…).
 	Menu []string
