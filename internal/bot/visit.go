@@ -109,7 +109,8 @@ func (b *Bot) letterStep() dialog.Step {
 		Key: sLetterAsk, Kind: dialog.KindYesNo, Help: msgHelpLetter,
 		When: func(s *dialog.Session) bool { return b.lettersSvc != nil && b.issueCount(s) > 0 },
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-			return fmt.Sprintf(msgAskLetter, b.issueCount(s)), nil
+			// Right after the location: how far from the shop it was sent.
+			return distanceLine(s) + fmt.Sprintf(msgAskLetter, b.issueCount(s)), nil
 		},
 	}
 }
