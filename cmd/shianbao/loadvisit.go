@@ -60,6 +60,7 @@ func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallback
 	var lat []time.Duration
 	byStep := make([][]time.Duration, len(visitScript))
 	failed := 0
+	firstFailure := ""
 	var wg sync.WaitGroup
 	start := time.Now()
 	for _, u := range users {
@@ -81,6 +82,9 @@ func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallback
 				if err != nil || (i == len(visitScript)-1 && !strings.Contains(reply, "督导已提交")) {
 					mu.Lock()
 					failed++
+					if firstFailure == "" {
+						firstFailure = fmt.Sprintf("turn %d (%s) answered %q, error %v", i+1, s, reply, err)
+					}
 					mu.Unlock()
 					return
 				}
@@ -113,7 +117,7 @@ func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallback
 	}
 	fmt.Fprintln(out)
 	if failed > 0 {
-		return fmt.Errorf("%d reports did not complete", failed)
+		return fmt.Errorf("%d reports did not complete; the first: %s", failed, firstFailure)
 	}
 	return nil
 }

@@ -201,14 +201,12 @@ func (b *Bot) started(ctx context.Context, u user) func(dialog.Reply, error) (ch
 // start begins flow for the user, or offers to continue the one of it
 // they already started (cmd is the command, run again on 重新开始).
 func (b *Bot) start(ctx context.Context, u user, flow string, state any, cmd string) (dialog.Reply, error) {
-	in := inputOf(u.in)
 	if t := strings.TrimSpace(u.in.Text); t != "" && u.in.Kind != chat.KindEvent {
 		cmd = t
 	}
-	if r, ok, err := b.dialog.Offer(ctx, dialogUser(u), flow, in, cmd); err != nil || ok {
-		return r, err
-	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flow, state, in)
+	return b.dialog.Begin(ctx, dialogUser(u), flow, inputOf(u.in), cmd, func(context.Context) (dialog.Opening, error) {
+		return dialog.Opening{State: state}, nil
+	})
 }
 
 // flowOf tells the commands that start a conversation, for the dialog

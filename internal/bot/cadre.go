@@ -84,66 +84,60 @@ func (b *Bot) startVisit(ctx context.Context, u user, businessID int64, text str
 	if cadreID == 0 {
 		return dialog.Reply{Text: msgCadresOnly, Done: true}, nil
 	}
-	in := inputOf(u.in)
-	if r, ok, err := b.dialog.Offer(ctx, dialogUser(u), flowVisit, in, text); err != nil || ok {
-		return r, err
-	}
+	return b.dialog.Begin(ctx, dialogUser(u), flowVisit, inputOf(u.in), text, func(ctx context.Context) (dialog.Opening, error) {
+		return b.visitOpening(ctx, cadreID, businessID, text)
+	})
+}
+
+// visitOpening is how a report starts: the business chosen (by a scanned
+// QR code, or named in the message), and what the message said of it.
+func (b *Bot) visitOpening(ctx context.Context, cadreID, businessID int64, text string) (dialog.Opening, error) {
 	q, _ := parseQuick(text)
 	st := &visitState{CadreID: cadreID}
-	prefix := ""
+	o := dialog.Opening{State: st}
 	switch {
 	case businessID != 0:
 		biz, err := b.supervision.CheckCanReport(ctx, cadreID, businessID)
 		if err != nil {
-			return dialog.Reply{Text: userReason(err), Done: true}, nil
+			return dialog.Opening{Reply: &dialog.Reply{Text: userReason(err), Done: true}}, nil
 		}
 		if err := b.chooseBusiness(ctx, st, biz); err != nil {
-			return dialog.Reply{}, err
+			return o, err
 		}
 		st.Preselected = true
 	case q.Ref != "":
 		biz, candidates, reason, err := b.findBusiness(ctx, cadreID, q.Ref)
 		switch {
 		case err != nil:
-			return dialog.Reply{}, err
+			return o, err
 		case biz != nil:
 			if err := b.chooseBusiness(ctx, st, biz); err != nil {
-				return dialog.Reply{}, err
+				return o, err
 			}
 			st.Preselected = true
 		case len(candidates) > 0:
 			st.Listed, st.Picking = candidates, q.Ref
 		default:
-			prefix = reason
+			o.Prefix = reason
 		}
 	}
-	var answers map[string]dialog.Value
-	if !q.empty() {
-		var reason string
-		answers, reason = q.answers(b.supervision.Checklists().Expected(supervision.CheckQuick, st.Category, st.Grade))
-		if st.Category == "" {
-			// The business is not known yet: the checklist answers wait.
-			answers, reason = q.answers(nil)
-			if len(q.Issues) > 0 || q.AllOK {
-				reason = ""
-				st.Pending = text
-			}
+	if q.empty() {
+		return o, nil
+	}
+	reason := ""
+	if st.Category == "" {
+		// The business is not known yet: the checklist answers wait.
+		o.Answers, _ = q.answers(nil)
+		if len(q.Issues) > 0 || q.AllOK {
+			st.Pending = text
 		}
-		if reason != "" {
-			prefix = reason
-		}
+		return o, nil
 	}
-	r, err := b.dialog.StartWith(ctx, dialogUser(u), flowVisit, st, in, answers)
-	if err != nil || prefix == "" {
-		return r, err
+	o.Answers, reason = q.answers(b.supervision.Checklists().Expected(supervision.CheckQuick, st.Category, st.Grade))
+	if reason != "" {
+		o.Prefix = reason
 	}
-	r.Text = prefix + "\n\n" + r.Text
-	if r.Menu != nil {
-		m := *r.Menu
-		m.Head = prefix + "\n\n" + m.Head
-		r.Menu = &m
-	}
-	return r, nil
+	return o, nil
 }
 
 // records answers 我的记录 with the cadre's recent visits.

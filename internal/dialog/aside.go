@@ -270,11 +270,17 @@ func (e *Engine) Offer(ctx context.Context, user, flow string, in Input, then st
 			return Reply{}, false, err
 		}
 	}
-	cand.st.Ask, cand.st.Then, cand.st.Switch, cand.st.Fails, cand.st.Ended = true, then, "", 0, false
-	t := &turn{e: e, f: f, s: cand, in: in, now: now}
-	r, err = t.commit(ctx, t.resumeQuestion().reply(""), true)
+	r, err = e.ask(ctx, f, cand, in, then, now)
+	return r, true, err
+}
+
+// ask puts the resume question on s, the user's conversation of f.
+func (e *Engine) ask(ctx context.Context, f *Flow, s *Session, in Input, then string, now time.Time) (Reply, error) {
+	s.st.Ask, s.st.Then, s.st.Switch, s.st.Fails, s.st.Ended = true, then, "", 0, false
+	t := &turn{e: e, f: f, s: s, in: in, now: now}
+	r, err := t.commit(ctx, t.resumeQuestion().reply(""), true)
 	if err != nil {
-		return Reply{}, true, fmt.Errorf("dialog offer %s: %w", flow, err)
+		return Reply{}, fmt.Errorf("dialog offer %s: %w", f.Name, err)
 	}
-	return r, true, nil
+	return r, nil
 }

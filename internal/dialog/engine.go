@@ -135,16 +135,21 @@ func (e *Engine) StartWith(ctx context.Context, user, flow string, state any, in
 		return Reply{}, fmt.Errorf("dialog start: unknown flow %q", flow)
 	}
 	now := e.clock.Now()
-	s := &Session{ID: newID(), User: user, Flow: flow, Started: now.In(clock.China)}
-	if err := s.setState(state); err != nil {
+	if err := e.setAside(ctx, user, flow, now); err != nil {
 		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
+	}
+	return e.startNew(ctx, f, user, state, in, answers, now)
+}
+
+// startNew starts a session of f, whatever the user had being dealt with.
+func (e *Engine) startNew(ctx context.Context, f *Flow, user string, state any, in Input, answers map[string]Value, now time.Time) (Reply, error) {
+	s := &Session{ID: newID(), User: user, Flow: f.Name, Started: now.In(clock.China)}
+	if err := s.setState(state); err != nil {
+		return Reply{}, fmt.Errorf("dialog start %s: %w", f.Name, err)
 	}
 	for _, k := range slices.Sorted(maps.Keys(answers)) {
 		s.Set(k, answers[k])
 		s.st.Pre = append(s.st.Pre, k)
-	}
-	if err := e.setAside(ctx, user, flow, now); err != nil {
-		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
 	}
 	t := &turn{e: e, f: f, s: s, in: in, now: now}
 	if t.in.At.IsZero() {
@@ -152,32 +157,116 @@ func (e *Engine) StartWith(ctx context.Context, user, flow string, state any, in
 	}
 	r, err := t.begin(ctx)
 	if err != nil {
-		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
+		return Reply{}, fmt.Errorf("dialog start %s: %w", f.Name, err)
 	}
 	return r, nil
 }
 
+// Opening is how a conversation starts: the flow's typed state and the
+// answers given at the start (StartWith), Prefix before the first
+// question; or Reply, when set, to answer without starting (a business the
+// user may not report on).
+type Opening struct {
+	State   any
+	Answers map[string]Value
+	Prefix  string
+	Reply   *Reply
+}
+
+// Begin is what a flow's command does: Offer when the user has a
+// conversation of flow to continue, else start it as open says (open runs
+// only then) — reading the user's session, draft and parked conversation
+// once for both.
+func (e *Engine) Begin(ctx context.Context, user, flow string, in Input, then string, open func(context.Context) (Opening, error)) (Reply, error) {
+	f := e.flows[flow]
+	if f == nil {
+		return Reply{}, fmt.Errorf("dialog begin: unknown flow %q", flow)
+	}
+	now := e.clock.Now()
+	if in.At.IsZero() {
+		in.At = now
+	}
+	s, err := e.load(ctx, user)
+	if err != nil {
+		return Reply{}, err
+	}
+	if s != nil && s.seen(in.ID) {
+		return s.st.Last, nil
+	}
+	d, cur, err := e.loadDraft(ctx, user, now)
+	if err != nil {
+		return Reply{}, err
+	}
+	if s != nil && !s.st.Ended && now.Before(s.st.Expires) {
+		cur = s
+	}
+	if cur != nil && cur.Flow == flow && cur.hasProgress() {
+		return e.ask(ctx, f, cur, in, then, now)
+	}
+	p, err := e.loadParked(ctx, user, flow, now)
+	if err != nil {
+		return Reply{}, err
+	}
+	var o Opening
+	if p == nil {
+		if o, err = open(ctx); err != nil || o.Reply != nil {
+			if o.Reply != nil {
+				return *o.Reply, err
+			}
+			return Reply{}, err
+		}
+	}
+	if cur != nil && cur.Flow != flow && cur.hasProgress() {
+		if err := e.saveParked(ctx, e.flows[cur.Flow], cur, now); err != nil {
+			return Reply{}, err
+		}
+	}
+	if p != nil {
+		if err := e.deleteParked(ctx, user, flow); err != nil {
+			return Reply{}, err
+		}
+		return e.ask(ctx, f, p, in, then, now)
+	}
+	if d != nil {
+		if err := e.drafts.Delete(ctx, user); err != nil {
+			return Reply{}, fmt.Errorf("dialog begin: %w", err)
+		}
+	}
+	r, err := e.startNew(ctx, f, user, o.State, in, o.Answers, now)
+	if err != nil || o.Prefix == "" {
+		return r, err
+	}
+	return question{text: r.Text, menu: r.Menu}.reply(o.Prefix), nil
+}
+
 // setAside parks the user's conversation of another flow, if it has
 // answers, and drops the user's draft and parked conversation of flow.
+// It reads before it deletes: a DELETE of a missing key takes a gap lock
+// on MySQL, and many users starting at once would queue on each other.
 func (e *Engine) setAside(ctx context.Context, user, flow string, now time.Time) error {
 	cur, err := e.load(ctx, user)
 	if err != nil {
 		return err
 	}
+	d, ds, err := e.loadDraft(ctx, user, now)
+	if err != nil {
+		return err
+	}
 	if cur == nil || cur.st.Ended || !now.Before(cur.st.Expires) {
-		if _, cur, err = e.loadDraft(ctx, user, now); err != nil {
-			return err
-		}
+		cur = ds
 	}
 	if cur != nil && cur.Flow != flow && cur.hasProgress() {
 		if err := e.saveParked(ctx, e.flows[cur.Flow], cur, now); err != nil {
 			return err
 		}
 	}
-	if e.drafts != nil {
+	if d != nil {
 		if err := e.drafts.Delete(ctx, user); err != nil {
 			return err
 		}
+	}
+	if p, err := e.loadParked(ctx, user, flow, now); err != nil || p == nil {
+		return err
 	}
 	return e.deleteParked(ctx, user, flow)
 }
