@@ -38,6 +38,8 @@ type Config struct {
 	Reminder Reminder `yaml:"reminder"`
 	// Import bounds what one register import may read.
 	Import Import `yaml:"import"`
+	// Review sets the flags across visits and the re-check sample.
+	Review Review `yaml:"review"`
 }
 
 // Import bounds a register import (CSV or XLSX), so one file cannot take
@@ -392,6 +394,7 @@ func Default() Config {
 		Letter:    Letter{NumberFormat: "{office}食安督〔{year}〕{seq:04}号", AckReminderDays: 3, LinkTTL: 30 * 24 * time.Hour},
 		Reminder:  Reminder{Stages: "14,7,1", EscalateAfterDays: 3, CatchUpDays: 7, EscalateToGroup: true},
 		Import:    Import{MaxRows: 200_000, MaxUnzippedBytes: 256 << 20},
+		Review:    DefaultReview(),
 		Supervision: Supervision{
 			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
 			DeadlineDays: 7,
