@@ -118,7 +118,8 @@ func (s *Service) Covered(ctx context.Context, businessID int64) (bool, Cycle, e
 }
 
 // CoveredAt returns when a business was last visited in its grade's
-// current cycle in a mode that counts (zero when it is not covered), and
+// current cycle by a visit that counts (its mode, not taken off by a
+// review) — zero when it is not covered — and
 // the cycle. NotFound for an unknown business.
 func (s *Service) CoveredAt(ctx context.Context, businessID int64) (time.Time, Cycle, error) {
 	b, err := s.reg.Business(ctx, businessID)
@@ -128,8 +129,8 @@ func (s *Service) CoveredAt(ctx context.Context, businessID int64) (time.Time, C
 	c := s.rules.CycleFor(b.Grade, s.now())
 	var at []time.Time
 	err = s.db.Gorm(ctx).Model(&Visit{}).
-		Where("business_id = ? AND is_current = ? AND submitted_at >= ? AND submitted_at < ? AND mode IN ?",
-			businessID, true, c.Start.UTC(), c.End.UTC(), s.modes(b.Grade)).
+		Where("business_id = ? AND is_current = ? AND counted = ? AND submitted_at >= ? AND submitted_at < ? AND mode IN ?",
+			businessID, true, true, c.Start.UTC(), c.End.UTC(), s.modes(b.Grade)).
 		Order("submitted_at DESC").Limit(1).Pluck("submitted_at", &at).Error
 	if err != nil {
 		return time.Time{}, c, fmt.Errorf("covered at: %w", err)
