@@ -143,9 +143,10 @@ func TestTwoInstances(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for cv := range work {
-				for i, text := range visitScript {
+				script := visitScripts["guided"]
+				for i, text := range script {
 					reply := c.turn(cv, 1+i, text, text == "[photo]")
-					if i == len(visitScript)-1 {
+					if i == len(script)-1 {
 						cv.completed = strings.Contains(reply, "督导已提交")
 					}
 				}

@@ -75,3 +75,13 @@ func (b *Bot) list(ctx context.Context, u user, cmd string, p int) (string, erro
 	}
 	return msgNoNextPage, nil
 }
+
+// lastList is the command of the user's last paged list ("" when none).
+func (b *Bot) lastList(ctx context.Context, u user) string {
+	raw, err := b.kv.Get(ctx, b.pageKey(u))
+	var st pageState
+	if err != nil || json.Unmarshal([]byte(raw), &st) != nil {
+		return ""
+	}
+	return st.Cmd
+}

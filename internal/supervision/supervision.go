@@ -96,7 +96,7 @@ const (
 	ResultNA    Result = "na"
 )
 
-var resultLabels = map[Result]string{ResultOK: "符合", ResultIssue: "存在问题", ResultNA: "不适用"}
+var resultLabels = map[Result]string{ResultOK: "合格", ResultIssue: "有问题", ResultNA: "不适用"}
 
 // Label is the Chinese name of the result.
 func (r Result) Label() string { return resultLabels[r] }
