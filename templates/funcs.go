@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"fmt"
 	"html/template"
 	"math"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -69,10 +71,27 @@ var funcs = template.FuncMap{
 	"statuses": func() []registry.Status {
 		return []registry.Status{registry.StatusOperating, registry.StatusSuspended, registry.StatusDeregistered}
 	},
+	// person is an actor's name and role from the page's People map
+	// (query.People): "林峰玉（包保干部）", never "cadre:12".
+	"person": func(people map[string]query.Person, actor any) string {
+		a := fmt.Sprint(actor)
+		if a == "" {
+			return ""
+		}
+		if p, ok := people[a]; ok {
+			return p.Label()
+		}
+		return msgSomeone
+	},
+	// source is where a record came from, in words.
+	"source": func(source any) string { return query.SourceLabel(fmt.Sprint(source)) },
 	"contactRoles": func() []account.ContactRole {
 		return []account.ContactRole{account.ContactPrincipal, account.ContactDirector, account.ContactOfficer}
 	},
 }
+
+// msgSomeone stands for an actor the page could not name.
+const msgSomeone = "（未知）"
 
 var rectEventLabels = map[string]string{"rectified": "复查合格", "extended": "延期", "feedback": "主体反馈", "withdrawn": "撤销"}
 

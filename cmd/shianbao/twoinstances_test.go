@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,9 +143,10 @@ func TestTwoInstances(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for cv := range work {
-				for i, text := range visitScript {
+				script := visitScripts["guided"]
+				for i, text := range script {
 					reply := c.turn(cv, 1+i, text, text == "[photo]")
-					if i == len(visitScript)-1 {
+					if i == len(script)-1 {
 						cv.completed = strings.Contains(reply, "督导已提交")
 					}
 				}
@@ -603,9 +603,11 @@ func (c *cluster) checkNotifications(db *sql.DB) {
 func buildService(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "shianbao")
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
+	// The go command that runs this test is on PATH (CI puts
+	// /usr/local/go/bin there); a bare machine keeps it at /usr/local/go.
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = "/usr/local/go/bin/go"
 	}
 	cmd := exec.Command(goCmd, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -54,3 +54,6 @@ const (
 	msgBadToken      = "API 令牌无效。"
 	msgTokenGone     = "API 令牌无效、已撤销或已过期。"
 )
+
+// msgNoQR: the service has no platform to make QR codes with.
+const msgNoQR = "暂时无法生成绑定二维码，请使用绑定码"

@@ -19,9 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
@@ -61,6 +58,10 @@ type Options struct {
 	// or a test holding a turn past the reply budget); nil leaves it be.
 	// Only New serves callbacks, so Open ignores it.
 	WrapBot func(wechat.Handler) wechat.Handler
+	// MetricsCountTTL is how long a count made for /metrics is reused
+	// (metrics.DefaultCountTTL when 0; negative: counted at every scrape,
+	// for tests that look right after an event).
+	MetricsCountTTL time.Duration
 }
 
 // App is the running service: the Services of Open, served over HTTP with
@@ -71,8 +72,7 @@ type App struct {
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
 	// SignIn is the console's sign-in, whose throttle tests watch.
-	SignIn  *console.SignIn
-	Metrics *prometheus.Registry
+	SignIn *console.SignIn
 
 	httpServer *http.Server
 	listener   net.Listener
@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Services: s, FakeAPI: fake, listener: ln, serveErr: make(chan error, 1), wrapBot: opts.WrapBot}
+	a.countForMetrics(opts.MetricsCountTTL)
 	if err := a.serve(ctx); err != nil {
 		a.closeStores()
 		return nil, err
@@ -130,12 +131,6 @@ func (a *App) serve(ctx context.Context) error {
 	if err := a.seedIfEmpty(ctx); err != nil {
 		return err
 	}
-	a.Metrics = prometheus.NewRegistry()
-	a.Metrics.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(a.DB.SQL(), "shianbao"),
-	)
 	// Validate has parsed both lists already.
 	proxies, _ := cfg.HTTP.TrustedProxyNets()
 	metricsAllow, _ := cfg.HTTP.MetricsAllowNets()
@@ -149,7 +144,7 @@ func (a *App) serve(ctx context.Context) error {
 	a.Web, err = web.New(web.Options{
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		Log:            a.Log,
-		Metrics:        a.Metrics,
+		Metrics:        a.Metrics.Registry(),
 		Ready:          ready,
 		TrustedProxies: proxies,
 		MetricsAllow:   metricsAllow,

@@ -1,6 +1,9 @@
 package app
 
-import "github.com/shianbao/shianbao/internal/web/h5"
+import (
+	"github.com/shianbao/shianbao/internal/query"
+	"github.com/shianbao/shianbao/internal/web/h5"
+)
 
 // mountH5 serves the pages opened from WeChat: letters, cards, ledgers,
 // visit receipts and the lists reminders link to. Readers are identified
@@ -12,7 +15,7 @@ func (a *App) mountH5() error {
 		&h5.Letters{Letters: a.Letters, Media: a.Media},
 		&h5.Cards{Cards: a.Cards},
 		&h5.Ledger{SelfCheck: a.SelfCheck, Media: a.Media},
-		&h5.Visits{Supervision: a.Supervision},
+		&h5.Visits{Supervision: a.Supervision, Query: query.New(a.DB), Media: a.Media},
 		&h5.Lists{Registry: a.Registry, Supervision: a.Supervision},
 	)
 }

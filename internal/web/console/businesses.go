@@ -15,6 +15,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -27,6 +28,7 @@ import (
 // cadre, a prompt letter, a contact's binding code.
 type Businesses struct {
 	Lists       *listing.Lists
+	Query       *query.Reader
 	Registry    *registry.Service
 	Supervision *supervision.Service
 	Accounts    *account.Service
@@ -137,6 +139,8 @@ type businessPage struct {
 	Problem     string
 	CanWrite    bool
 	Today       string
+	// People names the actors of the histories.
+	People map[string]query.Person
 }
 
 func (c *Businesses) business(e echo.Context) error {
@@ -219,6 +223,16 @@ func (c *Businesses) renderBusiness(e echo.Context, status int, problem string) 
 		if p.Candidates, err = c.candidates(e, b, tree, p.Cadre); err != nil {
 			return err
 		}
+	}
+	var actors []string
+	for _, ev := range p.Events {
+		actors = append(actors, string(ev.Actor))
+	}
+	for _, a := range p.Assignments {
+		actors = append(actors, string(a.Actor))
+	}
+	if p.People, err = people(e, c.Query, actors...); err != nil {
+		return err
 	}
 	return c.render(e, status, "business", b.Name, p)
 }

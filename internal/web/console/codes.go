@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"time"
 
@@ -10,24 +11,52 @@ import (
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/web/view"
 )
 
+// bindQRSize is the binding QR code's size in pixels, for a printed sheet.
+const bindQRSize = 360
+
+// msgNoBindQR: the platform could not make the binding QR code.
+const msgNoBindQR = "绑定二维码暂时无法生成（微信接口不可用），请使用上面的绑定码。"
+
 // codeIssuedPage shows a new binding code, once: only its hash is stored.
+// Beside it, a QR code that binds whoever scans it (a one-time QR binding
+// of its own), printable with the person's name and role.
 type codeIssuedPage struct {
 	Code    string
 	For     string
 	Expires time.Time
 	Back    string
+	// QR is the QR code as a data: URL; QRNote says why there is none.
+	QR     template.URL
+	QRNote string
 }
 
 // issueCode makes a binding code for a subject the caller has checked to
-// lie in the user's scope, and shows it (account.IssueCode audits it).
+// lie in the user's scope, and its QR code, and shows both
+// (account.IssueCode and BindQR audit them). A QR code the platform
+// cannot make leaves the code usable.
 func (m *mounted) issueCode(e echo.Context, accounts *account.Service, role account.Role, subjectID int64, label, back string) error {
-	code, bc, err := accounts.IssueCode(e.Request().Context(), role, subjectID, web.Actor(e))
+	ctx := e.Request().Context()
+	code, bc, err := accounts.IssueCode(ctx, role, subjectID, web.Actor(e))
 	if err != nil {
 		return err
 	}
-	return m.render(e, http.StatusOK, "code_issued", "绑定码", codeIssuedPage{Code: code, For: label, Expires: bc.ExpiresAt, Back: back})
+	p := codeIssuedPage{Code: code, For: label, Expires: bc.ExpiresAt, Back: back}
+	if e.FormValue("qr") == "" {
+		// The console's forms ask for the QR code; a bare request gets the code alone.
+		return m.render(e, http.StatusOK, "code_issued", "绑定码", p)
+	}
+	qrURL, err := accounts.BindQR(ctx, role, subjectID, web.Actor(e))
+	if err == nil {
+		p.QR, err = view.QR(qrURL, bindQRSize)
+	}
+	if err != nil {
+		m.log.Warn("binding QR code not made", "err", err.Error())
+		p.QRNote = msgNoBindQR
+	}
+	return m.render(e, http.StatusOK, "code_issued", "绑定码", p)
 }
 
 // Codes serves the binding codes of the scope (templates/console/codes.html):

@@ -75,8 +75,16 @@ func (c *Letters) lettersXLSX(e echo.Context) error {
 	sh := newSheet(e, exportName("提示函", web.Scope(e).Name, c.clock.Now()), "提示函", []column{{"编号", 26}, {"主体名称", 36}, {"村(社区)", 14}, {"签发时间", 17}, {"签发人", 16},
 		{"状态", 8}, {"送达时间", 17}, {"签收时间", 17}})
 	err := c.Query.EachLetter(e.Request().Context(), listing.LetterQuery(e), func(rows []query.LetterLine) error {
+		issuers := make([]string, len(rows))
+		for i, l := range rows {
+			issuers[i] = l.IssuedBy
+		}
+		people, err := people(e, c.Query, issuers...)
+		if err != nil {
+			return err
+		}
 		for _, l := range rows {
-			if err := sh.add(l.Number, l.Business, l.Village, l.IssuedAt, l.IssuedBy, letter.StatusLabel(l.Status), l.DeliveredAt, l.AcknowledgedAt); err != nil {
+			if err := sh.add(l.Number, l.Business, l.Village, l.IssuedAt, people[l.IssuedBy].Label(), letter.StatusLabel(l.Status), l.DeliveredAt, l.AcknowledgedAt); err != nil {
 				return err
 			}
 		}

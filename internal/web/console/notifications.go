@@ -71,7 +71,7 @@ func (c *Notifications) notificationsXLSX(e echo.Context) error {
 		{"原因", 40}, {"创建时间", 17}, {"发送时间", 17}})
 	err = c.Query.EachNotification(e.Request().Context(), f, web.ScopePath(e), func(rows []query.Notification) error {
 		for _, n := range rows {
-			if err := sh.add(n.ID, n.Kind, n.RecipientName, n.Title, notificationLabels[n.Status], n.Attempts, n.LastError, n.CreatedAt, n.SentAt); err != nil {
+			if err := sh.add(n.ID, query.NotificationKindLabel(n.Kind), n.RecipientLabel(), n.Title, notificationLabels[n.Status], n.Attempts, n.LastError, n.CreatedAt, n.SentAt); err != nil {
 				return err
 			}
 		}

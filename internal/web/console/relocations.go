@@ -8,6 +8,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -16,6 +17,7 @@ import (
 // Relocations serves the relocation requests cadres file from chat
 // (templates/console/relocations.html) and the decisions on them.
 type Relocations struct {
+	Query       *query.Reader
 	Registry    *registry.Service
 	Supervision *supervision.Service
 	// Cards may be nil: no card is then reissued after a move.
@@ -37,6 +39,7 @@ type relocationsPage struct {
 	Flash    string
 	Problem  string
 	CanWrite bool
+	People   map[string]query.Person
 }
 
 func (c *Relocations) relocations(e echo.Context) error {
@@ -64,6 +67,13 @@ func (c *Relocations) renderRelocations(e echo.Context, status int, problem stri
 		if p.Cadres, _, err = c.Registry.FindCadres(ctx, registry.CadreFilter{ScopePath: web.ScopePath(e), Limit: 1000}); err != nil {
 			return err
 		}
+	}
+	deciders := make([]string, len(rows))
+	for i, r := range rows {
+		deciders[i] = string(r.DecidedBy)
+	}
+	if p.People, err = people(e, c.Query, deciders...); err != nil {
+		return err
 	}
 	return c.render(e, status, "relocations", "搬迁申请", p)
 }

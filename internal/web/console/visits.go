@@ -11,6 +11,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 	"github.com/shianbao/shianbao/internal/web/listing"
@@ -21,6 +22,7 @@ import (
 // rectification checks.
 type Visits struct {
 	Lists       *listing.Lists
+	Query       *query.Reader
 	Supervision *supervision.Service
 	// Letters may be nil: a visit's letter is then left out.
 	Letters *letter.Service
@@ -89,6 +91,8 @@ type consoleVisitPage struct {
 	Revisions []supervision.Visit
 	Letter    *letter.Letter
 	FarMeters float64
+	// People names who corrected each revision.
+	People map[string]query.Person
 }
 
 func (c *Visits) visit(e echo.Context) error {
@@ -109,6 +113,13 @@ func (c *Visits) visit(e echo.Context) error {
 		if p.Letter, err = c.Letters.ForVisit(ctx, v.ID); err != nil {
 			return err
 		}
+	}
+	actors := []string{string(v.RevisedBy)}
+	for _, r := range p.Revisions {
+		actors = append(actors, string(r.RevisedBy))
+	}
+	if p.People, err = people(e, c.Query, actors...); err != nil {
+		return err
 	}
 	return c.render(e, http.StatusOK, "visit", "督导记录", p)
 }

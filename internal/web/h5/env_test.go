@@ -31,6 +31,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify/notifytest"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -97,7 +98,7 @@ func newH5(t *testing.T, base string, oauth h5.OAuth) *h5env {
 	}
 	access := h5.NewAccess(h5.AccessOptions{Links: e.links, Accounts: e.accounts, OAuth: oauth, Clock: e.clk, Log: slog.New(slog.DiscardHandler)})
 	err = h5.Mount(srv, access, &h5.Letters{Letters: e.letters, Media: e.store}, &h5.Cards{Cards: e.cards},
-		&h5.Visits{Supervision: e.sup}, &h5.Lists{Registry: e.reg, Supervision: e.sup})
+		&h5.Visits{Supervision: e.sup, Query: query.New(d), Media: e.store}, &h5.Lists{Registry: e.reg, Supervision: e.sup})
 	if err != nil {
 		t.Fatal(err)
 	}

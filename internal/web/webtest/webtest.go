@@ -272,3 +272,8 @@ func (c *Client) Upload(path, kind, name string, data []byte) *Client {
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return c.Do(req)
 }
+
+// InternalCode is what must never reach a page people read: stored actor
+// codes ("cadre:12"), English action codes ("cadre.handover") and what a
+// broken page shows.
+var InternalCode = regexp.MustCompile(`\b[a-z]+:[0-9]+\b|\b[a-z]+\.[a-z_]+\b|undefined|NaN`)
