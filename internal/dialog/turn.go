@@ -257,7 +257,7 @@ func (t *turn) advance(ctx context.Context, from, jumpTo string, skip map[string
 		}
 		next = t.after(j, nil)
 	case i >= 0:
-		next = t.after(i+1, skip)
+		next = t.after(i+1, t.s.passOver(skip))
 	default:
 		next = t.unvisited()
 	}
