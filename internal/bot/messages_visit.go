@@ -65,3 +65,11 @@ var statusNotePrompts = map[string]string{
 	"relocated": "请说明搬迁情况（新地址、搬迁时间）：",
 	"suspended": "请说明停产停业情况（原因、预计恢复时间）：",
 }
+
+// The visit form (H5).
+const (
+	msgFormLinkFirst    = "也可以在网页上一次填完全部检查项（可拍照、定位）：\n%s\n\n"
+	msgFormOtherUnnamed = "未选定主体"
+	msgFormBusy         = "系统繁忙，请稍后再试。"
+	msgFormGone         = "这份督导已在聊天中取消或重新开始，请刷新页面后重新填写。"
+)

@@ -42,8 +42,12 @@ type FillOptions struct {
 	// them are set.
 	Answers map[string]*Value
 	// Submit submits the conversation when every step that applies is
-	// answered.
+	// answered, but Confirm.
 	Submit bool
+	// Confirm is the key of the flow's last question (确认), answered yes
+	// only by a Submit that goes ahead: a report left incomplete is never
+	// confirmed for the chat to submit unseen.
+	Confirm string
 }
 
 // FillResult is what Fill did.
@@ -115,8 +119,15 @@ func (e *Engine) Fill(ctx context.Context, user, flow string, o FillOptions) (Fi
 	if err := t.fill(ctx, o.Answers, res.Problems); err != nil {
 		return FillResult{}, fmt.Errorf("dialog fill %s: %w", flow, err)
 	}
+	if o.Confirm != "" {
+		delete(s.Answers, o.Confirm)
+	}
 	res.Missing = t.missing()
-	if o.Submit && len(res.Missing) == 0 && len(res.Problems) == 0 {
+	if o.Submit && len(res.Problems) == 0 && (len(res.Missing) == 0 || slices.Equal(res.Missing, []string{o.Confirm})) {
+		if o.Confirm != "" {
+			s.Set(o.Confirm, Value{Bool: true})
+		}
+		res.Missing = nil
 		t.s.st.History = t.answered()
 		r, err := t.submitFilled(ctx)
 		if err != nil {
@@ -276,3 +287,7 @@ func (t *turn) submitFilled(ctx context.Context) (Reply, error) {
 	}
 	return t.e.finish(ctx, t.s, t.in, r)
 }
+
+// Label names a conversation the way its draft is named (the flow's
+// Label: for a visit, the business).
+func (e *Engine) Label(s *Session) string { return e.label(e.flows[s.Flow], s) }

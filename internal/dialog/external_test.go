@@ -95,11 +95,11 @@ func TestFillSubmit(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	answers := pageAnswers()
-	res, err := e.engine.Fill(ctx, "u2", "report", dialog.FillOptions{Answers: answers, Submit: true})
+	res, err := e.engine.Fill(ctx, "u2", "report", dialog.FillOptions{Answers: answers, Submit: true, Confirm: "confirm"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Submitted || len(res.Missing) != 4 {
+	if _, confirmed := res.Session.Answer("confirm"); res.Submitted || len(res.Missing) != 4 || confirmed {
 		t.Fatalf("incomplete Fill: submitted %v, missing %v", res.Submitted, res.Missing)
 	}
 	conv := res.Session.ID
@@ -107,16 +107,15 @@ func TestFillSubmit(t *testing.T) {
 		"deadline_health": day("2026-12-01"),
 		"location":        {Location: &dialog.Location{Lat: 31.52, Lng: 120.19}},
 		"contact":         val("王明"),
-		"confirm":         {Bool: true},
 	}
-	res, err = e.engine.Fill(ctx, "u2", "report", dialog.FillOptions{Conv: conv, Answers: answers, Submit: true})
+	res, err = e.engine.Fill(ctx, "u2", "report", dialog.FillOptions{Conv: conv, Answers: answers, Submit: true, Confirm: "confirm"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Submitted || !strings.Contains(res.Reply.Text, "督导记录已提交：阿明面馆，发现问题1项") {
 		t.Fatalf("Fill = %+v", res)
 	}
-	again, err := e.engine.Fill(ctx, "u2", "report", dialog.FillOptions{Conv: conv, Answers: answers, Submit: true})
+	again, err := e.engine.Fill(ctx, "u2", "report", dialog.FillOptions{Conv: conv, Answers: answers, Submit: true, Confirm: "confirm"})
 	if err != nil || !again.Gone || again.Submitted {
 		t.Fatalf("second submit = %+v, %v; want Gone", again, err)
 	}
