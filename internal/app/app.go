@@ -152,6 +152,9 @@ func (a *App) serve(ctx context.Context) error {
 	if err := a.Web.MountH5(h5, a.Registry, a.Supervision); err != nil {
 		return fmt.Errorf("H5 pages: %w", err)
 	}
+	if err := a.mountVisitForm(h5); err != nil {
+		return fmt.Errorf("visit form: %w", err)
+	}
 	if err := a.mountLettersAndCards(); err != nil {
 		return fmt.Errorf("letter and card pages: %w", err)
 	}

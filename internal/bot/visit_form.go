@@ -60,55 +60,9 @@ type VisitForms struct {
 // user's chat turns.
 func (b *Bot) VisitForms(lock UserLock) *VisitForms { return &VisitForms{b: b, lock: lock} }
 
-// FormPage is what the page shows: the business, its whole checklist and
-// the report as far as it is filled, wherever that was.
-type FormPage struct {
-	// Conv is the conversation (draft) the page fills; "" before the
-	// first save when the chat has none for this business.
-	Conv     string
-	Business registry.Business
-	Items    []FormItem
-	Form     visitform.Form
-	// Other names the report the chat holds for another business, which
-	// filling this one would replace.
-	Other string
-	// Letters is set when the business can be sent a prompt letter.
-	Letters      bool
-	DeadlineDays int
-	Today        time.Time
-	// Problems are answers refused, Missing what is still to fill (only
-	// after a submit).
-	Problems []visitform.Problem
-	Missing  []visitform.Problem
-	// Done is set once the report is stored (here or in the chat).
-	Done *FormDone
-}
-
-// FormItem is a checklist item as the page lists it.
-type FormItem struct {
-	N             int
-	ID, Label     string
-	PhotoExpected bool
-}
-
-// FormDone is the stored report.
-type FormDone struct {
-	VisitID int64
-	// Receipt is the chat's receipt, when this submit stored it.
-	Receipt string
-}
-
-// FormRequest is one post of the page.
-type FormRequest struct {
-	Conv    string
-	Form    visitform.Form
-	Replace bool
-	Submit  bool
-}
-
 // Open is the page for who's report on a business: the chat's draft for
 // it when there is one. Forbidden when the cadre may not report on it.
-func (v *VisitForms) Open(ctx context.Context, who visitform.Who, businessID int64) (*FormPage, error) {
+func (v *VisitForms) Open(ctx context.Context, who visitform.Who, businessID int64) (*visitform.Page, error) {
 	biz, err := v.b.supervision.CheckCanReport(ctx, who.CadreID, businessID)
 	if err != nil {
 		return nil, err
@@ -132,7 +86,7 @@ func (v *VisitForms) Open(ctx context.Context, who visitform.Who, businessID int
 
 // Post saves the page's form into the draft (the chat then resumes at
 // what is left) and, with Submit, stores the report when it is complete.
-func (v *VisitForms) Post(ctx context.Context, who visitform.Who, businessID int64, req FormRequest) (*FormPage, error) {
+func (v *VisitForms) Post(ctx context.Context, who visitform.Who, businessID int64, req visitform.Request) (*visitform.Page, error) {
 	biz, err := v.b.supervision.CheckCanReport(ctx, who.CadreID, businessID)
 	if err != nil {
 		return nil, err
@@ -163,7 +117,7 @@ func (v *VisitForms) Post(ctx context.Context, who visitform.Who, businessID int
 			return nil, err
 		}
 		if visit != nil && visit.CadreID == who.CadreID && visit.BusinessID == biz.ID {
-			p.Conv, p.Done = req.Conv, &FormDone{VisitID: visit.ID}
+			p.Conv, p.Done = req.Conv, &visitform.Done{VisitID: visit.ID}
 			return p, nil
 		}
 		return nil, errs.E(errs.Conflict, msgFormGone)
@@ -181,7 +135,7 @@ func (v *VisitForms) Post(ctx context.Context, who visitform.Who, businessID int
 		if err != nil || visit == nil {
 			return nil, fmt.Errorf("visit form: stored visit not found: %w", err)
 		}
-		p.Done = &FormDone{VisitID: visit.ID, Receipt: res.Reply.Text}
+		p.Done = &visitform.Done{VisitID: visit.ID, Receipt: res.Reply.Text}
 		return p, nil
 	}
 	label := func(id string) string { return v.b.supervision.Checklists().Label(id, supervision.CheckFull) }
@@ -197,12 +151,12 @@ func (v *VisitForms) Post(ctx context.Context, who visitform.Who, businessID int
 	return p, nil
 }
 
-func (v *VisitForms) page(biz *registry.Business) *FormPage {
-	p := &FormPage{Business: *biz, Letters: v.b.lettersSvc != nil,
+func (v *VisitForms) page(biz *registry.Business) *visitform.Page {
+	p := &visitform.Page{Business: *biz, Letters: v.b.lettersSvc != nil,
 		DeadlineDays: v.b.supervision.Rules().DeadlineDays, Today: clock.Date(v.b.clock.Now())}
 	p.Form = visitform.Form{Mode: string(supervision.ModeOnsite), Status: visitform.StatusNormal, Items: map[string]visitform.Item{}}
 	for i, it := range v.items(biz) {
-		p.Items = append(p.Items, FormItem{N: i + 1, ID: it.ID, Label: it.LabelFor(supervision.CheckFull), PhotoExpected: it.PhotoExpected})
+		p.Items = append(p.Items, visitform.PageItem{N: i + 1, ID: it.ID, Label: it.LabelFor(supervision.CheckFull), PhotoExpected: it.PhotoExpected})
 	}
 	return p
 }
