@@ -224,3 +224,106 @@ func wantPhoneWidth(t *testing.T, b *browsertest.Browser) {
 		t.Errorf("the form is %d px wide on a %d px phone", w, browsertest.PhoneWidth)
 	}
 }
+
+// TestVisitFormFromChat starts a full check in the chat, answers two
+// items there and finishes on the page, which shows the chat's answers;
+// then the other way round: filled on the page, finished in the chat,
+// and the page's late 提交 stores nothing more.
+func TestVisitFormFromChat(t *testing.T) {
+	browsertest.New(t) // skips without a browser before the app boots
+	a := bootSQLite(t)
+	ph := newPhone(t, a, wechat.ModeCompatible)
+	since := time.Now()
+
+	t.Run("ChatThenPage", func(t *testing.T) {
+		b := browsertest.New(t) // a phone of its own: its own WeChat sign-in
+		openid := "o-form-chat-first"
+		cadre, task := formCadre(t, a, ph, 1, openid)
+		link, _ := startFull(t, ph, openid)
+		ph.text(openid, "合格")
+		if got := ph.text(openid, "不适用"); !strings.Contains(got, "第3/") {
+			t.Fatalf("the chat's third question: %q", got)
+		}
+		openForm(t, b, a, openid, link)
+		ids := js[[]string](b, `Array.from(document.querySelectorAll('#vf fieldset.item')).map(f => f.dataset.id)`)
+		if got := js[[]string](b, `Array.from(document.querySelectorAll('#vf fieldset.item')).slice(0, 3).map(f => (f.querySelector('input:checked') || {value: ''}).value)`); strings.Join(got, ",") != "ok,na," {
+			t.Fatalf("the page shows the chat's answers as %v, want ok, na and nothing", got)
+		}
+		browsertest.Save(t, "visitform-phone.png", browsertest.Eval(b, 10*time.Second, chromedp.FullScreenshot(100)))
+		wantPhoneWidth(t, b)
+		// The status changes: the shop has moved.
+		js[bool](b, `document.querySelector('input[name=status][value=relocated]').click(), true`)
+		b.Do(10*time.Second,
+			chromedp.WaitVisible(chromedp.CSS(`#status-note`)),
+			chromedp.SendKeys(chromedp.CSS(`#status-note`), "胡埭镇富安路18号"),
+			chromedp.Click(chromedp.CSS(`#all-ok`)),
+		)
+		if v := js[string](b, `document.querySelector('input[name="r-`+ids[1]+`"]:checked').value`); v != "na" {
+			t.Errorf("未选的全部记为合格 changed an answered item to %q", v)
+		}
+		locateAndSubmit(b)
+		vs := visitsOf(t, a, cadre.ID, task.BusinessID, since)
+		if len(vs) != 1 || vs[0].Findings != 0 {
+			t.Fatalf("visits: %+v, want one without findings", vs)
+		}
+		d, err := a.Supervision.Visit(context.Background(), vs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results := map[string]supervision.Result{}
+		for _, it := range d.Items {
+			results[it.ItemID] = it.Result
+		}
+		if results[ids[0]] != supervision.ResultOK || results[ids[1]] != supervision.ResultNA || results[ids[2]] != supervision.ResultOK || len(results) != len(ids) {
+			t.Errorf("stored results %v for items %v", results, ids)
+		}
+		if d.Visit.StatusSeen != registry.EventRelocated {
+			t.Errorf("status seen %q, want relocated", d.Visit.StatusSeen)
+		}
+		if got := ph.text(openid, "合格"); strings.Contains(got, "第4/") || strings.Contains(got, "继续上次") {
+			t.Errorf("after the page, the chat still runs the report: %q", got)
+		}
+	})
+
+	t.Run("PageThenChat", func(t *testing.T) {
+		b := browsertest.New(t)
+		openid := "o-form-page-first"
+		cadre, task := formCadre(t, a, ph, 2, openid)
+		link, _ := startFull(t, ph, openid)
+		openForm(t, b, a, openid, link)
+		b.Do(10*time.Second, chromedp.Click(chromedp.CSS(`#all-ok`)))
+		fillIssue(t, b, "消毒柜未通电")
+		waitFor(b, `document.querySelector('#banner').textContent.includes('已自动保存')`)
+		// Back in the chat: it asks whether to go on, then only what is left.
+		if got := ph.text(openid, "在吗"); !strings.Contains(got, "继续上次「"+task.Name+"」的督导") {
+			t.Fatalf("the chat after the page: %q", got)
+		}
+		got := ph.text(openid, "继续")
+		if !strings.Contains(got, "整改期限") {
+			t.Fatalf("the chat resumes at %q, want the deadline", got)
+		}
+		// The deadline, the location and the contact: the page's answers
+		// (the status, the letter) are not asked again.
+		for i, answer := range []string{"跳过", "跳过", "跳过"} {
+			if got = ph.text(openid, answer); strings.Contains(got, "系统开小差") || got == "" {
+				t.Fatalf("answer %d %q: %q", i+1, answer, got)
+			}
+		}
+		if !strings.Contains(got, "请核对督导记录") || !strings.Contains(got, "消毒柜未通电") {
+			t.Fatalf("after the deadline, the location and the contact the chat asks %q, want the summary", got)
+		}
+		if got = ph.text(openid, "确认"); !strings.Contains(got, "督导已提交") {
+			t.Fatalf("confirm: %q", got)
+		}
+		// The page, still open, submits late: it learns the report is in.
+		b.Do(30*time.Second, chromedp.Click(chromedp.CSS(`#submit`)))
+		waitFor(b, `!document.querySelector('#done').hidden`)
+		if got := js[string](b, `document.querySelector('#receipt').textContent`); !strings.Contains(got, "已经提交") {
+			t.Errorf("the late page reads %q", got)
+		}
+		vs := visitsOf(t, a, cadre.ID, task.BusinessID, since)
+		if len(vs) != 1 || vs[0].Findings != 1 {
+			t.Fatalf("visits: %+v, want one with the page's finding", vs)
+		}
+	})
+}
