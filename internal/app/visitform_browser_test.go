@@ -171,10 +171,10 @@ func TestVisitFormInBrowser(t *testing.T) {
 		}
 	}
 	wantPhoneWidth(t, b)
-	b.Do(10*time.Second, chromedp.Click(chromedp.CSS(`#all-ok`)))
+	b.Do(30*time.Second, chromedp.Click(chromedp.CSS(`#all-ok`)))
 	id := fillIssue(t, b, "后厨地面积水")
 	locateAndSubmit(b)
-	browsertest.Save(t, "visitform-done.png", browsertest.Eval(b, 10*time.Second, chromedp.FullScreenshot(100)))
+	browsertest.Save(t, "visitform-done.png", browsertest.Eval(b, 30*time.Second, chromedp.FullScreenshot(50)))
 	receipt := js[string](b, `document.querySelector('#receipt').textContent`)
 	if !strings.Contains(receipt, task.Name) || !strings.Contains(receipt, "问题") {
 		t.Errorf("the page's receipt reads:\n%s", receipt)
@@ -249,11 +249,11 @@ func TestVisitFormFromChat(t *testing.T) {
 		if got := js[[]string](b, `Array.from(document.querySelectorAll('#vf fieldset.item')).slice(0, 3).map(f => (f.querySelector('input:checked') || {value: ''}).value)`); strings.Join(got, ",") != "ok,na," {
 			t.Fatalf("the page shows the chat's answers as %v, want ok, na and nothing", got)
 		}
-		browsertest.Save(t, "visitform-phone.png", browsertest.Eval(b, 10*time.Second, chromedp.FullScreenshot(100)))
+		browsertest.Save(t, "visitform-phone.png", browsertest.Eval(b, 30*time.Second, chromedp.FullScreenshot(50)))
 		wantPhoneWidth(t, b)
 		// The status changes: the shop has moved.
 		js[bool](b, `document.querySelector('input[name=status][value=relocated]').click(), true`)
-		b.Do(10*time.Second,
+		b.Do(30*time.Second,
 			chromedp.WaitVisible(chromedp.CSS(`#status-note`)),
 			chromedp.SendKeys(chromedp.CSS(`#status-note`), "胡埭镇富安路18号"),
 			chromedp.Click(chromedp.CSS(`#all-ok`)),
@@ -291,7 +291,7 @@ func TestVisitFormFromChat(t *testing.T) {
 		cadre, task := formCadre(t, a, ph, 2, openid)
 		link, _ := startFull(t, ph, openid)
 		openForm(t, b, a, openid, link)
-		b.Do(10*time.Second, chromedp.Click(chromedp.CSS(`#all-ok`)))
+		b.Do(30*time.Second, chromedp.Click(chromedp.CSS(`#all-ok`)))
 		fillIssue(t, b, "消毒柜未通电")
 		waitFor(b, `document.querySelector('#banner').textContent.includes('已自动保存')`)
 		// Back in the chat: it asks whether to go on, then only what is left.

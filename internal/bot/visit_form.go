@@ -145,6 +145,9 @@ func (v *VisitForms) Post(ctx context.Context, who visitform.Who, businessID int
 	}
 	if req.Submit {
 		for _, key := range res.Missing {
+			if key == sConfirm {
+				continue // the page's 提交 is the confirmation
+			}
 			p.Missing = append(p.Missing, visitform.Problem{Field: visitform.Field(key), Text: visitform.Missing(key, label)})
 		}
 	}
