@@ -16,6 +16,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/visitform"
 	"github.com/shianbao/shianbao/templates"
 )
@@ -243,4 +244,19 @@ func (h *h5VisitForm) script(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", b)
+}
+
+// formLinks are the form's links for the businesses of a cadre's task
+// list, when the cadre reads it (a manager gets none: the form fills the
+// reader's own report).
+func (h *H5) formLinks(tasks []supervision.Task, reader registry.Actor) map[int64]string {
+	if !strings.HasPrefix(string(reader), "cadre:") {
+		return nil
+	}
+	out := make(map[int64]string, len(tasks))
+	exp := h.access.clock.Now().Add(7 * 24 * time.Hour)
+	for _, t := range tasks {
+		out[t.BusinessID] = h.access.links.VisitForm(t.BusinessID, reader, exp)
+	}
+	return out
 }

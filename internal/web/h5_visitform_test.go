@@ -255,3 +255,28 @@ func TestVisitFormNeedsWeChat(t *testing.T) {
 		t.Errorf("%d %s", code, body)
 	}
 }
+
+// TestTasksLinkTheForm: a cadre's task list links each business to the
+// form, signed for the cadre; a manager reading the list gets no links
+// (the form fills the reader's own report).
+func TestTasksLinkTheForm(t *testing.T) {
+	e := newH5(t, "http://h5.test", nil)
+	f := e.supervisionFixture(t)
+	tasks, err := e.sup.Tasks(context.Background(), f.cadre)
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("tasks: %v, %v", tasks, err)
+	}
+	cadre := registry.ActorOf("cadre", f.cadre)
+	page := body(t, e.get(t, e.links.CadreTasks(f.cadre, cadre, now.Add(linkTTL))))
+	if n := strings.Count(page, "填写全面检查表"); n != len(tasks) {
+		t.Errorf("%d form links for %d tasks", n, len(tasks))
+	}
+	want := e.links.VisitForm(tasks[0].BusinessID, cadre, now.Add(7*24*time.Hour))
+	if !strings.Contains(page, strings.ReplaceAll(want, "&", "&amp;")) {
+		t.Errorf("the list does not link %s", want)
+	}
+	manager := body(t, e.get(t, e.links.CadreTasks(f.cadre, registry.ActorOf("manager", f.manager), now.Add(linkTTL))))
+	if strings.Contains(manager, "填写全面检查表") {
+		t.Error("a manager's list links the form")
+	}
+}
