@@ -200,10 +200,11 @@ func TestVisitFormInBrowser(t *testing.T) {
 		t.Errorf("the visit has no location")
 	}
 
-	// The chat knows: nothing to resume, the business is no longer a task,
-	// and an answer meant for the chat's old question stores nothing.
-	if got := ph.text(openid, "合格"); strings.Contains(got, "第2/") || strings.Contains(got, "继续上次") {
-		t.Errorf("after the page, the chat still runs the report: %q", got)
+	// The chat knows: an answer meant for its old question hears that the
+	// report is in, nothing is left to resume, the business is no longer a
+	// task.
+	if got := ph.text(openid, "合格"); !strings.Contains(got, "已在网页上提交") || !strings.Contains(got, task.Name) || strings.Contains(got, "第2/") {
+		t.Errorf("after the page, the chat answers %q", got)
 	}
 	if got := ph.text(openid, "上报督导"); strings.Contains(got, "继续") || strings.Contains(got, task.Name) {
 		t.Errorf("上报督导 after the page answers %q", got)
@@ -280,8 +281,8 @@ func TestVisitFormFromChat(t *testing.T) {
 		if d.Visit.StatusSeen != registry.EventRelocated {
 			t.Errorf("status seen %q, want relocated", d.Visit.StatusSeen)
 		}
-		if got := ph.text(openid, "合格"); strings.Contains(got, "第4/") || strings.Contains(got, "继续上次") {
-			t.Errorf("after the page, the chat still runs the report: %q", got)
+		if got := ph.text(openid, "合格"); !strings.Contains(got, "已在网页上提交") || strings.Contains(got, "第4/") {
+			t.Errorf("after the page, the chat answers %q", got)
 		}
 	})
 

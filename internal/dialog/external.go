@@ -285,7 +285,44 @@ func (t *turn) submitFilled(ctx context.Context) (Reply, error) {
 		}
 		return Reply{}, err
 	}
-	return t.e.finish(ctx, t.s, t.in, r)
+	r, err = t.e.finish(ctx, t.s, t.in, r)
+	if err != nil {
+		return Reply{}, err
+	}
+	// The chat may be in the middle of this report: its next message hears
+	// that the report is in, rather than being taken for a command.
+	end := &Session{ID: t.s.ID, User: t.s.User, Flow: t.s.Flow, st: state{Ended: true, Outside: true, Seen: t.s.st.Seen, Last: r}}
+	if err := t.e.saveEnded(ctx, end); err != nil {
+		return Reply{}, err
+	}
+	return r, nil
+}
+
+// endedOutside answers the first chat message after the conversation was
+// submitted outside the chat: that it is in, and the receipt.
+func (e *Engine) endedOutside(ctx context.Context, s *Session, in Input) (Reply, bool, error) {
+	r := Reply{Text: fmt.Sprintf(msgDoneOutside, noun(e.flows[s.Flow])), Done: true}
+	if last := s.st.Last.Text; last != "" {
+		r.Text += "\n\n" + last
+	}
+	s.st.Outside = false
+	s.remember(in.ID, r)
+	if err := e.saveEnded(ctx, s); err != nil {
+		return Reply{}, true, err
+	}
+	return r, true, nil
+}
+
+// saveEnded keeps the marker of an ended conversation as finish does.
+func (e *Engine) saveEnded(ctx context.Context, end *Session) error {
+	b, err := encodeSession(end)
+	if err != nil {
+		return err
+	}
+	if err := e.kv.Set(ctx, e.key(end.User), string(b), min(endedTTL, e.sessionTTL)); err != nil {
+		return errs.Wrap(errs.Unavailable, fmt.Errorf("end session: %w", err), "")
+	}
+	return nil
 }
 
 // Label names a conversation the way its draft is named (the flow's

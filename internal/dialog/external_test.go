@@ -123,8 +123,15 @@ func TestFillSubmit(t *testing.T) {
 		t.Errorf("%d reports submitted, want 1", n)
 	}
 	e.wantGone("u2")
+	// The chat hears once that the report is in, then has nothing of it.
 	c := e.chat("u2")
-	if c.Say("1"); c.Handled() {
+	if r := c.Say("1"); !c.Handled() || !strings.Contains(r.Text, "已在网页上提交") || !strings.Contains(r.Text, "督导记录已提交：阿明面馆") {
+		t.Errorf("the chat after the page's submit: %q", r.Text)
+	}
+	if r := c.Again(); !strings.Contains(r.Text, "已在网页上提交") {
+		t.Errorf("a redelivery gets %q", r.Text)
+	}
+	if c.Say("2"); c.Handled() {
 		t.Errorf("the chat still holds the report: %q", c.Reply().Text)
 	}
 }

@@ -11,8 +11,11 @@ import (
 const (
 	defaultNoun = "填报"
 
-	msgCancelled   = "已取消，本次内容未保存。"
-	msgDiscarded   = "已放弃上次的%s。"
+	msgCancelled = "已取消，本次内容未保存。"
+	msgDiscarded = "已放弃上次的%s。"
+	// msgDoneOutside answers the first message after a report was
+	// submitted on its H5 page, before that submit's receipt.
+	msgDoneOutside = "这份%s已在网页上提交，无需在聊天中继续。如需其他操作，请重新发送。"
 	msgResumeLabel = "继续上次「%s」的%s吗？回复 1 继续 / 2 放弃"
 	msgResumePlain = "继续上次的%s吗？回复 1 继续 / 2 放弃"
 	msgResumed     = "好的，接着上次的%s继续。"

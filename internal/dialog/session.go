@@ -62,6 +62,9 @@ type state struct {
 	// Filled is the steps answered from outside the chat (Fill): going on
 	// from a step passes over them, as over a shortcut's answers.
 	Filled []string `json:"fill,omitempty"`
+	// Outside marks a conversation that ended outside the chat (Fill's
+	// submit): the next message in the chat hears so, once.
+	Outside bool `json:"out,omitempty"`
 }
 
 // Answer returns the answer to step key.
