@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cdpnetwork "github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/shianbao/shianbao/internal/account"
@@ -292,7 +293,15 @@ func TestVisitFormFromChat(t *testing.T) {
 		cadre, task := formCadre(t, a, ph, 2, openid)
 		link, _ := startFull(t, ph, openid)
 		openForm(t, b, a, openid, link)
-		b.Do(30*time.Second, chromedp.Click(chromedp.CSS(`#all-ok`)))
+		// The connection drops: the change stays in the phone, and goes to
+		// the server when the connection is back.
+		b.Do(30*time.Second, network(false), chromedp.Click(chromedp.CSS(`#all-ok`)))
+		waitFor(b, `document.querySelector('#banner').textContent.includes('网络不通')`)
+		if !js[bool](b, `Object.keys(localStorage).some(k => JSON.parse(localStorage.getItem(k)).pending)`) {
+			t.Fatal("the change made offline is not kept in the phone")
+		}
+		b.Do(30*time.Second, network(true))
+		waitFor(b, `document.querySelector('#banner').textContent.includes('已自动保存')`)
 		fillIssue(t, b, "消毒柜未通电")
 		waitFor(b, `document.querySelector('#banner').textContent.includes('已自动保存')`)
 		// Back in the chat: it asks whether to go on, then only what is left.
@@ -327,4 +336,22 @@ func TestVisitFormFromChat(t *testing.T) {
 			t.Fatalf("visits: %+v, want one with the page's finding", vs)
 		}
 	})
+}
+
+// network takes the page's connection down or brings it back, as a phone
+// losing its signal: requests fail and the page hears offline / online.
+func network(up bool) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
+		var v chromedp.Void
+		if _, err := chromedp.Call(ctx, cdpnetwork.Enable, cdpnetwork.EnableParams{}); err != nil {
+			return v, err
+		}
+		rule := cdpnetwork.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*cdpnetwork.Conditions{
+			{Offline: !up, DownloadThroughput: -1, UploadThroughput: -1}}}
+		if _, err := chromedp.Call(ctx, cdpnetwork.EmulateNetworkConditionsByRule, rule); err != nil {
+			return v, err
+		}
+		_, err := chromedp.Call(ctx, cdpnetwork.OverrideNetworkState, cdpnetwork.OverrideNetworkStateParams{Offline: !up, DownloadThroughput: -1, UploadThroughput: -1})
+		return v, err
+	}
 }
