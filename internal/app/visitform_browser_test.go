@@ -200,6 +200,26 @@ func TestVisitFormInBrowser(t *testing.T) {
 	if d.Visit.Latitude == nil {
 		t.Errorf("the visit has no location")
 	}
+	// The photo is fetched from the platform like a chat photo (by the
+	// background fetcher, or here).
+	for deadline := time.Now().Add(time.Minute); ; {
+		if _, _, err := a.Supervision.FetchPhotos(ctx, a.WeChat, a.Media, 10); err != nil {
+			t.Fatal(err)
+		}
+		if d, err = a.Supervision.Visit(ctx, vs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Photos) == 1 && d.Photos[0].Status == supervision.PhotoStored {
+			if d.Photos[0].ContentType != "image/png" || d.Photos[0].Size == 0 {
+				t.Errorf("stored photo: %+v", d.Photos[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the form's photo was never fetched: %+v", d.Photos)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 
 	// The chat knows: an answer meant for its old question hears that the
 	// report is in, nothing is left to resume, the business is no longer a
