@@ -19,9 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
@@ -60,6 +57,10 @@ type Options struct {
 	// or a test holding a turn past the reply budget); nil leaves it be.
 	// Only New serves callbacks, so Open ignores it.
 	WrapBot func(wechat.Handler) wechat.Handler
+	// MetricsCountTTL is how long a count made for /metrics is reused
+	// (metrics.DefaultCountTTL when 0; negative: counted at every scrape,
+	// for tests that look right after an event).
+	MetricsCountTTL time.Duration
 }
 
 // App is the running service: the Services of Open, served over HTTP with
@@ -69,7 +70,6 @@ type App struct {
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
-	Metrics *prometheus.Registry
 
 	httpServer *http.Server
 	listener   net.Listener
@@ -110,6 +110,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Services: s, FakeAPI: fake, listener: ln, serveErr: make(chan error, 1), wrapBot: opts.WrapBot}
+	a.countForMetrics(opts.MetricsCountTTL)
 	if err := a.serve(ctx); err != nil {
 		a.closeStores()
 		return nil, err
@@ -127,12 +128,6 @@ func (a *App) serve(ctx context.Context) error {
 	if err := a.seedIfEmpty(ctx); err != nil {
 		return err
 	}
-	a.Metrics = prometheus.NewRegistry()
-	a.Metrics.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(a.DB.SQL(), "shianbao"),
-	)
 	// Validate has parsed both lists already.
 	proxies, _ := cfg.HTTP.TrustedProxyNets()
 	metricsAllow, _ := cfg.HTTP.MetricsAllowNets()
@@ -146,7 +141,7 @@ func (a *App) serve(ctx context.Context) error {
 	a.Web, err = web.New(web.Options{
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		Log:            a.Log,
-		Metrics:        a.Metrics,
+		Metrics:        a.Metrics.Registry(),
 		Ready:          ready,
 		TrustedProxies: proxies,
 		MetricsAllow:   metricsAllow,

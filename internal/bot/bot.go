@@ -110,7 +110,7 @@ func (b *Bot) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 	if u.bound() {
 		// The customer-service window (48 h) runs from the user's last message.
 		if err := b.accounts.Touch(ctx, in.Channel, in.UserID, b.clock.Now()); err != nil {
-			b.log.Warn("touch identity failed", "err", err.Error())
+			b.log.WarnContext(ctx, "touch identity failed", "err", err.Error())
 		}
 	}
 	text := strings.TrimSpace(in.Text)
@@ -316,7 +316,7 @@ func (b *Bot) bound(ctx context.Context, id account.Identity) (chat.Outbound, er
 	if id.Role == account.RoleContact && b.lettersSvc != nil {
 		// Letters issued before the business bound go out now.
 		if err := b.lettersSvc.OnBind(ctx, id.SubjectID); err != nil {
-			b.log.Warn("deliver pending letters failed", "err", err.Error())
+			b.log.WarnContext(ctx, "deliver pending letters failed", "err", err.Error())
 		}
 	}
 	return chat.Say(sprintf(msgBound, who) + "\n\n" + helpFor([]account.Identity{id})), nil

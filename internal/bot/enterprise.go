@@ -262,7 +262,7 @@ func (b *Bot) letterIssued(ctx context.Context, visitID int64) string {
 	l, err := b.lettersSvc.ForVisit(ctx, visitID)
 	if err != nil {
 		// The visit is stored with its letter; only reading it back failed.
-		b.log.Error("read visit letter failed", "visit", visitID, "err", err.Error())
+		b.log.ErrorContext(ctx, "read visit letter failed", "visit", visitID, "err", err.Error())
 		return msgLetterFailed
 	}
 	if l == nil {

@@ -48,7 +48,7 @@ func (b *Bot) paged(ctx context.Context, u user, cmd, header string, lines []str
 	}
 	state, _ := json.Marshal(pageState{Cmd: cmd, Page: p})
 	if err := b.kv.Set(ctx, b.pageKey(u), string(state), pageTTL); err != nil {
-		b.log.Warn("remember page failed", "err", err.Error())
+		b.log.WarnContext(ctx, "remember page failed", "err", err.Error())
 	}
 	return sb.String()
 }

@@ -30,6 +30,8 @@ type Service struct {
 	clock clock.Clock
 	// letters issues the letter of a report that asks for one.
 	letters LetterIssuer
+	// obs hears visits stored (nil: nobody listens).
+	obs VisitObserver
 }
 
 // NewService returns the supervision record over d. The bulk methods

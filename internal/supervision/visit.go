@@ -280,6 +280,7 @@ func (s *Service) Submit(ctx context.Context, in VisitInput) (v *Visit, created 
 		})
 		switch {
 		case err == nil:
+			s.visitSubmitted(p.visit.Mode)
 			return &p.visit, true, nil
 		case errs.Is(err, errs.Conflict):
 			// Most likely the same report, committed by a concurrent call.
