@@ -158,6 +158,9 @@ func (a *App) serve(ctx context.Context) error {
 	if err := a.Web.MountVisitReceipts(h5, a.Supervision, query.New(a.DB), a.Media); err != nil {
 		return fmt.Errorf("visit receipts: %w", err)
 	}
+	if err := a.mountVisitForm(h5); err != nil {
+		return fmt.Errorf("visit form: %w", err)
+	}
 	if err := a.mountLettersAndCards(); err != nil {
 		return fmt.Errorf("letter and card pages: %w", err)
 	}
