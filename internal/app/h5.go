@@ -17,5 +17,6 @@ func (a *App) mountH5() error {
 		&h5.Ledger{SelfCheck: a.SelfCheck, Media: a.Media},
 		&h5.Visits{Supervision: a.Supervision, Query: query.New(a.DB), Media: a.Media},
 		&h5.Lists{Registry: a.Registry, Supervision: a.Supervision},
+		a.visitForm(),
 	)
 }

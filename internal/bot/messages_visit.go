@@ -102,3 +102,11 @@ var modeWords = map[supervision.Mode][]string{
 	supervision.ModeOnline:      {"在线", "视频", "远程", "在线督导（视频/远程）"},
 	supervision.ModeCentralized: {"集中", "会议", "培训", "集中督导（会议/培训）"},
 }
+
+// The visit form (H5).
+const (
+	msgFormLinkFirst    = "也可以在网页上一次填完全部检查项（可拍照、定位）：\n%s\n\n"
+	msgFormOtherUnnamed = "未选定主体"
+	msgFormBusy         = "系统繁忙，请稍后再试。"
+	msgFormGone         = "这份督导已在聊天中取消或重新开始，请刷新页面后重新填写。"
+)

@@ -11,24 +11,25 @@ import (
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/visitform"
 )
 
 // flowVisit is the supervision visit report (上报督导).
 const flowVisit = "visit"
 
-// Step keys of the visit flow.
+// Step keys of the visit flow: those the H5 form maps onto (visitform).
 const (
-	sBusiness   = "business"
-	sMode       = "mode"
-	sCheck      = "check"
-	sLocation   = "location"
-	sStatus     = "status"
-	sStatusNote = "status_note"
-	sContact    = "contact"
-	sConfirm    = "confirm"
-	sLetterAsk  = "send_letter"
+	sBusiness   = visitform.KeyBusiness
+	sMode       = visitform.KeyMode
+	sCheck      = visitform.KeyCheck
+	sLocation   = visitform.KeyLocation
+	sStatus     = visitform.KeyStatus
+	sStatusNote = visitform.KeyStatusNote
+	sContact    = visitform.KeyContact
+	sConfirm    = visitform.KeyConfirm
+	sLetterAsk  = visitform.KeyLetter
+	itemPrefix  = visitform.ItemPrefix
 	sAgain      = "again"
-	itemPrefix  = "item:"
 )
 
 // maxListed is how many businesses a prompt lists: enough for a cadre's
@@ -66,6 +67,9 @@ func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step,
 		st := itemStep(it, check.Text, i, items)
 		if it.ID == itemSelfCheck {
 			st.Prompt = withSelfCheckCounts(st.Prompt)
+		}
+		if i == 0 && check.Text == supervision.CheckFull {
+			st.Prompt = b.withFormLink(st.Prompt)
 		}
 		steps = append(steps, st)
 	}
@@ -317,7 +321,7 @@ func itemStep(it supervision.Item, check string, i int, all []supervision.Item) 
 	}
 }
 
-func issueKey(itemID, part string) string { return "issue:" + itemID + ":" + part }
+func issueKey(itemID, part string) string { return visitform.IssueKey(itemID, part) }
 
 func (b *Bot) issueSteps(it supervision.Item, label string) []dialog.Step {
 	deadlineDays := b.supervision.Rules().DeadlineDays

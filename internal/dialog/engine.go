@@ -287,6 +287,9 @@ func (e *Engine) Handle(ctx context.Context, user string, in Input) (Reply, bool
 	if s != nil && s.seen(in.ID) {
 		return s.st.Last, true, nil
 	}
+	if s != nil && s.st.Ended && s.st.Outside {
+		return e.endedOutside(ctx, s, in)
+	}
 	if s == nil || s.st.Ended || !now.Before(s.st.Expires) {
 		return e.offerDraft(ctx, user, in, now)
 	}

@@ -71,6 +71,12 @@ type state struct {
 	// Ended marks a finished conversation kept briefly so a repeated
 	// delivery of its last message gets the same reply.
 	Ended bool `json:"end,omitempty"`
+	// Filled is the steps answered from outside the chat (Fill): going on
+	// from a step passes over them, as over a shortcut's answers.
+	Filled []string `json:"fill,omitempty"`
+	// Outside marks a conversation that ended outside the chat (Fill's
+	// submit): the next message in the chat hears so, once.
+	Outside bool `json:"out,omitempty"`
 }
 
 // Answer returns the answer to step key.

@@ -330,7 +330,7 @@ func (t *turn) advance(ctx context.Context, from, jumpTo string, skip map[string
 			next, reason, err = t.forward(ctx, j, nil)
 		}
 	case i >= 0:
-		next, reason, err = t.forward(ctx, i+1, skip)
+		next, reason, err = t.forward(ctx, i+1, t.s.passOver(skip))
 	default:
 		next = t.unvisited()
 	}

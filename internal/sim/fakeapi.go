@@ -112,6 +112,8 @@ type FakeAPI struct {
 	nextMsgID  int64
 	robotSends map[string][]time.Time
 	seq        int64
+	// js is the JS-SDK's side (fakeapi_jsapi.go).
+	js jsState
 }
 
 type fault struct {

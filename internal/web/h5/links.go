@@ -122,3 +122,10 @@ func (l Links) Ledger(businessID int64, reader registry.Actor, expires time.Time
 func ledgerResource(businessID int64) string {
 	return "/h5/ledger/" + strconv.FormatInt(businessID, 10)
 }
+
+// VisitForm is the form's address for a business, for a cadre.
+func (l Links) VisitForm(businessID int64, reader registry.Actor, expires time.Time) string {
+	return l.h5Signed(visitFormResource(businessID), reader, expires)
+}
+
+func visitFormResource(id int64) string { return "/h5/visitform/" + strconv.FormatInt(id, 10) }

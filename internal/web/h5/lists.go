@@ -48,7 +48,8 @@ func (h *Lists) cadreTasks(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := authorizeAnyAs(v, msgH5NotForYou, func(a registry.Actor) error { return h.Supervision.AuthorizeTasks(ctx, id, a) }); err != nil {
+	reader, err := authorizeAnyAs(v, msgH5NotForYou, func(a registry.Actor) error { return h.Supervision.AuthorizeTasks(ctx, id, a) })
+	if err != nil {
 		return err
 	}
 	cadre, err := h.Registry.Cadre(ctx, id)
@@ -59,7 +60,7 @@ func (h *Lists) cadreTasks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "tasks", map[string]any{"Cadre": cadre, "Tasks": tasks})
+	return h.render(c, http.StatusOK, "tasks", map[string]any{"Cadre": cadre, "Tasks": tasks, "Forms": h.formLinks(tasks, reader)})
 }
 
 func (h *Lists) officeOverdue(c echo.Context) error {
