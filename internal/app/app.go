@@ -149,7 +149,7 @@ func (a *App) serve(ctx context.Context) error {
 	}
 	a.mountWeChat()
 	h5 := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
-	if err := a.Web.MountH5(h5, a.Registry, a.Supervision); err != nil {
+	if err := a.Web.MountH5(h5, a.Registry, a.Supervision, a.Query); err != nil {
 		return fmt.Errorf("H5 pages: %w", err)
 	}
 	if err := a.mountLettersAndCards(); err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/kv"
-	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/web"
 )
@@ -32,7 +31,7 @@ func (a *App) mountConsole() error {
 		Letters:       a.Letters,
 		Cards:         a.Cards,
 		SelfCheck:     a.SelfCheck,
-		Query:         query.New(a.DB),
+		Query:         a.Query,
 		DB:            a.DB,
 		Log:           a.Log,
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -40,7 +41,9 @@ type Services struct {
 	Accounts *account.Service
 	// Supervision holds visits, rectifications and coverage.
 	Supervision *supervision.Service
-	Media       media.Store
+	// Query is the read side: scoped lists, counts, figures and exports.
+	Query *query.Reader
+	Media media.Store
 	// WeChat is the outbound Official Account client; Notify sends
 	// through it.
 	WeChat *wechat.Client
@@ -123,6 +126,7 @@ func (s *Services) build() error {
 	if s.Supervision, err = NewSupervision(cfg, s.DB, s.Registry, s.Clock); err != nil {
 		return err
 	}
+	s.Query = s.newQuery()
 	if s.Media, err = media.NewLocal(cfg.Media.Dir); err != nil {
 		return fmt.Errorf("media store: %w", err)
 	}
@@ -136,7 +140,7 @@ func (s *Services) build() error {
 		return fmt.Errorf("reminders: %w", err)
 	}
 	s.Bot = bot.New(bot.Deps{
-		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, KV: s.KV,
+		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, Query: s.Query, KV: s.KV,
 		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})

@@ -19,6 +19,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -29,6 +30,7 @@ type Bot struct {
 	accounts    *account.Service
 	registry    *registry.Service
 	supervision *supervision.Service
+	query       *query.Reader
 	dialog      *dialog.Engine
 	lettersSvc  *letter.Service
 	cards       *card.Service
@@ -50,6 +52,8 @@ type Deps struct {
 	Accounts    *account.Service
 	Registry    *registry.Service
 	Supervision *supervision.Service
+	// Query is the read side: progress, overdue and business searches.
+	Query *query.Reader
 	// Letters and Cards serve the business side; nil leaves it out.
 	Letters *letter.Service
 	Cards   *card.Service
@@ -72,7 +76,7 @@ func New(d Deps) *Bot {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, kv: d.KV,
+	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
 		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt,

@@ -35,7 +35,7 @@ func (b *Bot) progress(ctx context.Context, u user) (string, error) {
 	if err != nil || path == "" {
 		return msgManagersOnly, err
 	}
-	p, err := b.supervision.Progress(ctx, path)
+	p, err := b.query.Progress(ctx, path)
 	if err != nil {
 		return "", err
 	}
@@ -62,7 +62,7 @@ func (b *Bot) progressByCadre(ctx context.Context, u user, page int) (string, er
 	if err != nil || path == "" {
 		return msgManagersOnly, err
 	}
-	p, err := b.supervision.Progress(ctx, path)
+	p, err := b.query.Progress(ctx, path)
 	if err != nil {
 		return "", err
 	}
@@ -82,7 +82,7 @@ func (b *Bot) overdue(ctx context.Context, u user, page int) (string, error) {
 	if err != nil || path == "" {
 		return msgManagersOnly, err
 	}
-	items, err := b.supervision.Overdue(ctx, path)
+	items, err := b.query.Overdue(ctx, path)
 	if err != nil {
 		return "", err
 	}

@@ -9,7 +9,9 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/dialog/dialogtest"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -25,10 +27,7 @@ func scrubLedger(s string) string { return ledgerLink.ReplaceAllString(s, "$1?â€
 func (w *district) operating(t *testing.T, cat registry.Category, skip int) registry.Business {
 	t.Helper()
 	ctx := context.Background()
-	bs, _, err := w.reg.FindBusinesses(ctx, registry.BusinessFilter{Category: cat, Status: registry.StatusOperating, Limit: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bs := demotest.Businesses(t, w.d, query.BusinessFilter{Category: string(cat), Status: string(registry.StatusOperating), Limit: 50})
 	for _, b := range bs {
 		if _, err := w.reg.CurrentAssignment(ctx, b.ID); err != nil {
 			continue

@@ -23,6 +23,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -76,6 +77,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	}
 	w.bot = bot.New(bot.Deps{
 		Accounts: w.accounts, Registry: w.reg, Supervision: w.sup, KV: w.store,
+		Query:   query.New(d).WithRules(w.sup.ReadRules(), w.clk),
 		Letters: w.letters, Cards: w.cards, SelfCheck: w.self,
 		Drafts: draft.NewStore(d, w.clk), Clock: w.clk,
 		Links: web.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")},
@@ -286,10 +288,7 @@ func TestVisitNotAssigned(t *testing.T) {
 	cadre, _ := w.cadreWithTasks(t)
 	w.bind(t, "o-mine", account.RoleCadre, cadre.ID)
 	// A business packed by someone else.
-	all, _, err := w.reg.FindBusinesses(ctx, registry.BusinessFilter{Limit: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := demotest.Businesses(t, w.d, query.BusinessFilter{Limit: 200})
 	var other registry.Business
 	for _, b := range all {
 		if a, err := w.reg.CurrentAssignment(ctx, b.ID); err == nil && a.CadreID != cadre.ID {

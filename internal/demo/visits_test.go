@@ -14,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -27,11 +28,17 @@ func supervisionOf(t testing.TB, d *db.DB) *supervision.Service {
 	return supervision.NewService(d, newRegistry(d), lists, supervision.DefaultRules(), clock.NewFixed(now))
 }
 
+// readerOf is the read side over d, counting coverage by svc's rules at now.
+func readerOf(svc *supervision.Service, d *db.DB) *query.Reader {
+	return query.New(d).WithRules(svc.ReadRules(), clock.NewFixed(now))
+}
+
 func TestSeedVisits(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		seed(t, d, demo.Options{Seed: 20261128})
 		svc := supervisionOf(t, d)
+		rd := readerOf(svc, d)
 		q := d.Gorm(ctx)
 		var towns []registry.Region
 		if err := q.Where("level = ?", registry.LevelTown).Order("id").Find(&towns).Error; err != nil {
@@ -45,7 +52,7 @@ func TestSeedVisits(t *testing.T) {
 
 		t.Run("Progress", func(t *testing.T) {
 			for _, town := range towns {
-				p, err := svc.Progress(ctx, town.Path)
+				p, err := rd.Progress(ctx, town.Path)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,7 +72,7 @@ func TestSeedVisits(t *testing.T) {
 		t.Run("Overdue", func(t *testing.T) {
 			n := 0
 			for _, town := range towns {
-				items, err := svc.Overdue(ctx, town.Path)
+				items, err := rd.Overdue(ctx, town.Path)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -245,6 +252,7 @@ func BenchmarkVisitQueries(b *testing.B) {
 		b.Fatal(err)
 	}
 	svc := supervisionOf(b, d)
+	rd := readerOf(svc, d)
 	q := d.Gorm(ctx)
 	var city, town registry.Region
 	q.Where("level = ?", registry.LevelCity).First(&city)
@@ -258,10 +266,10 @@ func BenchmarkVisitQueries(b *testing.B) {
 		name string
 		run  func() (int, error)
 	}{
-		{"Progress(city)", func() (int, error) { p, err := svc.Progress(ctx, city.Path); return p.Total.Due, err }},
-		{"Progress(town)", func() (int, error) { p, err := svc.Progress(ctx, town.Path); return p.Total.Due, err }},
-		{"Overdue(city)", func() (int, error) { o, err := svc.Overdue(ctx, city.Path); return len(o), err }},
-		{"Overdue(town)", func() (int, error) { o, err := svc.Overdue(ctx, town.Path); return len(o), err }},
+		{"Progress(city)", func() (int, error) { p, err := rd.Progress(ctx, city.Path); return p.Total.Due, err }},
+		{"Progress(town)", func() (int, error) { p, err := rd.Progress(ctx, town.Path); return p.Total.Due, err }},
+		{"Overdue(city)", func() (int, error) { o, err := rd.Overdue(ctx, city.Path); return len(o), err }},
+		{"Overdue(town)", func() (int, error) { o, err := rd.Overdue(ctx, town.Path); return len(o), err }},
 		{"Tasks(cadre)", func() (int, error) { ts, err := svc.Tasks(ctx, cadre); return len(ts), err }},
 		{"RecentVisits(cadre)", func() (int, error) { vs, err := svc.RecentVisits(ctx, cadre, 10); return len(vs), err }},
 		{"OpenRectifications(cadre)", func() (int, error) { rs, err := svc.OpenRectifications(ctx, cadre); return len(rs), err }},

@@ -15,6 +15,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -217,7 +218,7 @@ func TestSubmit(t *testing.T) {
 			in.StatusSeen = registry.EventRelocated
 			in.StatusNote = "已搬至马鞍村新街12号"
 			v := e.submit(t, visitDay, in)
-			reqs, err := e.svc.RelocationRequests(ctx, e.town.Path)
+			reqs, err := query.New(e.d).Relocations(ctx, e.town.Path, query.RelocationPending)
 			if err != nil || len(reqs) != 1 || reqs[0].VisitID != v.ID || reqs[0].Status != supervision.RelocationPending || reqs[0].Note != in.StatusNote {
 				t.Fatalf("requests %+v %v", reqs, err)
 			}
@@ -225,10 +226,12 @@ func TestSubmit(t *testing.T) {
 			if last := hist[len(hist)-1]; last.Kind != registry.EventRelocated {
 				t.Fatalf("history %+v", last)
 			}
-			if err := e.svc.DecideRelocation(ctx, reqs[0].ID, true, "manager:1"); err != nil {
+			approve := supervision.RelocationDecision{Approve: true, Address: "马鞍村新街12号", By: "manager:1"}
+			if err := e.svc.DecideRelocationAudited(ctx, reqs[0].ID, approve); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.svc.DecideRelocation(ctx, reqs[0].ID, false, "manager:1"); !errs.Is(err, errs.Conflict) {
+			reject := supervision.RelocationDecision{By: "manager:1"}
+			if err := e.svc.DecideRelocationAudited(ctx, reqs[0].ID, reject); !errs.Is(err, errs.Conflict) {
 				t.Fatalf("second decision: %v", err)
 			}
 		})
@@ -393,7 +396,7 @@ func TestSubmitConcurrent(t *testing.T) {
 		if dup != 0 {
 			t.Fatalf("%d businesses with more than one visit", dup)
 		}
-		p, err := svc.Progress(ctx, town.Path)
+		p, err := query.New(d).WithRules(svc.ReadRules(), clk).Progress(ctx, town.Path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/supervision"
 )
 
 // The JSON API: the console's data for integrations and scripts, with the
@@ -144,7 +144,7 @@ type apiBusinessItem struct {
 	Longitude  *float64 `json:"longitude,omitempty"`
 }
 
-func businessItem(b supervision.BusinessLine) apiBusinessItem {
+func businessItem(b query.BusinessLine) apiBusinessItem {
 	return apiBusinessItem{ID: b.ID, Name: b.Name, CreditCode: deref(b.CreditCode), LicenceNo: deref(b.LicenceNo),
 		Category: string(b.Category), Grade: string(b.Grade), RegionID: b.RegionID, Village: b.Village, Address: b.Address,
 		Status: string(b.Status), CadreID: b.CadreID, CadreName: b.CadreName, Covered: b.Covered}
@@ -302,7 +302,7 @@ func (c *Console) apiVisits(e echo.Context) error {
 	if q.Limit, q.Offset, err = apiPaging(e); err != nil {
 		return err
 	}
-	rows, total, err := c.Supervision.FindVisits(e.Request().Context(), q)
+	rows, total, err := c.Query.Visits(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}
@@ -413,7 +413,7 @@ func (c *Console) apiRectifications(e echo.Context) error {
 	if q.Limit, q.Offset, err = apiPaging(e); err != nil {
 		return err
 	}
-	rows, total, err := c.Supervision.FindRectifications(e.Request().Context(), q)
+	rows, total, err := c.Query.Rectifications(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}
@@ -443,7 +443,7 @@ type apiProgressBody struct {
 	ByCadre   []apiCoverage `json:"by_cadre"`
 }
 
-func coverageItems(rows []supervision.CoverageRow) []apiCoverage {
+func coverageItems(rows []query.CoverageRow) []apiCoverage {
 	out := make([]apiCoverage, len(rows))
 	for i, r := range rows {
 		out[i] = apiCoverage{ID: r.ID, Name: r.Name, Due: r.Due, Covered: r.Covered, Percent: r.Percent}

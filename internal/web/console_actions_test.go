@@ -240,7 +240,7 @@ func TestConsoleChanges(t *testing.T) {
 		if _, _, err := a.Supervision.Submit(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		rs, err := a.Supervision.FindRelocations(ctx, a.hudaiTown.Path, supervision.RelocationPending)
+		rs, err := a.Query.Relocations(ctx, a.hudaiTown.Path, supervision.RelocationPending)
 		if err != nil || len(rs) != 1 {
 			t.Fatalf("relocations: %v %v", rs, err)
 		}
@@ -444,7 +444,7 @@ func TestConsoleAPI(t *testing.T) {
 	if status != http.StatusOK || len(items) != 10 || body["limit"] != float64(10) || body["offset"] != float64(5) {
 		t.Fatalf("businesses = %d %v", status, body)
 	}
-	_, n, _ := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Grade: registry.GradeD, Limit: 1})
+	_, n, _ := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.hudaiTown.Path, Grade: string(registry.GradeD), Limit: 1})
 	if body["total"] != float64(n) {
 		t.Errorf("total %v, want %d", body["total"], n)
 	}

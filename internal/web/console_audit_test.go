@@ -9,8 +9,8 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 )
 
@@ -21,11 +21,11 @@ func TestConsoleAuditHasChatChanges(t *testing.T) {
 	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Status: registry.StatusOperating, Limit: 200})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.hudaiTown.Path, Status: string(registry.StatusOperating), Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var biz supervision.BusinessLine
+	var biz query.BusinessLine
 	for _, b := range bs {
 		if b.CadreID != 0 {
 			biz = b
@@ -80,11 +80,11 @@ func TestConsoleSlowCountKept(t *testing.T) {
 		return m[1]
 	}
 	before := count(hudai, "/console/businesses?covered=no")
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Covered: supervision.CoveredNo, Limit: 200})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.hudaiTown.Path, Covered: query.CoveredNo, Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var biz supervision.BusinessLine
+	var biz query.BusinessLine
 	for _, b := range bs {
 		if b.CadreID != 0 {
 			biz = b
@@ -94,16 +94,16 @@ func TestConsoleSlowCountKept(t *testing.T) {
 	if _, _, err := a.Supervision.Submit(ctx, quickReport(a.App, biz.ID, biz.CadreID)); err != nil {
 		t.Fatal(err)
 	}
-	truth := func(q supervision.BusinessQuery) string {
+	truth := func(q query.BusinessFilter) string {
 		t.Helper()
 		q.Limit = 1
-		_, n, err := a.Supervision.FindBusinesses(ctx, q)
+		_, n, err := a.Query.Businesses(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return fmt.Sprint(n)
 	}
-	now := truth(supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Covered: supervision.CoveredNo})
+	now := truth(query.BusinessFilter{ScopePath: a.hudaiTown.Path, Covered: query.CoveredNo})
 	if now == before {
 		t.Fatalf("the report did not change the count (%s)", now)
 	}
@@ -111,12 +111,12 @@ func TestConsoleSlowCountKept(t *testing.T) {
 		t.Errorf("the next page counts %s, want the kept %s (now %s)", kept, before, now)
 	}
 	if fresh, want := count(hudai, "/console/businesses?covered=no&grade=D"),
-		truth(supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Covered: supervision.CoveredNo, Grade: registry.GradeD}); fresh != want {
+		truth(query.BusinessFilter{ScopePath: a.hudaiTown.Path, Covered: query.CoveredNo, Grade: string(registry.GradeD)}); fresh != want {
 		t.Errorf("another filter counts %s, want its own %s", fresh, want)
 	}
 	lihu := a.signIn(t, a.lihu)
 	if other, want := count(lihu, "/console/businesses?covered=no"),
-		truth(supervision.BusinessQuery{ScopePath: a.lihuTown.Path, Covered: supervision.CoveredNo}); other != want {
+		truth(query.BusinessFilter{ScopePath: a.lihuTown.Path, Covered: query.CoveredNo}); other != want {
 		t.Errorf("蠡湖街道's manager counts %s, want its own %s", other, want)
 	}
 }
@@ -127,7 +127,7 @@ func TestConsoleAuditHasBindings(t *testing.T) {
 	t.Parallel()
 	a := bootConsole(t)
 	ctx := context.Background()
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path, Limit: 200})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.hudaiTown.Path, Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -35,10 +36,10 @@ type businessForm struct {
 // businessQuery reads a business list's filters. A region or cadre
 // outside the user's scope is NotFound; an unknown grade, category,
 // status or coverage is Invalid.
-func (c *Console) businessQuery(e echo.Context) (supervision.BusinessQuery, businessForm, error) {
+func (c *Console) businessQuery(e echo.Context) (query.BusinessFilter, businessForm, error) {
 	f := businessForm{Q: strings.TrimSpace(e.QueryParam("q")), Grade: e.QueryParam("grade"),
 		Category: e.QueryParam("category"), Status: e.QueryParam("status"), Covered: e.QueryParam("covered")}
-	q := supervision.BusinessQuery{ScopePath: scopePath(e), Query: f.Q}
+	q := query.BusinessFilter{ScopePath: scopePath(e), Query: f.Q}
 	if len([]rune(f.Q)) > 64 {
 		return q, f, errs.E(errs.Invalid, msgQueryTooLong)
 	}
@@ -51,24 +52,24 @@ func (c *Console) businessQuery(e echo.Context) (supervision.BusinessQuery, busi
 		if !ok {
 			return q, f, errs.E(errs.Invalid, msgBadGrade)
 		}
-		q.Grade = g
+		q.Grade = string(g)
 	}
 	if f.Category != "" {
 		cat, ok := registry.ParseCategory(f.Category)
 		if !ok {
 			return q, f, errs.E(errs.Invalid, msgBadCategory)
 		}
-		q.Category = cat
+		q.Category = string(cat)
 	}
 	if f.Status != "" {
 		st, ok := registry.ParseStatus(f.Status)
 		if !ok {
 			return q, f, errs.E(errs.Invalid, msgBadStatus)
 		}
-		q.Status = st
+		q.Status = string(st)
 	}
 	switch f.Covered {
-	case "", supervision.CoveredYes, supervision.CoveredNo:
+	case "", query.CoveredYes, query.CoveredNo:
 		q.Covered = f.Covered
 	default:
 		return q, f, errs.E(errs.Invalid, msgBadCovered)
@@ -85,7 +86,7 @@ func (c *Console) businessQuery(e echo.Context) (supervision.BusinessQuery, busi
 type businessesPage struct {
 	Form    businessForm
 	Regions []regionOption
-	Rows    []supervision.BusinessLine
+	Rows    []query.BusinessLine
 	Pager   pager
 }
 
@@ -127,15 +128,15 @@ func (c *Console) businessesXLSX(e echo.Context) error {
 	}
 	tree := registry.NewRegionTree(rs)
 	sh := newSheet(e, exportName("包保主体", ConsoleScope(e).Name, c.Clock.Now()), "包保主体", businessColumns)
-	err = c.Supervision.EachBusiness(ctx, q, func(rows []supervision.BusinessLine) error {
+	err = c.Query.EachBusiness(ctx, q, func(rows []query.BusinessLine) error {
 		for _, b := range rows {
 			town, _ := tree.TownVillage(b.RegionID)
 			covered := msgNo
 			if b.Covered {
 				covered = msgYes
 			}
-			if err := sh.add(b.Name, b.Code(), b.Category.Label(), string(b.Grade), town, b.Village, b.Address,
-				b.Status.Label(), b.CadreName, covered); err != nil {
+			if err := sh.add(b.Name, b.Code(), registry.Category(b.Category).Label(), b.Grade, town, b.Village, b.Address,
+				registry.Status(b.Status).Label(), b.CadreName, covered); err != nil {
 				return err
 			}
 		}
@@ -159,9 +160,9 @@ type businessPage struct {
 	Cadre       *registry.Cadre
 	Assignments []assignmentView
 	Events      []registry.BusinessEvent
-	Visits      []supervision.VisitLine
+	Visits      []query.VisitLine
 	VisitsTotal int64
-	Rects       []supervision.RectificationLine
+	Rects       []query.RectificationLine
 	LettersOn   bool
 	Letters     []letter.Letter
 	CardURL     string
@@ -228,10 +229,10 @@ func (c *Console) renderBusiness(e echo.Context, status int, problem string) err
 		}
 		p.Assignments = append(p.Assignments, v)
 	}
-	if p.Visits, p.VisitsTotal, err = c.Supervision.FindVisits(ctx, supervision.VisitQuery{ScopePath: scope.Path, BusinessID: b.ID, Limit: 20}); err != nil {
+	if p.Visits, p.VisitsTotal, err = c.Query.Visits(ctx, query.VisitFilter{ScopePath: scope.Path, BusinessID: b.ID, Limit: 20}); err != nil {
 		return err
 	}
-	if p.Rects, _, err = c.Supervision.FindRectifications(ctx, supervision.RectificationQuery{ScopePath: scope.Path, BusinessID: b.ID, Limit: 100}); err != nil {
+	if p.Rects, _, err = c.Query.Rectifications(ctx, query.RectificationFilter{ScopePath: scope.Path, BusinessID: b.ID, Limit: 100}); err != nil {
 		return err
 	}
 	if c.Letters != nil {

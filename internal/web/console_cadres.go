@@ -9,6 +9,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -38,7 +39,7 @@ func (c *Console) cadreLines(e echo.Context, cs []registry.Cadre) ([]cadreLine, 
 	for i, cd := range cs {
 		ids[i] = cd.ID
 	}
-	loads, err := c.Registry.CadreLoads(ctx, ids, scopePath(e))
+	loads, err := c.Query.CadreLoads(ctx, ids, scopePath(e))
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (c *Console) cadreLines(e echo.Context, cs []registry.Cadre) ([]cadreLine, 
 		return nil, err
 	}
 	tree := registry.NewRegionTree(rs)
-	cov, err := c.Supervision.CadreCoverage(ctx, ids, scopePath(e))
+	cov, err := c.Query.CadreCoverage(ctx, ids, scopePath(e))
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +119,8 @@ type cadrePage struct {
 	Line       cadreLine
 	Cycle      string
 	Tasks      []supervision.Task
-	Businesses []registry.Business
-	Visits     []supervision.VisitLine
+	Businesses []query.BusinessLine
+	Visits     []query.VisitLine
 	Targets    []registry.Cadre
 	Flash      string
 	Problem    string
@@ -143,7 +144,7 @@ func (c *Console) renderCadre(e echo.Context, status int, problem string) error 
 		return err
 	}
 	p := cadrePage{Line: lines[0], Cycle: c.cycleLabel(), Flash: flash(e), Problem: problem, CanWrite: ConsoleUser(e).Role.CanWrite()}
-	if p.Businesses, err = c.Registry.AssignedBusinessesInScope(ctx, cd.ID, scopePath(e)); err != nil {
+	if p.Businesses, err = c.Query.CadreBusinesses(ctx, cd.ID, scopePath(e)); err != nil {
 		return err
 	}
 	tasks, err := c.Supervision.Tasks(ctx, cd.ID)
@@ -160,7 +161,7 @@ func (c *Console) renderCadre(e echo.Context, status int, problem string) error 
 			p.Tasks = append(p.Tasks, t)
 		}
 	}
-	if p.Visits, _, err = c.Supervision.FindVisits(ctx, supervision.VisitQuery{ScopePath: scopePath(e), CadreID: cd.ID, Limit: 20}); err != nil {
+	if p.Visits, _, err = c.Query.Visits(ctx, query.VisitFilter{ScopePath: scopePath(e), CadreID: cd.ID, Limit: 20}); err != nil {
 		return err
 	}
 	if p.CanWrite {

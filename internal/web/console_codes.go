@@ -8,7 +8,6 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/query"
-	"github.com/shianbao/shianbao/internal/registry"
 )
 
 // codeIssuedPage shows a new binding code, once: only its hash is stored.
@@ -32,7 +31,7 @@ func (c *Console) issueCode(e echo.Context, role account.Role, subjectID int64, 
 type codesPage struct {
 	Rows     []query.CodeLine
 	Pager    pager
-	Managers []registry.ManagerRef
+	Managers []query.ManagerLine
 	Now      time.Time
 	Flash    string
 	CanWrite bool
@@ -49,7 +48,7 @@ func (c *Console) codes(e echo.Context) error {
 		return err
 	}
 	p := codesPage{Rows: rows, Pager: newPager(e, page, total, ""), Now: c.Clock.Now(), Flash: flash(e), CanWrite: ConsoleUser(e).Role.CanWrite()}
-	if p.Managers, err = c.Registry.ManagersInScope(ctx, scopePath(e)); err != nil {
+	if p.Managers, err = c.Query.Managers(ctx, scopePath(e)); err != nil {
 		return err
 	}
 	return c.Render(e, http.StatusOK, "codes", "绑定码", p)

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/query"
 )
 
 // Counting a whole city's filtered list (every business not yet covered
@@ -23,7 +23,7 @@ const countFresh = time.Minute
 var slowCount = 150 * time.Millisecond
 
 // findBusinesses is Supervision.FindBusinesses with slow counts kept.
-func (c *Console) findBusinesses(ctx context.Context, q supervision.BusinessQuery) ([]supervision.BusinessLine, int64, error) {
+func (c *Console) findBusinesses(ctx context.Context, q query.BusinessFilter) ([]query.BusinessLine, int64, error) {
 	page := q
 	page.Limit, page.Offset, page.KnownTotal = 0, 0, 0
 	sum := sha256.Sum256(fmt.Appendf(nil, "%#v", page))
@@ -34,7 +34,7 @@ func (c *Console) findBusinesses(ctx context.Context, q supervision.BusinessQuer
 		}
 	}
 	start := time.Now()
-	rows, total, err := c.Supervision.FindBusinesses(ctx, q)
+	rows, total, err := c.Query.Businesses(ctx, q)
 	if err == nil && q.KnownTotal == 0 && total > 0 && time.Since(start) >= slowCount {
 		if err := c.KV.Set(ctx, key, strconv.FormatInt(total, 10), countFresh); err != nil {
 			c.logger().Warn("keep list count", "err", err.Error())

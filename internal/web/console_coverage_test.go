@@ -25,11 +25,11 @@ import (
 // lihuBusiness is an operating grade D business of 蠡湖街道 with a cadre,
 // named so that no 胡埭镇 business's name contains it (pages of 胡埭镇
 // must then not show it at all).
-func lihuBusiness(t *testing.T, a *conApp, skip ...int64) supervision.BusinessLine {
+func lihuBusiness(t *testing.T, a *conApp, skip ...int64) query.BusinessLine {
 	t.Helper()
 	ctx := context.Background()
 	var hudai strings.Builder
-	err := a.Supervision.EachBusiness(ctx, supervision.BusinessQuery{ScopePath: a.hudaiTown.Path}, func(bs []supervision.BusinessLine) error {
+	err := a.Query.EachBusiness(ctx, query.BusinessFilter{ScopePath: a.hudaiTown.Path}, func(bs []query.BusinessLine) error {
 		for _, b := range bs {
 			hudai.WriteString(b.Name + "\n")
 		}
@@ -38,8 +38,8 @@ func lihuBusiness(t *testing.T, a *conApp, skip ...int64) supervision.BusinessLi
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.lihuTown.Path, Status: registry.StatusOperating,
-		Grade: registry.GradeD, Limit: 500})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.lihuTown.Path, Status: string(registry.StatusOperating),
+		Grade: string(registry.GradeD), Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ next:
 		}
 	}
 	t.Fatal("no grade D business of 蠡湖街道 with a name of its own")
-	return supervision.BusinessLine{}
+	return query.BusinessLine{}
 }
 
 // packAcross makes a cadre pack a business straight in the database, as
@@ -292,7 +292,7 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 		if _, _, err := a.Supervision.Submit(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		rs, err := a.Supervision.FindRelocations(ctx, a.hudaiTown.Path, supervision.RelocationPending)
+		rs, err := a.Query.Relocations(ctx, a.hudaiTown.Path, supervision.RelocationPending)
 		if err != nil {
 			t.Fatal(err)
 		}

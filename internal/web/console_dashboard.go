@@ -20,25 +20,24 @@ import (
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/supervision"
 )
 
 // dashboardPage is the home page: this cycle's figures for the user's scope.
 type dashboardPage struct {
 	Cycle    string
-	Total    supervision.CoverageRow
-	Towns    []supervision.CoverageRow
-	Villages []supervision.CoverageRow
-	Cadres   []supervision.CoverageRow
+	Total    query.CoverageRow
+	Towns    []query.CoverageRow
+	Villages []query.CoverageRow
+	Cadres   []query.CoverageRow
 	// VillagesCut and CadresCut count the rows left out of the short lists.
 	VillagesCut, CadresCut int
 	Overdue                int64
-	Rect                   supervision.RectificationFigures
+	Rect                   query.RectificationFigures
 	// Letters is nil when letters are not available.
 	Letters         *int64
 	Unreachable     int64
 	UnreachableList []query.Notification
-	History         []supervision.CycleCoverage
+	History         []query.CycleCoverage
 	// AsOf is when cached figures were worked out (nil when live).
 	AsOf         *time.Time    `json:"-"`
 	TownChart    template.HTML `json:"-"`
@@ -68,10 +67,10 @@ func (c *Console) dashboardFigures(ctx context.Context, scope account.Scope) (*d
 	d.Towns = byTown(tree, p.ByVillage)
 	d.Villages = leastCovered(p.ByVillage, dashboardRows, &d.VillagesCut)
 	d.Cadres = leastCovered(p.ByCadre, dashboardRows, &d.CadresCut)
-	if d.Overdue, err = c.Supervision.OverdueCount(ctx, scope.Path); err != nil {
+	if d.Overdue, err = c.Query.OverdueCount(ctx, scope.Path); err != nil {
 		return nil, err
 	}
-	if d.Rect, err = c.Supervision.CountRectifications(ctx, scope.Path); err != nil {
+	if d.Rect, err = c.Query.CountRectifications(ctx, scope.Path); err != nil {
 		return nil, err
 	}
 	if c.Letters != nil {
@@ -87,7 +86,7 @@ func (c *Console) dashboardFigures(ctx context.Context, scope account.Scope) (*d
 			return nil, err
 		}
 	}
-	if d.History, err = c.Supervision.CoverageHistory(ctx, scope.Path, 4); err != nil {
+	if d.History, err = c.Query.CoverageHistory(ctx, scope.Path, 4); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -195,8 +194,8 @@ func (c *Console) refreshDashboard(ctx context.Context, scope account.Scope) {
 }
 
 // byTown adds village rows up to their towns, in region order.
-func byTown(tree *registry.RegionTree, villages []supervision.CoverageRow) []supervision.CoverageRow {
-	idx := map[int64]*supervision.CoverageRow{}
+func byTown(tree *registry.RegionTree, villages []query.CoverageRow) []query.CoverageRow {
+	idx := map[int64]*query.CoverageRow{}
 	var order []int64
 	for _, v := range villages {
 		r, ok := tree.ByID[v.ID]
@@ -208,7 +207,7 @@ func byTown(tree *registry.RegionTree, villages []supervision.CoverageRow) []sup
 		}
 		row := idx[id]
 		if row == nil {
-			row = &supervision.CoverageRow{ID: id, Name: name}
+			row = &query.CoverageRow{ID: id, Name: name}
 			idx[id] = row
 			order = append(order, id)
 		}
@@ -216,7 +215,7 @@ func byTown(tree *registry.RegionTree, villages []supervision.CoverageRow) []sup
 		row.Covered += v.Covered
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
-	out := make([]supervision.CoverageRow, 0, len(order))
+	out := make([]query.CoverageRow, 0, len(order))
 	for _, id := range order {
 		r := *idx[id]
 		if r.Due > 0 {
@@ -229,11 +228,11 @@ func byTown(tree *registry.RegionTree, villages []supervision.CoverageRow) []sup
 
 // leastCovered keeps the n least covered rows (all when there are few),
 // counting those left out in cut.
-func leastCovered(rows []supervision.CoverageRow, n int, cut *int) []supervision.CoverageRow {
+func leastCovered(rows []query.CoverageRow, n int, cut *int) []query.CoverageRow {
 	if len(rows) <= n {
 		return rows
 	}
-	sorted := append([]supervision.CoverageRow(nil), rows...)
+	sorted := append([]query.CoverageRow(nil), rows...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		if sorted[i].Percent != sorted[j].Percent {
 			return sorted[i].Percent < sorted[j].Percent
@@ -250,7 +249,7 @@ type bar struct {
 	Value, Max int
 }
 
-func coverageBars(rows []supervision.CoverageRow) []bar {
+func coverageBars(rows []query.CoverageRow) []bar {
 	out := make([]bar, len(rows))
 	for i, r := range rows {
 		out[i] = bar{Label: r.Name, Value: r.Covered, Max: r.Due}

@@ -11,6 +11,7 @@ const (
 	msgBadStatus       = "状态应为 正常经营、停产停业 或 已注销。"
 	msgBadCovered      = "覆盖情况应为 yes 或 no。"
 	msgReissueReason   = "包保干部调整"
+	msgRelocatedReason = "主体搬迁"
 	msgRelocationCadre = "「%s」迁入%s，已离开原镇(街道)，原包保关系随之结束：请同时选择%s的包保干部。"
 	msgNoLetters       = "提示函功能未启用。"
 	msgBadDeadline     = "整改期限格式应为 YYYY-MM-DD。"

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"math"
@@ -16,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -101,8 +103,14 @@ var consolePageFuncs = template.FuncMap{
 		return []registry.Status{registry.StatusOperating, registry.StatusSuspended, registry.StatusDeregistered}
 	},
 	"rectLabel": supervision.StatusLabel,
-	"pctf":      pctText,
-	"day":       func(t time.Time) string { return t.In(clock.China).Format("2006-01-02") },
+	// The read side's rows carry the features' words as strings; these
+	// name them (a registry or supervision value prints the same word).
+	"categoryLabel": func(v any) string { return registry.Category(fmt.Sprint(v)).Label() },
+	"statusLabel":   func(v any) string { return registry.Status(fmt.Sprint(v)).Label() },
+	"modeLabel":     func(v any) string { return supervision.Mode(fmt.Sprint(v)).Label() },
+	"eventLabel":    func(v any) string { return registry.EventKind(fmt.Sprint(v)).Label() },
+	"pctf":          pctText,
+	"day":           func(t time.Time) string { return t.In(clock.China).Format("2006-01-02") },
 	"dayp": func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -262,69 +270,14 @@ func (c *Console) regionFilter(e echo.Context) (int64, string, error) {
 	return id, r.Path, nil
 }
 
-// supervisionRoots are the region paths the supervision figures that need
-// a region (Progress, Overdue) are asked for: the user's scope, or for an
-// administrator every root of the tree.
-func (c *Console) supervisionRoots(ctx context.Context, scope account.Scope) ([]string, error) {
-	if scope.Path != "" {
-		return []string{scope.Path}, nil
-	}
-	rs, err := c.Registry.Regions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range rs {
-		if r.ParentID == nil {
-			out = append(out, r.Path)
-		}
-	}
-	return out, nil
+// progress is the coverage of the user's scope.
+func (c *Console) progress(ctx context.Context, scope account.Scope) (*query.Progress, error) {
+	return c.Query.Progress(ctx, scope.Path)
 }
 
-// progress is supervision.Progress over the user's scope.
-func (c *Console) progress(ctx context.Context, scope account.Scope) (*supervision.Progress, error) {
-	roots, err := c.supervisionRoots(ctx, scope)
-	if err != nil {
-		return nil, err
-	}
-	out := &supervision.Progress{Total: supervision.CoverageRow{Name: msgTotal}}
-	for _, root := range roots {
-		p, err := c.Supervision.Progress(ctx, root)
-		if err != nil {
-			return nil, err
-		}
-		out.Cycle, out.Cycles = p.Cycle, p.Cycles
-		out.Total.Due += p.Total.Due
-		out.Total.Covered += p.Total.Covered
-		out.ByVillage = append(out.ByVillage, p.ByVillage...)
-		out.ByCadre = append(out.ByCadre, p.ByCadre...)
-	}
-	if out.Total.Due > 0 {
-		out.Total.Percent = float64(out.Total.Covered) * 100 / float64(out.Total.Due)
-	}
-	if out.Cycle == "" {
-		c := supervision.CycleFor(c.Supervision.Rules().Period(registry.GradeD), c.Clock.Now())
-		out.Cycle = c.Label
-	}
-	return out, nil
-}
-
-// overdueItems is supervision.Overdue over the user's scope.
-func (c *Console) overdueItems(ctx context.Context, scope account.Scope) ([]supervision.OverdueItem, error) {
-	roots, err := c.supervisionRoots(ctx, scope)
-	if err != nil {
-		return nil, err
-	}
-	var out []supervision.OverdueItem
-	for _, root := range roots {
-		items, err := c.Supervision.Overdue(ctx, root)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-	}
-	return out, nil
+// overdueItems are the overdue businesses of the user's scope.
+func (c *Console) overdueItems(ctx context.Context, scope account.Scope) ([]query.OverdueItem, error) {
+	return c.Query.Overdue(ctx, scope.Path)
 }
 
 // audit records a change that its feature could not record in its own

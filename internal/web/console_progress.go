@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -15,19 +16,19 @@ import (
 // rectificationsPage is the rectification list.
 type rectificationsPage struct {
 	Status string
-	Rows   []supervision.RectificationLine
+	Rows   []query.RectificationLine
 	Pager  pager
 }
 
-func rectQuery(e echo.Context) supervision.RectificationQuery {
-	return supervision.RectificationQuery{ScopePath: scopePath(e), Status: e.QueryParam("status")}
+func rectQuery(e echo.Context) query.RectificationFilter {
+	return query.RectificationFilter{ScopePath: scopePath(e), Status: e.QueryParam("status")}
 }
 
 func (c *Console) rectifications(e echo.Context) error {
 	q := rectQuery(e)
 	page, limit, offset := paging(e)
 	q.Limit, q.Offset = limit, offset
-	rows, total, err := c.Supervision.FindRectifications(e.Request().Context(), q)
+	rows, total, err := c.Query.Rectifications(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}
@@ -38,14 +39,14 @@ func (c *Console) rectifications(e echo.Context) error {
 func (c *Console) rectificationsXLSX(e echo.Context) error {
 	sh := newSheet(e, exportName("整改", ConsoleScope(e).Name, c.Clock.Now()), "整改", []column{{"主体名称", 36}, {"村(社区)", 14}, {"检查项目", 24}, {"问题描述", 40}, {"整改要求", 30},
 		{"整改期限", 12}, {"状态", 8}, {"剩余天数", 10}, {"包保干部", 10}, {"完成时间", 17}})
-	err := c.Supervision.EachRectification(e.Request().Context(), rectQuery(e), func(rows []supervision.RectificationLine) error {
+	err := c.Query.EachRectification(e.Request().Context(), rectQuery(e), func(rows []query.RectificationLine) error {
 		for _, r := range rows {
 			var left any
 			if r.Status == supervision.StatusOpen {
 				left = r.DaysLeft
 			}
 			if err := sh.add(r.Business, r.Village, r.ItemLabel, r.Description, r.Requirement, r.Deadline.Format("2006-01-02"),
-				r.StatusLabel(), left, r.CadreName, r.ClosedAt); err != nil {
+				supervision.StatusLabel(r.Status), left, r.CadreName, r.ClosedAt); err != nil {
 				return err
 			}
 		}
@@ -55,7 +56,7 @@ func (c *Console) rectificationsXLSX(e echo.Context) error {
 }
 
 type overduePage struct {
-	Rows  []supervision.OverdueItem
+	Rows  []query.OverdueItem
 	Pager pager
 }
 
@@ -89,7 +90,7 @@ func (c *Console) overdueXLSX(e echo.Context) error {
 // progressRow is a line of the progress table: a village and cadre, a
 // village subtotal or the grand total.
 type progressRow struct {
-	supervision.ProgressLine
+	query.ProgressLine
 	Town string
 	// Kind is "line", "village" (subtotal) or "total".
 	Kind string
@@ -104,7 +105,7 @@ type progressPage struct {
 // the village's subtotal; the grand total last.
 func (c *Console) progressRows(e echo.Context) ([]progressRow, string, error) {
 	ctx := e.Request().Context()
-	lines, cycle, err := c.Supervision.ProgressTable(ctx, scopePath(e))
+	lines, cycle, err := c.Query.ProgressTable(ctx, scopePath(e))
 	if err != nil {
 		return nil, "", err
 	}
@@ -141,7 +142,7 @@ func (c *Console) progressRows(e echo.Context) ([]progressRow, string, error) {
 	return out, cycle, nil
 }
 
-func add(sum *supervision.ProgressLine, l supervision.ProgressLine) {
+func add(sum *query.ProgressLine, l query.ProgressLine) {
 	sum.Businesses += l.Businesses
 	sum.Due += l.Due
 	sum.Covered += l.Covered
@@ -180,7 +181,7 @@ func (c *Console) progressXLSX(e echo.Context) error {
 
 type relocationsPage struct {
 	Status   string
-	Rows     []supervision.RelocationLine
+	Rows     []query.RelocationLine
 	Regions  []regionOption
 	Cadres   []registry.Cadre
 	Flash    string
@@ -199,7 +200,7 @@ func (c *Console) renderRelocations(e echo.Context, status int, problem string) 
 	if st == "all" {
 		st = ""
 	}
-	rows, err := c.Supervision.FindRelocations(ctx, scopePath(e), st)
+	rows, err := c.Query.Relocations(ctx, scopePath(e), st)
 	if err != nil {
 		return err
 	}
@@ -223,11 +224,12 @@ func (c *Console) decideRelocation(e echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req, err := c.Supervision.RelocationInScope(ctx, id, scopePath(e))
+	req, err := c.Query.Relocation(ctx, id, scopePath(e))
 	if err != nil {
 		return err
 	}
-	d := supervision.RelocationDecision{Approve: e.FormValue("decision") == "approve", Note: e.FormValue("note"), By: actor(e)}
+	d := supervision.RelocationDecision{Approve: e.FormValue("decision") == "approve", Address: e.FormValue("address"),
+		Note: e.FormValue("note"), By: actor(e)}
 	if d.Approve {
 		if rid := formID(e, "region_id"); rid != 0 {
 			if _, err := c.Registry.RegionInScope(ctx, rid, scopePath(e)); err != nil {
@@ -261,9 +263,10 @@ func (c *Console) decideRelocation(e echo.Context) error {
 		}
 		return err
 	}
-	if d.Approve && d.CadreID != 0 && c.Cards != nil {
-		if _, err := c.Cards.ReissueChanged(ctx); err != nil {
-			c.logger().Warn("reissue cards after relocation", "rid", RequestID(e), "err", err.Error())
+	// The card shows the address and the cadre: it is reissued with both.
+	if d.Approve && c.Cards != nil {
+		if err := c.Cards.Renew(ctx, req.BusinessID, msgRelocatedReason); err != nil {
+			c.logger().Warn("reissue card after relocation", "rid", RequestID(e), "business", req.BusinessID, "err", err.Error())
 		}
 	}
 	key := "rejected"

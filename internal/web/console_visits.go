@@ -12,6 +12,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -29,11 +30,11 @@ type visitForm struct {
 // visitQuery reads a visit list's filters. Without ?from the list starts
 // at this cycle's first day. A cadre or business outside the scope is
 // NotFound; a bad date or mode is Invalid.
-func (c *Console) visitQuery(e echo.Context) (supervision.VisitQuery, visitForm, error) {
+func (c *Console) visitQuery(e echo.Context) (query.VisitFilter, visitForm, error) {
 	ctx := e.Request().Context()
 	f := visitForm{From: e.QueryParam("from"), To: e.QueryParam("to"), Mode: e.QueryParam("mode"),
 		Far: e.QueryParam("far") != "", All: e.QueryParam("all") != ""}
-	q := supervision.VisitQuery{ScopePath: scopePath(e), Far: f.Far, All: f.All}
+	q := query.VisitFilter{ScopePath: scopePath(e), Far: f.Far, All: f.All}
 	if _, set := e.QueryParams()["from"]; !set {
 		cy := supervision.CycleFor(c.Supervision.Rules().Period(registry.GradeD), c.Clock.Now())
 		f.From = cy.Start.Format("2006-01-02")
@@ -60,7 +61,7 @@ func (c *Console) visitQuery(e echo.Context) (supervision.VisitQuery, visitForm,
 		if !ok {
 			return q, f, errs.E(errs.Invalid, msgBadMode)
 		}
-		q.Mode = m
+		q.Mode = string(m)
 	}
 	if id, _ := strconv.ParseInt(e.QueryParam("cadre"), 10, 64); id > 0 {
 		if _, err := c.Registry.CadreInScope(ctx, id, scopePath(e)); err != nil {
@@ -79,7 +80,7 @@ func (c *Console) visitQuery(e echo.Context) (supervision.VisitQuery, visitForm,
 
 type visitsPage struct {
 	Form  visitForm
-	Rows  []supervision.VisitLine
+	Rows  []query.VisitLine
 	Pager pager
 }
 
@@ -90,7 +91,7 @@ func (c *Console) visits(e echo.Context) error {
 	}
 	page, limit, offset := paging(e)
 	q.Limit, q.Offset = limit, offset
-	rows, total, err := c.Supervision.FindVisits(e.Request().Context(), q)
+	rows, total, err := c.Query.Visits(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}
@@ -104,7 +105,7 @@ func (c *Console) visitsXLSX(e echo.Context) error {
 	}
 	sh := newSheet(e, exportName("督导记录", ConsoleScope(e).Name, c.Clock.Now()), "督导记录", []column{{"督导时间", 17}, {"主体名称", 36}, {"村(社区)", 14}, {"包保干部", 10}, {"督导方式", 10},
 		{"周期", 16}, {"问题数", 8}, {"距登记地点(米)", 14}, {"距离过远", 10}, {"经营状态变化", 12}, {"版本", 6}, {"编号", 10}})
-	err = c.Supervision.EachVisit(e.Request().Context(), q, func(rows []supervision.VisitLine) error {
+	err = c.Query.EachVisit(e.Request().Context(), q, func(rows []query.VisitLine) error {
 		for _, v := range rows {
 			var dist any
 			if v.DistanceM != nil {
@@ -114,8 +115,8 @@ func (c *Console) visitsXLSX(e echo.Context) error {
 			if v.Far {
 				far = msgYes
 			}
-			if err := sh.add(v.SubmittedAt, v.Business, v.Village, v.CadreName, v.Mode.Label(), v.CycleLabel, v.Findings,
-				dist, far, v.StatusSeen.Label(), v.Revision, v.ID); err != nil {
+			if err := sh.add(v.SubmittedAt, v.Business, v.Village, v.CadreName, supervision.Mode(v.Mode).Label(), v.CycleLabel, v.Findings,
+				dist, far, registry.EventKind(v.StatusSeen).Label(), v.Revision, v.ID); err != nil {
 				return err
 			}
 		}

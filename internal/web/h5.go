@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/templates"
@@ -22,17 +23,18 @@ type H5 struct {
 	access      *H5Access
 	registry    *registry.Service
 	supervision *supervision.Service
+	query       *query.Reader
 	pages       *template.Template
 }
 
 // MountH5 adds the H5 pages.
-func (s *Server) MountH5(access *H5Access, reg *registry.Service, sup *supervision.Service) error {
+func (s *Server) MountH5(access *H5Access, reg *registry.Service, sup *supervision.Service, q *query.Reader) error {
 	pages, err := template.New("h5").Funcs(pageFuncs).ParseFS(templates.FS, "h5/*.html")
 	if err != nil {
 		return err
 	}
 	access.mount(s)
-	h := &H5{access: access, registry: reg, supervision: sup, pages: pages}
+	h := &H5{access: access, registry: reg, supervision: sup, query: q, pages: pages}
 	s.echo.GET("/h5/visits/:id", h.visit)
 	s.echo.GET("/h5/cadres/:id/tasks", h.cadreTasks)
 	s.echo.GET("/h5/offices/:id/overdue", h.officeOverdue)

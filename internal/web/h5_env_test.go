@@ -31,6 +31,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify/notifytest"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -102,7 +103,7 @@ func newH5(t *testing.T, base string, oauth web.OAuth) *h5 {
 		t.Fatal(err)
 	}
 	// The visit receipt pages parse every h5 template too: they must still.
-	if err := srv.MountH5(access, e.reg, e.sup); err != nil {
+	if err := srv.MountH5(access, e.reg, e.sup, query.New(d).WithRules(e.sup.ReadRules(), e.clk)); err != nil {
 		t.Fatal(err)
 	}
 	e.handler = srv.Handler()
@@ -182,9 +183,9 @@ func (e *h5) otherBusiness(t *testing.T, openid string) (registry.Business, *acc
 			continue
 		}
 		r, _ := e.reg.Region(ctx, o.RegionID)
-		bs, _, err := e.reg.FindBusinesses(ctx, registry.BusinessFilter{ScopePath: r.Path, Status: registry.StatusOperating, Limit: 1})
-		if err != nil || len(bs) == 0 {
-			t.Fatalf("businesses of %s: %v", o.Name, err)
+		bs := demotest.Businesses(t, e.d, query.BusinessFilter{ScopePath: r.Path, Status: string(registry.StatusOperating), Limit: 1})
+		if len(bs) == 0 {
+			t.Fatalf("no business of %s", o.Name)
 		}
 		return bs[0], e.bind(t, bs[0].ID, openid)
 	}

@@ -75,7 +75,7 @@ func (h *H5) officeOverdue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.supervision.Overdue(ctx, region.Path)
+	items, err := h.query.Overdue(ctx, region.Path)
 	if err != nil {
 		return err
 	}
