@@ -255,7 +255,7 @@ func TestConsoleChanges(t *testing.T) {
 		if !strings.Contains(hudai.text(), "搬到马鞍村") {
 			t.Fatalf("relocation not listed: %.300s", hudai.text())
 		}
-		hudai.post(fmt.Sprintf("/console/relocations/%d/decide", rs[0].ID), url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village.ID)}})
+		hudai.post(fmt.Sprintf("/console/relocations/%d/decide", rs[0].ID), url.Values{"decision": {"approve"}, "address": {"新址路1号"}, "region_id": {fmt.Sprint(village.ID)}})
 		if hudai.status != http.StatusSeeOther {
 			t.Fatalf("approve = %d: %.300s", hudai.status, hudai.text())
 		}

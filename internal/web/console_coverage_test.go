@@ -312,11 +312,11 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 	before := conSnapshot(t, a)
 	decide := fmt.Sprintf("/console/relocations/%d/decide", id)
 
-	admin.post(decide, url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village)}})
+	admin.post(decide, url.Values{"decision": {"approve"}, "address": {"新址路1号"}, "region_id": {fmt.Sprint(village)}})
 	if admin.status != http.StatusBadRequest || !strings.Contains(admin.text(), "请同时选择蠡湖街道的包保干部") {
 		t.Fatalf("approve to another town without a cadre = %d: %.500s", admin.status, admin.text())
 	}
-	admin.post(decide, url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village)}, "cadre_id": {fmt.Sprint(from.ID)}})
+	admin.post(decide, url.Values{"decision": {"approve"}, "address": {"新址路1号"}, "region_id": {fmt.Sprint(village)}, "cadre_id": {fmt.Sprint(from.ID)}})
 	if want := from.Name + "只能包保胡埭镇的主体"; admin.status != http.StatusBadRequest || !strings.Contains(admin.text(), want) {
 		t.Fatalf("approve with the old town's cadre = %d, want %q: %.500s", admin.status, want, admin.text())
 	}
@@ -324,7 +324,7 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 		t.Errorf("refused approvals changed data:\nbefore %s\nafter  %s", before, after)
 	}
 
-	admin.post(decide, url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village)}, "cadre_id": {fmt.Sprint(lihuCadre)}})
+	admin.post(decide, url.Values{"decision": {"approve"}, "address": {"新址路1号"}, "region_id": {fmt.Sprint(village)}, "cadre_id": {fmt.Sprint(lihuCadre)}})
 	if admin.status != http.StatusSeeOther {
 		t.Fatalf("approve with a cadre of the new town = %d: %.500s", admin.status, admin.text())
 	}
@@ -350,7 +350,7 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 	t.Run("ServiceEndsAssignment", func(t *testing.T) {
 		other := moving[1]
 		id := request(other)
-		err := a.Supervision.DecideRelocationAudited(ctx, id, supervision.RelocationDecision{Approve: true, RegionID: village, By: registry.Actor("user:" + a.admin)})
+		err := a.Supervision.DecideRelocationAudited(ctx, id, supervision.RelocationDecision{Approve: true, RegionID: village, Address: "新址路1号", By: registry.Actor("user:" + a.admin)})
 		if err != nil {
 			t.Fatal(err)
 		}

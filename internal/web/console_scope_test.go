@@ -338,7 +338,7 @@ var scopeCases = []scopeCase{
 
 	scopeList("/console/relocations", "/console/relocations?status=all"),
 	scopePost("/console/relocations/:id/decide", scopeID("/console/relocations/%d/decide", func(w *conWorld) int64 { return w.reloc }),
-		func(*conWorld) url.Values { return url.Values{"decision": {"approve"}} }),
+		func(*conWorld) url.Values { return url.Values{"decision": {"approve"}, "address": {"新址路1号"}} }),
 
 	scopeList("/console/letters", "/console/letters"),
 	scopeList("/console/letters.xlsx", "/console/letters.xlsx"),
