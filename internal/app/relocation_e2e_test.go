@@ -158,8 +158,13 @@ func TestRelocationLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page := getPage(t, http.DefaultClient, a.URL()+u.RequestURI()); !strings.Contains(page, newAddress) {
+	page := getPage(t, http.DefaultClient, a.URL()+u.RequestURI())
+	if !strings.Contains(page, newAddress) {
 		t.Errorf("public card lacks the new address:\n%.2000s", page)
+	}
+	// The visit frequency is said once (issue 16 item 10).
+	if n := strings.Count(page, "至少督导"); n != 1 {
+		t.Errorf("the card says 至少督导 %d times", n)
 	}
 }
 

@@ -170,7 +170,7 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 		return "", false, nil
 	}
 	switch text {
-	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
+	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
 	default:
 		return "", false, nil
 	}
@@ -193,6 +193,8 @@ func (b *Bot) listCommand(ctx context.Context, u user, text string) (string, err
 		return b.progress(ctx, u)
 	case cmdProgressCadres:
 		return b.progressByCadre(ctx, u, 0)
+	case cmdProgressVillages:
+		return b.progressByVillage(ctx, u, 0)
 	case cmdOverdue:
 		return b.overdue(ctx, u, 0)
 	case cmdNextPage:
@@ -259,7 +261,7 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 			return out, err
 		}
 		switch word {
-		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, cmdLetters, cmdContact, "包保干部", "联系干部":
+		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, cmdLetters, cmdContact, "包保干部", "联系干部":
 			out, err := b.listCommand(ctx, u, word)
 			return chat.Say(out), err
 		case cmdCard:

@@ -334,6 +334,36 @@ func TestManagerProgressAndOverdue(t *testing.T) {
 	c.Golden("manager_progress")
 }
 
+// TestDistrictManagerProgress: a district office's 进度 lists its towns
+// first, the villages on request.
+func TestDistrictManagerProgress(t *testing.T) {
+	w := openDistrict(t)
+	ctx := context.Background()
+	offices, err := w.reg.Offices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var district *registry.Office
+	for i, o := range offices {
+		if strings.HasPrefix(o.Name, "滨湖区") {
+			district = &offices[i]
+		}
+	}
+	if district == nil {
+		t.Fatal("no office of 滨湖区")
+	}
+	ms, err := w.reg.Managers(ctx, district.ID)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("no manager for 滨湖区: %v", err)
+	}
+	w.bind(t, "o-district", account.RoleManager, ms[0].ID)
+	c := w.chat(t, "o-district")
+	c.Say("进度")
+	c.Say("进度 村")
+	c.Say("下一页")
+	c.Golden("manager_district_progress")
+}
+
 func TestRecheck(t *testing.T) {
 	w := openDistrict(t)
 	ctx := context.Background()
