@@ -140,6 +140,44 @@ func TestSeedVisits(t *testing.T) {
 				t.Error("no corrected visits")
 			}
 		})
+		t.Run("LooksReal", func(t *testing.T) {
+			// Visits and follow-ups happen in office hours on working days.
+			var visits []supervision.Visit
+			if err := q.Select("id, mode, submitted_at").Find(&visits).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range visits {
+				at := v.SubmittedAt.In(clock.China)
+				hm := at.Hour()*60 + at.Minute()
+				if wd := at.Weekday(); wd == time.Saturday || wd == time.Sunday || hm < 8*60+30 || hm >= 17*60+30 || (hm >= 12*60 && hm < 13*60+30) {
+					t.Fatalf("visit %d at %s (%s)", v.ID, at.Format("2006-01-02 15:04"), at.Weekday())
+				}
+				// The modes a cadre picks in chat: no 集中汇报.
+				if v.Mode == supervision.ModeReport {
+					t.Fatalf("visit %d in mode %s", v.ID, v.Mode.Label())
+				}
+			}
+			var events []supervision.RectificationEvent
+			if err := q.Order("rectification_id, id").Find(&events).Error; err != nil {
+				t.Fatal(err)
+			}
+			loops := 0
+			for i, e := range events {
+				at := e.CreatedAt.In(clock.China)
+				if wd := at.Weekday(); wd == time.Saturday || wd == time.Sunday {
+					t.Errorf("%s of rectification %d on a %s", e.Kind, e.RectificationID, wd)
+				}
+				// A full loop: the business's feedback, then the cadre's 复查.
+				if e.Kind == supervision.EventFeedback && i+1 < len(events) && events[i+1].RectificationID == e.RectificationID &&
+					events[i+1].Kind == supervision.EventRectified && events[i+1].CreatedAt.After(e.CreatedAt) {
+					loops++
+				}
+			}
+			t.Logf("%d visits in office hours, %d rectifications with the whole loop", len(visits), loops)
+			if loops < 5 {
+				t.Errorf("%d rectifications with feedback then 复查, want a handful", loops)
+			}
+		})
 		t.Run("Tasks", func(t *testing.T) {
 			var c registry.Cadre
 			q.Where("level = ?", registry.CadreVillage).Order("id").First(&c)
