@@ -74,3 +74,35 @@ func (s *Service) ManagerInScope(ctx context.Context, id int64, scopePath string
 	}
 	return &m, nil
 }
+
+// Covers reports whether region outer contains region inner. NotFound for
+// an unknown region.
+func (s *Service) Covers(ctx context.Context, outer, inner int64) (bool, error) {
+	o, err := s.Region(ctx, outer)
+	if err != nil {
+		return false, err
+	}
+	in, err := s.Region(ctx, inner)
+	if err != nil {
+		return false, err
+	}
+	return o.Contains(*in), nil
+}
+
+// ManagerCovers reports whether an active manager's office's region holds
+// a region: what a manager may see of it. An unknown or inactive manager
+// covers nothing.
+func (s *Service) ManagerCovers(ctx context.Context, managerID, regionID int64) (bool, error) {
+	m, err := s.Manager(ctx, managerID)
+	if errs.Is(err, errs.NotFound) {
+		return false, nil
+	}
+	if err != nil || !m.Active {
+		return false, err
+	}
+	o, err := s.Office(ctx, m.OfficeID)
+	if err != nil {
+		return false, err
+	}
+	return s.Covers(ctx, o.RegionID, regionID)
+}
