@@ -4,6 +4,7 @@
 //
 //	shianbao [serve] [-config FILE]      run the service (the default)
 //	shianbao migrate [-config FILE]      apply database migrations
+//	shianbao media migrate --to s3       copy local photos to the S3 bucket, verifying each
 //	shianbao seed [--scale N] [--seed S] generate the demo district or a city-scale register
 //	shianbao import KIND FILE [--dry-run]
 //	shianbao export KIND [--format csv|xlsx] [-o FILE]
@@ -62,6 +63,7 @@ func init() {
 	commands = []command{
 		{"serve", "运行服务（默认）/ run the service (default)", runServe},
 		{"migrate", "执行数据库迁移 / apply database migrations", runMigrate},
+		{"media", "照片存储：media migrate --to s3 把本地照片复制到存储桶并逐个核验 / copy local photos to the S3 bucket, verifying each", runMedia},
 		{"seed", "生成演示数据或城市规模数据 / generate demo or city-scale data", runSeed},
 		{"import", "导入登记表 / import businesses|cadres|assignments from CSV or XLSX", runImport},
 		{"export", "导出登记表 / export businesses|cadres|assignments as CSV or XLSX", runExport},

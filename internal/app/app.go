@@ -36,6 +36,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -45,7 +46,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -135,12 +136,18 @@ func (a *App) serve(ctx context.Context) error {
 	// Validate has parsed both lists already.
 	proxies, _ := cfg.HTTP.TrustedProxyNets()
 	metricsAllow, _ := cfg.HTTP.MetricsAllowNets()
+	ready := map[string]web.Checker{"database": a.DB, "kv": a.KV}
+	if bucket, ok := a.Media.(web.Checker); ok {
+		// A shared bucket is a dependency like the database; a local
+		// directory is the machine's own disk.
+		ready["media"] = bucket
+	}
 	var err error
 	a.Web, err = web.New(web.Options{
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		Log:            a.Log,
 		Metrics:        a.Metrics,
-		Ready:          map[string]web.Checker{"database": a.DB, "kv": a.KV},
+		Ready:          ready,
 		TrustedProxies: proxies,
 		MetricsAllow:   metricsAllow,
 	})

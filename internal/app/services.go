@@ -21,6 +21,7 @@ import (
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
+	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -57,6 +58,8 @@ type Services struct {
 	// SelfCheck keeps the businesses' own records (日管控/周排查/月调度).
 	SelfCheck *selfcheck.Service
 	Bot       *bot.Bot
+	// Review flags visits across each other for the reviewer.
+	Review *review.Service
 
 	// links sign the H5 links in messages and pages.
 	links web.Links
@@ -127,9 +130,10 @@ func (s *Services) build() error {
 		return err
 	}
 	s.Query = s.newQuery()
-	if s.Media, err = media.NewLocal(cfg.Media.Dir); err != nil {
+	if s.Media, err = OpenMedia(cfg); err != nil {
 		return fmt.Errorf("media store: %w", err)
 	}
+	s.newReview()
 	if err := s.newLettersAndCards(); err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func (a *App) stopWorkers(ctx context.Context) {
 
 // workerList is the background work of this app.
 func (a *App) workerList() []worker {
-	return []worker{a.cardWorker(), {
+	return []worker{a.cardWorker(), a.reviewWorker(), {
 		// The scheduler runs its own cron until the app stops; only the
 		// instance holding the leader lock plans.
 		name:     "reminders",

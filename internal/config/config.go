@@ -38,6 +38,8 @@ type Config struct {
 	Reminder Reminder `yaml:"reminder"`
 	// Import bounds what one register import may read.
 	Import Import `yaml:"import"`
+	// Review sets the flags across visits and the re-check sample.
+	Review Review `yaml:"review"`
 }
 
 // Import bounds a register import (CSV or XLSX), so one file cannot take
@@ -331,9 +333,36 @@ type Register struct {
 	DistrictName string `yaml:"district_name"`
 }
 
-// Media says where photo evidence is stored.
+// Media says where photo evidence is stored: in a directory (local, one
+// machine) or in a bucket of an S3-compatible service (s3, shared by every
+// instance).
 type Media struct {
-	Dir string `yaml:"dir"`
+	// Driver is local or s3.
+	Driver string `yaml:"driver"`
+	// Dir is the local driver's directory, and what `shianbao media
+	// migrate --to s3` copies from.
+	Dir string  `yaml:"dir"`
+	S3  MediaS3 `yaml:"s3"`
+}
+
+// MediaS3 locates the bucket of the s3 media driver. Aliyun OSS, Tencent
+// COS, MinIO and SeaweedFS all speak this protocol.
+type MediaS3 struct {
+	// Endpoint is the service's URL; the scheme chooses TLS
+	// (https://oss-cn-hangzhou.aliyuncs.com, http://minio:9000).
+	Endpoint string `yaml:"endpoint"`
+	Bucket   string `yaml:"bucket"`
+	// Region signs requests (oss-cn-hangzhou, ap-guangzhou, us-east-1);
+	// empty asks the bucket for its location first.
+	Region string `yaml:"region"`
+	// PathStyle addresses the bucket in the path (MinIO, SeaweedFS) rather
+	// than in the host name (OSS, COS).
+	PathStyle bool `yaml:"path_style"`
+	// Prefix is put before every object's key ("shianbao/media"), so the
+	// bucket may hold other things too.
+	Prefix    string `yaml:"prefix"`
+	AccessKey string `yaml:"access_key" secret:"true"`
+	SecretKey string `yaml:"secret_key" secret:"true"`
 }
 
 // Demo credentials for the embedded default. Validate refuses them when the
@@ -387,11 +416,12 @@ func Default() Config {
 		Demo:      Demo{SeedOnEmpty: true, Seed: 20261128},
 		Log:       Log{Level: "info", Format: "text"},
 		Register:  Register{DistrictCode: "320211", CityName: "无锡市", DistrictName: "滨湖区"},
-		Media:     Media{Dir: "./data/media"},
+		Media:     Media{Driver: "local", Dir: "./data/media"},
 		Security:  Security{SecretKey: DemoSecretKey},
 		Letter:    Letter{NumberFormat: "{office}食安督〔{year}〕{seq:04}号", AckReminderDays: 3, LinkTTL: 30 * 24 * time.Hour},
 		Reminder:  Reminder{Stages: "14,7,1", EscalateAfterDays: 3, CatchUpDays: 7, EscalateToGroup: true},
 		Import:    Import{MaxRows: 200_000, MaxUnzippedBytes: 256 << 20},
+		Review:    DefaultReview(),
 		Supervision: Supervision{
 			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
 			DeadlineDays: 7,

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"maps"
+	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -166,6 +168,7 @@ func (c Config) Validate() error {
 	if c.Supervision.FarMeters <= 0 {
 		add("supervision.far_meters", "must be positive, got %g", c.Supervision.FarMeters)
 	}
+	c.Review.validate(add)
 	if !strings.Contains(c.Letter.NumberFormat, "{seq") {
 		add("letter.number_format", "must contain {seq} (e.g. {office}食安督〔{year}〕{seq:04}号), got %q", c.Letter.NumberFormat)
 	}
@@ -193,9 +196,7 @@ func (c Config) Validate() error {
 	if c.Letter.LinkTTL < time.Hour {
 		add("letter.link_ttl", "must be at least 1h, got %s", c.Letter.LinkTTL)
 	}
-	if c.Media.Dir == "" {
-		add("media.dir", "must not be empty")
-	}
+	c.Media.validate(add)
 	if c.Import.MaxRows < 1 || c.Import.MaxRows > 10_000_000 {
 		add("import.max_rows", "must be between 1 and 10000000, got %d", c.Import.MaxRows)
 	}
@@ -280,4 +281,71 @@ func (n Notify) validate(add func(key, format string, args ...any)) {
 func validClock(s string) bool {
 	t, err := time.Parse("15:04", s)
 	return err == nil && t.Format("15:04") == s
+}
+
+// bucketName is what OSS, COS and S3 all accept: 3 to 63 lowercase
+// letters, digits, dots and hyphens, starting and ending with a letter or
+// digit.
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// objectPrefix is a key prefix of path segments.
+var objectPrefix = regexp.MustCompile(`^/?[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/?$`)
+
+func (m Media) validate(add func(key, format string, args ...any)) {
+	switch m.Driver {
+	case "local":
+		if m.Dir == "" {
+			add("media.dir", "must not be empty")
+		}
+	case "s3":
+		m.S3.validate(add)
+	default:
+		add("media.driver", "must be local or s3, got %q", m.Driver)
+	}
+}
+
+// validate checks the bucket settings; `shianbao media migrate --to s3`
+// checks them whatever the driver.
+func (s MediaS3) validate(add func(key, format string, args ...any)) {
+	u, err := url.Parse(s.Endpoint)
+	switch {
+	case s.Endpoint == "":
+		add("media.s3.endpoint", "must be set for the s3 driver (e.g. https://oss-cn-hangzhou.aliyuncs.com or http://minio:9000)")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		add("media.s3.endpoint", "must be an absolute http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, got %q", MaskDSN(s.Endpoint))
+	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.User != nil:
+		add("media.s3.endpoint", "must be the service's address only, without a path, query or credentials (the bucket goes in media.s3.bucket)")
+	case !s.PathStyle && (net.ParseIP(u.Hostname()) != nil || !strings.Contains(u.Hostname(), ".")):
+		// bucket.10.0.0.5 or bucket.minio is no host anyone serves.
+		add("media.s3.path_style", "must be true for an endpoint addressed by IP or a one-word host name (%s): the bucket can only go in the path", u.Hostname())
+	}
+	if !bucketName.MatchString(s.Bucket) || strings.Contains(s.Bucket, "..") {
+		add("media.s3.bucket", "must be a bucket name of 3 to 63 lowercase letters, digits, dots and hyphens, got %q", s.Bucket)
+	}
+	if s.Region != "" && strings.Trim(s.Region, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+		add("media.s3.region", "must be a region name such as oss-cn-hangzhou, ap-guangzhou or us-east-1, got %q", s.Region)
+	}
+	if s.Prefix != "" && (!objectPrefix.MatchString(s.Prefix) || len(s.Prefix) > 200 || slices.ContainsFunc(strings.Split(s.Prefix, "/"), func(seg string) bool { return seg == "." || seg == ".." })) {
+		add("media.s3.prefix", "must be path segments of letters, digits, '.', '-' and '_' (e.g. shianbao/media), got %q", s.Prefix)
+	}
+	if s.AccessKey == "" {
+		add("media.s3.access_key", "must be set for the s3 driver (from the environment or a file: SHIANBAO_MEDIA_S3_ACCESS_KEY_FILE)")
+	}
+	if s.SecretKey == "" {
+		add("media.s3.secret_key", "must be set for the s3 driver (from the environment or a file: SHIANBAO_MEDIA_S3_SECRET_KEY_FILE)")
+	}
+}
+
+// ValidateMediaS3 checks the media.s3 settings alone, listing every
+// problem: what a migration into the bucket needs while the service still
+// runs on the local driver.
+func (c Config) ValidateMediaS3() error {
+	var p []string
+	c.Media.S3.validate(func(key, format string, args ...any) {
+		p = append(p, fmt.Sprintf("%s (%s): %s", key, envName(key), fmt.Sprintf(format, args...)))
+	})
+	if len(p) > 0 {
+		return &ValidationError{Problems: p}
+	}
+	return nil
 }

@@ -122,3 +122,22 @@ func (l *Local) Open(ctx context.Context, key string) (io.ReadCloser, Object, er
 	}
 	return f, obj, nil
 }
+
+// Walk calls fn with the key of every object in the store, in no set
+// order, and stops at the first error fn returns. Files that are not
+// objects (the temporary file of an interrupted Put, anything put there by
+// hand outside the fan-out) are passed over.
+func (l *Local) Walk(ctx context.Context, fn func(key string) error) error {
+	return filepath.WalkDir(l.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("walk %s: %w", l.dir, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return errs.Wrap(errs.Unavailable, err, "")
+		}
+		if !d.Type().IsRegular() || CheckKey(d.Name()) != nil || l.path(d.Name()) != p {
+			return nil
+		}
+		return fn(d.Name())
+	})
+}

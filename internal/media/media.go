@@ -1,10 +1,13 @@
 // Package media stores photo evidence (督导照片, rectification proof) once it
 // has been fetched from WeChat, whose temporary media expire after three
-// days. Store is the small interface the rest of the service sees; Local
-// keeps files in a directory, the embedded default and a single instance's
-// choice. Several instances need a shared store: an S3-compatible one
-// (minio-go against MinIO, OSS or COS) fits behind the same interface and is
-// the growth path — nothing outside this package knows where bytes live.
+// days. Store is the small interface the rest of the service sees; nothing
+// outside this package knows where bytes live. Local keeps files in a
+// directory: the embedded default and a single machine's choice. S3 keeps
+// them in a bucket of an S3-compatible service (Aliyun OSS, Tencent COS,
+// MinIO, SeaweedFS) through minio-go, so several instances see the same
+// photos. Keys are the same for both (the photo's SHA-256 and an
+// extension), and Migrate copies a directory into a bucket, proving each
+// copy by its digest.
 package media
 
 import (

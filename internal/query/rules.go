@@ -86,12 +86,13 @@ func spanOf(cycles map[string]Cycle) span {
 }
 
 // coveredSQL is a condition on the business aliased b: it has a current
-// visit, in a mode that counts for its grade, submitted within its grade's
+// visit that counts (a review did not find it untrue), in a mode that
+// counts for its grade, submitted within its grade's
 // stretch of sp. Best for a handful of ids (a page).
 func (r *Reader) coveredSQL(sp span) (string, []any) {
 	var sb strings.Builder
-	args := []any{true}
-	sb.WriteString("EXISTS (SELECT 1 FROM visits v WHERE v.business_id = b.id AND v.is_current = ? AND (")
+	args := []any{true, true}
+	sb.WriteString("EXISTS (SELECT 1 FROM visits v WHERE v.business_id = b.id AND v.is_current = ? AND v.counted = ? AND (")
 	for i, g := range r.rules.Grades() {
 		if i > 0 {
 			sb.WriteString(" OR ")
@@ -131,8 +132,8 @@ next:
 	parts := make([]string, 0, len(groups))
 	var args []any
 	for _, gr := range groups {
-		parts = append(parts, "(b.grade IN ? AND b.id IN (SELECT v.business_id FROM visits v WHERE v.submitted_at >= ? AND v.submitted_at < ? AND v.is_current = ? AND v.mode IN ?))")
-		args = append(args, gr.grades, gr.from.UTC(), gr.to.UTC(), true, gr.modes)
+		parts = append(parts, "(b.grade IN ? AND b.id IN (SELECT v.business_id FROM visits v WHERE v.submitted_at >= ? AND v.submitted_at < ? AND v.is_current = ? AND v.counted = ? AND v.mode IN ?))")
+		args = append(args, gr.grades, gr.from.UTC(), gr.to.UTC(), true, true, gr.modes)
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", args
 }

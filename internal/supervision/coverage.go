@@ -27,8 +27,8 @@ func spanOf(cycles map[registry.Grade]Cycle) span {
 // coverage is one query whatever the mix of grades.
 func (s *Service) coveredSQL(sp span) (string, []any) {
 	var sb strings.Builder
-	args := []any{true}
-	sb.WriteString("EXISTS (SELECT 1 FROM visits v WHERE v.business_id = b.id AND v.is_current = ? AND (")
+	args := []any{true, true}
+	sb.WriteString("EXISTS (SELECT 1 FROM visits v WHERE v.business_id = b.id AND v.is_current = ? AND v.counted = ? AND (")
 	for i, g := range registry.Grades {
 		if i > 0 {
 			sb.WriteString(" OR ")
@@ -71,8 +71,8 @@ func (s *Service) Covered(ctx context.Context, businessID int64) (bool, Cycle, e
 	c := s.rules.CycleFor(b.Grade, s.now())
 	var n int64
 	err = s.db.Gorm(ctx).Model(&Visit{}).
-		Where("business_id = ? AND is_current = ? AND submitted_at >= ? AND submitted_at < ? AND mode IN ?",
-			businessID, true, c.Start.UTC(), c.End.UTC(), s.modes(b.Grade)).
+		Where("business_id = ? AND is_current = ? AND counted = ? AND submitted_at >= ? AND submitted_at < ? AND mode IN ?",
+			businessID, true, true, c.Start.UTC(), c.End.UTC(), s.modes(b.Grade)).
 		Count(&n).Error
 	if err != nil {
 		return false, c, fmt.Errorf("covered: %w", err)

@@ -85,6 +85,12 @@ func (s *Service) Revise(ctx context.Context, visitID int64, by registry.Actor, 
 		if err := s.insertTx(tx, p); err != nil {
 			return err
 		}
+		// A correction does not undo a review: a visit taken off coverage
+		// stays off in its new revision until a reviewer restores it.
+		if err := tx.Exec("UPDATE visits SET counted = (SELECT o.counted FROM (SELECT counted FROM visits WHERE id = ?) o) WHERE id = ?",
+			old.ID, p.visit.ID).Error; err != nil {
+			return err
+		}
 		for _, f := range p.findings {
 			if f.prior == 0 {
 				continue

@@ -140,4 +140,20 @@ CREATE INDEX ix_relocation_requests_status ON relocation_requests (status, busin
 CREATE INDEX ix_visits_time ON visits (submitted_at, is_current, mode, business_id);
 CREATE INDEX ix_visits_cover ON visits (business_id, submitted_at, is_current, mode);
 `, Func: func(tx *gorm.DB) error { return tx.Migrator().DropIndex("visits", "ix_visits_business") }},
+	// A reviewer who finds a visit 不属实 takes it off coverage without
+	// touching the record (reversible): counted joins is_current in every
+	// coverage condition, and in the covering indexes so those conditions
+	// are still answered from the index alone.
+	{Version: 3, Name: "visits a review took off coverage", SQL: `
+ALTER TABLE visits ADD COLUMN counted BOOLEAN NOT NULL DEFAULT TRUE;
+CREATE INDEX ix_visits_counted_time ON visits (submitted_at, is_current, counted, mode, business_id);
+CREATE INDEX ix_visits_counted_cover ON visits (business_id, submitted_at, is_current, counted, mode);
+`, Func: func(tx *gorm.DB) error {
+		for _, ix := range []string{"ix_visits_time", "ix_visits_cover"} {
+			if err := tx.Migrator().DropIndex("visits", ix); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }}

@@ -88,9 +88,9 @@ func (s *Service) gradeGroups(cur map[registry.Grade]Cycle) [][]registry.Grade {
 
 // coveredIn is coveredSQL's condition for one grade's stretch [from, to).
 func (s *Service) coveredIn(g registry.Grade, from, to time.Time) (string, []any) {
-	return "EXISTS (SELECT 1 FROM visits v WHERE v.business_id = b.id AND v.is_current = ? AND " +
+	return "EXISTS (SELECT 1 FROM visits v WHERE v.business_id = b.id AND v.is_current = ? AND v.counted = ? AND " +
 			"v.submitted_at >= ? AND v.submitted_at < ? AND v.mode IN ?)",
-		[]any{true, from.UTC(), to.UTC(), s.modes(g)}
+		[]any{true, true, from.UTC(), to.UTC(), s.modes(g)}
 }
 
 // statesOf streams the states of the businesses of some grades that share
