@@ -41,14 +41,17 @@ func runBindCode(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	// The QR code first: when it fails nothing is printed and the code is
+	// revoked, so no half-issued code is left behind.
+	var url string
+	if *qr {
+		if url, err = s.BindQRCode(ctx, code); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(e.stdout, "绑定码 %s（有效至 %s）\n请在公众号发送：绑定 %s\n", code.Code, code.ExpiresAt.In(time.Local).Format("2006-01-02 15:04"), code.Code)
-	if !*qr {
-		return nil
+	if *qr {
+		fmt.Fprintf(e.stdout, "绑定二维码（7天内有效，扫码即绑定）：%s\n", url)
 	}
-	url, err := s.BindQRCode(ctx, code)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "绑定二维码（7天内有效，扫码即绑定）：%s\n", url)
 	return nil
 }

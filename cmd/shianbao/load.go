@@ -33,6 +33,7 @@ func runLoad(ctx context.Context, args []string, e env) error {
 	scenario := fs.String("scenario", "turn", "turn (one message per request at -rate), visit (whole visit reports) or daily (businesses' daily controls)")
 	conversations := fs.Int("conversations", 500, "with -scenario visit: concurrent visit reports; daily: businesses recording, -workers at a time")
 	think := fs.Duration("think", time.Second, "with -scenario visit: a person's pause between turns (±50%; 0 = none)")
+	path := fs.String("path", "guided", "with -scenario visit: guided (step by step, 12 turns) or one (the report in one message, 3 turns)")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -59,7 +60,10 @@ func runLoad(ctx context.Context, args []string, e env) error {
 		if *conversations < 1 {
 			return usageError{"-conversations must be ≥ 1"}
 		}
-		return loadVisits(ctx, cfg, calls, *target, *conversations, *think, e.stdout)
+		if visitScripts[*path] == nil {
+			return usageError{"-path must be guided or one"}
+		}
+		return loadVisits(ctx, cfg, calls, *target, *conversations, *think, *path, e.stdout)
 	case "daily":
 		return loadDaily(ctx, cfg, calls, *target, *conversations, int(*workers), *think, e.stdout)
 	default:

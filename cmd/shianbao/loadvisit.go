@@ -15,16 +15,22 @@ import (
 	"github.com/shianbao/shianbao/internal/config"
 )
 
-// visitScript is one whole visit report as a cadre types it: the first
-// task, onsite, quick check with one failed item and a photo, no location,
-// status normal, no contact, no prompt letter, confirm — 15 turns.
-var visitScript = []string{"上报督导", "1", "现场", "快速", "2", "全部合格", "地面有积水", "[photo]", "完成", "跳过", "跳过", "1", "跳过", "2", "确认"}
+// visitScripts are whole visit reports as a cadre types them (-path).
+// guided: step by step — the first task, onsite, quick check with one
+// failed item and a photo, no location, no prompt letter, confirm (status
+// and contact are not asked) — 12 turns. one: the whole report in one
+// message, the location, confirm — 3 turns.
+var visitScripts = map[string][]string{
+	"guided": {"上报督导", "1", "现场", "快速", "2", "全部合格", "地面有积水", "[photo]", "完成", "跳过", "2", "确认"},
+	"one":    {"上报 1 现场 合格", "[location]", "确认"},
+}
 
 // loadVisits runs n concurrent conversations, each a whole visit report
 // through signed callbacks, and reports per-turn latency. It binds n cadres
 // that have open tasks first (through the callback too), so it needs the
 // same configuration (database, Redis, secret) as the service under load.
-func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallbacks, url string, n int, think time.Duration, out io.Writer) error {
+func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallbacks, url string, n int, think time.Duration, path string, out io.Writer) error {
+	visitScript := visitScripts[path]
 	s, err := app.Open(ctx, cfg, app.Options{LogOutput: io.Discard})
 	if err != nil {
 		return err
@@ -48,12 +54,13 @@ func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallback
 		}
 		users = append(users, openid)
 	}
-	fmt.Fprintf(out, "bound %d cadres; reporting %d visits concurrently (%d turns each, think time %s)\n", n, n, len(visitScript), think)
+	fmt.Fprintf(out, "bound %d cadres; reporting %d visits concurrently (-path %s: %d turns each, think time %s)\n", n, n, path, len(visitScript), think)
 
 	var mu sync.Mutex
 	var lat []time.Duration
 	byStep := make([][]time.Duration, len(visitScript))
 	failed := 0
+	firstFailure := ""
 	var wg sync.WaitGroup
 	start := time.Now()
 	for _, u := range users {
@@ -75,6 +82,9 @@ func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallback
 				if err != nil || (i == len(visitScript)-1 && !strings.Contains(reply, "督导已提交")) {
 					mu.Lock()
 					failed++
+					if firstFailure == "" {
+						firstFailure = fmt.Sprintf("turn %d (%s) answered %q, error %v", i+1, s, reply, err)
+					}
 					mu.Unlock()
 					return
 				}
@@ -107,7 +117,7 @@ func loadVisits(ctx context.Context, cfg config.Config, calls app.SignedCallback
 	}
 	fmt.Fprintln(out)
 	if failed > 0 {
-		return fmt.Errorf("%d reports did not complete", failed)
+		return fmt.Errorf("%d reports did not complete; the first: %s", failed, firstFailure)
 	}
 	return nil
 }
@@ -126,8 +136,11 @@ func nextLoadMsgID() int64 {
 // sendText sends one message (or the photo placeholder) and decodes the reply.
 func sendText(c *http.Client, calls app.SignedCallbacks, url, openid, text string) (string, time.Duration, error) {
 	req, err := calls.Text(url, openid, text, nextLoadMsgID(), time.Now())
-	if text == "[photo]" {
+	switch text {
+	case "[photo]":
 		req, err = calls.Image(url, openid, "load-media-"+openid, "https://mmbiz.example/x.jpg", nextLoadMsgID(), time.Now())
+	case "[location]":
+		req, err = calls.Location(url, openid, 31.5207, 120.1879, "无锡市滨湖区胡埭镇", nextLoadMsgID(), time.Now())
 	}
 	if err != nil {
 		return "", 0, err

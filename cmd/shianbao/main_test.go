@@ -6,8 +6,12 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,6 +23,7 @@ import (
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
+	"github.com/shianbao/shianbao/internal/sim"
 )
 
 // cli runs the command in-process with the given environment.
@@ -177,9 +182,69 @@ func TestBindCodeAndMenu(t *testing.T) {
 	if code, _, _ := cli(t, vars, "bind-code", "pets", "1"); code != 2 {
 		t.Fatalf("unknown role: exit %d", code)
 	}
-	if code, out, stderr := cli(t, nil, "menu", "--check"); code != 0 || !strings.Contains(out, "valid") {
+	if code, out, stderr := cli(t, nil, "menu", "--check"); code != 0 || !strings.Contains(out, "valid") || !strings.Contains(out, "包保干部菜单") {
 		t.Fatalf("menu --check: exit %d %s %s", code, out, stderr)
 	}
+}
+
+// TestBindQR: on the embedded default `bind-code --qr` and `menu` call the
+// running service's fake WeChat API (so the simulator can scan the code
+// and shows the menus); without the service, and against a platform that
+// refuses, the command fails in one Chinese line, exit 1, printing no code.
+func TestBindQR(t *testing.T) {
+	vars := tempVars(t.TempDir())
+	if code, _, stderr := cli(t, vars, "seed"); code != 0 {
+		t.Fatalf("seed: %s", stderr)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	vars["SHIANBAO_HTTP_ADDR"] = addr
+	ln.Close()
+
+	t.Run("NoService", func(t *testing.T) {
+		code, out, stderr := cli(t, vars, "bind-code", "cadre", "1", "--qr")
+		if code != 1 || out != "" || !strings.Contains(stderr, "连不上模拟器的微信接口") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out, stderr)
+		}
+	})
+
+	fake := sim.NewFakeAPI()
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("port %s taken meanwhile: %v", addr, err)
+	}
+	srv := &http.Server{Handler: fake}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	t.Run("EmbeddedDefault", func(t *testing.T) {
+		code, out, stderr := cli(t, vars, "bind-code", "cadre", "1", "--qr")
+		calls := fake.CallsTo("/cgi-bin/qrcode/create")
+		if code != 0 || !strings.Contains(out, "绑定码 ") || !strings.Contains(out, "绑定二维码") || len(calls) != 1 {
+			t.Fatalf("exit %d\n%s\n%s\nQR calls %d", code, out, stderr, len(calls))
+		}
+		if scene := calls[0].Content; !strings.HasPrefix(scene, "b1.") || !strings.Contains(out, "http://weixin.qq.com/q/") {
+			t.Fatalf("scene %q, output %s", scene, out)
+		}
+		code, out, stderr = cli(t, vars, "menu")
+		if code != 0 || !strings.Contains(out, "菜单已推送") || fake.Menu() == nil || len(fake.CallsTo("/menu/addconditional")) != 3 {
+			t.Fatalf("menu: exit %d\n%s\n%s", code, out, stderr)
+		}
+	})
+
+	t.Run("PlatformRefuses", func(t *testing.T) {
+		fake.FailNext("/cgi-bin/qrcode/create", 48001, 1)
+		v := maps.Clone(vars)
+		v["SHIANBAO_WECHAT_API_BASE"] = "http://" + addr
+		code, out, stderr := cli(t, v, "bind-code", "cadre", "1", "--qr")
+		if code != 1 || out != "" || !strings.Contains(stderr, "微信接口返回错误 48001") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 ||
+			strings.Contains(stderr, "wechat") || strings.Contains(stderr, "errcode") {
+			t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out, stderr)
+		}
+	})
 }
 
 func TestUserAdd(t *testing.T) {
@@ -217,8 +282,9 @@ func TestRemindAndNotifications(t *testing.T) {
 	if code, out, _ := cli(t, vars, "remind", "--at", "2026-12-24"); code != 0 || !strings.Contains(out, ": 0 newly enqueued") {
 		t.Fatalf("a second run enqueued again: %s", out)
 	}
-	if code, out, stderr := cli(t, vars, "notifications", "--status", "pending", "--limit", "2"); code != 0 || !strings.Contains(out, "reminder.due") {
-		t.Fatalf("notifications: exit %d\n%s\n%s", code, out, stderr)
+	if code, out, stderr := cli(t, vars, "notifications", "--status", "pending", "--limit", "2"); code != 0 || !strings.Contains(out, "督导到期提醒") ||
+		!strings.Contains(out, "（包保干部）") || regexp.MustCompile(`[a-z]+:[0-9]+|[a-z]+\.[a-z_]+`).MatchString(out) {
+		t.Fatalf("notifications (in words, with names): exit %d\n%s\n%s", code, out, stderr)
 	}
 	if code, _, _ := cli(t, vars, "notifications", "--status", "lost"); code != 2 {
 		t.Fatalf("unknown status: exit %d, want 2", code)

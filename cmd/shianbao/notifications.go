@@ -41,15 +41,14 @@ func runNotifications(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "notification %d is queued again\n", *retry)
 		return nil
 	}
-	rows, total, err := s.Notify.List(ctx, filter)
+	rows, total, err := s.NotificationLines(ctx, filter)
 	if err != nil {
 		return err
 	}
 	w := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\t状态\t类型\t接收人\t次数\t时间\t原因")
+	fmt.Fprintln(w, "编号\t状态\t类型\t接收人\t次数\t时间\t原因")
 	for _, n := range rows {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", strconv.FormatInt(n.ID, 10), n.Status, n.Kind, n.To.String(),
-			n.Attempts, n.UpdatedAt.In(clock.China).Format("01-02 15:04"), n.LastError)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", strconv.FormatInt(n.ID, 10), n.Status, n.Kind, n.To, n.Attempts, n.UpdatedAt.In(clock.China).Format("01-02 15:04"), n.LastError)
 	}
 	w.Flush()
 	fmt.Fprintf(e.stdout, "%d of %d shown\n", len(rows), total)

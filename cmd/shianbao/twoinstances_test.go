@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,11 +32,12 @@ import (
 	"github.com/shianbao/shianbao/internal/app"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/media/mediatest"
 )
 
 // TestTwoInstances runs what docs/DEPLOY.md promises: two service processes
-// on one MariaDB and one Redis, sharing a fake WeChat API process and their
-// media. It drives whole visit reports through signed callbacks with every
+// on one MariaDB and one Redis, sharing a fake WeChat API process and an
+// S3 bucket for photos. It drives whole visit reports through signed callbacks with every
 // turn going to the other instance than the last, runs the reminder planner,
 // kills one instance with SIGKILL midway and starts it again — and then
 // checks that every conversation stored exactly one visit, every photo is
@@ -63,15 +63,24 @@ func TestTwoInstances(t *testing.T) {
 	bin := buildService(t, dir)
 	dbDSN := createDatabase(t, dsn)
 
+	bucket := mediatest.StartS3(t)
 	c := &cluster{t: t, bin: bin, dir: dir}
 	c.env = map[string]string{
-		"SHIANBAO_DB_DRIVER":          "mysql",
-		"SHIANBAO_DB_DSN":             dbDSN,
-		"SHIANBAO_DB_AUTO_MIGRATE":    "true",
-		"SHIANBAO_REDIS_ADDR":         redisAddr,
-		"SHIANBAO_REDIS_KEY_PREFIX":   fmt.Sprintf("shianbao-two-%d:", time.Now().UnixNano()),
-		"SHIANBAO_MEDIA_DIR":          filepath.Join(dir, "media"),
-		"SHIANBAO_DEMO_SEED_ON_EMPTY": "false",
+		"SHIANBAO_DB_DRIVER":        "mysql",
+		"SHIANBAO_DB_DSN":           dbDSN,
+		"SHIANBAO_DB_AUTO_MIGRATE":  "true",
+		"SHIANBAO_REDIS_ADDR":       redisAddr,
+		"SHIANBAO_REDIS_KEY_PREFIX": fmt.Sprintf("shianbao-two-%d:", time.Now().UnixNano()),
+		// Photos on S3-compatible storage both instances reach, as on
+		// several machines: a fake bucket served by this test over HTTP.
+		"SHIANBAO_MEDIA_DRIVER":        "s3",
+		"SHIANBAO_MEDIA_S3_ENDPOINT":   bucket.Options.Endpoint,
+		"SHIANBAO_MEDIA_S3_BUCKET":     bucket.Options.Bucket,
+		"SHIANBAO_MEDIA_S3_REGION":     bucket.Options.Region,
+		"SHIANBAO_MEDIA_S3_PATH_STYLE": "true",
+		"SHIANBAO_MEDIA_S3_ACCESS_KEY": mediatest.FakeAccessKey,
+		"SHIANBAO_MEDIA_S3_SECRET_KEY": mediatest.FakeSecretKey,
+		"SHIANBAO_DEMO_SEED_ON_EMPTY":  "false",
 		// Quiet hours would hold every push back if CI runs at night.
 		"SHIANBAO_NOTIFY_QUIET_START": "",
 		"SHIANBAO_NOTIFY_QUIET_END":   "",
@@ -134,9 +143,10 @@ func TestTwoInstances(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for cv := range work {
-				for i, text := range visitScript {
+				script := visitScripts["guided"]
+				for i, text := range script {
 					reply := c.turn(cv, 1+i, text, text == "[photo]")
-					if i == len(visitScript)-1 {
+					if i == len(script)-1 {
 						cv.completed = strings.Contains(reply, "督导已提交")
 					}
 				}
@@ -593,9 +603,11 @@ func (c *cluster) checkNotifications(db *sql.DB) {
 func buildService(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "shianbao")
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
+	// The go command that runs this test is on PATH (CI puts
+	// /usr/local/go/bin there); a bare machine keeps it at /usr/local/go.
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = "/usr/local/go/bin/go"
 	}
 	cmd := exec.Command(goCmd, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -91,6 +91,8 @@ type Service struct {
 	secret []byte
 	prefix string
 	log    *slog.Logger
+	// qr makes QR codes on the platform (BindQR); nil until wired.
+	qr QRMaker
 }
 
 // Option adjusts a Service.

@@ -161,6 +161,11 @@ func (s *Service) redeem(ctx context.Context, ch chat.Channel, externalID string
 		if err := tx.Model(&BindingCode{}).Where("id = ?", bc.ID).Update("used_by_identity_id", row.ID).Error; err != nil {
 			return err
 		}
+		if !existed {
+			if err := markTagTx(tx, ch, externalID, now); err != nil {
+				return err
+			}
+		}
 		extra := fmt.Sprintf("via=%s code=%d", bc.Kind, bc.ID)
 		if existed {
 			extra += " already_bound=true"

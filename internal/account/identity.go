@@ -154,7 +154,7 @@ func (s *Service) Unbind(ctx context.Context, ch chat.Channel, externalID string
 				return err
 			}
 		}
-		return nil
+		return markTagTx(tx, ch, externalID, now)
 	})
 	s.forget(ctx, ch, externalID)
 	if err != nil {

@@ -50,3 +50,6 @@ const (
 	msgTooManyTokens = "每个账号最多 %d 个有效令牌，请先撤销不用的令牌。"
 	msgNoToken       = "令牌不存在。"
 )
+
+// msgNoQR: the service has no platform to make QR codes with.
+const msgNoQR = "暂时无法生成绑定二维码，请使用绑定码"

@@ -8,6 +8,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/shianbao/shianbao/internal/errs"
 
 	"github.com/shianbao/shianbao/internal/registry"
 )
@@ -84,4 +87,39 @@ func (s *Service) parseScene(scene string) (int64, bool) {
 // the bot can tell binding QR codes from other scenes before verifying it.
 func IsScene(scene string) bool {
 	return strings.HasPrefix(strings.TrimPrefix(strings.TrimSpace(scene), scenePlatformPrefix), sceneVersion+".")
+}
+
+// QRMaker makes a temporary parameterised QR code on the platform for a
+// scene and returns the address the code encodes (the WeChat client).
+type QRMaker interface {
+	CreateQRScene(ctx context.Context, scene string, expire time.Duration) (ticket, qrURL string, err error)
+}
+
+// UseQRMaker sets what BindQR makes its codes with; call it once, while
+// wiring the service.
+func (s *Service) UseQRMaker(m QRMaker) { s.qr = m }
+
+// BindQR issues a one-time QR binding for a cadre, manager or contact (as
+// IssueQRToken) and has the platform make its QR code, valid CodeTTL; it
+// returns the address the code encodes. When the platform fails, the
+// binding is revoked again, so no code is left that nobody saw, and the
+// platform's error is returned. Unavailable when no QRMaker is set.
+func (s *Service) BindQR(ctx context.Context, role Role, subjectID int64, issuedBy registry.Actor) (string, error) {
+	if s.qr == nil {
+		return "", errs.E(errs.Unavailable, msgNoQR)
+	}
+	scene, err := s.IssueQRToken(ctx, role, subjectID, issuedBy)
+	if err != nil {
+		return "", err
+	}
+	_, qrURL, err := s.qr.CreateQRScene(ctx, scene, CodeTTL)
+	if err != nil {
+		if id, ok := s.parseScene(scene); ok {
+			if rerr := s.RevokeCode(context.WithoutCancel(ctx), id, issuedBy); rerr != nil {
+				s.log.WarnContext(ctx, "account: QR binding not revoked after the platform failed", "err", rerr.Error())
+			}
+		}
+		return "", err
+	}
+	return qrURL, nil
 }

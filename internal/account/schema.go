@@ -91,7 +91,30 @@ CREATE UNIQUE INDEX ux_api_tokens_hash ON api_tokens (token_hash);
 CREATE UNIQUE INDEX ux_api_tokens_public ON api_tokens (public_id);
 CREATE INDEX ix_api_tokens_user ON api_tokens (user_id, expires_at);
 `},
+	// Menus by role: a user whose tag lags their bindings (see menutag.go).
+	{Version: 4, Name: "menu tags", SQL: `
+CREATE TABLE menu_tags (
+	external_id VARCHAR(64) NOT NULL PRIMARY KEY,
+	version BIGINT NOT NULL,
+	synced_version BIGINT NOT NULL DEFAULT 0,
+	attempts INT NOT NULL DEFAULT 0,
+	next_attempt_at {{datetime}} NOT NULL,
+	lease_until {{datetime}} NULL,
+	last_error VARCHAR(255) NOT NULL DEFAULT '',
+	updated_at {{datetime}} NOT NULL
+) {{opts}};
+CREATE INDEX ix_menu_tags_due ON menu_tags (next_attempt_at);
+`, Func: binaryMenuTagIDs},
 }}
+
+// binaryMenuTagIDs makes openids compare case-sensitively on MySQL, as in
+// identities.
+func binaryMenuTagIDs(tx *gorm.DB) error {
+	if tx.Dialector.Name() != "mysql" {
+		return nil
+	}
+	return tx.Exec(`ALTER TABLE menu_tags MODIFY external_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL`).Error
+}
 
 // binaryUserIDs makes user ids compare case-sensitively on MySQL: openids
 // are case-sensitive, and the default collation (utf8mb4_unicode_ci) would

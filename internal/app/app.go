@@ -19,9 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
@@ -35,6 +32,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -60,6 +58,10 @@ type Options struct {
 	// or a test holding a turn past the reply budget); nil leaves it be.
 	// Only New serves callbacks, so Open ignores it.
 	WrapBot func(wechat.Handler) wechat.Handler
+	// MetricsCountTTL is how long a count made for /metrics is reused
+	// (metrics.DefaultCountTTL when 0; negative: counted at every scrape,
+	// for tests that look right after an event).
+	MetricsCountTTL time.Duration
 }
 
 // App is the running service: the Services of Open, served over HTTP with
@@ -69,7 +71,6 @@ type App struct {
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
-	Metrics *prometheus.Registry
 
 	httpServer *http.Server
 	listener   net.Listener
@@ -110,6 +111,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Services: s, FakeAPI: fake, listener: ln, serveErr: make(chan error, 1), wrapBot: opts.WrapBot}
+	a.countForMetrics(opts.MetricsCountTTL)
 	if err := a.serve(ctx); err != nil {
 		a.closeStores()
 		return nil, err
@@ -127,12 +129,6 @@ func (a *App) serve(ctx context.Context) error {
 	if err := a.seedIfEmpty(ctx); err != nil {
 		return err
 	}
-	a.Metrics = prometheus.NewRegistry()
-	a.Metrics.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(a.DB.SQL(), "shianbao"),
-	)
 	// Validate has parsed both lists already.
 	proxies, _ := cfg.HTTP.TrustedProxyNets()
 	metricsAllow, _ := cfg.HTTP.MetricsAllowNets()
@@ -146,7 +142,7 @@ func (a *App) serve(ctx context.Context) error {
 	a.Web, err = web.New(web.Options{
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		Log:            a.Log,
-		Metrics:        a.Metrics,
+		Metrics:        a.Metrics.Registry(),
 		Ready:          ready,
 		TrustedProxies: proxies,
 		MetricsAllow:   metricsAllow,
@@ -158,6 +154,12 @@ func (a *App) serve(ctx context.Context) error {
 	h5 := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
 	if err := a.Web.MountH5(h5, a.Registry, a.Supervision, a.Query); err != nil {
 		return fmt.Errorf("H5 pages: %w", err)
+	}
+	if err := a.Web.MountVisitReceipts(h5, a.Supervision, query.New(a.DB), a.Media); err != nil {
+		return fmt.Errorf("visit receipts: %w", err)
+	}
+	if err := a.mountVisitForm(h5); err != nil {
+		return fmt.Errorf("visit form: %w", err)
 	}
 	if err := a.mountLettersAndCards(); err != nil {
 		return fmt.Errorf("letter and card pages: %w", err)

@@ -31,10 +31,16 @@ func bootSQLite(t *testing.T) *app.App {
 	return run(t, apptest.SQLiteConfig(t))
 }
 
-func run(t *testing.T, cfg config.Config) *app.App {
+// run boots cfg with opts (logs discarded unless opts say where) and stops
+// it when the test ends.
+func run(t *testing.T, cfg config.Config, opts ...app.Options) *app.App {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{LogOutput: io.Discard})
+	o := app.Options{LogOutput: io.Discard}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	a, err := app.New(ctx, cfg, o)
 	if err != nil {
 		cancel()
 		t.Fatalf("app.New: %v", err)

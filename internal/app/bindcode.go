@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -42,6 +43,7 @@ type BindCode struct {
 	role    account.Role
 	subject int64
 	by      registry.Actor
+	id      int64
 }
 
 // IssueBindCode issues a binding code for t, recorded in the audit log as
@@ -65,21 +67,23 @@ func (s *Services) IssueBindCode(ctx context.Context, t BindTarget, by string) (
 	if err != nil {
 		return BindCode{}, err
 	}
-	bc.Code, bc.ExpiresAt = code, issued.ExpiresAt
+	bc.Code, bc.ExpiresAt, bc.id = code, issued.ExpiresAt, issued.ID
 	return bc, nil
 }
 
 // BindQRCode creates a temporary parameterised QR code that binds whoever
-// scans it to the code's subject (valid account.CodeTTL); it calls the
-// WeChat API.
-func (s *Services) BindQRCode(ctx context.Context, bc BindCode) (url string, err error) {
-	scene, err := s.Accounts.IssueQRToken(ctx, bc.role, bc.subject, bc.by)
-	if err != nil {
-		return "", err
+// scans it to the code's subject (valid account.CodeTTL) and returns the
+// address it encodes; it calls the WeChat API (on the embedded default, the
+// running service's fake, so the simulator can scan it). When that fails
+// the code bc is revoked too, so nothing half-issued is left, and the
+// error says why in one Chinese line.
+func (s *Services) BindQRCode(ctx context.Context, bc BindCode) (string, error) {
+	url, err := s.Accounts.BindQR(ctx, bc.role, bc.subject, bc.by)
+	if err == nil {
+		return url, nil
 	}
-	_, url, err = s.WeChat.CreateQRScene(ctx, scene, account.CodeTTL)
-	if err != nil {
-		return "", fmt.Errorf("create QR code: %w", err)
+	if rerr := s.Accounts.RevokeCode(context.WithoutCancel(ctx), bc.id, bc.by); rerr != nil {
+		s.Log.Warn("binding code not revoked after the QR code failed", "err", rerr.Error())
 	}
-	return url, nil
+	return "", errors.New("生成绑定二维码失败：" + s.WeChatFailure(err) + "；绑定码未发出")
 }

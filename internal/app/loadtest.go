@@ -53,6 +53,11 @@ func (c SignedCallbacks) Image(url, user, mediaID, picURL string, msgID int64, a
 	return c.platform.Request(url, wechat.ImageMessage(user, "gh_load", mediaID, picURL, msgID, at), c.mode)
 }
 
+// Location is a signed location message from user to the callback at url.
+func (c SignedCallbacks) Location(url, user string, lat, lng float64, label string, msgID int64, at time.Time) (*http.Request, error) {
+	return c.platform.Request(url, wechat.LocationMessage(user, "gh_load", lat, lng, label, msgID, at), c.mode)
+}
+
 // ReplyText decodes the service's passive reply (checking its signature
 // and decrypting it when encrypted) and returns its text.
 func (c SignedCallbacks) ReplyText(resp *http.Response) (string, error) {

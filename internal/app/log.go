@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/web"
 )
 
 // NewLogger builds the structured logger. Features log ids and hashes,
@@ -21,8 +22,9 @@ func NewLogger(c config.Log, w io.Writer) *slog.Logger {
 		level = slog.LevelError
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	// Lines logged with a request's context carry its id.
 	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(web.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(web.LogHandler(slog.NewTextHandler(w, opts)))
 }

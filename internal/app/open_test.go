@@ -75,11 +75,11 @@ func TestOpenWithoutHTTP(t *testing.T) {
 		t.Fatalf("template messages to the bound contact at the fake API: %d, want 1", delivered)
 	}
 
-	menu, err := app.LoadMenu("")
+	menus, err := app.LoadMenus("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.WeChat.SetMenu(ctx, menu); err != nil {
+	if _, err := s.PushMenus(ctx, menus); err != nil {
 		t.Fatal(err)
 	}
 	if fake.Menu() == nil {

@@ -46,6 +46,7 @@ func (a *App) selfCheckWorkers() []worker {
 		tick: func(ctx context.Context) error {
 			for range 50 {
 				stored, failed, err := a.SelfCheck.FetchPhotos(ctx, a.WeChat, a.Media, 20)
+				a.Metrics.PhotoFetches("selfcheck", stored, failed)
 				if err != nil || stored+failed == 0 {
 					return err
 				}

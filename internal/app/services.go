@@ -17,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -60,6 +61,8 @@ type Services struct {
 	Bot       *bot.Bot
 	// Review flags visits across each other for the reviewer.
 	Review *review.Service
+	// Metrics are what /metrics serves; the services report to them.
+	Metrics *metrics.Set
 
 	// links sign the H5 links in messages and pages.
 	links web.Links
@@ -72,12 +75,14 @@ type Services struct {
 // Open builds the services of cfg without HTTP or background work: it
 // opens the database (migrating SQLite, checking a MySQL schema), connects
 // the kv store and builds every feature service. The outbound WeChat
-// client calls cfg.WeChat.APIBase. Close releases the stores.
+// client calls cfg.WeChat.APIBase — on the embedded default (simulator on,
+// the real platform's base), the fake API of the service running on
+// cfg.HTTP.Addr instead. Close releases the stores.
 func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return open(ctx, cfg, opts, cfg.WeChat.APIBase)
+	return open(ctx, cfg, opts, simulatorAPI(cfg))
 }
 
 // open builds the services with the outbound clients calling apiBase.
@@ -105,6 +110,7 @@ func open(ctx context.Context, cfg config.Config, opts Options, apiBase string) 
 		s.DB.Close()
 		return nil, err
 	}
+	s.observeStore()
 	if err := s.build(); err != nil {
 		s.Close()
 		return nil, err
@@ -125,11 +131,13 @@ func (s *Services) build() error {
 	}); err != nil {
 		return err
 	}
+	s.Accounts.UseQRMaker(s.WeChat)
 	s.Notify = newNotify(s)
 	if s.Supervision, err = NewSupervision(cfg, s.DB, s.Registry, s.Clock); err != nil {
 		return err
 	}
 	s.Query = s.newQuery()
+	s.Supervision.NotifyFailedPhotosWith(s.Notify)
 	if s.Media, err = OpenMedia(cfg); err != nil {
 		return fmt.Errorf("media store: %w", err)
 	}
@@ -148,6 +156,7 @@ func (s *Services) build() error {
 		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
+	s.observeServices()
 	return nil
 }
 

@@ -19,8 +19,9 @@ func TestSimulatorInBrowser(t *testing.T) {
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(a.URL()+"/dev/simulator"),
 		chromedp.WaitVisible(chromedp.CSS(`#personas .persona`)),
-		// The second persona is the first cadre (the first is the stranger).
-		chromedp.Click(chromedp.CSS(`#personas .persona:nth-child(2)`)),
+		// The third persona is the first cadre (after the stranger and the
+		// new user who has not followed the account yet).
+		chromedp.Click(chromedp.CSS(`#personas .persona:nth-child(3)`)),
 		chromedp.WaitVisible(chromedp.CSS(`#log .msg`)),
 		chromedp.SendKeys(chromedp.CSS(`#text`), "我的任务\n"),
 	)

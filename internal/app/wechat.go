@@ -1,9 +1,11 @@
 package app
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/shianbao/shianbao/internal/config"
@@ -25,6 +27,11 @@ func fakeWeChat(cfg config.Config, ln net.Listener) (apiBase string, fake *sim.F
 	}
 	fake = sim.NewFakeAPI()
 	fake.SetApp(cfg.WeChat.AppID, cfg.WeChat.AppSecret)
+	// Photos sent in the simulator outlive a restart, as on the platform
+	// (three days), so the service can still fetch them.
+	if err := fake.SetMediaDir(filepath.Join(filepath.Dir(filepath.Clean(cfg.Media.Dir)), "simulator-media")); err != nil {
+		slog.Default().Warn("simulator photos kept in memory only", "err", err.Error())
+	}
 	return "http://" + loopback(ln.Addr().String()) + simAPIPath, fake
 }
 
@@ -40,9 +47,11 @@ func (a *App) mountWeChat() {
 		KV: a.KV, Handler: bot,
 		ReplayWindow: cfg.WeChat.ReplayWindow, Budget: cfg.WeChat.ReplyBudget,
 		Late:     wechat.CustomLate{Client: a.WeChat},
+		Menus:    a.WeChat,
 		Receipts: a.Notify,
 		Clock:    a.Clock, Log: a.Log,
 	})
+	oa.Observe(a.Metrics)
 	a.Web.Mount("/wechat/oa", oa, http.MethodGet, http.MethodPost)
 	a.drains = append(a.drains, oa.Drain)
 
@@ -58,6 +67,7 @@ func (a *App) mountWeChat() {
 			KV: a.KV, Handler: bot, ReplayWindow: cfg.WeChat.ReplayWindow,
 			ResponseHosts: hosts, Clock: a.Clock, Log: a.Log,
 		})
+		wecom.Observe(a.Metrics)
 		a.Web.Mount("/wechat/wecom/bot", wecom, http.MethodGet, http.MethodPost)
 		a.drains = append(a.drains, wecom.Drain)
 	}

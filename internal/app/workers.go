@@ -62,6 +62,35 @@ func (a *App) stopWorkers(ctx context.Context) {
 
 // workerList is the background work of this app.
 func (a *App) workerList() []worker {
+	list := a.baseWorkers()
+	if a.FakeAPI != nil {
+		list = append(list, a.simulatorMenus())
+	}
+	return list
+}
+
+// simulatorMenus pushes the menus to the simulator's fake API once it
+// answers (its state lives in memory, so at every start), as an operator
+// runs `shianbao menu` on the platform, and re-tags the bound users.
+func (a *App) simulatorMenus() worker {
+	var pushed bool
+	return worker{name: "simulator-menus", interval: 5 * time.Second, tick: func(ctx context.Context) error {
+		if pushed {
+			return nil
+		}
+		menus, err := LoadMenus("")
+		if err != nil {
+			return err
+		}
+		if _, err := a.PushMenus(ctx, menus); err != nil {
+			return err
+		}
+		pushed = true
+		return nil
+	}}
+}
+
+func (a *App) baseWorkers() []worker {
 	return []worker{a.cardWorker(), a.reviewWorker(), {
 		// The scheduler runs its own cron until the app stops; only the
 		// instance holding the leader lock plans.
@@ -89,6 +118,19 @@ func (a *App) workerList() []worker {
 			return err
 		},
 	}, {
+		// Binding and unbinding move the user's menu tag (menus by role).
+		name:     "menu-tags",
+		interval: 2 * time.Second,
+		tick: func(ctx context.Context) error {
+			for range 20 {
+				n, err := a.SyncMenuTags(ctx, 50)
+				if err != nil || n == 0 {
+					return err
+				}
+			}
+			return nil
+		},
+	}, {
 		name:     "photos",
 		interval: 3 * time.Second,
 		tick: func(ctx context.Context) error {
@@ -97,6 +139,7 @@ func (a *App) workerList() []worker {
 			// backlog in batches rather than waiting a tick per batch.
 			for range 50 {
 				stored, failed, err := a.Supervision.FetchPhotos(ctx, a.WeChat, a.Media, 20)
+				a.Metrics.PhotoFetches("visit", stored, failed)
 				if err != nil || stored+failed == 0 {
 					return err
 				}

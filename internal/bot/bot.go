@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ type Bot struct {
 type Links interface {
 	VisitReceipt(visitID int64, reader registry.Actor, expires time.Time) string
 	VillageCards(regionID int64, reader registry.Actor, expires time.Time) string
+	Rectification(id int64, reader registry.Actor, expires time.Time) string
 }
 
 // Deps are the services the bot talks to.
@@ -79,8 +81,8 @@ func New(d Deps) *Bot {
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
 		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
-		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt,
-	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow())
+		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt, Command: flowOf,
+	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow())
 	return b
 }
 
@@ -101,8 +103,23 @@ type user struct {
 
 func (u user) bound() bool { return len(u.ids) > 0 }
 
-// Handle answers one message or event.
+// Handle answers one message or event. A voice message is handled as the
+// platform's recognition of it, and the reply says what was heard.
 func (b *Bot) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
+	out, err := b.handle(ctx, in)
+	if err == nil && in.Kind == chat.KindVoice && strings.TrimSpace(in.Text) != "" && !out.Empty() {
+		heard := sprintf(msgHeard, strings.TrimSpace(in.Text))
+		out.Text = heard + "\n\n" + out.Text
+		if out.Menu != nil {
+			m := *out.Menu
+			m.Head = heard + "\n\n" + m.Head
+			out.Menu = &m
+		}
+	}
+	return out, err
+}
+
+func (b *Bot) handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
 	if in.Kind == chat.KindEvent {
 		return b.event(ctx, in)
 	}
@@ -114,7 +131,7 @@ func (b *Bot) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 	if u.bound() {
 		// The customer-service window (48 h) runs from the user's last message.
 		if err := b.accounts.Touch(ctx, in.Channel, in.UserID, b.clock.Now()); err != nil {
-			b.log.Warn("touch identity failed", "err", err.Error())
+			b.log.WarnContext(ctx, "touch identity failed", "err", err.Error())
 		}
 	}
 	text := strings.TrimSpace(in.Text)
@@ -145,12 +162,84 @@ func (b *Bot) continueDialog(ctx context.Context, u user) (chat.Outbound, bool, 
 	if err != nil || !handled {
 		return chat.Outbound{}, handled, err
 	}
-	return replyOut(reply), true, nil
+	out, err := b.then(ctx, u, reply)
+	return out, true, err
+}
+
+// then answers a reply's Then: the command the user chose over the
+// conversation (switching to it, or 重新开始), after the reply's text.
+func (b *Bot) then(ctx context.Context, u user, r dialog.Reply) (chat.Outbound, error) {
+	if r.Then == "" {
+		return replyOut(r), nil
+	}
+	// The command runs as a delivery of its own: the one that handed it
+	// back is already answered (by this) in the conversation it ended.
+	if u.in.MsgKey != "" {
+		u.in.MsgKey += "#then"
+	}
+	u.in.Kind, u.in.Text = chat.KindText, r.Then
+	out, err := b.command(ctx, u, r.Then)
+	if err != nil || r.Text == "" {
+		return out, err
+	}
+	out.Text = r.Text + "\n\n" + out.Text
+	if out.Menu != nil {
+		m := *out.Menu
+		m.Head = r.Text + "\n\n" + m.Head
+		out.Menu = &m
+	}
+	return out, nil
+}
+
+// started answers the start of a conversation (or the offer to continue
+// one): its first question, or the command its reply hands back.
+func (b *Bot) started(ctx context.Context, u user) func(dialog.Reply, error) (chat.Outbound, error) {
+	return func(r dialog.Reply, err error) (chat.Outbound, error) {
+		if err != nil {
+			return chat.Outbound{}, err
+		}
+		return b.then(ctx, u, r)
+	}
+}
+
+// start begins flow for the user, or offers to continue the one of it
+// they already started (cmd is the command, run again on 重新开始).
+func (b *Bot) start(ctx context.Context, u user, flow string, state any, cmd string) (dialog.Reply, error) {
+	if t := strings.TrimSpace(u.in.Text); t != "" && u.in.Kind != chat.KindEvent {
+		cmd = t
+	}
+	return b.dialog.Begin(ctx, dialogUser(u), flow, inputOf(u.in), cmd, func(context.Context) (dialog.Opening, error) {
+		return dialog.Opening{State: state}, nil
+	})
+}
+
+// flowOf tells the commands that start a conversation, for the dialog
+// engine: typed (or tapped) in the middle of another, they are asked
+// about rather than taken as an answer.
+func flowOf(text string) (string, bool) {
+	if _, ok := parseQuick(text); ok {
+		return flowVisit, true
+	}
+	switch text {
+	case cmdRectifications, "复查":
+		return flowRecheck, true
+	case cmdFeedback:
+		return flowFeedback, true
+	case cmdDaily:
+		return flowDaily, true
+	case cmdWeekly:
+		return flowWeekly, true
+	case cmdMonthly:
+		return flowMonthly, true
+	case "解绑":
+		return flowUnbind, true
+	}
+	return "", false
 }
 
 // inputOf converts a chat message to the dialog engine's input.
 func inputOf(m chat.Inbound) dialog.Input {
-	in := dialog.Input{ID: m.MsgKey, Text: strings.TrimSpace(m.Text), At: m.Time}
+	in := dialog.Input{ID: m.MsgKey, Text: strings.TrimSpace(m.Text), At: m.Time, Menu: m.Kind == chat.KindEvent}
 	switch m.Kind {
 	case chat.KindImage:
 		in.Photo = &dialog.Photo{MediaID: m.MediaID, PicURL: m.PicURL}
@@ -171,6 +260,9 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 	}
 	switch text {
 	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
+	case "绑定":
+		return msgAlreadyBound, true, nil
+	case cmdCard, "菜单":
 	default:
 		return "", false, nil
 	}
@@ -178,8 +270,25 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 	if err != nil {
 		return "", false, err
 	}
-	out, err := b.listCommand(ctx, user{in: chat.Inbound{Channel: chat.Channel(ch), UserID: id}, ids: ids}, text)
+	u := user{in: chat.Inbound{Channel: chat.Channel(ch), UserID: id}, ids: ids}
+	switch text {
+	case "菜单":
+		return helpFor(ids), true, nil
+	case cmdCard:
+		out, err := b.knowledgeCard(ctx, u)
+		return outText(out), err == nil, err
+	}
+	out, err := b.listCommand(ctx, u, text)
 	return out, err == nil, err
+}
+
+// outText is a reply as plain text: a news card as its title, text and link.
+func outText(o chat.Outbound) string {
+	parts := []string{o.Text}
+	for _, a := range o.Articles {
+		parts = append(parts, a.Title+"\n"+a.Description+"\n"+a.URL)
+	}
+	return strings.TrimSpace(strings.Join(parts, "\n"))
 }
 
 // listCommand answers the read-only commands.
@@ -232,10 +341,19 @@ func (b *Bot) event(ctx context.Context, in chat.Inbound) (chat.Outbound, error)
 			return chat.Outbound{}, err
 		}
 		u := user{in: in, ids: ids}
-		if cmd, ok := menuCommands[in.EventKey]; ok {
-			return b.command(ctx, u, cmd)
+		cmd, ok := menuCommands[in.EventKey]
+		if !ok {
+			return b.help(ctx, u, "")
 		}
-		return b.help(ctx, u, "")
+		if u.bound() {
+			// A tap in the middle of a conversation is answered there and
+			// keeps it, as the typed command would be.
+			u.in.Text = cmd
+			if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
+				return out, err
+			}
+		}
+		return b.command(ctx, u, cmd)
 	}
 	return chat.Outbound{}, nil
 }
@@ -250,7 +368,10 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 		}
 		return b.bind(ctx, u, rest)
 	case "解绑":
-		return b.unbind(ctx, u)
+		if !u.bound() {
+			return b.unbind(ctx, u)
+		}
+		return b.started(ctx, u)(b.start(ctx, u, flowUnbind, nil, "解绑"))
 	case "帮助", "菜单", "help", "?", "？":
 		return b.help(ctx, u, "")
 	case "我是谁", "身份", "我的身份":
@@ -260,6 +381,13 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 		if out, ok, err := b.selfCheckCommand(ctx, u, text); ok {
 			return out, err
 		}
+		if _, err := strconv.Atoi(toASCIIDigits(text)); err == nil && u.cadreID() != 0 && b.lastList(ctx, u) == cmdTasks {
+			// A number right after 我的任务 picks that task to report on.
+			return b.started(ctx, u)(b.startVisit(ctx, u, 0, "上报 "+text))
+		}
+		if q, ok := parseQuick(text); ok && !q.empty() {
+			return b.started(ctx, u)(b.startVisit(ctx, u, 0, text))
+		}
 		switch word {
 		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, cmdLetters, cmdContact, "包保干部", "联系干部":
 			out, err := b.listCommand(ctx, u, word)
@@ -267,14 +395,11 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 		case cmdCard:
 			return b.knowledgeCard(ctx, u)
 		case cmdFeedback:
-			r, err := b.startFeedback(ctx, u)
-			return replyOut(r), err
+			return b.started(ctx, u)(b.startFeedback(ctx, u))
 		case cmdReport, "上报", "督导":
-			r, err := b.startVisit(ctx, u, 0)
-			return replyOut(r), err
+			return b.started(ctx, u)(b.startVisit(ctx, u, 0, text))
 		case cmdRectifications, "复查":
-			r, err := b.startRecheck(ctx, u)
-			return replyOut(r), err
+			return b.started(ctx, u)(b.startRecheck(ctx, u))
 		}
 	}
 	if !u.bound() {
@@ -322,7 +447,7 @@ func (b *Bot) bound(ctx context.Context, id account.Identity) (chat.Outbound, er
 	if id.Role == account.RoleContact && b.lettersSvc != nil {
 		// Letters issued before the business bound go out now.
 		if err := b.lettersSvc.OnBind(ctx, id.SubjectID); err != nil {
-			b.log.Warn("deliver pending letters failed", "err", err.Error())
+			b.log.WarnContext(ctx, "deliver pending letters failed", "err", err.Error())
 		}
 	}
 	return chat.Say(sprintf(msgBound, who) + "\n\n" + helpFor([]account.Identity{id})), nil

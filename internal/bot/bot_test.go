@@ -71,7 +71,11 @@ func TestStrangerBindsWithCode(t *testing.T) {
 	must(t, w.say(t, "o-stranger", "我是谁"), w.cadre.Name)
 	must(t, w.say(t, "o-stranger", "随便说点什么"), "没有看懂", "帮助")
 	must(t, w.say(t, "o-other", "绑定 "+code), "已使用")
-	must(t, w.say(t, "o-stranger", "解绑"), "已解除绑定", w.cadre.Name)
+	must(t, w.say(t, "o-stranger", "解绑"), "确定要解除", "1 解除绑定 / 2 不解除")
+	must(t, w.say(t, "o-stranger", "不"), "未解除绑定")
+	must(t, w.say(t, "o-stranger", "我是谁"), w.cadre.Name)
+	must(t, w.say(t, "o-stranger", "解绑"), "确定要解除")
+	must(t, w.say(t, "o-stranger", "是"), "已解除绑定", w.cadre.Name)
 	must(t, w.say(t, "o-stranger", "解绑"), "还没有绑定")
 }
 

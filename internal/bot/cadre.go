@@ -9,6 +9,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
 )
 
 // Commands of the cadre and manager lists.
@@ -63,6 +64,10 @@ func (b *Bot) tasks(ctx context.Context, u user, page int) (string, error) {
 		if t.Overdue {
 			overdue++
 		}
+		if t.Overdue {
+			lines = append(lines, fmt.Sprintf("%d. %s（%s）", i+1, t.Name, taskDue(t)))
+			continue
+		}
 		lines = append(lines, fmt.Sprintf("%d. %s（%s，%s）", i+1, t.Name, t.Cycle.Label, taskDue(t)))
 	}
 	header := fmt.Sprintf(msgTasksHeader, len(tasks))
@@ -72,23 +77,69 @@ func (b *Bot) tasks(ctx context.Context, u user, page int) (string, error) {
 	return b.paged(ctx, u, cmdTasks, header, lines, page) + msgTasksHint, nil
 }
 
-// startVisit begins 上报督导 for a cadre, optionally with the business
-// already chosen (scanning the shop's QR code).
-func (b *Bot) startVisit(ctx context.Context, u user, businessID int64) (dialog.Reply, error) {
+// startVisit begins 上报督导 for a cadre: text is the command, a bare
+// 上报督导 or a whole report in one message (上报 和达 现场 合格);
+// businessID, when not 0, is the business already chosen (scanning the
+// shop's QR code). A report already started is offered first.
+func (b *Bot) startVisit(ctx context.Context, u user, businessID int64, text string) (dialog.Reply, error) {
 	cadreID := u.cadreID()
 	if cadreID == 0 {
 		return dialog.Reply{Text: msgCadresOnly, Done: true}, nil
 	}
+	return b.dialog.Begin(ctx, dialogUser(u), flowVisit, inputOf(u.in), text, func(ctx context.Context) (dialog.Opening, error) {
+		return b.visitOpening(ctx, cadreID, businessID, text)
+	})
+}
+
+// visitOpening is how a report starts: the business chosen (by a scanned
+// QR code, or named in the message), and what the message said of it.
+func (b *Bot) visitOpening(ctx context.Context, cadreID, businessID int64, text string) (dialog.Opening, error) {
+	q, _ := parseQuick(text)
 	st := &visitState{CadreID: cadreID}
-	if businessID != 0 {
+	o := dialog.Opening{State: st}
+	switch {
+	case businessID != 0:
 		biz, err := b.supervision.CheckCanReport(ctx, cadreID, businessID)
 		if err != nil {
-			return dialog.Reply{Text: userReason(err), Done: true}, nil
+			return dialog.Opening{Reply: &dialog.Reply{Text: userReason(err), Done: true}}, nil
 		}
-		st.setBusiness(biz)
+		if err := b.chooseBusiness(ctx, st, biz); err != nil {
+			return o, err
+		}
 		st.Preselected = true
+	case q.Ref != "":
+		biz, candidates, reason, err := b.findBusiness(ctx, cadreID, q.Ref)
+		switch {
+		case err != nil:
+			return o, err
+		case biz != nil:
+			if err := b.chooseBusiness(ctx, st, biz); err != nil {
+				return o, err
+			}
+			st.Preselected = true
+		case len(candidates) > 0:
+			st.Listed, st.Picking = candidates, q.Ref
+		default:
+			o.Prefix = reason
+		}
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowVisit, st, inputOf(u.in))
+	if q.empty() {
+		return o, nil
+	}
+	reason := ""
+	if st.Category == "" {
+		// The business is not known yet: the checklist answers wait.
+		o.Answers, _ = q.answers(nil)
+		if len(q.Issues) > 0 || q.AllOK {
+			st.Pending = text
+		}
+		return o, nil
+	}
+	o.Answers, reason = q.answers(b.supervision.Checklists().Expected(supervision.CheckQuick, st.Category, st.Grade))
+	if reason != "" {
+		o.Prefix = reason
+	}
+	return o, nil
 }
 
 // records answers 我的记录 with the cadre's recent visits.

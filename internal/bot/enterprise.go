@@ -180,14 +180,15 @@ func (b *Bot) startFeedback(ctx context.Context, u user) (dialog.Reply, error) {
 	if len(ls) == 1 {
 		st.LetterID, st.LetterNo = ls[0].ID, ls[0].Number
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowFeedback, st, inputOf(u.in))
+	return b.start(ctx, u, flowFeedback, st, cmdFeedback)
 }
 
 func (b *Bot) feedbackFlow() *dialog.Flow {
 	return &dialog.Flow{
-		Name:  flowFeedback,
-		Noun:  "整改反馈",
-		Label: func(s *dialog.Session) string { return feedbackOf(s).LetterNo },
+		Name:    flowFeedback,
+		Noun:    "整改反馈",
+		Command: cmdFeedback,
+		Label:   func(s *dialog.Session) string { return feedbackOf(s).LetterNo },
 		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
 			return []dialog.Step{
 				{
@@ -219,7 +220,7 @@ func (b *Bot) feedbackFlow() *dialog.Flow {
 						st := feedbackOf(s)
 						n, err := strconv.Atoi(toASCIIDigits(strings.TrimSpace(v.Text)))
 						if err != nil || n < 1 || n > len(st.Listed) {
-							return v, fmt.Sprintf(msgNoSuchNumber, max(len(st.Listed), 1)), nil
+							return v, fmt.Sprintf(msgNoSuchLetter, max(len(st.Listed), 1)), nil
 						}
 						l := st.Listed[n-1]
 						st.LetterID, st.LetterNo = l.ID, l.Number
@@ -262,7 +263,7 @@ func (b *Bot) letterIssued(ctx context.Context, visitID int64) string {
 	l, err := b.lettersSvc.ForVisit(ctx, visitID)
 	if err != nil {
 		// The visit is stored with its letter; only reading it back failed.
-		b.log.Error("read visit letter failed", "visit", visitID, "err", err.Error())
+		b.log.ErrorContext(ctx, "read visit letter failed", "visit", visitID, "err", err.Error())
 		return msgLetterFailed
 	}
 	if l == nil {

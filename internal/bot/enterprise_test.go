@@ -34,7 +34,7 @@ func TestBusinessSide(t *testing.T) {
 	w.bind(t, "o-cadre-b", account.RoleCadre, cadre.ID)
 
 	c := w.chat(t, "o-cadre-b")
-	for _, s := range []string{"上报督导", "1", "现场", "快速", "2", "全部合格", "健康证过期两人", "跳过", "跳过", "跳过", "1", "跳过"} {
+	for _, s := range []string{"上报督导", "1", "现场", "快速", "2", "全部合格", "健康证过期两人", "跳过", "跳过"} {
 		c.Say(s)
 	}
 	c.Say("1") // 发送提示函
@@ -91,5 +91,26 @@ func TestBusinessSide(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the business's feedback did not reach the cadre's rectification")
+	}
+
+	// The cadre's 整改跟踪 shows the feedback, and the 复查 takes the
+	// business's photo as its evidence.
+	c = w.chat(t, "o-cadre-b")
+	c.Say("整改跟踪")
+	c.Say(tasks[0].Name[len("胡埭"):])
+	c.Tap("已整改")
+	c.Tap("是")
+	c.Say("跳过")
+	dialogtest.Golden(t, "recheck_feedback", c.Transcript())
+	if !strings.Contains(c.Transcript(), "店家反馈（11月28日 09:00）：已安排两人重新体检") || !strings.Contains(c.Transcript(), "照片1张") {
+		t.Fatalf("整改跟踪 does not show the feedback:\n%s", c.Transcript())
+	}
+	var rectified []int64
+	if err := w.d.Gorm(ctx).Table("rectification_events").Where("kind = ?", "rectified").Order("id DESC").Limit(1).Pluck("id", &rectified).Error; err != nil || len(rectified) != 1 {
+		t.Fatalf("rectified events %v %v", rectified, err)
+	}
+	var photos int64
+	if err := w.d.Gorm(ctx).Table("photos").Where("rectification_event_id = ?", rectified[0]).Count(&photos).Error; err != nil || photos != 1 {
+		t.Fatalf("the business's photo is not the 复查's evidence: %d %v", photos, err)
 	}
 }

@@ -48,7 +48,7 @@ func (b *Bot) paged(ctx context.Context, u user, cmd, header string, lines []str
 	}
 	state, _ := json.Marshal(pageState{Cmd: cmd, Page: p})
 	if err := b.kv.Set(ctx, b.pageKey(u), string(state), pageTTL); err != nil {
-		b.log.Warn("remember page failed", "err", err.Error())
+		b.log.WarnContext(ctx, "remember page failed", "err", err.Error())
 	}
 	return sb.String()
 }
@@ -76,4 +76,14 @@ func (b *Bot) list(ctx context.Context, u user, cmd string, p int) (string, erro
 		return b.progressByVillage(ctx, u, p)
 	}
 	return msgNoNextPage, nil
+}
+
+// lastList is the command of the user's last paged list ("" when none).
+func (b *Bot) lastList(ctx context.Context, u user) string {
+	raw, err := b.kv.Get(ctx, b.pageKey(u))
+	var st pageState
+	if err != nil || json.Unmarshal([]byte(raw), &st) != nil {
+		return ""
+	}
+	return st.Cmd
 }

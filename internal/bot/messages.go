@@ -36,6 +36,16 @@ var menuCommands = map[string]string{
 	"KNOWLEDGE_CARD": "知晓卡",
 	"BIND":           "绑定",
 	"HELP":           "帮助",
+	// Menus by role (configs/menu.json): managers and business contacts.
+	"MY_RECORDS":      "我的记录",
+	"PROGRESS":        "进度",
+	"PROGRESS_CADRES": "进度 干部",
+	"OVERDUE":         "逾期",
+	"DAILY_CHECK":     "日管控",
+	"WEEKLY_CHECK":    "周排查",
+	"LETTERS":         "提示函",
+	"FEEDBACK":        "整改反馈",
+	"CONTACT_CADRE":   "联系包保干部",
 }
 
 // helpFor lists the commands open to the user's roles.

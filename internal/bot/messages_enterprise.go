@@ -17,6 +17,7 @@ const (
 	msgYourCadre  = "您的包保干部：%s（%s）\n工作电话：%s"
 
 	msgPickLetter        = "对哪一份提示函反馈整改情况？回复序号："
+	msgNoSuchLetter      = "没有这个序号，请回复 1 到 %d 之间的数字。"
 	msgHelpPickLetter    = "回复列表中的序号，选择要反馈的提示函。"
 	msgAskFeedback       = "请简要说明「%s」所列问题的整改情况（回复“跳过”只发照片）："
 	msgHelpFeedback      = "写明做了哪些整改，例如“已更换防蝇帘，地面已修补”。"
@@ -24,7 +25,7 @@ const (
 	msgFeedbackEmpty     = "请至少写一句整改说明或发送一张照片。"
 	msgFeedbackDone      = "✅ 已提交「%s」的整改反馈，包保干部会进行复查。"
 
-	msgAskLetter         = "本次发现问题%d项。发送《责任督导提示函》给该主体吗？"
+	msgAskLetter         = "本次发现问题%d项。发送《责任督导提示函》给该主体吗？回复 1 发送 / 2 不发送"
 	msgHelpLetter        = "提示函列明问题、整改要求和期限，主体在微信中查看并回执。回复 1 发送，2 暂不发送。"
 	msgLetterSent        = "已发送提示函 %s，主体回执后会通知您。\n"
 	msgLetterUndelivered = "已生成提示函 %s，但该主体尚未绑定微信，暂未送达；主体绑定后将自动送达。\n"

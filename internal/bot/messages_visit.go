@@ -1,5 +1,7 @@
 package bot
 
+import "github.com/shianbao/shianbao/internal/supervision"
+
 // Sentences of the visit report and the cadre's lists.
 
 const (
@@ -46,7 +48,7 @@ const (
 	msgContactTooLong = "姓名太长了，请只写姓名。"
 
 	msgSummaryHead = "请核对督导记录：\n主体：%s\n"
-	msgSummaryTail = "\n回复“确认”提交；回复“返回”修改上一项；回复“取消”放弃。"
+	msgSummaryTail = "\n回复“确认”提交；经营状态有变化回复“停业”“搬迁”或“变更”，记录对接人回复“对接人”；回复“返回”修改上一项；回复“取消”放弃。"
 	msgHelpConfirm = "回复“确认”提交本次督导；需要修改请回复“返回”逐步退回。"
 	msgConfirmNo   = "未提交。修改请回复“返回”，放弃请回复“取消”，确认无误请回复“确认”。"
 
@@ -65,3 +67,46 @@ var statusNotePrompts = map[string]string{
 	"relocated": "请说明搬迁情况（新地址、搬迁时间）：",
 	"suspended": "请说明停产停业情况（原因、预计恢复时间）：",
 }
+
+// Sentences of the shorter report: one message, defaults not asked.
+const (
+	msgProgressItem     = "第%d/%d项"
+	msgProgressIssue    = "问题描述"
+	msgProgressPhoto    = "问题照片"
+	msgProgressDeadline = "整改期限"
+	msgTitleIssueDesc   = "问题描述"
+	msgTitleStatusNote  = "情况说明"
+	msgTitleContact     = "对接人姓名"
+	msgOverdueCycle     = "%s未督导，已逾期；%s%s"
+	msgSummaryNormal    = "经营状态：正常经营\n"
+	msgSummaryExtra     = "本次为加报（%s已督导过）\n"
+
+	msgAskAgain  = "「%s」%s已于%s督导过，仍要再报一次吗？回复 1 再报一次（记为加报）/ 2 不报了"
+	msgHelpAgain = "每个周期至少督导一次；再次督导会记为加报，不影响已完成的督导。"
+	msgNotAgain  = "好的，本次不再上报。"
+
+	msgPickAmong   = "找到%d家名称含“%s”的主体，请回复序号或更完整的店名："
+	msgHeard       = "听到：%s"
+	msgQuickNoItem = "快速检查共%d项，没有第%d项；请逐项回复检查结果。"
+)
+
+var stepNames = map[string]string{
+	sBusiness: "选择主体", sAgain: "确认加报", sMode: "督导方式", sCheck: "检查内容", sLocation: "发送位置",
+	sStatus: "经营状态", sStatusNote: "情况说明", sContact: "对接人", sLetterAsk: "提示函", sConfirm: "核对提交",
+}
+
+// modeWords are the words that name a visit mode, in a choice or in a
+// one-message report.
+var modeWords = map[supervision.Mode][]string{
+	supervision.ModeOnsite:      {"现场", "到店", "实地"},
+	supervision.ModeOnline:      {"在线", "视频", "远程", "在线督导（视频/远程）"},
+	supervision.ModeCentralized: {"集中", "会议", "培训", "集中督导（会议/培训）"},
+}
+
+// The visit form (H5).
+const (
+	msgFormLinkFirst    = "也可以在网页上一次填完全部检查项（可拍照、定位）：\n%s\n\n"
+	msgFormOtherUnnamed = "未选定主体"
+	msgFormBusy         = "系统繁忙，请稍后再试。"
+	msgFormGone         = "这份督导已在聊天中取消或重新开始，请刷新页面后重新填写。"
+)

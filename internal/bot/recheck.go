@@ -23,6 +23,11 @@ type recheckState struct {
 	Listed    []int64 `dialog:"rect_list"`
 	RectID    int64   `dialog:"rect_id"`
 	RectLabel string  `dialog:"rect_label"`
+	// FeedbackID is the business's latest 整改反馈 on the chosen
+	// rectification and FeedbackPhotos its photos, which the check can
+	// take as evidence.
+	FeedbackID     int64 `dialog:"feedback_id"`
+	FeedbackPhotos int   `dialog:"feedback_photos"`
 }
 
 func recheckOf(s *dialog.Session) *recheckState { return dialog.StateOf[recheckState](s) }
@@ -35,15 +40,22 @@ const (
 	sNewDate    = "new_deadline"
 	sReason     = "reason"
 	sRecConfirm = "confirm"
+	sUseFB      = "use_feedback"
 )
 
 func (b *Bot) recheckFlow() *dialog.Flow {
 	rectified := func(s *dialog.Session) bool { v, ok := s.Answer(sOutcome); return ok && v.Text == "rectified" }
-	extended := func(s *dialog.Session) bool { v, ok := s.Answer(sOutcome); return ok && v.Text == "extend" }
+	extended := func(s *dialog.Session) bool {
+		v, ok := s.Answer(sOutcome)
+		return ok && (v.Text == "extend" || v.Text == "unrectified")
+	}
+	usesFeedback := func(s *dialog.Session) bool { v, ok := s.Answer(sUseFB); return ok && v.Bool }
+	offersFeedback := func(s *dialog.Session) bool { return rectified(s) && recheckOf(s).FeedbackPhotos > 0 }
 	return &dialog.Flow{
-		Name:  flowRecheck,
-		Noun:  "整改复查",
-		Label: func(s *dialog.Session) string { return recheckOf(s).RectLabel },
+		Name:    flowRecheck,
+		Noun:    "整改复查",
+		Command: cmdRectifications,
+		Label:   func(s *dialog.Session) string { return recheckOf(s).RectLabel },
 		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
 			return []dialog.Step{
 				{
@@ -55,13 +67,22 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 							return "", err
 						}
 						var ids []int64
-						var lines []string
 						for i, r := range rs {
 							if i == maxListed {
 								break
 							}
 							ids = append(ids, r.ID)
+						}
+						fbs, err := b.supervision.LatestFeedbacks(ctx, ids)
+						if err != nil {
+							return "", err
+						}
+						var lines []string
+						for i, r := range rs[:len(ids)] {
 							lines = append(lines, fmt.Sprintf("%d. %s：%s（%s）", i+1, r.BusinessName, r.ItemLabel, rectDue(r)))
+							if fb, ok := fbs[r.ID]; ok {
+								lines = append(lines, b.feedbackLine(r, fb, st.CadreID))
+							}
 						}
 						st.Listed = ids
 						more := ""
@@ -72,21 +93,21 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 					},
 					Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
 						st := recheckOf(s)
-						n, err := strconv.Atoi(toASCIIDigits(strings.TrimSpace(v.Text)))
-						if err != nil || n < 1 || n > len(st.Listed) {
-							return v, fmt.Sprintf(msgNoSuchNumber, max(len(st.Listed), 1)), nil
-						}
-						st.RectID = st.Listed[n-1]
-						st.RectLabel = strings.SplitN(strings.Split(v.Text, "\n")[0], "：", 2)[0]
 						rs, err := b.supervision.OpenRectifications(ctx, st.CadreID)
 						if err != nil {
 							return v, "", err
 						}
-						for _, r := range rs {
-							if r.ID == st.RectID {
-								st.RectLabel = r.BusinessName + "·" + r.ItemLabel
-							}
+						r, reason := pickRect(rs, st.Listed, v.Text)
+						if reason != "" {
+							return v, reason, nil
 						}
+						st.RectID, st.RectLabel = r.ID, r.BusinessName+"·"+r.ItemLabel
+						fbs, err := b.supervision.LatestFeedbacks(ctx, []int64{r.ID})
+						if err != nil {
+							return v, "", err
+						}
+						fb := fbs[r.ID]
+						st.FeedbackID, st.FeedbackPhotos = fb.EventID, fb.Photos
 						return dialog.Value{Text: strconv.FormatInt(st.RectID, 10)}, "", nil
 					},
 				},
@@ -97,17 +118,28 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 					},
 					Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
 						return []dialog.Choice{
-							{Key: "rectified", Label: "已整改，复查合格", Aliases: []string{"已整改", "合格"}},
-							{Key: "extend", Label: "延长整改期限", Aliases: []string{"延期", "延长"}},
+							{Key: "rectified", Label: "已整改", Aliases: []string{"已整改，复查合格", "合格", "整改好了"}},
+							{Key: "extend", Label: "延长期限", Aliases: []string{"延长整改期限", "延期", "延长"}},
+							{Key: "unrectified", Label: "未整改", Aliases: []string{"没整改", "没有整改", "不合格"}},
 						}, nil
 					},
 				},
-				{Key: sEvidence, Kind: dialog.KindPhoto, Multi: true, Skippable: true, When: rectified, Help: msgHelpIssuePhoto,
+				{Key: sUseFB, Kind: dialog.KindYesNo, When: offersFeedback, Help: msgHelpUseFeedback,
+					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+						return fmt.Sprintf(msgAskUseFeedback, recheckOf(s).FeedbackPhotos), nil
+					}},
+				{Key: sEvidence, Kind: dialog.KindPhoto, Multi: true, Skippable: true, Help: msgHelpIssuePhoto,
+					When:   func(s *dialog.Session) bool { return rectified(s) && !usesFeedback(s) },
 					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskEvidence, nil }},
-				{Key: sNote, Kind: dialog.KindText, Skippable: true, When: rectified, Help: msgHelpRecheckNote,
-					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskRecheckNote, nil },
+				{Key: sNote, Kind: dialog.KindText, Skippable: true, When: rectified, Help: msgHelpRecheckNote, Title: "复查情况说明",
+					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
+						if hasEvidence(s) {
+							return msgAskRecheckNote, nil
+						}
+						return msgAskRecheckNoteNeeded, nil
+					},
 					Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
-						if ev, ok := s.Answer(sEvidence); v.Skipped && (!ok || len(ev.Photos) == 0) {
+						if v.Skipped && !hasEvidence(s) {
 							return v, msgEvidenceNeeded, nil
 						}
 						return v, "", nil
@@ -121,7 +153,7 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 						}
 						return v, "", nil
 					}},
-				{Key: sReason, Kind: dialog.KindText, When: extended, Help: msgHelpReason,
+				{Key: sReason, Kind: dialog.KindText, When: extended, Help: msgHelpReason, Title: "延期原因",
 					Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskReason, nil }},
 			}, nil
 		},
@@ -137,9 +169,15 @@ func (b *Bot) recheckFlow() *dialog.Flow {
 					}
 				}
 				in.Note = answerText(s, sNote)
+				if v, ok := s.Answer(sUseFB); ok && v.Bool {
+					in.FeedbackEventID = st.FeedbackID
+				}
 			} else {
 				d, _ := s.Answer(sNewDate)
 				in.NewDeadline, in.Reason = clock.Date(d.Date), answerText(s, sReason)
+				if v, _ := s.Answer(sOutcome); v.Text == "unrectified" {
+					in.Reason = msgUnrectifiedReason + in.Reason
+				}
 			}
 			if err := b.supervision.Recheck(ctx, rectID, cadreID, in); err != nil {
 				return dialog.Reply{}, err
@@ -165,7 +203,7 @@ func (b *Bot) startRecheck(ctx context.Context, u user) (dialog.Reply, error) {
 	if len(rs) == 0 {
 		return dialog.Reply{Text: msgNoRects, Done: true}, nil
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowRecheck, &recheckState{CadreID: cadreID}, inputOf(u.in))
+	return b.start(ctx, u, flowRecheck, &recheckState{CadreID: cadreID}, cmdRectifications)
 }
 
 func rectDue(r supervision.Rectification) string {
@@ -176,4 +214,70 @@ func rectDue(r supervision.Rectification) string {
 		return "今天到期"
 	}
 	return fmt.Sprintf("%s到期", r.Deadline.In(clock.China).Format("1月2日"))
+}
+
+// hasEvidence reports whether the check has photos: the cadre's own or
+// the business's taken as evidence.
+func hasEvidence(s *dialog.Session) bool {
+	if v, ok := s.Answer(sUseFB); ok && v.Bool {
+		return true
+	}
+	ev, ok := s.Answer(sEvidence)
+	return ok && len(ev.Photos) > 0
+}
+
+// pickRect resolves the answer to the list of rectifications: its number,
+// or a part of the business's name or the item's; several matches are
+// listed with their numbers, never guessed.
+func pickRect(rs []supervision.Rectification, listed []int64, text string) (supervision.Rectification, string) {
+	text = strings.TrimSpace(text)
+	byID := make(map[int64]supervision.Rectification, len(rs))
+	for _, r := range rs {
+		byID[r.ID] = r
+	}
+	if n, err := strconv.Atoi(toASCIIDigits(text)); err == nil {
+		if n < 1 || n > len(listed) {
+			return supervision.Rectification{}, fmt.Sprintf(msgNoSuchNumber, max(len(listed), 1))
+		}
+		if r, ok := byID[listed[n-1]]; ok {
+			return r, ""
+		}
+		return supervision.Rectification{}, msgRectGone
+	}
+	if len([]rune(text)) < 2 {
+		return supervision.Rectification{}, msgNameTooShort
+	}
+	var hits []string
+	var hit supervision.Rectification
+	for i, id := range listed {
+		r, ok := byID[id]
+		if ok && (strings.Contains(r.BusinessName, text) || strings.Contains(r.ItemLabel, text)) {
+			hit = r
+			hits = append(hits, fmt.Sprintf("%d. %s：%s", i+1, r.BusinessName, r.ItemLabel))
+		}
+	}
+	switch len(hits) {
+	case 0:
+		return hit, fmt.Sprintf(msgNoRectMatch, text)
+	case 1:
+		return hit, ""
+	}
+	return hit, msgManyRects + "\n" + strings.Join(hits, "\n")
+}
+
+// feedbackLine shows the business's latest feedback under its item: when,
+// what it said, how many photos and where to see them.
+func (b *Bot) feedbackLine(r supervision.Rectification, fb supervision.LatestFeedback, cadreID int64) string {
+	note := fb.Note
+	if note == "" {
+		note = msgNoFeedbackNote
+	}
+	line := fmt.Sprintf(msgFeedbackLine, fb.At.Format("1月2日 15:04"), note)
+	if fb.Photos > 0 {
+		line += fmt.Sprintf(msgFeedbackPhotos, fb.Photos)
+		if b.links != nil {
+			line += " " + b.links.Rectification(r.ID, registry.ActorOf("cadre", cadreID), b.clock.Now().Add(linkTTL))
+		}
+	}
+	return line
 }

@@ -223,7 +223,7 @@ func (b *Bot) startDaily(ctx context.Context, u user, c *account.Contact, biz *r
 	} else if !errs.Is(err, errs.NotFound) {
 		return dialog.Reply{}, err
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flowDaily, st, inputOf(u.in))
+	return b.start(ctx, u, flowDaily, st, cmdDaily)
 }
 
 // dayName is "今天" for today, else the day's date.
@@ -260,10 +260,11 @@ func hasProblem(s *dialog.Session, id string) bool { return slices.Contains(prob
 
 func (b *Bot) dailyFlow() *dialog.Flow {
 	return &dialog.Flow{
-		Name:  flowDaily,
-		Noun:  cmdDaily,
-		Label: scLabel(selfcheck.Daily),
-		Steps: b.dailySteps,
+		Name:    flowDaily,
+		Noun:    cmdDaily,
+		Command: cmdDaily,
+		Label:   scLabel(selfcheck.Daily),
+		Steps:   b.dailySteps,
 		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 			return b.submitDaily(ctx, s)
 		},

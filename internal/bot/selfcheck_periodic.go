@@ -38,11 +38,11 @@ func (b *Bot) startPeriodic(ctx context.Context, u user, c *account.Contact, biz
 			return dialog.Reply{}, err
 		}
 	}
-	flow := flowWeekly
+	flow, cmd := flowWeekly, cmdWeekly
 	if k == selfcheck.Monthly {
-		flow = flowMonthly
+		flow, cmd = flowMonthly, cmdMonthly
 	}
-	return b.dialog.StartFrom(ctx, dialogUser(u), flow, st, inputOf(u.in))
+	return b.start(ctx, u, flow, st, cmd)
 }
 
 func prevOpen(p selfcheck.Period, now time.Time) bool {
@@ -119,9 +119,10 @@ func (b *Bot) weeklyFlow() *dialog.Flow {
 	problems := func(s *dialog.Session) bool { return scOf(s).Problems > 0 }
 	notFixed := func(s *dialog.Session) bool { v, ok := s.Answer(sSCFixed); return problems(s) && ok && !v.Bool }
 	return &dialog.Flow{
-		Name:  flowWeekly,
-		Noun:  cmdWeekly,
-		Label: scLabel(selfcheck.Weekly),
+		Name:    flowWeekly,
+		Noun:    cmdWeekly,
+		Command: cmdWeekly,
+		Label:   scLabel(selfcheck.Weekly),
 		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
 			return []dialog.Step{
 				b.whichStep(selfcheck.Weekly),
@@ -192,9 +193,10 @@ func (b *Bot) weekText(ctx context.Context, s *dialog.Session) (string, error) {
 
 func (b *Bot) monthlyFlow() *dialog.Flow {
 	return &dialog.Flow{
-		Name:  flowMonthly,
-		Noun:  cmdMonthly,
-		Label: scLabel(selfcheck.Monthly),
+		Name:    flowMonthly,
+		Noun:    cmdMonthly,
+		Command: cmdMonthly,
+		Label:   scLabel(selfcheck.Monthly),
 		Steps: func(ctx context.Context, s *dialog.Session) ([]dialog.Step, error) {
 			return []dialog.Step{
 				b.whichStep(selfcheck.Monthly),

@@ -66,12 +66,12 @@ func TestVisitSessionOfEarlierVersionResumes(t *testing.T) {
 					t.Fatal(err)
 				}
 				w.clk.Advance(2 * time.Hour) // the kv session is long gone
-				must(t, send(t, w, "o-cadre", "new-0", "你好"), "继续上次「"+biz.Name+"」的督导吗")
+				must(t, send(t, w, "o-cadre", "new-0", "你好"), "继续上次「"+biz.Name+"」的督导（经营状态）吗")
 				// The distance comes back from the stored "distance":"44".
 				must(t, send(t, w, "o-cadre", "new-1", "继续"), "接着上次的督导继续", "距登记地址约44米", "门店当前经营状态")
 			}
 			send(t, w, "o-cadre", "new-2", "1")
-			send(t, w, "o-cadre", "new-3", "跳过")
+			// The contact is not asked any more: the letter comes next.
 			must(t, send(t, w, "o-cadre", "new-4", "1"), "主体："+biz.Name, "问题1", "距登记地址约44米")
 			must(t, send(t, w, "o-cadre", "new-5", "确认"), "督导已提交："+biz.Name, "提示函")
 

@@ -6,31 +6,31 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
-	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/visitform"
 )
 
 // flowVisit is the supervision visit report (上报督导).
 const flowVisit = "visit"
 
-// Step keys of the visit flow.
+// Step keys of the visit flow: those the H5 form maps onto (visitform).
 const (
-	sBusiness   = "business"
-	sMode       = "mode"
-	sCheck      = "check"
-	sLocation   = "location"
-	sStatus     = "status"
-	sStatusNote = "status_note"
-	sContact    = "contact"
-	sConfirm    = "confirm"
-	sLetterAsk  = "send_letter"
-	itemPrefix  = "item:"
+	sBusiness   = visitform.KeyBusiness
+	sMode       = visitform.KeyMode
+	sCheck      = visitform.KeyCheck
+	sLocation   = visitform.KeyLocation
+	sStatus     = visitform.KeyStatus
+	sStatusNote = visitform.KeyStatusNote
+	sContact    = visitform.KeyContact
+	sConfirm    = visitform.KeyConfirm
+	sLetterAsk  = visitform.KeyLetter
+	itemPrefix  = visitform.ItemPrefix
+	sAgain      = "again"
 )
 
 // maxListed is how many businesses a prompt lists: enough for a cadre's
@@ -42,10 +42,12 @@ const maxListed = 10
 // quick/full choice, and every item marked "有问题" adds its issue steps.
 func (b *Bot) visitFlow() *dialog.Flow {
 	return &dialog.Flow{
-		Name:  flowVisit,
-		Noun:  "督导",
-		Label: func(s *dialog.Session) string { return visitOf(s).BusinessName },
-		Steps: b.visitSteps,
+		Name:     flowVisit,
+		Noun:     "督导",
+		Command:  cmdReport,
+		Label:    func(s *dialog.Session) string { return visitOf(s).BusinessName },
+		Progress: b.visitProgress,
+		Steps:    b.visitSteps,
 		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 			return b.submitVisit(ctx, s)
 		},
@@ -59,13 +61,16 @@ func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step,
 		// the check is chosen, shown in the daily_weekly_monthly item.
 		which.Validate = b.prefillSelfCheck
 	}
-	steps := []dialog.Step{b.businessStep(), modeStep(), which}
+	steps := []dialog.Step{b.businessStep(), againStep(), modeStep(), which}
 	items := b.checklistFor(s)
 	check, _ := s.Answer(sCheck)
 	for i, it := range items {
 		st := itemStep(it, check.Text, i, items)
 		if it.ID == itemSelfCheck {
 			st.Prompt = withSelfCheckCounts(st.Prompt)
+		}
+		if i == 0 && check.Text == supervision.CheckFull {
+			st.Prompt = b.withFormLink(st.Prompt)
 		}
 		steps = append(steps, st)
 	}
@@ -78,6 +83,28 @@ func (b *Bot) visitSteps(ctx context.Context, s *dialog.Session) ([]dialog.Step,
 	return append(steps, b.locationStep(), statusStep(), statusNoteStep(), contactStep(), b.letterStep(), b.confirmStep()), nil
 }
 
+// visitProgress says where a report stands, for the resume question:
+// 第2/4项 on a checklist item, else what the step asks.
+func (b *Bot) visitProgress(s *dialog.Session, step string) string {
+	if id, ok := strings.CutPrefix(step, itemPrefix); ok {
+		items := b.checklistFor(s)
+		for i, it := range items {
+			if it.ID == id {
+				return fmt.Sprintf(msgProgressItem, i+1, len(items))
+			}
+		}
+	}
+	switch {
+	case strings.HasSuffix(step, ":photo"):
+		return msgProgressPhoto
+	case strings.HasSuffix(step, ":deadline"):
+		return msgProgressDeadline
+	case strings.HasPrefix(step, "issue:"):
+		return msgProgressIssue
+	}
+	return stepNames[step]
+}
+
 // letterStep asks whether to send the business a prompt letter, when the
 // visit found problems.
 func (b *Bot) letterStep() dialog.Step {
@@ -85,7 +112,8 @@ func (b *Bot) letterStep() dialog.Step {
 		Key: sLetterAsk, Kind: dialog.KindYesNo, Help: msgHelpLetter,
 		When: func(s *dialog.Session) bool { return b.lettersSvc != nil && b.issueCount(s) > 0 },
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
-			return fmt.Sprintf(msgAskLetter, b.issueCount(s)), nil
+			// Right after the location: how far from the shop it was sent.
+			return distanceLine(s) + fmt.Sprintf(msgAskLetter, b.issueCount(s)), nil
 		},
 	}
 }
@@ -118,12 +146,16 @@ func (b *Bot) checklistFor(s *dialog.Session) []supervision.Item {
 
 func (b *Bot) businessStep() dialog.Step {
 	return dialog.Step{
-		Key:  sBusiness,
-		Kind: dialog.KindText,
-		Help: msgHelpBusiness,
-		When: func(s *dialog.Session) bool { return !visitOf(s).Preselected },
+		Key:     sBusiness,
+		Kind:    dialog.KindText,
+		Help:    msgHelpBusiness,
+		Options: func(s *dialog.Session) []string { return visitOf(s).listedNames },
+		When:    func(s *dialog.Session) bool { return !visitOf(s).Preselected },
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 			st := visitOf(s)
+			if st.Picking != "" {
+				return b.candidatesPrompt(ctx, st)
+			}
 			tasks, err := b.supervision.Tasks(ctx, st.CadreID)
 			if err != nil {
 				return "", err
@@ -134,11 +166,13 @@ func (b *Bot) businessStep() dialog.Step {
 			}
 			var ids []int64
 			var lines []string
+			st.listedNames = nil
 			for i, t := range tasks {
 				if i == maxListed {
 					break
 				}
 				ids = append(ids, t.BusinessID)
+				st.listedNames = append(st.listedNames, t.Name)
 				lines = append(lines, fmt.Sprintf("%d. %s（%s）", i+1, t.Name, taskDue(t)))
 			}
 			st.Listed = ids
@@ -154,7 +188,21 @@ func (b *Bot) businessStep() dialog.Step {
 			if err != nil || reason != "" {
 				return v, reason, err
 			}
-			st.setBusiness(biz)
+			if err := b.chooseBusiness(ctx, st, biz); err != nil {
+				return v, "", err
+			}
+			if st.Pending != "" {
+				// A one-message report's checklist, now that the business is known.
+				q, _ := parseQuick(st.Pending)
+				st.Pending = ""
+				answers, reason := q.answers(b.supervision.Checklists().Expected(supervision.CheckQuick, st.Category, st.Grade))
+				if reason != "" {
+					return v, reason, nil
+				}
+				for k, a := range answers {
+					s.Preset(k, a)
+				}
+			}
 			return dialog.Value{Text: strconv.FormatInt(biz.ID, 10)}, "", nil
 		},
 	}
@@ -217,9 +265,9 @@ func modeStep() dialog.Step {
 		},
 		Choices: func(ctx context.Context, s *dialog.Session) ([]dialog.Choice, error) {
 			return []dialog.Choice{
-				{Key: string(supervision.ModeOnsite), Label: "现场督导", Aliases: []string{"现场"}},
-				{Key: string(supervision.ModeOnline), Label: "在线督导（视频/远程）", Aliases: []string{"在线", "视频", "远程"}},
-				{Key: string(supervision.ModeCentralized), Label: "集中督导（会议/培训）", Aliases: []string{"集中", "会议", "培训"}},
+				{Key: string(supervision.ModeOnsite), Label: supervision.ModeOnsite.Label(), Aliases: modeWords[supervision.ModeOnsite]},
+				{Key: string(supervision.ModeOnline), Label: supervision.ModeOnline.Label(), Aliases: modeWords[supervision.ModeOnline]},
+				{Key: string(supervision.ModeCentralized), Label: supervision.ModeCentralized.Label(), Aliases: modeWords[supervision.ModeCentralized]},
 			}, nil
 		},
 	}
@@ -275,13 +323,13 @@ func itemStep(it supervision.Item, check string, i int, all []supervision.Item) 
 	}
 }
 
-func issueKey(itemID, part string) string { return "issue:" + itemID + ":" + part }
+func issueKey(itemID, part string) string { return visitform.IssueKey(itemID, part) }
 
 func (b *Bot) issueSteps(it supervision.Item, label string) []dialog.Step {
 	deadlineDays := b.supervision.Rules().DeadlineDays
 	return []dialog.Step{
 		{
-			Key: issueKey(it.ID, "desc"), Kind: dialog.KindText, Help: msgHelpIssueDesc,
+			Key: issueKey(it.ID, "desc"), Kind: dialog.KindText, Help: msgHelpIssueDesc, Title: msgTitleIssueDesc,
 			Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 				return fmt.Sprintf(msgAskIssueDesc, label), nil
 			},
@@ -297,6 +345,10 @@ func (b *Bot) issueSteps(it supervision.Item, label string) []dialog.Step {
 		},
 		{
 			Key: issueKey(it.ID, "deadline"), Kind: dialog.KindDate, Skippable: true, Help: msgHelpDeadline,
+			// Not asked: the configured deadline unless the cadre goes back to it.
+			Default: func(*dialog.Session) dialog.Value {
+				return dialog.Value{Date: clock.Date(b.clock.Now()).AddDate(0, 0, deadlineDays)}
+			},
 			Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 				def := clock.Date(b.clock.Now()).AddDate(0, 0, deadlineDays)
 				return fmt.Sprintf(msgAskDeadline, deadlineDays, def.Format("1月2日")), nil
@@ -350,6 +402,8 @@ func (b *Bot) locationStep() dialog.Step {
 func statusStep() dialog.Step {
 	return dialog.Step{
 		Key: sStatus, Kind: dialog.KindChoice, Help: msgHelpStatus,
+		// 正常经营 is not asked; the cadre says 停业 or 搬迁 when it is not.
+		Default: func(*dialog.Session) dialog.Value { return dialog.Value{Text: "normal"} },
 		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) {
 			return distanceLine(s) + msgAskStatus, nil
 		},
@@ -366,7 +420,7 @@ func statusStep() dialog.Step {
 
 func statusNoteStep() dialog.Step {
 	return dialog.Step{
-		Key: sStatusNote, Kind: dialog.KindText, Help: msgHelpStatusNote,
+		Key: sStatusNote, Kind: dialog.KindText, Help: msgHelpStatusNote, Title: msgTitleStatusNote,
 		When: func(s *dialog.Session) bool {
 			v, ok := s.Answer(sStatus)
 			return ok && v.Text != "normal"
@@ -380,8 +434,10 @@ func statusNoteStep() dialog.Step {
 
 func contactStep() dialog.Step {
 	return dialog.Step{
-		Key: sContact, Kind: dialog.KindText, Skippable: true, Help: msgHelpContact,
-		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskContact, nil },
+		Key: sContact, Kind: dialog.KindText, Skippable: true, Help: msgHelpContact, Title: msgTitleContact,
+		// Optional, so not asked: 对接人 at the summary records one.
+		Default: func(*dialog.Session) dialog.Value { return dialog.Value{Skipped: true} },
+		Prompt:  func(ctx context.Context, s *dialog.Session) (string, error) { return msgAskContact, nil },
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
 			if !v.Skipped && len([]rune(strings.TrimSpace(v.Text))) > 32 {
 				return v, msgContactTooLong, nil
@@ -393,8 +449,9 @@ func contactStep() dialog.Step {
 
 func (b *Bot) confirmStep() dialog.Step {
 	return dialog.Step{
-		Key: sConfirm, Kind: dialog.KindYesNo, Help: msgHelpConfirm,
-		Prompt: func(ctx context.Context, s *dialog.Session) (string, error) { return b.summary(s), nil },
+		Key: sConfirm, Kind: dialog.KindYesNo, Help: msgHelpConfirm, Menu: []string{"确认", "返回", "取消"},
+		Prompt:    func(ctx context.Context, s *dialog.Session) (string, error) { return b.summary(s), nil },
+		Shortcuts: statusShortcuts(),
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
 			if !v.Bool {
 				return v, msgConfirmNo, nil
@@ -402,180 +459,4 @@ func (b *Bot) confirmStep() dialog.Step {
 			return v, "", nil
 		},
 	}
-}
-
-// summary is what the cadre checks before 确认.
-func (b *Bot) summary(s *dialog.Session) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, msgSummaryHead, visitOf(s).BusinessName)
-	if v, ok := s.Answer(sMode); ok {
-		fmt.Fprintf(&sb, "方式：%s\n", supervision.Mode(v.Text).Label())
-	}
-	items := b.checklistFor(s)
-	var ok, na int
-	var issues []string
-	for _, it := range items {
-		v, _ := s.Answer(itemPrefix + it.ID)
-		switch v.Text {
-		case string(supervision.ResultOK):
-			ok++
-		case string(supervision.ResultNA):
-			na++
-		case string(supervision.ResultIssue):
-			issues = append(issues, fmt.Sprintf("· %s：%s（%s前整改）", b.itemLabel(s, it.ID), answerText(s, issueKey(it.ID, "desc")), b.deadlineOf(s, it.ID).Format("1月2日")))
-		}
-	}
-	fmt.Fprintf(&sb, "检查：%d项，合格%d，不适用%d，问题%d\n", len(items), ok, na, len(issues))
-	for _, l := range issues {
-		sb.WriteString(l + "\n")
-	}
-	sb.WriteString(distanceLine(s))
-	if v, ok := s.Answer(sStatus); ok && v.Text != "normal" {
-		fmt.Fprintf(&sb, "经营状态：%s（%s）\n", registry.EventKind(v.Text).Label(), answerText(s, sStatusNote))
-	}
-	if c := answerText(s, sContact); c != "" {
-		fmt.Fprintf(&sb, "现场对接人：%s\n", c)
-	}
-	sb.WriteString(msgSummaryTail)
-	return sb.String()
-}
-
-func (b *Bot) deadlineOf(s *dialog.Session, itemID string) time.Time {
-	if v, ok := s.Answer(issueKey(itemID, "deadline")); ok && !v.Skipped && !v.Date.IsZero() {
-		return clock.Date(v.Date)
-	}
-	return clock.Date(b.clock.Now()).AddDate(0, 0, b.supervision.Rules().DeadlineDays)
-}
-
-func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
-	st := visitOf(s)
-	bizID, cadreID := st.BusinessID, st.CadreID
-	mode, _ := s.Answer(sMode)
-	check, _ := s.Answer(sCheck)
-	in := supervision.VisitInput{
-		SubmissionKey: s.ID,
-		BusinessID:    bizID,
-		CadreID:       cadreID,
-		Mode:          supervision.Mode(mode.Text),
-		Check:         check.Text,
-		StartedAt:     s.Started,
-		ContactName:   answerText(s, sContact),
-		Remarks:       st.SelfCheck,
-		Source:        registry.SourceChat,
-		Provenance:    []string{"dialog:" + s.ID},
-	}
-	for _, it := range b.checklistFor(s) {
-		v, _ := s.Answer(itemPrefix + it.ID)
-		in.Items = append(in.Items, supervision.ItemResult{ItemID: it.ID, Result: supervision.Result(v.Text)})
-		if v.Text != string(supervision.ResultIssue) {
-			continue
-		}
-		f := supervision.FindingInput{
-			ItemID:      it.ID,
-			Description: answerText(s, issueKey(it.ID, "desc")),
-			Deadline:    b.deadlineOf(s, it.ID),
-		}
-		f.Requirement = fmt.Sprintf(msgRequirement, f.Description, f.Deadline.Format("2006年1月2日"))
-		if p, ok := s.Answer(issueKey(it.ID, "photo")); ok {
-			for _, ph := range p.Photos {
-				f.Photos = append(f.Photos, supervision.PhotoInput{MediaID: ph.MediaID, PicURL: ph.PicURL, ReceivedAt: b.clock.Now()})
-			}
-		}
-		in.Findings = append(in.Findings, f)
-	}
-	if v, ok := s.Answer(sLocation); ok && v.Location != nil {
-		in.Location = &supervision.Location{Lat: v.Location.Lat, Lng: v.Location.Lng, Label: v.Location.Label}
-	}
-	if v, ok := s.Answer(sStatus); ok && v.Text != "normal" {
-		in.StatusSeen = registry.EventKind(v.Text)
-		in.StatusNote = answerText(s, sStatusNote)
-	}
-	if v, ok := s.Answer(sLetterAsk); ok && v.Bool && b.lettersSvc != nil {
-		in.WithLetter = true
-	}
-	visit, _, err := b.supervision.Submit(ctx, in)
-	if err != nil {
-		return dialog.Reply{}, err
-	}
-	text := b.receipt(s, visit, in, cadreID)
-	if in.WithLetter {
-		text += "\n" + strings.TrimRight(b.letterIssued(ctx, visit.ID), "\n")
-	}
-	return dialog.Reply{Text: text, Done: true}, nil
-}
-
-// receipt is the answer to a stored report: what is now covered, what must
-// be fixed by when, and the link to the full record.
-func (b *Bot) receipt(s *dialog.Session, v *supervision.Visit, in supervision.VisitInput, cadreID int64) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, msgReceiptHead, visitOf(s).BusinessName, v.CycleLabel)
-	if len(in.Findings) == 0 {
-		sb.WriteString(msgReceiptNoFindings)
-	} else {
-		fmt.Fprintf(&sb, msgReceiptFindings, len(in.Findings))
-		for _, f := range in.Findings {
-			fmt.Fprintf(&sb, "· %s：%s前整改\n", b.itemLabel(s, f.ItemID), f.Deadline.Format("1月2日"))
-		}
-	}
-	if in.StatusSeen != "" {
-		fmt.Fprintf(&sb, msgReceiptStatus, in.StatusSeen.Label())
-		if in.StatusSeen == registry.EventRelocated {
-			sb.WriteString(msgReceiptRelocation)
-		}
-	}
-	if b.links != nil {
-		fmt.Fprintf(&sb, msgReceiptLink, b.links.VisitReceipt(v.ID, registry.ActorOf("cadre", cadreID), b.clock.Now().Add(linkTTL)))
-	}
-	return strings.TrimRight(sb.String(), "\n")
-}
-
-func distanceLine(s *dialog.Session) string {
-	st := visitOf(s)
-	if st.Distance == nil {
-		if v, ok := s.Answer(sLocation); ok && v.Skipped {
-			return msgNoLocation
-		}
-		return ""
-	}
-	if st.Far {
-		return fmt.Sprintf(msgFar, formatDistance(*st.Distance))
-	}
-	return fmt.Sprintf(msgNear, formatDistance(*st.Distance))
-}
-
-func formatDistance(m float64) string {
-	if m >= 1000 {
-		return fmt.Sprintf("%.1f公里", m/1000)
-	}
-	return fmt.Sprintf("%.0f米", m)
-}
-
-func answerText(s *dialog.Session, key string) string {
-	v, ok := s.Answer(key)
-	if !ok || v.Skipped {
-		return ""
-	}
-	return strings.TrimSpace(v.Text)
-}
-
-func taskDue(t supervision.Task) string {
-	switch {
-	case t.Overdue:
-		return "已逾期"
-	case t.DaysLeft <= 0:
-		return "今天到期"
-	}
-	return fmt.Sprintf("剩%d天", t.DaysLeft)
-}
-
-func userReason(err error) string { return errs.MessageOf(err) }
-
-// toASCIIDigits turns full-width digits (from Chinese keyboards) into ASCII.
-func toASCIIDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '０' && r <= '９' {
-			return '0' + (r - '０')
-		}
-		return r
-	}, s)
 }

@@ -27,6 +27,19 @@ type visitState struct {
 	// last visit and SelfCheckLink its ledger, set by selfCheckPrefill.
 	SelfCheck     string `dialog:"selfcheck_counts"`
 	SelfCheckLink string `dialog:"selfcheck_link"`
+	// CoveredOn is set when the business was already covered this cycle
+	// ("11月3日"), and CycleWord names the cycle ("本季度"): the report is
+	// an extra visit, asked about first.
+	CoveredOn string `dialog:"covered_on"`
+	CycleWord string `dialog:"cycle_word"`
+	// Picking is the name a one-message report gave that fits several
+	// businesses: Listed holds them and the business step lists them.
+	Picking string `dialog:"picking"`
+	// Pending is a one-message report waiting for its business to be
+	// picked before its checklist answers can be set.
+	Pending string `dialog:"pending_report"`
+	// listedNames are the names of Listed, for the menu of the same turn.
+	listedNames []string
 }
 
 func visitOf(s *dialog.Session) *visitState { return dialog.StateOf[visitState](s) }

@@ -120,7 +120,9 @@ type Menu struct {
 
 // MenuOption is one tappable option of a Menu.
 type MenuOption struct {
-	// ID is the option's bizmsgmenuid; unique within the menu.
+	// ID is the option's bizmsgmenuid; unique within the menu. WeChat
+	// echoes it back as an integer, so it must be a plain positive number
+	// ("1", "101"); a menu with any other id goes out as Text.
 	ID   string
 	Text string
 }

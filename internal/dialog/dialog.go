@@ -80,6 +80,9 @@ type Input struct {
 	// At is when the user sent it; relative dates ("明天") count from it.
 	// Zero means the engine's clock.
 	At time.Time
+	// Menu is set when Text is a command tapped on the account's menu,
+	// not typed: it is never taken as the answer to a free-text step.
+	Menu bool
 }
 
 // Value is a validated answer.
@@ -131,6 +134,9 @@ type Step struct {
 	// Help says what the step wants, for 帮助; empty gives a sentence for
 	// the kind.
 	Help string
+	// Title names what a free-text step asks for ("问题描述"), for
+	// 是要切换到「整改跟踪」吗？… 2 否，这就是问题描述. Optional.
+	Title string
 	// Skippable allows 跳过, which answers Value{Skipped: true}.
 	Skippable bool
 	// Multi, on a KindPhoto step, keeps accepting photos (each acknowledged)
@@ -141,6 +147,20 @@ type Step struct {
 	// and returns the key of the step to go to; "" advances to the next step
 	// that applies, passing over the steps whose answers the shortcut set.
 	Shortcuts map[string]func(ctx context.Context, s *Session) (jumpTo string, err error)
+	// Default, when set, makes the step one that is not asked on the way
+	// forward: its answer is set to the default (unless it has one) and
+	// the step is passed over, as a step answered at the start is. 返回
+	// and jumps still reach it, so the user can change it (e.g. the
+	// business's status, 正常经营 unless the cadre says otherwise).
+	Default func(s *Session) Value
+	// Options, on a KindText step whose prompt numbers choices of its own
+	// (the businesses a cadre packs), offers them as tappable options; it
+	// runs after Prompt, in the same turn. Each must be something the
+	// step accepts. Optional.
+	Options func(s *Session) []string
+	// Menu names the tappable options of a KindYesNo step (default 是 /
+	// 否); each must be something the step accepts (确认, 返回, 取消…).
+	Menu []string
 }
 
 // Flow is a conversation: its steps, how its draft is named, and what
@@ -159,6 +179,12 @@ type Flow struct {
 	// Noun is what the flow is called in prompts: "督导" gives
 	// 继续上次「店名」的督导吗？ Empty means "填报".
 	Noun string
+	// Command is the word that starts the flow ("上报督导"); a draft put
+	// aside is resumed with it, and the engine says so. Optional.
+	Command string
+	// Progress, optional, says where in the flow a step is ("第2/4项"),
+	// for the resume question: 继续「店名」的督导（第2/4项）？
+	Progress func(s *Session, step string) string
 	// Submit runs when the last step is answered. Its reply ends the
 	// conversation. An error of a user-facing kind (errs.Invalid, Conflict,
 	// Unavailable…) is shown and the user stays on the last step; an
@@ -174,15 +200,25 @@ type Flow struct {
 
 // Reply is what the engine answers. It is chat.Outbound plus Done, which
 // tells the caller the conversation ended (submitted, cancelled or given
-// up).
+// up), and Then.
 type Reply struct {
 	Text     string         `json:"t,omitempty"`
 	Articles []chat.Article `json:"a,omitempty"`
-	Done     bool           `json:"d,omitempty"`
+	// Menu offers the question's choices as tappable options; Text still
+	// holds the whole question with its numbered choices.
+	Menu *chat.Menu `json:"m,omitempty"`
+	Done bool       `json:"d,omitempty"`
+	// Then is a command the user chose to run instead of going on (是 to
+	// 是要切换到「整改跟踪」吗？, 重新开始 to the resume question): the
+	// conversation was set aside (or given up) and the caller answers
+	// Then as if the user had just typed it, after Text.
+	Then string `json:"w,omitempty"`
 }
 
 // Outbound is the reply as a chat message.
-func (r Reply) Outbound() chat.Outbound { return chat.Outbound{Text: r.Text, Articles: r.Articles} }
+func (r Reply) Outbound() chat.Outbound {
+	return chat.Outbound{Text: r.Text, Articles: r.Articles, Menu: r.Menu}
+}
 
 // Interrupt answers a command typed in the middle of a flow (e.g. 我的任务);
 // ok=false means the text is not an interruption and is taken as the answer.
@@ -191,3 +227,11 @@ func (r Reply) Outbound() chat.Outbound { return chat.Outbound{Text: r.Text, Art
 // command words (never "1" or "是"). The engine then repeats the question
 // the user was on.
 type Interrupt func(ctx context.Context, user string, text string) (reply string, ok bool, err error)
+
+// End, returned by a step's Validate, ends the conversation there with
+// text as the reply and nothing submitted (否 to 仍要再报一次吗？).
+func End(text string) error { return &endError{text: text} }
+
+type endError struct{ text string }
+
+func (e *endError) Error() string { return "dialog ended: " + e.text }

@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -39,6 +42,12 @@ type Options struct {
 	Interrupt Interrupt
 	// KeyPrefix namespaces the kv keys (default "dlg:").
 	KeyPrefix string
+	// Command tells the commands that start a flow (上报督导, 整改跟踪,
+	// 上报 和达 现场 合格…) and which flow; nil means none. Typed in the
+	// middle of a flow, such a command is not taken as an answer: the same
+	// flow's asks 继续 or 重新开始, another flow's asks whether to switch
+	// (the conversation is then put aside, never lost).
+	Command func(text string) (flow string, ok bool)
 }
 
 // Engine runs flows. It holds no per-user state, so one Engine serves every
@@ -50,6 +59,7 @@ type Engine struct {
 	draftTTL   time.Duration
 	clock      clock.Clock
 	interrupt  Interrupt
+	command    func(string) (string, bool)
 	prefix     string
 	flows      map[string]*Flow
 }
@@ -67,6 +77,7 @@ func New(o Options, flows ...*Flow) *Engine {
 		draftTTL:   o.DraftTTL,
 		clock:      o.Clock,
 		interrupt:  o.Interrupt,
+		command:    o.Command,
 		prefix:     o.KeyPrefix,
 		flows:      make(map[string]*Flow, len(flows)),
 	}
@@ -110,19 +121,35 @@ func (e *Engine) Start(ctx context.Context, user, flow string, state any) (Reply
 // the input's ID is recorded, so a redelivery of that message gets the first
 // question again instead of being taken as its answer.
 func (e *Engine) StartFrom(ctx context.Context, user, flow string, state any, in Input) (Reply, error) {
+	return e.StartWith(ctx, user, flow, state, in, nil)
+}
+
+// StartWith is StartFrom with answers the user gave at the start (a whole
+// report in one message): their steps are passed over on the way forward,
+// each checked by its Validate, so only what is missing is asked. A
+// conversation of another flow the user was in is put aside, not lost
+// (Offer continues it); one of this flow is replaced.
+func (e *Engine) StartWith(ctx context.Context, user, flow string, state any, in Input, answers map[string]Value) (Reply, error) {
 	f := e.flows[flow]
 	if f == nil {
 		return Reply{}, fmt.Errorf("dialog start: unknown flow %q", flow)
 	}
 	now := e.clock.Now()
-	s := &Session{ID: newID(), User: user, Flow: flow, Started: now.In(clock.China)}
-	if err := s.setState(state); err != nil {
+	if err := e.setAside(ctx, user, flow, now); err != nil {
 		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
 	}
-	if e.drafts != nil {
-		if err := e.drafts.Delete(ctx, user); err != nil {
-			return Reply{}, fmt.Errorf("dialog start: %w", err)
-		}
+	return e.startNew(ctx, f, user, state, in, answers, now)
+}
+
+// startNew starts a session of f, whatever the user had being dealt with.
+func (e *Engine) startNew(ctx context.Context, f *Flow, user string, state any, in Input, answers map[string]Value, now time.Time) (Reply, error) {
+	s := &Session{ID: newID(), User: user, Flow: f.Name, Started: now.In(clock.China)}
+	if err := s.setState(state); err != nil {
+		return Reply{}, fmt.Errorf("dialog start %s: %w", f.Name, err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(answers)) {
+		s.Set(k, answers[k])
+		s.st.Pre = append(s.st.Pre, k)
 	}
 	t := &turn{e: e, f: f, s: s, in: in, now: now}
 	if t.in.At.IsZero() {
@@ -130,9 +157,118 @@ func (e *Engine) StartFrom(ctx context.Context, user, flow string, state any, in
 	}
 	r, err := t.begin(ctx)
 	if err != nil {
-		return Reply{}, fmt.Errorf("dialog start %s: %w", flow, err)
+		return Reply{}, fmt.Errorf("dialog start %s: %w", f.Name, err)
 	}
 	return r, nil
+}
+
+// Opening is how a conversation starts: the flow's typed state and the
+// answers given at the start (StartWith), Prefix before the first
+// question; or Reply, when set, to answer without starting (a business the
+// user may not report on).
+type Opening struct {
+	State   any
+	Answers map[string]Value
+	Prefix  string
+	Reply   *Reply
+}
+
+// Begin is what a flow's command does: Offer when the user has a
+// conversation of flow to continue, else start it as open says (open runs
+// only then) — reading the user's session, draft and parked conversation
+// once for both.
+func (e *Engine) Begin(ctx context.Context, user, flow string, in Input, then string, open func(context.Context) (Opening, error)) (Reply, error) {
+	f := e.flows[flow]
+	if f == nil {
+		return Reply{}, fmt.Errorf("dialog begin: unknown flow %q", flow)
+	}
+	now := e.clock.Now()
+	if in.At.IsZero() {
+		in.At = now
+	}
+	s, err := e.load(ctx, user)
+	if err != nil {
+		return Reply{}, err
+	}
+	if s != nil && s.seen(in.ID) {
+		return s.st.Last, nil
+	}
+	d, cur, err := e.loadDraft(ctx, user, now)
+	if err != nil {
+		return Reply{}, err
+	}
+	if s != nil && !s.st.Ended && now.Before(s.st.Expires) {
+		cur = s
+	}
+	if cur != nil && cur.Flow == flow && cur.hasProgress() {
+		return e.ask(ctx, f, cur, in, then, now)
+	}
+	p, err := e.loadParked(ctx, user, flow, now)
+	if err != nil {
+		return Reply{}, err
+	}
+	var o Opening
+	if p == nil {
+		if o, err = open(ctx); err != nil || o.Reply != nil {
+			if o.Reply != nil {
+				return *o.Reply, err
+			}
+			return Reply{}, err
+		}
+	}
+	if cur != nil && cur.Flow != flow && cur.hasProgress() {
+		if err := e.saveParked(ctx, e.flows[cur.Flow], cur, now); err != nil {
+			return Reply{}, err
+		}
+	}
+	if p != nil {
+		if err := e.deleteParked(ctx, user, flow); err != nil {
+			return Reply{}, err
+		}
+		return e.ask(ctx, f, p, in, then, now)
+	}
+	if d != nil {
+		if err := e.drafts.Delete(ctx, user); err != nil {
+			return Reply{}, fmt.Errorf("dialog begin: %w", err)
+		}
+	}
+	r, err := e.startNew(ctx, f, user, o.State, in, o.Answers, now)
+	if err != nil || o.Prefix == "" {
+		return r, err
+	}
+	return question{text: r.Text, menu: r.Menu}.reply(o.Prefix), nil
+}
+
+// setAside parks the user's conversation of another flow, if it has
+// answers, and drops the user's draft and parked conversation of flow.
+// It reads before it deletes: a DELETE of a missing key takes a gap lock
+// on MySQL, and many users starting at once would queue on each other.
+func (e *Engine) setAside(ctx context.Context, user, flow string, now time.Time) error {
+	cur, err := e.load(ctx, user)
+	if err != nil {
+		return err
+	}
+	d, ds, err := e.loadDraft(ctx, user, now)
+	if err != nil {
+		return err
+	}
+	if cur == nil || cur.st.Ended || !now.Before(cur.st.Expires) {
+		cur = ds
+	}
+	if cur != nil && cur.Flow != flow && cur.hasProgress() {
+		if err := e.saveParked(ctx, e.flows[cur.Flow], cur, now); err != nil {
+			return err
+		}
+	}
+	if d != nil {
+		if err := e.drafts.Delete(ctx, user); err != nil {
+			return err
+		}
+	}
+	if p, err := e.loadParked(ctx, user, flow, now); err != nil || p == nil {
+		return err
+	}
+	return e.deleteParked(ctx, user, flow)
 }
 
 // Handle processes one input from user. handled is false when the user has
@@ -150,6 +286,9 @@ func (e *Engine) Handle(ctx context.Context, user string, in Input) (Reply, bool
 	}
 	if s != nil && s.seen(in.ID) {
 		return s.st.Last, true, nil
+	}
+	if s != nil && s.st.Ended && s.st.Outside {
+		return e.endedOutside(ctx, s, in)
 	}
 	if s == nil || s.st.Ended || !now.Before(s.st.Expires) {
 		return e.offerDraft(ctx, user, in, now)
@@ -254,19 +393,29 @@ func (e *Engine) offerDraft(ctx context.Context, user string, in Input, now time
 		return Reply{}, false, err
 	}
 	f := e.flows[s.Flow]
-	s.st.Ask, s.st.Ended, s.st.Fails = true, false, 0
-	t := &turn{e: e, f: f, s: s, in: in, now: now}
-	label := e.label(f, s)
-	if label == "" {
-		label = d.Label
+	s.st.Ask, s.st.Ended, s.st.Fails, s.st.Switch, s.st.Then = true, false, 0, "", ""
+	if s.st.Label == "" {
+		s.st.Label = d.Label
 	}
-	r := Reply{Text: resumeQuestion(f, label)}
+	t := &turn{e: e, f: f, s: s, in: in, now: now}
+	if flow, ok := t.command(strings.TrimSpace(in.Text)); ok {
+		if flow != s.Flow {
+			// Another flow's command: this draft waits aside.
+			out, err := t.park(ctx, "", strings.TrimSpace(in.Text))
+			if err != nil {
+				return Reply{}, true, fmt.Errorf("dialog %s: %w", s.Flow, err)
+			}
+			return out, true, nil
+		}
+		s.st.Then = strings.TrimSpace(in.Text)
+	}
+	r := t.resumeQuestion().reply("")
 	ans, ok, err := t.interrupted(ctx)
 	if err != nil {
 		return Reply{}, true, fmt.Errorf("dialog %s: %w", s.Flow, err)
 	}
 	if ok {
-		r.Text = ans + msgRule + r.Text
+		r = t.resumeQuestion().under(ans + msgRule)
 	}
 	out, err := t.commit(ctx, r, false)
 	if err != nil {

@@ -48,12 +48,21 @@ type reportFlow struct {
 	cancelled int
 	// failNext makes the next Submit fail: "conflict" or "internal".
 	failNext string
+	// defaults gives "changed" a default (否): it is not asked.
+	defaults bool
 }
 
 func (r *reportFlow) flow() *dialog.Flow {
 	return &dialog.Flow{
-		Name:  "report",
-		Noun:  "督导",
+		Name:    "report",
+		Noun:    "督导",
+		Command: "上报督导",
+		Progress: func(s *dialog.Session, step string) string {
+			if strings.HasPrefix(step, "item_") {
+				return "检查项"
+			}
+			return ""
+		},
 		Label: func(s *dialog.Session) string { return s.Get("shop_name") },
 		Steps: r.steps,
 		Submit: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
@@ -160,7 +169,7 @@ func (r *reportFlow) steps(_ context.Context, s *dialog.Session) ([]dialog.Step,
 		issue := answered("item_"+it.id, "issue")
 		steps = append(steps,
 			dialog.Step{
-				Key: "issue_" + it.id, Kind: dialog.KindText, When: issue,
+				Key: "issue_" + it.id, Kind: dialog.KindText, When: issue, Title: "问题描述",
 				Prompt: text(fmt.Sprintf("「%s」存在什么问题？请简要描述。", it.label)),
 			},
 			dialog.Step{
@@ -199,7 +208,8 @@ func (r *reportFlow) steps(_ context.Context, s *dialog.Session) ([]dialog.Step,
 		},
 		dialog.Step{Key: "sign", Kind: dialog.KindPhoto, Skippable: true, When: onsite, Prompt: text("请拍一张门头照片。")},
 		dialog.Step{Key: "location", Kind: dialog.KindLocation, When: onsite, Prompt: text("请发送您当前的位置。")},
-		dialog.Step{Key: "changed", Kind: dialog.KindYesNo, Prompt: text("经营状态是否有变化（变更、搬迁、停产停业）？")},
+		dialog.Step{Key: "changed", Kind: dialog.KindYesNo, Prompt: text("经营状态是否有变化（变更、搬迁、停产停业）？"),
+			Default: r.defaultChanged()},
 		dialog.Step{
 			Key: "change_note", Kind: dialog.KindText, When: func(s *dialog.Session) bool { v, _ := s.Answer("changed"); return v.Bool },
 			Prompt: text("请说明变化情况。"),
@@ -216,6 +226,13 @@ func (r *reportFlow) steps(_ context.Context, s *dialog.Session) ([]dialog.Step,
 		},
 	)
 	return steps, nil
+}
+
+func (r *reportFlow) defaultChanged() func(*dialog.Session) dialog.Value {
+	if !r.defaults {
+		return nil
+	}
+	return func(*dialog.Session) dialog.Value { return dialog.Value{Bool: false} }
 }
 
 func summary(_ context.Context, s *dialog.Session) (string, error) {

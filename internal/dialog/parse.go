@@ -57,6 +57,7 @@ func isCancel(w string) bool { return oneOf(w, "取消", "退出", "不填了", 
 func isBack(w string) bool   { return oneOf(w, "返回", "上一步", "后退", "back") }
 func isSkip(w string) bool   { return oneOf(w, "跳过", "略过", "skip") }
 func isKeep(w string) bool   { return oneOf(w, "不变", "保留", "不改") }
+func isPark(w string) bool   { return oneOf(w, "暂存", "先暂存", "稍后再填", "等会再填") }
 
 func isHelp(raw, w string) bool {
 	return oneOf(w, "帮助", "说明", "怎么填", "help") || oneOf(fold(raw), "?", "？")
@@ -284,10 +285,17 @@ func FormatChoices(choices []Choice) string {
 }
 
 // listsChoices reports whether a prompt already numbers the choices itself.
-func listsChoices(prompt string, choices []Choice) bool {
+func listsChoices(prompt string, choices []Choice) bool { return listStart(prompt, choices) >= 0 }
+
+// listStart is where the prompt's own numbered list starts, or -1.
+func listStart(prompt string, choices []Choice) int {
 	first := choices[0].Label
-	return strings.Contains(prompt, "1. "+first) || strings.Contains(prompt, "1."+first) ||
-		strings.Contains(prompt, "1、"+first)
+	for _, p := range []string{"1. ", "1.", "1、"} {
+		if i := strings.Index(prompt, p+first); i >= 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // The years a typed date may name; anything else is a typo.

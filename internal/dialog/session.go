@@ -54,11 +54,29 @@ type state struct {
 	// Expires is when the session lapses by the engine's clock (kv expiry
 	// runs on real time, which tests and the simulator cannot move).
 	Expires time.Time `json:"exp,omitzero"`
-	// Ask is set while the resume question waits for its answer.
-	Ask bool `json:"ask,omitempty"`
+	// Ask is set while the resume question waits for its answer; Then is
+	// the command that asked it (上报督导 again), run afresh on 重新开始.
+	Ask  bool   `json:"ask,omitempty"`
+	Then string `json:"then,omitempty"`
+	// Switch is a command typed mid-flow that waits for 是要切换到…吗？
+	Switch string `json:"sw,omitempty"`
+	// SwitchTap is set when that command was tapped on the menu.
+	SwitchTap bool `json:"swt,omitempty"`
+	// Pre is the keys of the steps answered at the start (a whole report
+	// in one message), passed over on the way forward.
+	Pre []string `json:"pre,omitempty"`
+	// Label is the draft's label when the flow cannot tell it (kept for
+	// the resume question of a draft saved by an earlier version).
+	Label string `json:"lbl,omitempty"`
 	// Ended marks a finished conversation kept briefly so a repeated
 	// delivery of its last message gets the same reply.
 	Ended bool `json:"end,omitempty"`
+	// Filled is the steps answered from outside the chat (Fill): going on
+	// from a step passes over them, as over a shortcut's answers.
+	Filled []string `json:"fill,omitempty"`
+	// Outside marks a conversation that ended outside the chat (Fill's
+	// submit): the next message in the chat hears so, once.
+	Outside bool `json:"out,omitempty"`
 }
 
 // Answer returns the answer to step key.
@@ -75,6 +93,16 @@ func (s *Session) Set(key string, v Value) {
 	s.Answers[key] = v
 	if s.setBy != nil {
 		s.setBy[key] = true
+	}
+}
+
+// Preset answers step key as if the user had said it at the start (as
+// StartWith's answers): the step is passed over on the way forward. A
+// step's Validate uses it to fill later steps from what it learns.
+func (s *Session) Preset(key string, v Value) {
+	s.Set(key, v)
+	if !slices.Contains(s.st.Pre, key) {
+		s.st.Pre = append(s.st.Pre, key)
 	}
 }
 

@@ -2,20 +2,19 @@ package dialog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 )
 
 // Limits on what one step accepts.
 const (
-	maxFails    = 3   // invalid inputs in a row before the reply offers help or cancel
+	maxFails    = 3   // invalid inputs in a row before the reply offers help or a way out
+	parkFails   = 5   // invalid inputs in a row before the draft is put aside
 	maxTextLen  = 500 // runes of free text
 	maxPhotos   = 9   // photos of one Multi step (what WeChat lets a user pick at once)
 	describeLen = 30  // runes of a text answer shown as "当前："
@@ -110,16 +109,70 @@ func (t *turn) begin(ctx context.Context) (Reply, error) {
 	if err := t.loadSteps(ctx); err != nil {
 		return Reply{}, err
 	}
-	st := t.after(0, nil)
-	if st == nil {
-		return Reply{}, fmt.Errorf("no step applies")
-	}
-	t.s.st.Cur = st.Key
-	p, err := t.prompt(ctx, st)
+	st, reason, err := t.forward(ctx, 0, nil)
 	if err != nil {
 		return Reply{}, err
 	}
-	return t.commit(ctx, Reply{Text: p}, false)
+	if st == nil {
+		// Everything was said at the start: the last step is still the
+		// user's to answer.
+		if st = t.current(); st == nil {
+			return Reply{}, fmt.Errorf("no step applies")
+		}
+	}
+	t.s.st.Cur = st.Key
+	q, err := t.prompt(ctx, st)
+	if err != nil {
+		return Reply{}, err
+	}
+	return t.commit(ctx, q.reply(reason), len(t.s.st.History) > 0)
+}
+
+// forward returns the step to ask from index i on (nil past the last):
+// steps answered at the start and steps with a Default are passed over on
+// the way, each recorded as answered (so 返回 reaches it) and its
+// pre-set value validated; a value Validate rejects stops there with the
+// reason.
+func (t *turn) forward(ctx context.Context, i int, skip map[string]bool) (*Step, string, error) {
+	for {
+		st := t.after(i, skip)
+		if st == nil {
+			return nil, "", nil
+		}
+		pre := slices.Contains(t.s.st.Pre, st.Key)
+		if !pre && st.Default == nil {
+			return st, "", nil
+		}
+		t.s.st.Pre = slices.DeleteFunc(t.s.st.Pre, func(k string) bool { return k == st.Key })
+		v, answered := t.s.Answers[st.Key]
+		if !answered && st.Default == nil {
+			return st, "", nil
+		}
+		if !answered {
+			v = st.Default(t.s)
+		}
+		if st.Validate != nil && (pre || !answered) {
+			nv, reason, err := st.Validate(ctx, t.s, v)
+			if err != nil && errs.KindOf(err) == errs.Internal {
+				return nil, "", fmt.Errorf("validate %s: %w", st.Key, err)
+			}
+			if err != nil {
+				reason = errs.MessageOf(err)
+			}
+			if reason != "" {
+				delete(t.s.Answers, st.Key)
+				return st, reason, nil
+			}
+			v = nv
+		}
+		key := st.Key
+		t.s.Set(key, v)
+		t.s.st.History = append(t.s.st.History, key)
+		if err := t.loadSteps(ctx); err != nil {
+			return nil, "", err
+		}
+		i = t.index(key) + 1
+	}
 }
 
 // run applies the input to a live session.
@@ -137,8 +190,16 @@ func (t *turn) run(ctx context.Context) (Reply, error) {
 	text := strings.TrimSpace(t.in.Text)
 	media := t.in.Photo != nil || t.in.Location != nil
 	w := word(text)
+	if cmd, tapped := t.s.st.Switch, t.s.st.SwitchTap; cmd != "" {
+		t.s.st.Switch, t.s.st.SwitchTap = "", false
+		if yes, ok := ParseYesNo(text); ok && !media {
+			return t.switched(ctx, st, cmd, tapped, yes)
+		}
+	}
 	if !media {
 		switch {
+		case isPark(w):
+			return t.park(ctx, "", "")
 		case isCancel(w):
 			return t.cancel(ctx)
 		case isBack(w):
@@ -164,15 +225,18 @@ func (t *turn) run(ctx context.Context) (Reply, error) {
 				return t.shortcut(ctx, st, fn)
 			}
 		}
+		if flow, ok := t.command(text); ok {
+			return t.commanded(ctx, st, text, flow)
+		}
 		if ans, ok, err := t.interrupted(ctx); err != nil || ok {
 			if err != nil {
 				return Reply{}, err
 			}
-			p, err := t.prompt(ctx, st)
+			q, err := t.prompt(ctx, st)
 			if err != nil {
 				return Reply{}, err
 			}
-			return t.commit(ctx, Reply{Text: ans + msgBackToFlow + p}, false)
+			return t.commit(ctx, q.under(ans+msgBackToFlow), false)
 		}
 	}
 	if st.Kind == KindPhoto && st.Multi {
@@ -209,6 +273,10 @@ func (t *turn) interrupted(ctx context.Context) (string, bool, error) {
 func (t *turn) accept(ctx context.Context, st *Step, v Value) (Reply, error) {
 	if st.Validate != nil {
 		nv, reason, err := st.Validate(ctx, t.s, v)
+		var end *endError
+		if errors.As(err, &end) {
+			return t.e.finish(ctx, t.s, t.in, Reply{Text: end.text})
+		}
 		if err != nil {
 			if errs.KindOf(err) != errs.Internal {
 				return t.fail(ctx, st, errs.MessageOf(err))
@@ -249,27 +317,35 @@ func (t *turn) advance(ctx context.Context, from, jumpTo string, skip map[string
 		return Reply{}, err
 	}
 	var next *Step
+	reason := ""
+	var err error
 	switch i := t.index(from); {
 	case jumpTo != "":
 		j := t.index(jumpTo)
 		if j < 0 {
 			return Reply{}, fmt.Errorf("step %s jumps to unknown step %q", from, jumpTo)
 		}
-		next = t.after(j, nil)
+		if next = t.after(j, nil); next != nil && next.Key != jumpTo {
+			// The step jumped to does not apply: on from there as usual.
+			next, reason, err = t.forward(ctx, j, nil)
+		}
 	case i >= 0:
-		next = t.after(i+1, skip)
+		next, reason, err = t.forward(ctx, i+1, t.s.passOver(skip))
 	default:
 		next = t.unvisited()
+	}
+	if err != nil {
+		return Reply{}, err
 	}
 	if next == nil {
 		return t.submit(ctx)
 	}
 	t.s.st.Cur = next.Key
-	p, err := t.prompt(ctx, next)
+	q, err := t.prompt(ctx, next)
 	if err != nil {
 		return Reply{}, err
 	}
-	return t.commit(ctx, Reply{Text: p}, true)
+	return t.commit(ctx, q.reply(reason), true)
 }
 
 // submit hands the answers of the steps that apply to the flow.
@@ -304,24 +380,27 @@ func (t *turn) submit(ctx context.Context) (Reply, error) {
 	if st == nil {
 		return Reply{}, fmt.Errorf("submit: %w", err)
 	}
-	p, perr := t.prompt(ctx, st)
+	q, perr := t.prompt(ctx, st)
 	if perr != nil {
 		return Reply{}, perr
 	}
-	return t.commit(ctx, Reply{Text: errs.MessageOf(err) + "\n\n" + p}, true)
+	return t.commit(ctx, q.reply(errs.MessageOf(err)), true)
 }
 
 // fail rejects the input with reason and asks the same question again.
 func (t *turn) fail(ctx context.Context, st *Step, reason string) (Reply, error) {
 	t.s.st.Fails++
-	p, err := t.prompt(ctx, st)
+	if t.s.st.Fails >= parkFails {
+		return t.park(ctx, reason+"\n"+msgParkedStuck, "")
+	}
+	q, err := t.prompt(ctx, st)
 	if err != nil {
 		return Reply{}, err
 	}
 	if t.s.st.Fails >= maxFails {
-		reason += "\n" + msgStuck
+		reason += "\n" + t.stuck()
 	}
-	return t.commit(ctx, Reply{Text: reason + "\n\n" + p}, false)
+	return t.commit(ctx, q.reply(reason), false)
 }
 
 // back asks again the step answered before this one.
@@ -332,22 +411,22 @@ func (t *turn) back(ctx context.Context, st *Step) (Reply, error) {
 		t.s.st.History = t.s.st.History[:n-1]
 		if i := t.index(k); i >= 0 && t.applies(i) {
 			t.s.st.Cur = k
-			p, err := t.prompt(ctx, &t.steps[i])
+			q, err := t.prompt(ctx, &t.steps[i])
 			if err != nil {
 				return Reply{}, err
 			}
-			return t.commit(ctx, Reply{Text: msgWentBack + "\n\n" + p}, true)
+			return t.commit(ctx, q.reply(msgWentBack), true)
 		}
 	}
-	p, err := t.prompt(ctx, st)
+	q, err := t.prompt(ctx, st)
 	if err != nil {
 		return Reply{}, err
 	}
-	return t.commit(ctx, Reply{Text: msgAtFirst + "\n\n" + p}, false)
+	return t.commit(ctx, q.reply(msgAtFirst), false)
 }
 
 func (t *turn) help(ctx context.Context, st *Step) (Reply, error) {
-	p, err := t.prompt(ctx, st)
+	q, err := t.prompt(ctx, st)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -356,8 +435,8 @@ func (t *turn) help(ctx context.Context, st *Step) (Reply, error) {
 		h = kindHelp(st)
 	}
 	_, answered := t.s.Answers[st.Key]
-	cmds := commandsHelp(len(t.s.st.History) > 0, st.Skippable, answered)
-	return t.commit(ctx, Reply{Text: h + "\n\n" + cmds + "\n\n" + p}, false)
+	cmds := commandsHelp(len(t.s.st.History) > 0, st.Skippable, answered, t.f.Command)
+	return t.commit(ctx, q.reply(h+"\n\n"+cmds), false)
 }
 
 func (t *turn) cancel(ctx context.Context) (Reply, error) {
@@ -367,236 +446,6 @@ func (t *turn) cancel(ctx context.Context) (Reply, error) {
 		}
 	}
 	return t.e.finish(ctx, t.s, t.in, Reply{Text: msgCancelled})
-}
-
-// photos handles a Multi photo step: each photo is kept and acknowledged
-// until a finishing word.
-func (t *turn) photos(ctx context.Context, st *Step, w string) (Reply, error) {
-	n := len(t.s.st.Pending)
-	if p := t.in.Photo; p != nil {
-		if n >= maxPhotos {
-			return t.fail(ctx, st, fmt.Sprintf(msgTooManyPhotos, maxPhotos))
-		}
-		t.s.st.Pending = append(t.s.st.Pending, t.photo(*p))
-		t.s.st.Fails = 0
-		return t.commit(ctx, Reply{Text: fmt.Sprintf(msgPhotoAck, n+1)}, true)
-	}
-	if t.in.Location == nil {
-		switch {
-		case n > 0 && isFinish(w):
-			return t.accept(ctx, st, Value{Photos: slices.Clone(t.s.st.Pending)})
-		case n == 0 && st.Skippable && (isNone(w) || isFinish(w)):
-			return t.accept(ctx, st, Value{Skipped: true})
-		case n == 0 && isFinish(w):
-			return t.fail(ctx, st, msgNeedPhoto)
-		}
-	}
-	if n > 0 {
-		return t.fail(ctx, st, msgWantMorePhotos)
-	}
-	return t.fail(ctx, st, msgWantPhoto)
-}
-
-func (t *turn) photo(p Photo) Photo {
-	if p.At.IsZero() {
-		p.At = t.in.At
-	}
-	return p
-}
-
-// parse reads the input as the step's kind: a value, or a reason to reject.
-func (t *turn) parse(ctx context.Context, st *Step, text, w string) (Value, string, error) {
-	switch st.Kind {
-	case KindPhoto:
-		if t.in.Photo != nil {
-			return Value{Photos: []Photo{t.photo(*t.in.Photo)}}, "", nil
-		}
-		if st.Skippable && t.in.Location == nil && isNone(w) {
-			return Value{Skipped: true}, "", nil
-		}
-		return Value{}, msgWantPhoto, nil
-	case KindLocation:
-		if l := t.in.Location; l != nil {
-			loc := *l
-			return Value{Location: &loc}, "", nil
-		}
-		if st.Skippable && t.in.Photo == nil && isNone(w) {
-			return Value{Skipped: true}, "", nil
-		}
-		return Value{}, msgWantLocation, nil
-	}
-	if t.in.Photo != nil || t.in.Location != nil {
-		text = ""
-	}
-	switch st.Kind {
-	case KindText:
-		switch n := utf8.RuneCountInString(text); {
-		case t.in.Photo != nil || t.in.Location != nil:
-			return Value{}, msgWantText, nil
-		case n == 0:
-			return Value{}, msgTextEmpty, nil
-		case n > maxTextLen:
-			return Value{}, fmt.Sprintf(msgTextTooLong, n, maxTextLen), nil
-		}
-		return Value{Text: text}, "", nil
-	case KindNumber:
-		if n, ok := ParseNumber(text); ok {
-			return Value{Number: n}, "", nil
-		}
-		return Value{}, msgWantNumber, nil
-	case KindDate:
-		if d, ok := ParseDate(text, t.in.At); ok {
-			return Value{Date: d}, "", nil
-		}
-		return Value{}, msgWantDate, nil
-	case KindYesNo:
-		if b, ok := ParseYesNo(text); ok {
-			return Value{Bool: b}, "", nil
-		}
-		return Value{}, msgWantYesNo, nil
-	case KindChoice:
-		choices, err := t.choicesOf(ctx, st)
-		if err != nil {
-			return Value{}, "", err
-		}
-		if c, ok := ParseChoice(choices, text); ok {
-			return Value{Text: c.Key}, "", nil
-		}
-		if len(choices) == 0 {
-			return Value{}, msgNoChoices, nil
-		}
-		return Value{}, fmt.Sprintf(msgWantChoice, len(choices)), nil
-	}
-	return Value{}, "", fmt.Errorf("step %s: unknown kind %q", st.Key, st.Kind)
-}
-
-func (t *turn) choicesOf(ctx context.Context, st *Step) ([]Choice, error) {
-	if c, ok := t.choices[st.Key]; ok {
-		return c, nil
-	}
-	if st.Choices == nil {
-		return nil, fmt.Errorf("step %s: a choice step needs Choices", st.Key)
-	}
-	c, err := st.Choices(ctx, t.s)
-	if err != nil {
-		return nil, fmt.Errorf("choices of %s: %w", st.Key, err)
-	}
-	if t.choices == nil {
-		t.choices = make(map[string][]Choice)
-	}
-	t.choices[st.Key] = c
-	return c, nil
-}
-
-// prompt renders the question of st: the flow's prompt, the numbered choices
-// unless the prompt lists them, and hints for skipping, the current answer
-// and photos received so far.
-func (t *turn) prompt(ctx context.Context, st *Step) (string, error) {
-	if st.Prompt == nil {
-		return "", fmt.Errorf("step %s has no Prompt", st.Key)
-	}
-	p, err := st.Prompt(ctx, t.s)
-	if err != nil {
-		return "", fmt.Errorf("prompt of %s: %w", st.Key, err)
-	}
-	var b strings.Builder
-	b.WriteString(p)
-	var choices []Choice
-	if st.Kind == KindChoice {
-		if choices, err = t.choicesOf(ctx, st); err != nil {
-			return "", err
-		}
-		if len(choices) > 0 && !listsChoices(p, choices) {
-			b.WriteString("\n")
-			b.WriteString(FormatChoices(choices))
-		}
-	}
-	if st.Skippable && !strings.Contains(p, "跳过") {
-		b.WriteString("\n" + msgSkippable)
-	}
-	if n := len(t.s.st.Pending); n > 0 && st.Key == t.s.st.Cur {
-		b.WriteString("\n" + fmt.Sprintf(msgPhotosSoFar, n))
-	} else if v, ok := t.s.Answers[st.Key]; ok {
-		b.WriteString("\n" + fmt.Sprintf(msgCurrent, describe(st, choices, v)))
-	}
-	return b.String(), nil
-}
-
-// describe shows an answer in a line.
-func describe(st *Step, choices []Choice, v Value) string {
-	if v.Skipped {
-		return msgSkipped
-	}
-	switch st.Kind {
-	case KindChoice:
-		for _, c := range choices {
-			if c.Key == v.Text {
-				return c.Label
-			}
-		}
-		return v.Text
-	case KindNumber:
-		return strconv.FormatFloat(v.Number, 'f', -1, 64)
-	case KindDate:
-		return v.Date.In(clock.China).Format("2006-01-02")
-	case KindYesNo:
-		if v.Bool {
-			return msgYes
-		}
-		return msgNo
-	case KindPhoto:
-		return fmt.Sprintf(msgNPhotos, len(v.Photos))
-	case KindLocation:
-		if v.Location == nil {
-			return ""
-		}
-		if v.Location.Label != "" {
-			return v.Location.Label
-		}
-		return fmt.Sprintf("%.5f, %.5f", v.Location.Lat, v.Location.Lng)
-	}
-	if r := []rune(v.Text); len(r) > describeLen {
-		return string(r[:describeLen]) + "…"
-	}
-	return v.Text
-}
-
-// resume answers the resume question.
-func (t *turn) resume(ctx context.Context) (Reply, error) {
-	q := resumeQuestion(t.f, t.e.label(t.f, t.s))
-	if t.in.Photo == nil && t.in.Location == nil {
-		w := word(t.in.Text)
-		switch {
-		case isResumeYes(w):
-			t.s.st.Ask, t.s.st.Fails = false, 0
-			if err := t.loadSteps(ctx); err != nil {
-				return Reply{}, err
-			}
-			st := t.current()
-			if st == nil {
-				return Reply{}, fmt.Errorf("no step applies")
-			}
-			p, err := t.prompt(ctx, st)
-			if err != nil {
-				return Reply{}, err
-			}
-			return t.commit(ctx, Reply{Text: fmt.Sprintf(msgResumed, noun(t.f)) + "\n\n" + p}, true)
-		case isResumeNo(w) || isCancel(w):
-			if t.f.Cancelled != nil {
-				if err := t.f.Cancelled(ctx, t.s); err != nil {
-					return Reply{}, fmt.Errorf("cancelled hook: %w", err)
-				}
-			}
-			return t.e.finish(ctx, t.s, t.in, Reply{Text: fmt.Sprintf(msgDiscarded, noun(t.f))})
-		}
-		if ans, ok, err := t.interrupted(ctx); err != nil || ok {
-			if err != nil {
-				return Reply{}, err
-			}
-			return t.commit(ctx, Reply{Text: ans + msgRule + q}, false)
-		}
-	}
-	return t.commit(ctx, Reply{Text: q}, false)
 }
 
 // commit records the reply against the input and saves the session.

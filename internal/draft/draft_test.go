@@ -183,7 +183,7 @@ func TestResumeAfterRestart(t *testing.T) {
 		if r := c.Say("你好"); r.Text != "继续上次「周会」的记录吗？回复 1 继续 / 2 放弃" {
 			t.Fatalf("resume question: %q", r.Text)
 		}
-		if r := c.Say("1"); !strings.HasSuffix(r.Text, "提交吗？") {
+		if r := c.Say("1"); !strings.HasSuffix(r.Text, "提交吗？\n（回复 1 是 / 2 否）") {
 			t.Fatalf("resumed at: %q", r.Text)
 		}
 		if r := c.Say("是"); !r.Done || submitted == nil {

@@ -83,6 +83,7 @@ func (s *Service) DispatchOnce(ctx context.Context, limit int) (sent, retried, g
 		if err != nil {
 			return sent, retried, gaveUp, err
 		}
+		s.observeOutcome(kind)
 		switch kind {
 		case outcomeSent:
 			sent++
@@ -152,7 +153,7 @@ func (b *batch) robot(ctx context.Context, n *Notification) outcome {
 	if n.URL != "" {
 		md += "\n\n[" + detailLabel + "](" + n.URL + ")"
 	}
-	err := b.call(ctx, func(ctx context.Context) error { return b.s.send.Robot(ctx, n.To.Group, md) })
+	err := b.call(ctx, ChannelRobot, func(ctx context.Context) error { return b.s.send.Robot(ctx, n.To.Group, md) })
 	if err == nil {
 		return outcome{kind: outcomeSent, via: ChannelRobot}
 	}
@@ -220,7 +221,7 @@ func (b *batch) plan(n *Notification, addr *Address) []Channel {
 // sendTo makes the call for one channel.
 func (b *batch) sendTo(ctx context.Context, ch Channel, n *Notification, user string) outcome {
 	var msgID int64
-	err := b.call(ctx, func(ctx context.Context) error {
+	err := b.call(ctx, ch, func(ctx context.Context) error {
 		var err error
 		switch ch {
 		case ChannelTemplate:
@@ -255,11 +256,14 @@ func (s *Service) template(kind string) (Template, bool) {
 	return Template{}, false
 }
 
-// call runs one send bounded by sendTimeout.
-func (b *batch) call(ctx context.Context, send func(ctx context.Context) error) error {
+// call runs one send on ch bounded by sendTimeout.
+func (b *batch) call(ctx context.Context, ch Channel, send func(ctx context.Context) error) error {
 	sctx, cancel := context.WithTimeout(ctx, b.s.sendTimeout())
 	defer cancel()
-	return send(sctx)
+	start := time.Now()
+	err := send(sctx)
+	b.s.observeSend(ch, time.Since(start), err)
+	return err
 }
 
 // failed classifies a send's error.

@@ -91,6 +91,8 @@ type Service struct {
 	rate  *limiter
 	clock clock.Clock
 	log   *slog.Logger
+	// obs hears sends and outcomes (nil: nobody listens).
+	obs Observer
 }
 
 // NewService returns the outbox service. Zero settings take their defaults;

@@ -36,10 +36,12 @@ type CodeLine struct {
 	SubjectID   int64
 	SubjectName string
 	IssuedBy    string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-	UsedAt      *time.Time
-	RevokedAt   *time.Time
+	// Issuer is who issued it, by name and role.
+	Issuer    Person `gorm:"-"`
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
 }
 
 // State is where the code stands at now: 已使用, 已撤销, 已过期 or 有效.
@@ -97,6 +99,9 @@ func (r *Reader) BindingCodes(ctx context.Context, scopePath string, limit, offs
 	if err := codeLines(q).Order("k.id DESC").Limit(limit).Offset(max(offset, 0)).Scan(&rows).Error; err != nil {
 		return nil, 0, fmt.Errorf("binding codes: %w", db.Translate(err))
 	}
+	if err := r.nameIssuers(ctx, rows); err != nil {
+		return nil, 0, err
+	}
 	return rows, total, nil
 }
 
@@ -111,5 +116,24 @@ func (r *Reader) BindingCodeInScope(ctx context.Context, id int64, scopePath str
 	if len(rows) == 0 {
 		return nil, errs.E(errs.NotFound, msgNoSuchCode)
 	}
+	if err := r.nameIssuers(ctx, rows); err != nil {
+		return nil, err
+	}
 	return &rows[0], nil
+}
+
+// nameIssuers sets each line's Issuer.
+func (r *Reader) nameIssuers(ctx context.Context, rows []CodeLine) error {
+	actors := make([]string, len(rows))
+	for i, c := range rows {
+		actors[i] = c.IssuedBy
+	}
+	people, err := r.People(ctx, actors)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		rows[i].Issuer = people[rows[i].IssuedBy]
+	}
+	return nil
 }

@@ -12,3 +12,51 @@ const (
 	msgBadScope              = "区域范围无效。"
 	msgTotal                 = "合计"
 )
+
+// Who did something, when the actor is named by role or is the service.
+const (
+	msgRoleCadre     = "包保干部"
+	msgRoleContact   = "主体联系人"
+	msgRoleManager   = "食安办"
+	msgRoleOffice    = "食安办"
+	msgRoleConsole   = "管理后台用户"
+	msgRoleAdmin     = "系统管理员"
+	msgRoleViewer    = "只读账号"
+	msgOfficeSuffix  = "食安办"
+	msgWeChatUser    = "微信用户"
+	msgCLI           = "系统运维（命令行）"
+	msgImport        = "批量导入"
+	msgSeed          = "演示数据"
+	msgSystem        = "系统自动"
+	msgSourceChat    = "微信对话"
+	msgSourceConsole = "管理后台"
+)
+
+// Rectifications.
+const (
+	msgNoSuchRectification = "整改记录不存在。"
+	msgStepFeedback        = "整改反馈"
+	msgStepRectified       = "复查：已整改"
+	msgStepExtended        = "延长整改期限"
+	msgStepWithdrawn       = "撤销（督导记录更正）"
+	msgStepOther           = "其他"
+	msgRectOpen            = "整改中"
+	msgRectRectified       = "已整改"
+	msgRectWithdrawn       = "已撤销"
+)
+
+// The audit log in words.
+const (
+	msgOtherAction  = "其他操作"
+	msgRegister     = "登记表"
+	msgSomeBusiness = "（已删除的主体）"
+	msgSomeRecord   = "相关记录"
+)
+
+// Notifications in words.
+const (
+	msgOtherNotification = "其他通知"
+	msgOtherStatus       = "其他"
+	msgGroup             = "工作群"
+	msgUnknownPerson     = "（已不在册）"
+)

@@ -61,6 +61,8 @@ type Scheduler struct {
 	LeaderTTL time.Duration
 	// KeyPrefix starts the kv keys (leader lock, last day run); "reminder:" when empty.
 	KeyPrefix string
+	// Observer hears the leader lease, plans and days done; nil: nobody.
+	Observer Observer
 }
 
 // Result says what a run did.
@@ -106,6 +108,7 @@ func (s *Scheduler) Check(ctx context.Context) (Result, error) {
 	}
 	slot := today.Format("2006-01-02")
 	if done, err := s.KV.Get(ctx, s.key("done")); err == nil && done == slot {
+		s.dayDone(slot)
 		return Result{Skipped: true}, nil
 	}
 	return s.run(ctx, at, slot)
@@ -128,6 +131,8 @@ func (s *Scheduler) run(ctx context.Context, at time.Time, slot string) (Result,
 	if err != nil {
 		return Result{}, fmt.Errorf("reminders: %w", err)
 	}
+	s.leader(true)
+	defer s.leader(false)
 	runCtx, cancel := context.WithCancelCause(ctx)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -160,6 +165,7 @@ func (s *Scheduler) run(ctx context.Context, at time.Time, slot string) (Result,
 	if slot != "" {
 		// Another instance may have finished the day while this one waited.
 		if done, err := s.KV.Get(runCtx, s.key("done")); err == nil && done == slot {
+			s.dayDone(slot)
 			return Result{Skipped: true}, nil
 		}
 	}
@@ -170,11 +176,13 @@ func (s *Scheduler) run(ctx context.Context, at time.Time, slot string) (Result,
 		return Result{}, cause(runCtx, err)
 	}
 	res := Result{Planned: len(msgs)}
+	s.planned(msgs)
 	for len(msgs) > 0 {
 		chunk := msgs[:min(enqueueBatch, len(msgs))]
 		msgs = msgs[len(chunk):]
 		n, err := s.Enqueuer.Enqueue(runCtx, chunk...)
 		res.Enqueued += n
+		s.enqueued(n)
 		if err != nil {
 			return res, fmt.Errorf("reminders: enqueue: %w", cause(runCtx, err))
 		}
@@ -188,6 +196,7 @@ func (s *Scheduler) run(ctx context.Context, at time.Time, slot string) (Result,
 			// Harmless: the next check plans again and enqueues nothing new.
 			s.log().Warn("reminders: could not record the day's run", "err", err.Error())
 		}
+		s.dayDone(slot)
 	}
 	s.log().Info("reminders planned", "at", at.In(clock.China).Format(time.DateTime), "planned", res.Planned,
 		"enqueued", res.Enqueued, "took", time.Since(start).Round(time.Millisecond).String())

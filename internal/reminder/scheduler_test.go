@@ -137,6 +137,8 @@ func testScheduler(t *testing.T, w *district, store kv.Store, prefix string, sch
 		}
 	})
 
+	t.Run("Observed", func(t *testing.T) { testObserved(t, w, store, prefix, sched, len(planned)) })
+
 	t.Run("Run", func(t *testing.T) {
 		store.Delete(ctx, prefix+"done")
 		o := newOutbox()

@@ -3,6 +3,7 @@ package selfcheck_test
 import (
 	"context"
 	"fmt"
+	"gorm.io/gorm"
 	"sync"
 	"testing"
 	"time"
@@ -65,6 +66,11 @@ type outbox struct {
 	mu   sync.Mutex
 	keys map[string]bool
 	msgs []notify.Message
+}
+
+// EnqueueTx records msgs as if in the caller's transaction.
+func (o *outbox) EnqueueTx(_ *gorm.DB, msgs ...notify.Message) (int, error) {
+	return o.Enqueue(context.Background(), msgs...)
 }
 
 func (o *outbox) Enqueue(_ context.Context, msgs ...notify.Message) (int, error) {

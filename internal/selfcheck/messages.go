@@ -40,3 +40,9 @@ const (
 	msgRemindMonthly = "本月的月调度会议纪要还没有填写，回复“月调度”即可开始。"
 	msgRemindTail    = "（提醒时间可以修改，例如回复“日管控提醒 18:00”。）"
 )
+
+// A self-check photo that could not be saved.
+const (
+	msgPhotoFailed      = "「%s」%s记录的第%d张照片未能保存，请重新发送。"
+	msgPhotoFailedTitle = "第%d张照片未能保存"
+)

@@ -91,5 +91,5 @@ func (s *Service) StoredPhoto(ctx context.Context, businessID, photoID int64) (*
 // is safe on every instance at once (see supervision.FetchPhotos, whose
 // rules it follows). err is only for the database failing.
 func (s *Service) FetchPhotos(ctx context.Context, dl supervision.Downloader, store media.Store, limit int) (stored, failed int, err error) {
-	return supervision.PhotoQueue{DB: s.d.DB, Table: Photo{}.TableName(), Now: s.now}.Fetch(ctx, dl, store, limit)
+	return supervision.PhotoQueue{DB: s.d.DB, Table: Photo{}.TableName(), Now: s.now, Failed: s.photoFailedTx}.Fetch(ctx, dl, store, limit)
 }

@@ -3,6 +3,7 @@ package selfcheck_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,5 +71,47 @@ func TestFetchPhotos(t *testing.T) {
 	}
 	if _, err := e.svc.StoredPhoto(ctx, e.biz["马鞍面馆"].ID, ps[0].ID); err == nil {
 		t.Fatal("another business's photo served")
+	}
+}
+
+// lost never has the media.
+type lost struct{}
+
+func (lost) DownloadMedia(context.Context, string) ([]byte, string, error) {
+	return nil, "", errors.New("media get: errcode 40007 invalid media_id")
+}
+
+// TestFailedPhotoTellsContact: a self-check photo that cannot be fetched
+// after every retry is marked failed and the contact who recorded it is
+// told which picture to send again, once.
+func TestFailedPhotoTellsContact(t *testing.T) {
+	e := openEnv(t)
+	ctx := context.Background()
+	store, err := media.NewLocal(filepath.Join(t.TempDir(), "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.contact(t, "张舍烧烤", account.ContactOfficer)
+	if _, err := e.svc.SubmitDaily(ctx, selfcheck.DailyInput{SubmissionKey: "lost-1", ContactID: c.ID,
+		Photos: []supervision.PhotoInput{{MediaID: "lost-1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		e.clk.Advance(2 * time.Hour)
+		if _, _, err := e.svc.FetchPhotos(ctx, lost{}, store, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var status string
+	e.d.Gorm(ctx).Table("selfcheck_photos").Select("status").Where("media_id = ?", "lost-1").Scan(&status)
+	var notices []string
+	for _, m := range e.out.msgs {
+		if m.Kind == supervision.KindPhotoFailed {
+			notices = append(notices, m.To.String()+" "+m.Text)
+		}
+	}
+	if status != supervision.PhotoFailed || len(notices) != 1 || !strings.Contains(notices[0], "第1张照片未能保存，请重新发送") ||
+		!strings.HasPrefix(notices[0], fmt.Sprintf("contact:%d ", c.ID)) || !strings.Contains(notices[0], "张舍烧烤") {
+		t.Fatalf("photo %s, notices %q", status, notices)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -490,7 +491,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 	t.Run("Clear", func(t *testing.T) {
 		set(t, `{"unfollowed":["o-gone"],"error_rate":0.5}`)
 		a := fx.do(t, http.MethodDelete, sim.FaultsPath, nil)
-		want := `{"latency":"0s","accept_delay":"0s","error_rate":0,"error_codes":[],"unfollowed":[],"fail_next":[]}`
+		want := `{"latency":"0s","accept_delay":"0s","error_rate":0,"error_codes":[],"unfollowed":[],"fail_next":[],"test_account":false}`
 		if a.status != http.StatusOK || strings.TrimSpace(string(a.raw)) != want {
 			t.Fatalf("DELETE = %d %s", a.status, a.raw)
 		}
@@ -523,4 +524,54 @@ func containsHan(s string) bool {
 		}
 	}
 	return false
+}
+
+// TestMediaOnDisk: with a media directory, media put or uploaded are
+// served by a later fake over the same directory; odd ids stay in memory.
+func TestMediaOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	f := sim.NewFakeAPI()
+	if err := f.SetMediaDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	f.PutMedia("sim-media-1", []byte("jpeg bytes"), "image/jpeg")
+	f.PutMedia("../escape", []byte("x"), "image/jpeg")
+	again := sim.NewFakeAPI()
+	if err := again.SetMediaDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if data, ctype, ok := again.Media("sim-media-1"); !ok || string(data) != "jpeg bytes" || ctype != "image/jpeg" {
+		t.Fatalf("after a restart: %v %q %q", ok, ctype, data)
+	}
+	if _, _, ok := again.Media("../escape"); ok {
+		t.Fatal("a medium with a path in its id was stored on disk")
+	}
+	if _, _, ok := sim.NewFakeAPI().Media("sim-media-1"); ok {
+		t.Fatal("a fake without the directory serves it")
+	}
+}
+
+// TestTemplateCard: a template message is drawn as the phone shows it —
+// the library's title, labelled fields in template order, the remark —
+// and a template the library lacks still gets labels, never thing1.
+func TestTemplateCard(t *testing.T) {
+	fx := newFixture(t)
+	q := "?access_token=" + fx.token(t)
+	item := func(v string) map[string]string { return map[string]string{"value": v} }
+	for _, tpl := range []map[string]any{
+		{"touser": "o-1", "template_id": "tpl-letter-feedback", "data": map[string]any{
+			"thing4": item("张某某"), "thing1": item("整改反馈"), "character_string2": item("胡埭〔2026〕0001"), "thing3": item("阿英面馆")}},
+		{"touser": "o-1", "template_id": "tpl-unknown", "data": map[string]any{"time2": item("12月31日"), "thing1": item("提醒")}},
+	} {
+		wantErrcode(t, fx.do(t, http.MethodPost, "/cgi-bin/message/template/send"+q, tpl), 0)
+	}
+	calls := fx.f.CallsTo("/template/send")
+	want := sim.TemplateCard{Title: "整改反馈通知", Remark: "点击查看反馈内容和照片。", Fields: []sim.CardField{
+		{Label: "通知事项", Value: "整改反馈"}, {Label: "提示函编号", Value: "胡埭〔2026〕0001"}, {Label: "包保主体", Value: "阿英面馆"}, {Label: "反馈人", Value: "张某某"}}}
+	if got := calls[0].Template; got == nil || !reflect.DeepEqual(*got, want) {
+		t.Errorf("card = %+v, want %+v", got, want)
+	}
+	if got := calls[1].Template; got == nil || got.Title == "" || got.Fields[0].Label != "内容" || got.Fields[1].Label != "时间" {
+		t.Errorf("unknown template's card = %+v", got)
+	}
 }

@@ -37,6 +37,8 @@ type Faults struct {
 	Unfollowed []string `json:"unfollowed"`
 	// FailNext are queued failures: the next N calls to a path.
 	FailNext []QueuedFault `json:"fail_next"`
+	// TestAccount plays a test account: msgmenu is refused with 40200.
+	TestAccount bool `json:"test_account"`
 }
 
 // QueuedFault fails the next N calls whose path ends with Path.
@@ -55,6 +57,7 @@ type faultsUpdate struct {
 	ErrorCodes  []FaultCode   `json:"error_codes"`
 	Unfollowed  *[]string     `json:"unfollowed"`
 	FailNext    []QueuedFault `json:"fail_next"`
+	TestAccount *bool         `json:"test_account"`
 }
 
 // Duration is a time.Duration written as in Go ("300ms", "2s").
@@ -117,7 +120,7 @@ func (c *FaultCode) UnmarshalJSON(b []byte) error {
 func (f *FakeAPI) Faults() Faults {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := Faults{Latency: Duration(f.latency), AcceptDelay: Duration(f.acceptDelay), ErrorRate: f.errRate,
+	out := Faults{Latency: Duration(f.latency), AcceptDelay: Duration(f.acceptDelay), ErrorRate: f.errRate, TestAccount: f.testAccount,
 		ErrorCodes: []FaultCode{}, Unfollowed: []string{}, FailNext: []QueuedFault{}}
 	for _, c := range f.errCode {
 		out.ErrorCodes = append(out.ErrorCodes, FaultCode(c))
@@ -149,7 +152,7 @@ func (f *FakeAPI) ClearFaults() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults = map[string][]fault{}
-	f.errRate, f.errCode, f.latency, f.acceptDelay = 0, nil, 0, 0
+	f.errRate, f.errCode, f.latency, f.acceptDelay, f.testAccount = 0, nil, 0, 0, false
 	maps.DeleteFunc(f.users, func(_ string, following bool) bool { return !following })
 }
 
@@ -197,6 +200,9 @@ func (f *FakeAPI) apply(u faultsUpdate) error {
 	}
 	for _, q := range u.FailNext {
 		f.FailNext(q.Path, int(q.Code), q.N)
+	}
+	if u.TestAccount != nil {
+		f.SetTestAccount(*u.TestAccount)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,6 +53,9 @@ type Simulator struct {
 
 	page  *template.Template
 	msgID atomic.Int64
+	// followed are the personas that follow the account (subscribed here).
+	followed sync.Map
+	fresh    atomic.Int64
 }
 
 // Init parses the page; call once before serving.
@@ -81,6 +85,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = s.inbox(w, r)
 	case path == "/api/clock" && r.Method == http.MethodPost:
 		err = s.jump(w, r)
+	case path == "/api/qrcodes" && r.Method == http.MethodGet:
+		err = s.qrcodes(w, r)
 	case path == "/api/clock" && r.Method == http.MethodGet:
 		err = writeJSON(w, map[string]string{"now": s.Clock.Now().In(clock.China).Format("2006-01-02 15:04")})
 	default:
@@ -105,13 +111,18 @@ type Persona struct {
 	Lng    float64 `json:"lng,omitempty"`
 	// Bind is how the persona binds ("cadre:12"); empty for strangers.
 	Bind string `json:"bind,omitempty"`
+	// Fresh: someone who does not follow the account yet (to scan a code).
+	Fresh bool   `json:"fresh,omitempty"`
+	Note  string `json:"note,omitempty"`
 }
 
 // personas lists a useful handful of each role: cadres with open tasks
 // first, every office manager, and contacts of businesses with open letters.
 func (s *Simulator) personas(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	out := []Persona{{OpenID: "sim-stranger", Role: "陌生人", Name: "陌生人", Detail: "未绑定的新用户"}}
+	out := []Persona{{OpenID: "sim-stranger", Role: "陌生人", Name: "陌生人", Detail: "未绑定的新用户"},
+		{OpenID: fmt.Sprintf("sim-new-%d-%d", s.msgID.Load(), s.fresh.Add(1)), Role: "新用户", Name: "新用户（未关注）",
+			Detail: "扫描绑定二维码关注并绑定", Fresh: true, Note: msgQRUnfollowed}}
 	cadres, _, err := s.Registry.FindCadres(ctx, registry.CadreFilter{Limit: 400})
 	if err != nil {
 		return err
@@ -184,14 +195,30 @@ type sendRequest struct {
 	Label  string  `json:"label"`
 	Image  string  `json:"image"` // base64 data URL of an uploaded photo
 	Mode   string  `json:"mode"`
+	// MenuID is the option id of a msgmenu option tapped (Text is its text).
+	MenuID string `json:"menuid"`
+	// Scene is the scene of a QR code scanned (kind "scan").
+	Scene string `json:"scene"`
 }
 
 type sendReply struct {
-	Text     string         `json:"text"`
-	Articles []chat.Article `json:"articles,omitempty"`
-	Status   int            `json:"status"`
-	Mode     string         `json:"mode"`
-	Note     string         `json:"note,omitempty"`
+	Text     string    `json:"text"`
+	Articles []article `json:"articles,omitempty"`
+	// Pushes are the customer-service messages (a msgmenu with the
+	// reply's choices) the service sent while answering.
+	Pushes []Push `json:"pushes,omitempty"`
+	Status int    `json:"status"`
+	Mode   string `json:"mode"`
+	Note   string `json:"note,omitempty"`
+	// Open is a web address a scanned code holds: the phone opens it.
+	Open string `json:"open,omitempty"`
+}
+
+// article is a news card as the page reads it.
+type article struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	URL         string `json:"url"`
 }
 
 // send delivers one user action through the real callback and returns the
@@ -224,6 +251,9 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) error {
 			return errors.New("请输入内容")
 		}
 		m = wechat.TextMessage(req.OpenID, "gh_simulator", req.Text, id, now)
+		if req.MenuID != "" {
+			m = wechat.MenuTapMessage(req.OpenID, "gh_simulator", req.Text, req.MenuID, id, now)
+		}
 	case "location":
 		m = wechat.LocationMessage(req.OpenID, "gh_simulator", req.Lat, req.Lng, req.Label, id, now)
 	case "image":
@@ -237,14 +267,25 @@ func (s *Simulator) send(w http.ResponseWriter, r *http.Request) error {
 	case "click":
 		m = wechat.EventMessage(req.OpenID, "gh_simulator", "CLICK", req.Key, now)
 	case "subscribe":
+		s.followed.Store(req.OpenID, true)
 		m = wechat.EventMessage(req.OpenID, "gh_simulator", "subscribe", "", now)
+	case "scan":
+		var open string
+		if m, open, err = s.scanMessage(req.OpenID, req.Text); err != nil {
+			return err
+		}
+		if open != "" {
+			return writeJSON(w, sendReply{Open: open, Status: http.StatusOK, Mode: string(mode)})
+		}
 	default:
 		return errors.New("unknown kind")
 	}
+	from := len(s.Fake.Calls())
 	reply, status, err := s.deliver(m, mode)
 	if err != nil {
 		return err
 	}
+	reply.Pushes = s.customSince(from, req.OpenID)
 	reply.Note = note
 	reply.Status = status
 	reply.Mode = string(mode)
@@ -298,7 +339,7 @@ func (s *Simulator) deliver(m wechat.Message, mode wechat.Mode) (sendReply, int,
 	}
 	out := sendReply{Text: decoded.Content}
 	for _, a := range decoded.Articles {
-		out.Articles = append(out.Articles, chat.Article{Title: a.Title, Description: a.Description, URL: a.URL})
+		out.Articles = append(out.Articles, article{Title: a.Title, Description: a.Description, URL: a.URL})
 	}
 	return out, status, nil
 }
@@ -336,62 +377,6 @@ func (s *Simulator) ensureBound(ctx context.Context, openid, bind string, mode w
 		return "", err
 	}
 	return "（模拟器已代为发送“绑定 " + code + "”）" + reply.Text, nil
-}
-
-// Push is a message the service pushed to someone (template, customer
-// service, subscribe) or to a group.
-type Push struct {
-	Seq     int    `json:"seq"`
-	Time    string `json:"time"`
-	To      string `json:"to"`
-	Kind    string `json:"kind"`
-	Content string `json:"content"`
-	URL     string `json:"url,omitempty"`
-}
-
-// inbox returns the pushes for one persona and every group post after seq.
-func (s *Simulator) inbox(w http.ResponseWriter, r *http.Request) error {
-	openid := r.URL.Query().Get("openid")
-	after, _ := strconv.Atoi(r.URL.Query().Get("after"))
-	var mine, groups []Push
-	for i, c := range s.Fake.Calls() {
-		if i < after || !c.Delivered() {
-			continue
-		}
-		p := Push{Seq: i + 1, Time: c.Time.In(clock.China).Format("15:04"), To: c.ToUser, Kind: c.MsgType, Content: c.Content, URL: pushURL(c.Body)}
-		switch {
-		case strings.HasPrefix(c.ToUser, "robot:"):
-			p.To = s.Groups[strings.TrimPrefix(c.ToUser, "robot:")]
-			groups = append(groups, p)
-		case c.ToUser == openid && slices.Contains([]string{"template", "text", "news", "subscribe"}, c.MsgType):
-			mine = append(mine, p)
-		}
-	}
-	return writeJSON(w, map[string]any{"mine": mine, "groups": groups, "seq": len(s.Fake.Calls())})
-}
-
-func pushURL(body []byte) string {
-	var b struct {
-		URL  string `json:"url"`
-		Page string `json:"page"`
-		News struct {
-			Articles []struct {
-				URL string `json:"url"`
-			} `json:"articles"`
-		} `json:"news"`
-	}
-	if json.Unmarshal(body, &b) != nil {
-		return ""
-	}
-	switch {
-	case b.URL != "":
-		return b.URL
-	case b.Page != "":
-		return b.Page
-	case len(b.News.Articles) > 0:
-		return b.News.Articles[0].URL
-	}
-	return ""
 }
 
 // jump moves the app's clock to a moment that shows reminders, then lets

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -78,6 +79,30 @@ func (s *Service) Covered(ctx context.Context, businessID int64) (bool, Cycle, e
 		return false, c, fmt.Errorf("covered: %w", err)
 	}
 	return n > 0, c, nil
+}
+
+// CoveredAt returns when a business was last visited in its grade's
+// current cycle by a visit that counts (its mode, not taken off by a
+// review) — zero when it is not covered — and
+// the cycle. NotFound for an unknown business.
+func (s *Service) CoveredAt(ctx context.Context, businessID int64) (time.Time, Cycle, error) {
+	b, err := s.reg.Business(ctx, businessID)
+	if err != nil {
+		return time.Time{}, Cycle{}, err
+	}
+	c := s.rules.CycleFor(b.Grade, s.now())
+	var at []time.Time
+	err = s.db.Gorm(ctx).Model(&Visit{}).
+		Where("business_id = ? AND is_current = ? AND counted = ? AND submitted_at >= ? AND submitted_at < ? AND mode IN ?",
+			businessID, true, true, c.Start.UTC(), c.End.UTC(), s.modes(b.Grade)).
+		Order("submitted_at DESC").Limit(1).Pluck("submitted_at", &at).Error
+	if err != nil {
+		return time.Time{}, c, fmt.Errorf("covered at: %w", err)
+	}
+	if len(at) == 0 {
+		return time.Time{}, c, nil
+	}
+	return at[0].In(clock.China), c, nil
 }
 
 // Task is a business a cadre still has to visit this cycle (我的任务).

@@ -25,14 +25,15 @@ const (
 	msgUnknownItem          = "检查项目 %s 不在督导要点中。"
 	msgItemNotApplicable    = "「%s」不适用于%s主体。"
 	msgItemTwice            = "「%s」重复填写。"
-	msgBadResult            = "「%s」的结果应为 符合、存在问题 或 不适用。"
+	msgExtraVisit           = "加报：本周期已督导过，本次为再次督导。"
+	msgBadResult            = "「%s」的结果应为 合格、有问题 或 不适用。"
 	msgItemsMissing         = "还有检查项目未填写：%s。"
-	msgFindingNotIssue      = "「%s」未标记为存在问题，不能登记问题。"
+	msgFindingNotIssue      = "「%s」未标记为有问题，不能登记问题。"
 	msgFindingNoDescription = "请描述「%s」存在的问题。"
 	msgFindingTooLong       = "「%s」的问题描述或整改要求过长（各最多500字）。"
 	msgDeadlinePast         = "「%s」的整改期限不能早于今天。"
 	msgDeadlineFar          = "「%s」的整改期限不能超过一年。"
-	msgIssueNoFinding       = "「%s」存在问题，请登记问题描述和整改期限。"
+	msgIssueNoFinding       = "「%s」有问题，请登记问题描述和整改期限。"
 	msgTooManyPhotos        = "照片过多（最多%d张）。"
 	msgPhotoNoMedia         = "照片缺少媒体编号，请重新发送。"
 	msgPhotoTooLong         = "照片信息过长。"
@@ -64,4 +65,12 @@ const (
 	msgRelocationNotFound = "搬迁申请不存在。"
 	msgRelocationDecided  = "该搬迁申请已处理。"
 	msgBadScope           = "区域范围无效。"
+)
+
+// A photo that could not be saved.
+const (
+	msgPhotoFailed          = "「%s」%s的第%d张照片未能保存，请重新发送。"
+	msgPhotoFailedTitle     = "第%d张照片未能保存"
+	msgPhotoOfVisit         = "督导记录"
+	msgPhotoOfRectification = "整改记录"
 )

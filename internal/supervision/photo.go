@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gorm.io/gorm"
+
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/media"
 )
@@ -105,7 +107,7 @@ type Downloader interface {
 // last attempt, marked failed with a short, redacted reason; reports never
 // wait for any of this. err is only for the database failing.
 func (s *Service) FetchPhotos(ctx context.Context, dl Downloader, store media.Store, limit int) (stored, failed int, err error) {
-	return PhotoQueue{DB: s.db, Table: "photos", Now: s.now}.Fetch(ctx, dl, store, limit)
+	return PhotoQueue{DB: s.db, Table: "photos", Now: s.now, Failed: s.photoFailedTx}.Fetch(ctx, dl, store, limit)
 }
 
 // PhotoQueue fetches the pending pictures of one table of photo rows —
@@ -118,6 +120,9 @@ type PhotoQueue struct {
 	Table string
 	// Now is the service's clock.
 	Now func() time.Time
+	// Failed, when set, runs in the transaction that marks a photo failed
+	// after its last attempt, to tell whoever sent it.
+	Failed func(tx *gorm.DB, id int64) error
 }
 
 // queued is what fetching needs of a claimed row.
@@ -160,10 +165,21 @@ func (q PhotoQueue) Fetch(ctx context.Context, dl Downloader, store media.Store,
 			if attempts >= photoMaxAttempts {
 				status = PhotoFailed
 			}
-			err = row.Updates(map[string]any{
+			updates := map[string]any{
 				"status": status, "attempts": attempts, "next_attempt_at": q.Now().UTC().Add(backoff(attempts)),
 				"lease_until": nil, "lease_token": "", "last_error": redact(ferr.Error()),
-			}).Error
+			}
+			if status == PhotoFailed && q.Failed != nil {
+				err = q.DB.InTx(context.WithoutCancel(ctx), func(tx *gorm.DB) error {
+					res := tx.Table(q.Table).Where("id = ? AND lease_token = ?", p.ID, token).Updates(updates)
+					if res.Error != nil || res.RowsAffected == 0 {
+						return res.Error
+					}
+					return q.Failed(tx, p.ID)
+				})
+			} else {
+				err = row.Updates(updates).Error
+			}
 			failed++
 		}
 		if err != nil {

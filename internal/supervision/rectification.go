@@ -119,6 +119,9 @@ type RecheckInput struct {
 	Note        string
 	NewDeadline time.Time
 	Reason      string
+	// FeedbackEventID, when set on a rectified check, takes the photos of
+	// that 整改反馈 of the business (LatestFeedback) as evidence too.
+	FeedbackEventID int64
 	// Actor defaults to the cadre.
 	Actor registry.Actor
 }
@@ -186,6 +189,11 @@ func (s *Service) Recheck(ctx context.Context, rectificationID, cadreID int64, i
 			SubjectType: registry.AuditBusiness, SubjectID: r.BusinessID, Detail: detail}); err != nil {
 			return err
 		}
+		if in.Rectified && in.FeedbackEventID != 0 {
+			if _, err := feedbackPhotosTx(tx, r.ID, in.FeedbackEventID, ev.ID, now); err != nil {
+				return err
+			}
+		}
 		if len(in.Photos) == 0 {
 			return nil
 		}
@@ -206,7 +214,7 @@ func (in RecheckInput) check() error {
 	var problems []errs.FieldError
 	bad := func(field, reason string) { problems = append(problems, errs.FieldError{Field: field, Reason: reason}) }
 	if in.Rectified {
-		if len(in.Photos) == 0 && in.Note == "" {
+		if len(in.Photos) == 0 && in.Note == "" && in.FeedbackEventID == 0 {
 			bad("photos", msgRectifiedEvidence)
 		}
 	} else {

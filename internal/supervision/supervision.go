@@ -30,6 +30,10 @@ type Service struct {
 	clock clock.Clock
 	// letters issues the letter of a report that asks for one.
 	letters LetterIssuer
+	// obs hears visits stored (nil: nobody listens).
+	obs VisitObserver
+	// photoNotices tells the sender of a photo that could not be fetched.
+	photoNotices PhotoNotifier
 }
 
 // NewService returns the supervision record over d. The bulk methods
@@ -92,7 +96,7 @@ const (
 	ResultNA    Result = "na"
 )
 
-var resultLabels = map[Result]string{ResultOK: "符合", ResultIssue: "存在问题", ResultNA: "不适用"}
+var resultLabels = map[Result]string{ResultOK: "合格", ResultIssue: "有问题", ResultNA: "不适用"}
 
 // Label is the Chinese name of the result.
 func (r Result) Label() string { return resultLabels[r] }

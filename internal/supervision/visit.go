@@ -146,6 +146,9 @@ type VisitInput struct {
 	Remarks     string
 	Source      registry.Source
 	Provenance  []string
+	// Extra marks a visit to a business already covered in its cycle (加报):
+	// it is recorded as such in the remarks.
+	Extra bool
 	// WithLetter issues the business a prompt letter about the findings
 	// in the same transaction (see IssueLettersWith): the report is stored
 	// with its letter or not at all.
@@ -283,6 +286,7 @@ func (s *Service) Submit(ctx context.Context, in VisitInput) (v *Visit, created 
 		})
 		switch {
 		case err == nil:
+			s.visitSubmitted(p.visit.Mode)
 			return &p.visit, true, nil
 		case errs.Is(err, errs.Conflict):
 			// Most likely the same report, committed by a concurrent call.

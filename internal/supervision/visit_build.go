@@ -169,7 +169,7 @@ func (s *Service) build(in VisitInput, b *registry.Business, c *registry.Cadre, 
 		SubmissionKey: in.SubmissionKey, BusinessID: b.ID, CadreID: c.ID, CadreLevel: c.Level, Grade: b.Grade,
 		Mode: in.Mode, CheckKind: in.Check, StartedAt: started.UTC(), SubmittedAt: now,
 		StatusSeen: in.StatusSeen, StatusNote: strings.TrimSpace(in.StatusNote),
-		ContactName: strings.TrimSpace(in.ContactName), Remarks: strings.TrimSpace(in.Remarks),
+		ContactName: strings.TrimSpace(in.ContactName), Remarks: remarksOf(in),
 		Source: in.Source, Revision: 1, Current: true, CreatedAt: now,
 	}
 	if in.Location != nil {
@@ -235,4 +235,16 @@ func (pr *prior) photo(in PhotoInput, now time.Time) Photo {
 		}
 	}
 	return newPhoto(in, now)
+}
+
+// remarksOf is the visit's remarks, marked when the visit is an extra one.
+func remarksOf(in VisitInput) string {
+	r := strings.TrimSpace(in.Remarks)
+	if !in.Extra {
+		return r
+	}
+	if r == "" {
+		return msgExtraVisit
+	}
+	return msgExtraVisit + "\n" + r
 }

@@ -129,7 +129,7 @@ func TestSubmit(t *testing.T) {
 				}, "不能早于今天"},
 				"FindingNotIssue": {func(in *supervision.VisitInput) {
 					in.Findings = []supervision.FindingInput{{ItemID: "staff_health", Description: "x"}}
-				}, "未标记为存在问题"},
+				}, "未标记为有问题"},
 				"MissingItem": {func(in *supervision.VisitInput) { in.Items = in.Items[1:] }, "未填写"},
 				"FullMissing": {func(in *supervision.VisitInput) { in.Check = supervision.CheckFull }, "未填写"},
 				"UnknownItem": {func(in *supervision.VisitInput) { in.Items[0].ItemID = "nope" }, "不在督导要点中"},

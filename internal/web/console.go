@@ -76,7 +76,7 @@ const (
 // MountConsole adds the console routes. Feature pages are added with
 // ConsoleGroup.
 func (s *Server) MountConsole(c *Console) (*echo.Group, error) {
-	pages, err := template.New("console").Funcs(pageFuncs).Funcs(consoleFuncs).Funcs(consolePageFuncs).ParseFS(templates.FS, "console/*.html")
+	pages, err := template.New("console").Funcs(pageFuncs).Funcs(consoleFuncs).Funcs(consolePageFuncs).Funcs(consolePeopleFuncs).ParseFS(templates.FS, "console/*.html")
 	if err != nil {
 		return nil, err
 	}

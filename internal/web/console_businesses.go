@@ -173,6 +173,8 @@ type businessPage struct {
 	Problem     string
 	CanWrite    bool
 	Today       string
+	// People names the actors of the histories.
+	People map[string]query.Person
 }
 
 func (c *Console) business(e echo.Context) error {
@@ -257,6 +259,16 @@ func (c *Console) renderBusiness(e echo.Context, status int, problem string) err
 		if p.Candidates, err = c.candidates(e, b, tree, p.Cadre); err != nil {
 			return err
 		}
+	}
+	var actors []string
+	for _, ev := range p.Events {
+		actors = append(actors, string(ev.Actor))
+	}
+	for _, a := range p.Assignments {
+		actors = append(actors, string(a.Actor))
+	}
+	if p.People, err = c.people(e, actors...); err != nil {
+		return err
 	}
 	return c.Render(e, status, "business", b.Name, p)
 }

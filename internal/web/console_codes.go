@@ -1,31 +1,66 @@
 package web
 
 import (
+	"encoding/base64"
+	"html/template"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/query"
 )
 
+// bindQRSize is the binding QR code's size in pixels, for a printed sheet.
+const bindQRSize = 360
+
+// msgNoBindQR: the platform could not make the binding QR code.
+const msgNoBindQR = "绑定二维码暂时无法生成（微信接口不可用），请使用上面的绑定码。"
+
 // codeIssuedPage shows a new binding code, once: only its hash is stored.
+// Beside it, a QR code that binds whoever scans it (a one-time QR binding
+// of its own), printable with the person's name and role.
 type codeIssuedPage struct {
 	Code    string
 	For     string
 	Expires time.Time
 	Back    string
+	// QR is the QR code as a data: URL; QRNote says why there is none.
+	QR     template.URL
+	QRNote string
 }
 
 // issueCode makes a binding code for a subject the caller has checked to
-// lie in the user's scope, and shows it (account.IssueCode audits it).
+// lie in the user's scope, and its QR code, and shows both
+// (account.IssueCode and BindQR audit them). A QR code the platform
+// cannot make leaves the code usable.
 func (c *Console) issueCode(e echo.Context, role account.Role, subjectID int64, label, back string) error {
-	code, bc, err := c.Accounts.IssueCode(e.Request().Context(), role, subjectID, actor(e))
+	ctx := e.Request().Context()
+	code, bc, err := c.Accounts.IssueCode(ctx, role, subjectID, actor(e))
 	if err != nil {
 		return err
 	}
-	return c.Render(e, http.StatusOK, "code_issued", "绑定码", codeIssuedPage{Code: code, For: label, Expires: bc.ExpiresAt, Back: back})
+	p := codeIssuedPage{Code: code, For: label, Expires: bc.ExpiresAt, Back: back}
+	if e.FormValue("qr") == "" {
+		// The console's forms ask for the QR code; a bare request gets the code alone.
+		return c.Render(e, http.StatusOK, "code_issued", "绑定码", p)
+	}
+	qrURL, err := c.Accounts.BindQR(ctx, role, subjectID, actor(e))
+	var png []byte
+	if err == nil {
+		png, err = card.QR(qrURL, bindQRSize)
+	}
+	if err != nil {
+		if c.Log != nil {
+			c.Log.Warn("binding QR code not made", "err", err.Error())
+		}
+		p.QRNote = msgNoBindQR
+	} else {
+		p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	}
+	return c.Render(e, http.StatusOK, "code_issued", "绑定码", p)
 }
 
 type codesPage struct {

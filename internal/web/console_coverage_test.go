@@ -215,7 +215,7 @@ func TestConsoleCadreCrossTownData(t *testing.T) {
 		}
 		// Each business moved is in its own town's log.
 		hudai.get("/console/audit?action=assignment.change")
-		if n := strings.Count(hudai.text(), fmt.Sprintf("cadre %d → %d; handover", from.ID, to.ID)); n != own {
+		if n := strings.Count(hudai.text(), fmt.Sprintf("的包保干部从 %s 移交给 %s（原因：调岗）", from.Name, to.Name)); n != own {
 			t.Errorf("胡埭镇's log has %d handover entries about businesses, want %d", n, own)
 		}
 	})
@@ -234,7 +234,9 @@ func TestConsoleAuditCrossTown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := fmt.Sprintf("visit %d:", v.ID)
+	// The page and the export say it in words; the third town's check
+	// below reads the stored entry.
+	line := fmt.Sprintf("%s 提交了 「%s」 的现场督导", from.Name, biz.Name)
 	for _, who := range []string{a.lihu, a.hudai} {
 		c := a.signIn(t, who)
 		c.get("/console/audit?action=visit.submit")
@@ -261,7 +263,7 @@ func TestConsoleAuditCrossTown(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, e := range es {
-				if strings.HasPrefix(e.Detail, line) {
+				if strings.HasPrefix(e.Detail, fmt.Sprintf("visit %d:", v.ID)) {
 					t.Errorf("%s's log shows the visit", r.Name)
 				}
 			}
@@ -338,7 +340,8 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 	if old, cur := hist[len(hist)-2], hist[len(hist)-1]; old.CadreID != from.ID || old.EndedAt == nil || cur.CadreID != lihuCadre || cur.EndedAt != nil {
 		t.Errorf("assignments after the move: %+v then %+v", old, cur)
 	}
-	entry := fmt.Sprintf("request %d approved", id)
+	// The page says it in words: who approved moving which business.
+	entry := fmt.Sprintf("同意 「%s」 搬迁", biz.Name)
 	for _, who := range []string{a.lihu, a.hudai} {
 		c := a.signIn(t, who)
 		c.get("/console/audit?action=relocation.approved")

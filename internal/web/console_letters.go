@@ -59,8 +59,16 @@ func (c *Console) lettersXLSX(e echo.Context) error {
 	sh := newSheet(e, exportName("提示函", ConsoleScope(e).Name, c.Clock.Now()), "提示函", []column{{"编号", 26}, {"主体名称", 36}, {"村(社区)", 14}, {"签发时间", 17}, {"签发人", 16},
 		{"状态", 8}, {"送达时间", 17}, {"签收时间", 17}})
 	err := c.Query.EachLetter(e.Request().Context(), c.letterQuery(e), func(rows []query.LetterLine) error {
+		issuers := make([]string, len(rows))
+		for i, l := range rows {
+			issuers[i] = l.IssuedBy
+		}
+		people, err := c.people(e, issuers...)
+		if err != nil {
+			return err
+		}
 		for _, l := range rows {
-			if err := sh.add(l.Number, l.Business, l.Village, l.IssuedAt, l.IssuedBy, letter.StatusLabel(l.Status), l.DeliveredAt, l.AcknowledgedAt); err != nil {
+			if err := sh.add(l.Number, l.Business, l.Village, l.IssuedAt, people[l.IssuedBy].Label(), letter.StatusLabel(l.Status), l.DeliveredAt, l.AcknowledgedAt); err != nil {
 				return err
 			}
 		}
@@ -177,7 +185,7 @@ func (c *Console) notificationsXLSX(e echo.Context) error {
 		{"原因", 40}, {"创建时间", 17}, {"发送时间", 17}})
 	err = c.Query.EachNotification(e.Request().Context(), f, scopePath(e), func(rows []query.Notification) error {
 		for _, n := range rows {
-			if err := sh.add(n.ID, n.Kind, n.RecipientName, n.Title, notificationLabels[n.Status], n.Attempts, n.LastError, n.CreatedAt, n.SentAt); err != nil {
+			if err := sh.add(n.ID, query.NotificationKindLabel(n.Kind), n.RecipientLabel(), n.Title, notificationLabels[n.Status], n.Attempts, n.LastError, n.CreatedAt, n.SentAt); err != nil {
 				return err
 			}
 		}
@@ -213,84 +221,4 @@ func (c *Console) retryNotification(e echo.Context) error {
 		back += "?status=" + urlQueryEscape(s)
 	}
 	return done(e, back, "retried")
-}
-
-// auditForm is the audit log's filters.
-type auditForm struct {
-	Actor, Action, SubjectType string
-	SubjectID                  int64
-}
-
-type auditPage struct {
-	Form  auditForm
-	Rows  []query.AuditEntry
-	Pager pager
-	// Restricted says the list is limited to the user's region.
-	Restricted bool
-}
-
-// auditScope says whose entries the user may read: an administrator
-// (empty scope) reads every entry; anyone else reads the entries about
-// records in their region subtree (changes made in chat by cadres and
-// businesses included) and those made by the console users of their
-// subtree (themselves included), such as imports. Bindings count as the
-// bound person's region's; entries about nothing in the region tree are
-// for administrators.
-func (c *Console) auditScope(e echo.Context) (actors []string, restrict bool, err error) {
-	if scopePath(e) == "" {
-		return nil, false, nil
-	}
-	usernames, err := c.Query.UsernamesInScope(e.Request().Context(), scopePath(e))
-	if err != nil {
-		return nil, true, err
-	}
-	actors = []string{string(actor(e))}
-	for _, name := range usernames {
-		if name != ConsoleUser(e).Username {
-			actors = append(actors, "user:"+name)
-		}
-	}
-	return actors, true, nil
-}
-
-func auditFilter(e echo.Context) (query.AuditFilter, auditForm) {
-	f := auditForm{Actor: strings.TrimSpace(e.QueryParam("actor")), Action: strings.TrimSpace(e.QueryParam("action")),
-		SubjectType: strings.TrimSpace(e.QueryParam("subject_type"))}
-	fmt.Sscan(e.QueryParam("subject_id"), &f.SubjectID)
-	return query.AuditFilter{Actor: f.Actor, Action: f.Action, SubjectType: f.SubjectType, SubjectID: f.SubjectID}, f
-}
-
-func (c *Console) auditLog(e echo.Context) error {
-	actors, restrict, err := c.auditScope(e)
-	if err != nil {
-		return err
-	}
-	f, form := auditFilter(e)
-	page, limit, offset := paging(e)
-	f.Limit, f.Offset = limit, offset
-	rows, total, err := c.Query.AuditEntries(e.Request().Context(), f, query.AuditScope{All: !restrict, Path: scopePath(e), Actors: actors})
-	if err != nil {
-		return err
-	}
-	return c.Render(e, http.StatusOK, "audit", "操作日志", auditPage{Form: form, Rows: rows, Restricted: restrict,
-		Pager: newPager(e, page, total, "/console/audit.xlsx")})
-}
-
-func (c *Console) auditXLSX(e echo.Context) error {
-	actors, restrict, err := c.auditScope(e)
-	if err != nil {
-		return err
-	}
-	f, _ := auditFilter(e)
-	sh := newSheet(e, exportName("操作日志", ConsoleScope(e).Name, c.Clock.Now()), "操作日志", []column{{"时间", 17}, {"操作人", 20}, {"操作", 20}, {"对象类型", 14}, {"对象编号", 10}, {"说明", 60}})
-	scope := query.AuditScope{All: !restrict, Path: scopePath(e), Actors: actors}
-	err = c.Query.EachAuditEntry(e.Request().Context(), f, scope, func(es []query.AuditEntry) error {
-		for _, a := range es {
-			if err := sh.add(a.At, a.Actor, a.Action, a.SubjectType, a.SubjectID, a.Detail); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return sh.finish(err)
 }

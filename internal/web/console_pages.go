@@ -52,6 +52,7 @@ func (c *Console) mountPages(g *echo.Group) {
 
 	g.GET("/rectifications", c.rectifications)
 	g.GET("/rectifications.xlsx", c.rectificationsXLSX)
+	g.GET("/rectifications/:id", c.rectification)
 	g.GET("/overdue", c.overdue)
 	g.GET("/overdue.xlsx", c.overdueXLSX)
 	g.GET("/progress", c.progressTable)

@@ -187,6 +187,7 @@ type relocationsPage struct {
 	Flash    string
 	Problem  string
 	CanWrite bool
+	People   map[string]query.Person
 }
 
 func (c *Console) relocations(e echo.Context) error { return c.renderRelocations(e, http.StatusOK, "") }
@@ -212,6 +213,13 @@ func (c *Console) renderRelocations(e echo.Context, status int, problem string) 
 		if p.Cadres, _, err = c.Registry.FindCadres(ctx, registry.CadreFilter{ScopePath: scopePath(e), Limit: 1000}); err != nil {
 			return err
 		}
+	}
+	deciders := make([]string, len(rows))
+	for i, r := range rows {
+		deciders[i] = string(r.DecidedBy)
+	}
+	if p.People, err = c.people(e, deciders...); err != nil {
+		return err
 	}
 	return c.Render(e, status, "relocations", "搬迁申请", p)
 }

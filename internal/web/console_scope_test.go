@@ -331,6 +331,7 @@ var scopeCases = []scopeCase{
 
 	scopeList("/console/rectifications", "/console/rectifications"),
 	scopeList("/console/rectifications.xlsx", "/console/rectifications.xlsx"),
+	scopeGet("/console/rectifications/:id", scopeID("/console/rectifications/%d", func(w *conWorld) int64 { return w.rect })),
 	scopeList("/console/overdue", "/console/overdue"),
 	scopeList("/console/overdue.xlsx", "/console/overdue.xlsx"),
 	scopeList("/console/progress", "/console/progress"),

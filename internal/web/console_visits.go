@@ -130,6 +130,8 @@ type consoleVisitPage struct {
 	Revisions []supervision.Visit
 	Letter    *letter.Letter
 	FarMeters float64
+	// People names who corrected each revision.
+	People map[string]query.Person
 }
 
 func (c *Console) visit(e echo.Context) error {
@@ -150,6 +152,13 @@ func (c *Console) visit(e echo.Context) error {
 		if p.Letter, err = c.Letters.ForVisit(ctx, v.ID); err != nil {
 			return err
 		}
+	}
+	actors := []string{string(v.RevisedBy)}
+	for _, r := range p.Revisions {
+		actors = append(actors, string(r.RevisedBy))
+	}
+	if p.People, err = c.people(e, actors...); err != nil {
+		return err
 	}
 	return c.Render(e, http.StatusOK, "visit", "督导记录", p)
 }

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -35,7 +33,6 @@ func (s *Server) MountH5(access *H5Access, reg *registry.Service, sup *supervisi
 	}
 	access.mount(s)
 	h := &H5{access: access, registry: reg, supervision: sup, query: q, pages: pages}
-	s.echo.GET("/h5/visits/:id", h.visit)
 	s.echo.GET("/h5/cadres/:id/tasks", h.cadreTasks)
 	s.echo.GET("/h5/offices/:id/overdue", h.officeOverdue)
 	s.echo.GET("/h5/rectifications/:id", h.rectification)
@@ -71,23 +68,3 @@ var pageFuncs = template.FuncMap{
 }
 
 var rectEventLabels = map[string]string{"rectified": "复查合格", "extended": "延期", "feedback": "主体反馈", "withdrawn": "撤销"}
-
-type visitPage struct {
-	*supervision.VisitDetail
-}
-
-func (h *H5) visit(c echo.Context) error {
-	id, v, err := h.open(c, visitResource)
-	if err != nil || v == nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	detail, err := h.supervision.Visit(ctx, id)
-	if err != nil {
-		return err
-	}
-	if _, err := authorizeAnyAs(v, msgH5NotForYou, func(a registry.Actor) error { return h.supervision.AuthorizeVisit(ctx, detail, a) }); err != nil {
-		return err
-	}
-	return h.render(c, "visit", visitPage{VisitDetail: detail})
-}

@@ -106,6 +106,9 @@ func newH5(t *testing.T, base string, oauth web.OAuth) *h5 {
 	if err := srv.MountH5(access, e.reg, e.sup, query.New(d).WithRules(e.sup.ReadRules(), e.clk)); err != nil {
 		t.Fatal(err)
 	}
+	if err := srv.MountVisitReceipts(access, e.sup, query.New(d), e.store); err != nil {
+		t.Fatal(err)
+	}
 	e.handler = srv.Handler()
 	return e
 }

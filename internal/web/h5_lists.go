@@ -44,7 +44,8 @@ func (h *H5) cadreTasks(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := authorizeAnyAs(v, msgH5NotForYou, func(a registry.Actor) error { return h.supervision.AuthorizeTasks(ctx, id, a) }); err != nil {
+	reader, err := authorizeAnyAs(v, msgH5NotForYou, func(a registry.Actor) error { return h.supervision.AuthorizeTasks(ctx, id, a) })
+	if err != nil {
 		return err
 	}
 	cadre, err := h.registry.Cadre(ctx, id)
@@ -55,7 +56,7 @@ func (h *H5) cadreTasks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, "tasks", map[string]any{"Cadre": cadre, "Tasks": tasks})
+	return h.render(c, "tasks", map[string]any{"Cadre": cadre, "Tasks": tasks, "Forms": h.formLinks(tasks, reader)})
 }
 
 func (h *H5) officeOverdue(c echo.Context) error {

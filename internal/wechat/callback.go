@@ -46,6 +46,9 @@ type CallbackOptions struct {
 	Lease time.Duration
 	// Late sends replies that missed the budget; nil drops them (tests).
 	Late LateSender
+	// Menus sends a reply's choices (chat.Outbound.Menu) as a
+	// customer-service msgmenu; nil answers every reply with its text.
+	Menus MenuSender
 	// Receipts records template-send-job-finish events; nil ignores them.
 	Receipts ReceiptSink
 	Clock    clock.Clock
@@ -65,6 +68,7 @@ type Callback struct {
 	opts   CallbackOptions
 	sdkCtx *oacontext.Context
 	turns  *turns
+	menus  *menus
 	log    *slog.Logger
 }
 
@@ -83,7 +87,15 @@ func NewCallback(o CallbackOptions) *Callback {
 	// The server side of the SDK needs only the credentials; it never
 	// fetches a token, so no cache or token handle is configured here.
 	sdkCtx := &oacontext.Context{Config: &config.Config{AppID: o.AppID, Token: o.Token, EncodingAESKey: o.AESKey}}
-	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Lease, o.Late, o.Log), log: o.Log}
+	var m *menus
+	late := o.Late
+	if o.Menus != nil {
+		m = &menus{kv: o.KV, send: o.Menus, appID: o.AppID, log: o.Log}
+		if late != nil {
+			late = menuLate{menus: m, next: late}
+		}
+	}
+	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Lease, late, o.Log), menus: m, log: o.Log}
 }
 
 // Drain waits, until ctx ends, for turns still running past the reply
@@ -93,7 +105,7 @@ func (cb *Callback) Drain(ctx context.Context) error { return cb.turns.drain(ctx
 
 // ServeHTTP answers the platform.
 func (cb *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	serveCallback(w, r, cb.log, "wechat callback refused", cb.verifyURL, cb.serveMessage)
+	serveCallback(w, r, cb.log, "wechat callback refused", cb.refused, cb.verifyURL, cb.serveMessage)
 }
 
 // checkURL verifies the URL signature and the timestamp window.
@@ -233,8 +245,13 @@ func (cb *Callback) reply(ctx context.Context, m *message.MixMessage) *message.R
 		}
 		return nil
 	}
+	start := time.Now()
 	out, answered := cb.turns.run(ctx, in)
 	if !answered {
+		return nil
+	}
+	if out.Menu != nil && cb.menus.offer(ctx, in, out, start.Add(cb.opts.Budget)) {
+		// The choices went out as a msgmenu; the passive reply is "success".
 		return nil
 	}
 	return toReply(out)

@@ -25,6 +25,10 @@ func toInbound(m *message.MixMessage) chat.Inbound {
 	switch m.MsgType {
 	case message.MsgTypeText:
 		in.Kind, in.Text = chat.KindText, m.Content
+		if m.BizMsgMenuID > 0 {
+			// Tapped from a msgmenu: Content is the option's text.
+			in.MenuID = strconv.FormatInt(m.BizMsgMenuID, 10)
+		}
 	case message.MsgTypeImage:
 		in.Kind, in.MediaID, in.PicURL = chat.KindImage, m.MediaID, m.PicURL
 	case message.MsgTypeVoice:
@@ -98,8 +102,16 @@ func toReply(out chat.Outbound) *message.Reply {
 		}
 		return &message.Reply{MsgType: message.MsgTypeNews, MsgData: message.NewNews(arts)}
 	}
-	if out.Text != "" {
-		return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText(out.Text)}
+	if text := textOf(out); text != "" {
+		return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText(text)}
 	}
 	return nil
+}
+
+// textOf is the reply's text; a reply that is only a menu is written out.
+func textOf(out chat.Outbound) string {
+	if out.Text == "" && out.Menu != nil {
+		return MenuText(*out.Menu)
+	}
+	return out.Text
 }

@@ -47,6 +47,7 @@ type Message struct {
 	CreateTime   int64    `xml:"CreateTime"`
 	MsgType      cdata    `xml:"MsgType"`
 	Content      *cdata   `xml:"Content,omitempty"`
+	BizMsgMenuID string   `xml:"bizmsgmenuid,omitempty"`
 	MsgID        int64    `xml:"MsgId,omitempty"`
 	PicURL       *cdata   `xml:"PicUrl,omitempty"`
 	MediaID      *cdata   `xml:"MediaId,omitempty"`
@@ -72,6 +73,14 @@ func cd(s string) *cdata { return &cdata{Value: s} }
 // TextMessage builds a text message from openid.
 func TextMessage(from, to, text string, msgID int64, at time.Time) Message {
 	return Message{FromUserName: cdata{from}, ToUserName: cdata{to}, CreateTime: at.Unix(), MsgType: cdata{"text"}, Content: cd(text), MsgID: msgID}
+}
+
+// MenuTapMessage builds the text message a tap on a msgmenu option sends:
+// the option's text with its id in bizmsgmenuid.
+func MenuTapMessage(from, to, text, optionID string, msgID int64, at time.Time) Message {
+	m := TextMessage(from, to, text, msgID, at)
+	m.BizMsgMenuID = optionID
+	return m
 }
 
 // ImageMessage builds a photo message.

@@ -25,8 +25,8 @@ func refuse(status int, reason string) error { return &callbackError{status: sta
 
 // serveCallback routes GET (URL verification) and POST (a message) and
 // answers an error with its bare status, logging the reason as what
-// (e.g. "wechat callback refused").
-func serveCallback(w http.ResponseWriter, r *http.Request, log *slog.Logger, what string, get, post func(http.ResponseWriter, *http.Request) error) {
+// (e.g. "wechat callback refused") and telling refused.
+func serveCallback(w http.ResponseWriter, r *http.Request, log *slog.Logger, what string, refused func(error), get, post func(http.ResponseWriter, *http.Request) error) {
 	var err error
 	switch r.Method {
 	case http.MethodGet:
@@ -39,11 +39,12 @@ func serveCallback(w http.ResponseWriter, r *http.Request, log *slog.Logger, wha
 	if err == nil {
 		return
 	}
+	refused(err)
 	var ce *callbackError
 	if !errors.As(err, &ce) {
 		ce = &callbackError{status: http.StatusInternalServerError, reason: err.Error()}
 	}
-	log.Warn(what, "status", ce.status, "reason", ce.reason)
+	log.WarnContext(r.Context(), what, "status", ce.status, "reason", ce.reason)
 	http.Error(w, http.StatusText(ce.status), ce.status)
 }
 

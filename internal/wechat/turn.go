@@ -55,6 +55,8 @@ type turns struct {
 	lease   time.Duration
 	late    LateSender
 	log     *slog.Logger
+	// obs hears outcomes and refusals (nil: nobody listens).
+	obs Observer
 
 	mu     sync.Mutex
 	queues map[string]*userQueue
@@ -212,8 +214,10 @@ func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound
 	defer res.mu.Unlock()
 	if !res.ready {
 		res.timedOut = true
+		t.observeTurn(in, false, false)
 		return chat.Outbound{}, false, false
 	}
+	t.observeTurn(in, true, res.repeat)
 	return res.out, true, res.repeat
 }
 
@@ -238,7 +242,8 @@ func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res 
 		if out, owned := t.own(ctx, key, in); owned {
 			if late := res.deliver(out, false); late && !out.Empty() && t.late != nil {
 				if err := t.late.SendLate(ctx, in, out); err != nil {
-					t.log.Warn("wechat late reply failed", "user", hashID(in.UserID), "err", err.Error())
+					t.lateFailed(in)
+					t.log.WarnContext(ctx, "wechat late reply failed", "user", hashID(in.UserID), "err", err.Error())
 				}
 			}
 			return
@@ -248,7 +253,7 @@ func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res 
 			res.deliver(out, true)
 			return
 		}
-		t.log.Info("wechat turn taken over after its owner's lease lapsed", "user", hashID(in.UserID))
+		t.log.InfoContext(ctx, "wechat turn taken over after its owner's lease lapsed", "user", hashID(in.UserID))
 	}
 }
 
@@ -266,7 +271,7 @@ func (t *turns) own(ctx context.Context, key string, in chat.Inbound) (out chat.
 	if err := t.kv.Batch(ctx, claim, lockOp); err != nil || claim.Err != nil {
 		// Without the store we cannot dedupe; answering beats dropping a
 		// user's message, and the bot's writes are idempotent where it matters.
-		t.log.Warn("wechat dedupe unavailable", "err", errText(err, claim.Err))
+		t.log.WarnContext(ctx, "wechat dedupe unavailable", "err", errText(err, claim.Err))
 		claim.OK = true
 	}
 	if !claim.OK {
@@ -284,7 +289,7 @@ func (t *turns) own(ctx context.Context, key string, in chat.Inbound) (out chat.
 		// died doing so: its lock lapses within a lease).
 		var err error
 		if lock, err = kv.AcquireLock(ctx, t.kv, lock.Key(), t.lease); err != nil {
-			t.log.Warn("wechat user lock unavailable", "user", hashID(in.UserID), "err", err.Error())
+			t.log.WarnContext(ctx, "wechat user lock unavailable", "user", hashID(in.UserID), "err", err.Error())
 			lock = nil
 		}
 	}
@@ -305,7 +310,7 @@ func (t *turns) own(ctx context.Context, key string, in chat.Inbound) (out chat.
 		ops = append(ops, lock.ReleaseOp())
 	}
 	if err := t.kv.Batch(ctx, ops...); err != nil || ops[0].Err != nil {
-		t.log.Warn("wechat cache answer failed", "err", errText(err, ops[0].Err))
+		t.log.WarnContext(ctx, "wechat cache answer failed", "err", errText(err, ops[0].Err))
 	}
 	return out, true
 }

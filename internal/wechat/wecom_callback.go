@@ -90,7 +90,7 @@ type WeComMessage struct {
 }
 
 func (cb *WeComCallback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	serveCallback(w, r, cb.log, "wecom callback refused", cb.verifyURL, cb.serveMessage)
+	serveCallback(w, r, cb.log, "wecom callback refused", cb.refused, cb.verifyURL, cb.serveMessage)
 }
 
 // check verifies the message signature over encrypted and the timestamp.
@@ -257,7 +257,7 @@ func (cb *WeComCallback) allowedHost(u *url.URL) bool {
 // (chat.MarkdownText): only the links and quotes added here are markup.
 func Markdown(out chat.Outbound) string {
 	var b strings.Builder
-	b.WriteString(chat.MarkdownText(out.Text))
+	b.WriteString(chat.MarkdownText(textOf(out)))
 	for _, a := range out.Articles {
 		if b.Len() > 0 {
 			b.WriteString("\n")

@@ -57,8 +57,9 @@ type T struct {
 	// Ctx is passed to every call (default context.Background()).
 	Ctx context.Context
 
-	b    strings.Builder
-	last dialog.Input
+	b       strings.Builder
+	actions int
+	last    dialog.Input
 	// lastLabel is how the last input was shown.
 	lastLabel string
 	reply     dialog.Reply
@@ -105,6 +106,28 @@ func (c *T) Start(flow string, state any) dialog.Reply {
 	return r
 }
 
+// Offer asks, as the flow's command would, whether to continue the
+// user's conversation of flow (Engine.Offer) on the engine given to New.
+func (c *T) Offer(flow, command string) dialog.Reply {
+	c.tb.Helper()
+	if c.engine == nil {
+		c.tb.Fatalf("dialogtest: Offer needs a T made by New")
+	}
+	in := c.input(dialog.Input{Text: command})
+	c.actions++
+	c.lastLabel = command
+	c.line("> %s", command)
+	r, offered, err := c.engine.Offer(c.Ctx, c.user, flow, in, command)
+	if err == nil && !offered {
+		c.line("< [无可继续]")
+		c.b.WriteString("\n")
+		c.reply, c.handled, c.err = r, false, nil
+		return r
+	}
+	c.record(r, true, err)
+	return r
+}
+
 // Say sends text.
 func (c *T) Say(text string) dialog.Reply {
 	c.tb.Helper()
@@ -127,13 +150,41 @@ func (c *T) Location(lat, lng float64, label string) dialog.Reply {
 // clock's time when they are empty.
 func (c *T) Send(in dialog.Input) dialog.Reply {
 	c.tb.Helper()
+	return c.send(in, describe(in))
+}
+
+func (c *T) send(in dialog.Input, label string) dialog.Reply {
+	c.tb.Helper()
 	in = c.input(in)
-	c.lastLabel = describe(in)
+	c.actions++
+	c.lastLabel = label
 	c.line("> %s", c.lastLabel)
 	r, handled, err := c.handle(c.Ctx, in)
 	c.record(r, handled, err)
 	return r
 }
+
+// Tap taps the option of the last reply's menu whose text is option, as
+// WeChat sends it: the option's text. The test fails when the last reply
+// offered no such option.
+func (c *T) Tap(option string) dialog.Reply {
+	c.tb.Helper()
+	m := c.reply.Menu
+	if m == nil {
+		c.tb.Fatalf("dialogtest: Tap(%q): the last reply has no menu\ntranscript so far:\n%s", option, c.Transcript())
+	}
+	for _, o := range m.Options {
+		if o.Text == option {
+			return c.send(dialog.Input{Text: o.Text}, "[点选] "+o.Text)
+		}
+	}
+	c.tb.Fatalf("dialogtest: Tap(%q): not among the menu's options %+v\ntranscript so far:\n%s", option, m.Options, c.Transcript())
+	return dialog.Reply{}
+}
+
+// Actions is how many inputs the user sent (messages, photos, locations,
+// taps; not platform redeliveries): what a report costs the user.
+func (c *T) Actions() int { return c.actions }
 
 // Again delivers the previous input once more, with the same id, as a
 // platform retry would.
@@ -238,6 +289,16 @@ func (c *T) record(r dialog.Reply, handled bool, err error) {
 		}
 		for _, a := range r.Articles {
 			c.line("< [图文] %s｜%s｜%s", a.Title, a.Description, a.URL)
+		}
+		if m := r.Menu; m != nil {
+			opts := make([]string, len(m.Options))
+			for i, o := range m.Options {
+				opts[i] = o.ID + " " + o.Text
+			}
+			c.line("< [菜单] %s", strings.Join(opts, "｜"))
+		}
+		if r.Then != "" {
+			c.line("< [接着执行] %s", r.Then)
 		}
 		if r.Done {
 			c.line("< [结束]")
