@@ -84,7 +84,10 @@ func TestTwoInstances(t *testing.T) {
 		// Quiet hours would hold every push back if CI runs at night.
 		"SHIANBAO_NOTIFY_QUIET_START": "",
 		"SHIANBAO_NOTIFY_QUIET_END":   "",
-		"SHIANBAO_LOG_LEVEL":          "warn",
+		// Every answer as the passive reply this driver reads (tappable
+		// choices have tests of their own).
+		"SHIANBAO_WECHAT_MENUS": "false",
+		"SHIANBAO_LOG_LEVEL":    "warn",
 	}
 	c.env["SHIANBAO_WECHAT_API_BASE"] = c.startFakeWX()
 	c.run("seed", "--scale", "2000")

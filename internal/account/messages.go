@@ -49,6 +49,10 @@ const (
 
 	msgTooManyTokens = "每个账号最多 %d 个有效令牌，请先撤销不用的令牌。"
 	msgNoToken       = "令牌不存在。"
+	msgTokenName     = "请填写令牌用途（最多40字）"
+	msgTokenDays     = "有效期应为1到366天"
+	msgBadToken      = "API 令牌无效。"
+	msgTokenGone     = "API 令牌无效、已撤销或已过期。"
 )
 
 // msgNoQR: the service has no platform to make QR codes with.

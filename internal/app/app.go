@@ -32,13 +32,13 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
-	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/sim"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/web/console"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
@@ -71,6 +71,8 @@ type App struct {
 	// FakeAPI is the local WeChat API the simulator runs (nil when off).
 	FakeAPI *sim.FakeAPI
 	Web     *web.Server
+	// SignIn is the console's sign-in, whose throttle tests watch.
+	SignIn *console.SignIn
 
 	httpServer *http.Server
 	listener   net.Listener
@@ -151,21 +153,8 @@ func (a *App) serve(ctx context.Context) error {
 		return fmt.Errorf("build web server: %w", err)
 	}
 	a.mountWeChat()
-	h5 := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
-	if err := a.Web.MountH5(h5, a.Registry, a.Supervision, a.Query); err != nil {
+	if err := a.mountH5(); err != nil {
 		return fmt.Errorf("H5 pages: %w", err)
-	}
-	if err := a.Web.MountVisitReceipts(h5, a.Supervision, query.New(a.DB), a.Media); err != nil {
-		return fmt.Errorf("visit receipts: %w", err)
-	}
-	if err := a.mountVisitForm(h5); err != nil {
-		return fmt.Errorf("visit form: %w", err)
-	}
-	if err := a.mountLettersAndCards(); err != nil {
-		return fmt.Errorf("letter and card pages: %w", err)
-	}
-	if err := a.mountLedger(); err != nil {
-		return fmt.Errorf("ledger pages: %w", err)
 	}
 	if err := a.mountConsole(); err != nil {
 		return fmt.Errorf("console: %w", err)

@@ -10,33 +10,52 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/web/api"
+	"github.com/shianbao/shianbao/internal/web/console"
+	"github.com/shianbao/shianbao/internal/web/listing"
 )
 
 // DemoPassword is the console password of the demo users the embedded
 // default creates. It only exists where the simulator is on.
 const DemoPassword = "shianbao-demo"
 
-// mountConsole adds the managers' console.
+// mountConsole adds the managers' console and the JSON API.
 func (a *App) mountConsole() error {
-	c := &web.Console{
-		Accounts:      a.Accounts,
-		Sessions:      &web.Sessions{KV: a.KV, TTL: 12 * time.Hour},
-		KV:            a.KV,
-		Clock:         a.Clock,
-		SecureCookies: strings.HasPrefix(a.Config.HTTP.BaseURL, "https://"),
-		Registry:      a.Registry,
-		Supervision:   a.Supervision,
-		Notify:        a.Notify,
-		Media:         a.Media,
-		Letters:       a.Letters,
-		Cards:         a.Cards,
-		SelfCheck:     a.SelfCheck,
-		Query:         a.Query,
-		DB:            a.DB,
-		Log:           a.Log,
+	sessions := &web.Sessions{KV: a.KV, TTL: 12 * time.Hour}
+	q := a.Query
+	lists := &listing.Lists{Registry: a.Registry, Supervision: a.Supervision, Query: q, KV: a.KV, Clock: a.Clock, Log: a.Log}
+	a.SignIn = &console.SignIn{Accounts: a.Accounts, Sessions: sessions, KV: a.KV, Clock: a.Clock,
+		SecureCookies: strings.HasPrefix(a.Config.HTTP.BaseURL, "https://")}
+	err := console.Mount(a.Web, a.SignIn, a.Log,
+		&console.Dashboard{Lists: lists, Registry: a.Registry, Supervision: a.Supervision, Query: q, KV: a.KV, Letters: a.Letters, Notify: a.Notify},
+		&console.Businesses{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Letters: a.Letters, Cards: a.Cards},
+		&console.Cadres{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Cards: a.Cards},
+		&console.Visits{Lists: lists, Query: q, Supervision: a.Supervision, Letters: a.Letters, Media: a.Media},
+		&console.Rectifications{Query: q, Supervision: a.Supervision},
+		&console.Rectification{Query: q, Supervision: a.Supervision},
+		&console.Progress{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision},
+		&console.Relocations{Query: q, Registry: a.Registry, Supervision: a.Supervision, Cards: a.Cards},
+		&console.Letters{Query: q, Letters: a.Letters, Accounts: a.Accounts},
+		&console.Notifications{Query: q, Notify: a.Notify},
+		&console.Codes{Accounts: a.Accounts, Query: q, Registry: a.Registry},
+		&console.Audit{Query: q, Registry: a.Registry},
+		&console.Import{Registry: a.Registry, KV: a.KV},
+		&console.SelfCheck{SelfCheck: a.SelfCheck},
+		&console.Tokens{Accounts: a.Accounts},
+	)
+	if err != nil {
+		return err
 	}
-	_, err := a.Web.MountConsole(c)
-	return err
+	api.Mount(a.Web, &api.Auth{Accounts: a.Accounts, Sessions: sessions, Clock: a.Clock},
+		&api.Businesses{Lists: lists, Registry: a.Registry, Supervision: a.Supervision},
+		&api.Cadres{Lists: lists, Registry: a.Registry},
+		&api.Visits{Lists: lists, Query: q, Supervision: a.Supervision},
+		&api.Rectifications{Query: q, Supervision: a.Supervision},
+		&api.Progress{Lists: lists, Registry: a.Registry},
+		&api.Notifications{Query: q, Notify: a.Notify},
+		&api.Letters{Query: q, Letters: a.Letters},
+	)
+	return nil
 }
 
 // demoUser is a console user of the demo district.

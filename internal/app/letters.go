@@ -9,7 +9,6 @@ import (
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/web"
 )
 
 // LetterConfig is the prompt letters' settings from the configuration.
@@ -39,17 +38,6 @@ func (s *Services) newLettersAndCards() error {
 		card.WithLinkTTL(s.Config.Letter.LinkTTL),
 		card.WithViewKey([]byte(s.Config.Security.SecretKey)))
 	return nil
-}
-
-// mountLettersAndCards serves the letter and card pages. Readers are
-// identified by WeChat web authorisation through the outbound client — in
-// development the simulator's fake API plays the platform.
-func (a *App) mountLettersAndCards() error {
-	access := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
-	if err := a.Web.MountLetters(access, a.Letters, a.Media); err != nil {
-		return err
-	}
-	return a.Web.MountCards(access, a.Cards)
 }
 
 // cardWorker reissues the knowledge card of every business whose cadre

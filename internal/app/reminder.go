@@ -7,10 +7,10 @@ import (
 
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/reminder"
-	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/web/h5"
 )
 
-var _ reminder.Links = web.Links{}
+var _ reminder.Links = h5.Links{}
 
 // ReminderSettings are the planner's settings from the configuration.
 func ReminderSettings(cfg config.Config) (reminder.Settings, error) {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/shianbao/shianbao/internal/selfcheck"
-	"github.com/shianbao/shianbao/internal/web"
 )
 
 // newSelfCheck builds the business's own records (日管控/周排查/月调度)
@@ -20,13 +19,6 @@ func (s *Services) newSelfCheck() error {
 	}
 	s.SelfCheck = svc
 	return nil
-}
-
-// mountLedger serves the businesses' ledgers, with the same reader checks
-// as the letter and card pages.
-func (a *App) mountLedger() error {
-	access := web.NewH5Access(web.AccessOptions{Links: a.links, Accounts: a.Accounts, OAuth: a.WeChat, Clock: a.Clock, Log: a.Log})
-	return a.Web.MountLedger(access, a.SelfCheck, a.Media)
 }
 
 // selfCheckWorkers are the self-check's background work: the daily

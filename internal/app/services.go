@@ -25,7 +25,7 @@ import (
 	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
-	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/web/h5"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
@@ -65,7 +65,7 @@ type Services struct {
 	Metrics *metrics.Set
 
 	// links sign the H5 links in messages and pages.
-	links web.Links
+	links h5.Links
 	// apiBase is where the outbound clients call the platform (the
 	// simulator's fake API when New serves one).
 	apiBase   string
@@ -88,7 +88,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Services, erro
 // open builds the services with the outbound clients calling apiBase.
 func open(ctx context.Context, cfg config.Config, opts Options, apiBase string) (*Services, error) {
 	s := &Services{Config: cfg, Clock: opts.Clock, apiBase: apiBase,
-		links: web.Links{BaseURL: cfg.HTTP.BaseURL, Secret: []byte(cfg.Security.SecretKey)}}
+		links: h5.Links{BaseURL: cfg.HTTP.BaseURL, Secret: []byte(cfg.Security.SecretKey)}}
 	if s.Clock == nil {
 		s.Clock = clock.Real{}
 		if cfg.Simulator {

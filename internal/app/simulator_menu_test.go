@@ -58,6 +58,7 @@ func simPost(t *testing.T, url string, body any) (int, map[string]any) {
 func TestSimulatorMsgMenu(t *testing.T) {
 	bot := &menuBot{}
 	cfg := apptest.EmptyConfig(t)
+	cfg.WeChat.Menus = true
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{LogOutput: io.Discard, WrapBot: func(h wechat.Handler) wechat.Handler {
 		bot.next = h
@@ -111,6 +112,7 @@ func TestSimulatorMsgMenu(t *testing.T) {
 // service can fetch it then.
 func TestSimulatorPhotosOutliveARestart(t *testing.T) {
 	cfg := apptest.EmptyConfig(t)
+	cfg.WeChat.Menus = true
 	png := []byte("\x89PNG\r\n\x1a\n photo evidence")
 	for i := range 2 {
 		a, err := app.New(context.Background(), cfg, app.Options{LogOutput: io.Discard})

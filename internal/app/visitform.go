@@ -6,7 +6,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/sim"
-	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/web/h5"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
@@ -14,11 +14,11 @@ import (
 // (one save or submit).
 const formLockTTL = 30 * time.Second
 
-// mountVisitForm serves the visit report's H5 form on the bot's visit
-// flow, signed for the JS-SDK with the shared jsapi_ticket. With the
+// visitForm is the visit report's H5 form on the bot's visit flow,
+// signed for the JS-SDK with the shared jsapi_ticket. With the
 // simulator's fake API in this process, a plain browser gets the fake's
 // stand-in `wx`.
-func (a *App) mountVisitForm(access *web.H5Access) error {
+func (a *App) visitForm() *h5.VisitForm {
 	lock := func(ctx context.Context, ch chat.Channel, userID string) (func(), error) {
 		l, err := wechat.LockUser(ctx, a.KV, ch, userID, formLockTTL)
 		if err != nil {
@@ -32,15 +32,14 @@ func (a *App) mountVisitForm(access *web.H5Access) error {
 			}
 		}, nil
 	}
-	o := web.VisitFormOptions{
-		Access: access,
-		Forms:  a.Bot.VisitForms(lock),
+	f := &h5.VisitForm{
+		Forms: a.Bot.VisitForms(lock),
 		JS: func(ctx context.Context, pageURL string, now time.Time) (any, error) {
 			return a.WeChat.JSConfig(ctx, pageURL, now)
 		},
 	}
 	if a.FakeAPI != nil {
-		o.FakeWX = simAPIPath + sim.FakeWXScriptPath
+		f.FakeWX = simAPIPath + sim.FakeWXScriptPath
 	}
-	return a.Web.MountVisitForm(o)
+	return f
 }

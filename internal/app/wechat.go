@@ -42,12 +42,16 @@ func (a *App) mountWeChat() {
 	if a.wrapBot != nil {
 		bot = a.wrapBot(bot)
 	}
+	var menus wechat.MenuSender
+	if cfg.WeChat.Menus {
+		menus = a.WeChat
+	}
 	oa := wechat.NewCallback(wechat.CallbackOptions{
 		AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey,
 		KV: a.KV, Handler: bot,
 		ReplayWindow: cfg.WeChat.ReplayWindow, Budget: cfg.WeChat.ReplyBudget,
 		Late:     wechat.CustomLate{Client: a.WeChat},
-		Menus:    a.WeChat,
+		Menus:    menus,
 		Receipts: a.Notify,
 		Clock:    a.Clock, Log: a.Log,
 	})

@@ -10,7 +10,6 @@
 package audit
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -112,13 +111,6 @@ func Record(tx *gorm.DB, e Entry) error {
 		return fmt.Errorf("audit record %s: %w", e.Action, err)
 	}
 	return nil
-}
-
-// Write records e on its own, for a change whose feature offers no
-// transaction to record it in (it has just committed). Prefer Record
-// inside the change's transaction wherever there is one.
-func Write(ctx context.Context, d *db.DB, e Entry) error {
-	return d.InTx(ctx, func(tx *gorm.DB) error { return Record(tx, e) })
 }
 
 // hashPrefix separates audit hashes from any other use of sha256 over the

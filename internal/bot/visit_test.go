@@ -27,7 +27,7 @@ import (
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
-	"github.com/shianbao/shianbao/internal/web"
+	"github.com/shianbao/shianbao/internal/web/h5"
 )
 
 // district is the demo district with every service the bot talks to, on
@@ -67,7 +67,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	w.sup = supervision.NewService(d, w.reg, lists, supervision.DefaultRules(), w.clk)
 	w.accounts = account.NewService(d, w.store, w.reg, w.clk, []byte("bot-test-secret-0123456789"))
 	outbox := notify.NewService(d, w.store, nil, notify.Senders{}, notify.Config{}, w.clk, nil)
-	links := web.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")}
+	links := h5.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")}
 	w.letters = letter.NewService(d, w.reg, w.sup, w.accounts, outbox, links, letter.DefaultConfig(), w.clk)
 	w.sup.IssueLettersWith(w.letters)
 	w.cards = card.NewService(d, w.reg, w.accounts, outbox, links, w.clk)
@@ -80,7 +80,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 		Query:   query.New(d).WithRules(w.sup.ReadRules(), w.clk),
 		Letters: w.letters, Cards: w.cards, SelfCheck: w.self,
 		Drafts: draft.NewStore(d, w.clk), Clock: w.clk,
-		Links: web.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")},
+		Links: h5.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")},
 	})
 	return w
 }

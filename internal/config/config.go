@@ -295,6 +295,11 @@ type WeChat struct {
 	// ReplyBudget is how long a callback may wait for the bot before it
 	// answers "success" and sends the reply as a customer-service message.
 	ReplyBudget time.Duration `yaml:"reply_budget"`
+	// Menus sends a reply's choices as a tappable customer-service msgmenu
+	// (the passive reply is then "success"; the plain text is the fallback
+	// when the platform refuses). Off, every answer is the passive text —
+	// what a load test or a harness that reads passive replies expects.
+	Menus bool `yaml:"menus"`
 }
 
 // WeCom holds the WeCom smart-robot callback credentials; empty = off.
@@ -411,6 +416,7 @@ func Default() Config {
 			APIBase:      "https://api.weixin.qq.com",
 			ReplayWindow: 5 * time.Minute,
 			ReplyBudget:  4 * time.Second,
+			Menus:        true,
 		},
 		Simulator: true,
 		Demo:      Demo{SeedOnEmpty: true, Seed: 20261128},

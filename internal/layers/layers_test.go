@@ -112,10 +112,11 @@ func TestNoConsoleQueries(t *testing.T) {
 func TestRulesSeeViolations(t *testing.T) {
 	pkgs := map[string][]string{
 		"internal/web":         {"github.com/labstack/echo/v4"},
-		"internal/web/console": {"github.com/labstack/echo/v4"},
+		"internal/web/console": {"github.com/labstack/echo/v4", module + "/internal/web", module + "/internal/web/listing", module + "/internal/web/api"},
+		"internal/web/h5":      {module + "/internal/web/view", module + "/internal/db"},
 		"internal/webhook":     {"github.com/labstack/echo/v4"},
 		"internal/bot":         {"gorm.io/gorm", module + "/internal/web/console"},
-		"internal/app":         {module + "/internal/web", "github.com/redis/go-redis/v9"},
+		"internal/app":         {module + "/internal/web", module + "/internal/web/h5", module + "/internal/web/webtest", "github.com/redis/go-redis/v9"},
 		"internal/dialog":      {module + "/internal/db"},
 		"internal/supervision": {"gorm.io/gorm", "github.com/silenceper/wechat/v2/officialaccount"},
 		"internal/query":       {"gorm.io/gorm", module + "/internal/db", module + "/internal/supervision"},
@@ -126,7 +127,8 @@ func TestRulesSeeViolations(t *testing.T) {
 		"internal/bot imports internal/web/console", "internal/app imports github.com/redis/go-redis",
 		"internal/dialog imports the database", "internal/supervision imports github.com/silenceper",
 		"internal/query imports internal/supervision",
-		"internal/notify imports github.com/prometheus"}
+		"internal/web/console imports internal/web/api", "internal/web/h5 imports the database",
+		"internal/app imports internal/web/webtest", "internal/notify imports github.com/prometheus"}
 	if len(got) != len(want) {
 		t.Errorf("%d violations, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
 	}
@@ -141,6 +143,12 @@ func TestRulesSeeViolations(t *testing.T) {
 // stores and the leaves. What it needs of a feature's rules reaches it
 // through an interface it declares (query.Rules).
 var readSideMayImport = []string{"internal/db", "internal/kv", "internal/media", "internal/errs", "internal/clock", "internal/config", "internal/chat"}
+
+// webShared are the parts of the web layer every audience may import.
+var webShared = map[string]bool{"internal/web": true, "internal/web/listing": true, "internal/web/view": true}
+
+// webTestSupport are the web layer's packages for tests.
+var webTestSupport = map[string]bool{"internal/web/webtest": true, "internal/web/browsertest": true}
 
 // violations lists every import that breaks a rule, one sentence each.
 func violations(pkgs map[string][]string) []string {
@@ -172,9 +180,19 @@ func violations(pkgs map[string][]string) []string {
 			if !ok {
 				continue
 			}
-			// The web layer is wired by app and nothing else.
-			if under(local, "internal/web") && !under(pkg, "internal/web") && pkg != "internal/app" {
+			// The web layer is wired by app and nothing else; inside it an
+			// audience (console, api, h5) uses the shared parts but never
+			// another audience; the test support is for tests only.
+			switch {
+			case webTestSupport[local]:
+				out = append(out, fmt.Sprintf("%s imports %s: the web's test support is for tests only", pkg, local))
+			case under(local, "internal/web") && !under(pkg, "internal/web") && pkg != "internal/app":
 				out = append(out, fmt.Sprintf("%s imports %s: only internal/app wires the web layer", pkg, local))
+			case under(local, "internal/web") && under(pkg, "internal/web") && !webShared[local]:
+				out = append(out, fmt.Sprintf("%s imports %s: an audience of the web does not import another (share through internal/web, web/listing or web/view)", pkg, local))
+			}
+			if under(pkg, "internal/web") && local == "internal/db" {
+				out = append(out, fmt.Sprintf("%s imports the database: the web reads through internal/query and changes through the features", pkg))
 			}
 			if under(pkg, "internal/dialog") && local == "internal/db" {
 				out = append(out, fmt.Sprintf("%s imports the database: the conversation engine keeps its state in kv", pkg))

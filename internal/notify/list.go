@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
 )
@@ -85,28 +86,36 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Notification, int64, er
 // it failed) goes out under a new client_msg_id, or the platform would drop
 // it as a repeat. NotFound for an unknown id; Conflict for one that is
 // waiting, being sent or already sent.
-func (s *Service) Retry(ctx context.Context, id int64) error {
+func (s *Service) Retry(ctx context.Context, id int64) error { return s.RetryBy(ctx, id, "") }
+
+// RetryBy is Retry done by a person (actor, "user:admin"), recorded in the
+// audit log in the same transaction; an empty actor records nothing.
+func (s *Service) RetryBy(ctx context.Context, id int64, actor string) error {
 	now := s.now()
-	res := s.db.Gorm(ctx).Model(&row{}).
-		Where("id = ? AND status IN ?", id, []string{string(StatusFailed), string(StatusDead), string(StatusUnreachable)}).
-		Updates(map[string]any{
-			"status": string(StatusPending), "attempts": 0, "last_error": "",
-			"next_attempt_at": s.stamp(s.quiet.after(now)), "lease_until": nil, "lease_token": "",
-			"requeues":   gorm.Expr("CASE WHEN platform_msg_id IS NULL THEN requeues ELSE requeues + 1 END"),
-			"updated_at": now,
-		})
-	if res.Error != nil {
-		return fmt.Errorf("retry notification: %w", db.Translate(res.Error))
-	}
-	if res.RowsAffected == 1 {
-		return nil
-	}
-	var n int64
-	if err := s.db.Gorm(ctx).Model(&row{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return fmt.Errorf("retry notification: %w", db.Translate(err))
-	}
-	if n == 0 {
-		return errs.E(errs.NotFound, msgNoSuchNotification)
-	}
-	return errs.E(errs.Conflict, msgNotRetryable)
+	return s.db.InTx(ctx, func(tx *gorm.DB) error {
+		var r row
+		if err := tx.Where("id = ?", id).First(&r).Error; err != nil {
+			return db.NotFoundAs(err, msgNoSuchNotification)
+		}
+		res := tx.Model(&row{}).
+			Where("id = ? AND status IN ?", id, []string{string(StatusFailed), string(StatusDead), string(StatusUnreachable)}).
+			Updates(map[string]any{
+				"status": string(StatusPending), "attempts": 0, "last_error": "",
+				"next_attempt_at": s.stamp(s.quiet.after(now)), "lease_until": nil, "lease_token": "",
+				"requeues":   gorm.Expr("CASE WHEN platform_msg_id IS NULL THEN requeues ELSE requeues + 1 END"),
+				"updated_at": now,
+			})
+		if res.Error != nil {
+			return fmt.Errorf("retry notification: %w", db.Translate(res.Error))
+		}
+		if res.RowsAffected != 1 {
+			return errs.E(errs.Conflict, msgNotRetryable)
+		}
+		if actor == "" {
+			return nil
+		}
+		n := r.notification()
+		return audit.Record(tx, audit.Entry{At: now, Actor: actor, Action: "notification.retry", SubjectType: "notification",
+			SubjectID: id, Detail: fmt.Sprintf("%s to %s, was %s", n.Kind, n.To.String(), n.Status)})
+	})
 }

@@ -118,6 +118,9 @@ type ImportOptions struct {
 	DryRun bool
 	// Actor is recorded on status events and assignments; "import" when empty.
 	Actor Actor
+	// Audit records a committed import in the audit log as Actor's, in the
+	// import's transaction.
+	Audit bool
 	// Progress, when set, is called as rows are written (done of total).
 	Progress func(done, total int)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/shianbao/shianbao/internal/audit"
 )
 
 // ImportInScope is Import for a person who acts in the region subtree
@@ -77,7 +79,11 @@ func (s *Service) ImportInScope(ctx context.Context, kind Kind, filename string,
 			return nil
 		}
 		w.progress(0)
-		return job.apply(q)
+		if err := job.apply(q); err != nil || !opt.Audit {
+			return err
+		}
+		return audit.Record(q, audit.Entry{At: s.now(), Actor: string(opt.Actor), Action: "register.import", SubjectType: "import",
+			Detail: fmt.Sprintf("%s: %s", filename, rep.Summary())})
 	}
 	if opt.DryRun {
 		err = run(s.db.Gorm(ctx))

@@ -60,11 +60,11 @@ type Simulator struct {
 
 // Init parses the page; call once before serving.
 func (s *Simulator) Init() error {
-	page, err := template.ParseFS(templates.FS, "sim/*.html")
+	sets, err := templates.Load()
 	if err != nil {
 		return err
 	}
-	s.page = page
+	s.page = sets.Sim
 	s.msgID.Store(time.Now().UnixNano() / 1000)
 	return nil
 }

@@ -1,7 +1,10 @@
 // Package web is the HTTP face of the service: the Echo server, its
 // middleware (request id, panic recovery, body limit, access log, metrics),
 // the one error handler that turns error kinds into status codes and JSON
-// or HTML bodies, health endpoints, and the routes of the features.
+// or HTML bodies, health endpoints, console sessions and the signed-in
+// user of a request. The audiences' handlers live beside it: the console
+// (web/console), the JSON API (web/api) and the pages opened from WeChat
+// (web/h5); internal/app wires them onto the Server.
 package web
 
 import (
@@ -49,10 +52,10 @@ type Server struct {
 	pages   *template.Template
 	metrics *httpMetrics
 	opts    Options
-	console *Console
 }
 
-// New builds the server and its base routes. Features add theirs with Group.
+// New builds the server and its base routes. The audiences add theirs on
+// Router.
 func New(opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
@@ -60,13 +63,11 @@ func New(opts Options) (*Server, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = prometheus.NewRegistry()
 	}
-	// Templates are parsed once at start-up: a broken template stops the
-	// service from starting instead of failing a user's request later.
-	pages, err := template.ParseFS(templates.FS, "pages/*.html")
+	sets, err := templates.Load()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: echo.New(), log: opts.Log, pages: pages, opts: opts}
+	s := &Server{echo: echo.New(), log: opts.Log, pages: sets.Pages, opts: opts}
 	s.metrics, err = newHTTPMetrics(opts.Metrics)
 	if err != nil {
 		return nil, err
@@ -85,6 +86,10 @@ func New(opts Options) (*Server, error) {
 
 // Handler returns the server as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
+
+// Router is where the audiences (web/console, web/api, web/h5) add their
+// routes.
+func (s *Server) Router() *echo.Echo { return s.echo }
 
 // Mount serves h at path for the given methods (all when none are given).
 // Platform callbacks and the simulator are plain http.Handlers; mounting

@@ -34,7 +34,8 @@ type Session struct {
 	Touched time.Time `json:"s"`
 }
 
-func randomToken(n int) string {
+// RandomToken is n random bytes, URL-safe: session tokens, form tokens.
+func RandomToken(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -65,8 +66,8 @@ func (s *Sessions) Create(ctx context.Context, userID int64, now time.Time) (str
 	if err != nil {
 		return "", nil, err
 	}
-	token := randomToken(32)
-	sess := &Session{UserID: userID, CSRF: randomToken(24), Gen: gen, Created: now, Touched: now}
+	token := RandomToken(32)
+	sess := &Session{UserID: userID, CSRF: RandomToken(24), Gen: gen, Created: now, Touched: now}
 	raw, _ := json.Marshal(sess)
 	if err := s.KV.Set(ctx, sessionKey(token), string(raw), s.TTL); err != nil {
 		return "", nil, err

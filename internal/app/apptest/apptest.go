@@ -52,6 +52,9 @@ var district = dbtest.NewTemplate("app-demo", func(ctx context.Context, engine d
 func base() config.Config {
 	cfg := config.Default()
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	// The end-to-end tests read each answer from the passive reply; the
+	// tests of tappable choices turn msgmenu on themselves.
+	cfg.WeChat.Menus = false
 	return cfg
 }
 

@@ -1,0 +1,14 @@
+package console_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/shianbao/shianbao/internal/db/dbtest"
+)
+
+// The console's tests boot the real app (internal/web/webtest) and drive
+// it as a browser does.
+
+// TestMain drops the MySQL template of the demo district after the tests.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
