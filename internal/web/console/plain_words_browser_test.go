@@ -123,7 +123,7 @@ func TestPlainWordsBrowser(t *testing.T) {
 	// first screen (a whole sheet of village cards would take minutes).
 	look := func(url string) browsertest.Page {
 		b.Do(90*time.Second, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
-		return browsertest.Page{Text: browsertest.Eval(b, 30*time.Second, chromedp.Evaluate[string](`document.Body.innerText`)),
+		return browsertest.Page{Text: browsertest.Eval(b, 30*time.Second, chromedp.Evaluate[string](`document.body.innerText`)),
 			PNG: browsertest.Eval(b, 30*time.Second, chromedp.CaptureScreenshot())}
 	}
 	for name, path := range console {
