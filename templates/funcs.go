@@ -27,6 +27,11 @@ var funcs = template.FuncMap{
 	"add":        func(a, b int) int { return a + b },
 	"rectStatus": supervision.StatusLabel,
 	"rectLabel":  supervision.StatusLabel,
+	// The read side's rows carry the features' words as strings; these
+	// name them (a registry or supervision value prints the same word).
+	"categoryLabel": func(v any) string { return registry.Category(fmt.Sprint(v)).Label() },
+	"statusLabel":   func(v any) string { return registry.Status(fmt.Sprint(v)).Label() },
+	"modeLabel":     func(v any) string { return supervision.Mode(fmt.Sprint(v)).Label() },
 	"rectEvent": func(kind string) string {
 		if l, ok := rectEventLabels[kind]; ok {
 			return l

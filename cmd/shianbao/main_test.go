@@ -20,6 +20,7 @@ import (
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/sim"
@@ -304,7 +305,7 @@ func TestRemindAndNotifications(t *testing.T) {
 	defer store.Close()
 	reg := registry.NewService(d, app.RegistryRules(cfg), nil)
 	accounts := account.NewService(d, store, reg, nil, []byte(cfg.Security.SecretKey))
-	bs, _, err := reg.FindBusinesses(ctx, registry.BusinessFilter{Status: registry.StatusOperating, Limit: 1})
+	bs, _, err := query.New(d).Businesses(ctx, query.BusinessFilter{Status: string(registry.StatusOperating), Limit: 1})
 	if err != nil || len(bs) == 0 {
 		t.Fatalf("no business: %v", err)
 	}

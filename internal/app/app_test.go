@@ -17,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -104,7 +105,7 @@ func TestEmbeddedDefault(t *testing.T) {
 			if !ok || r.Level != registry.LevelTown {
 				continue
 			}
-			_, total, err := a.Registry.FindBusinesses(ctx, registry.BusinessFilter{ScopePath: r.Path, Limit: 1})
+			_, total, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: r.Path, Limit: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +170,7 @@ func TestRestartKeepsData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, total, err := a.Registry.FindBusinesses(ctx, registry.BusinessFilter{Limit: 1})
+		_, total, err := a.Query.Businesses(ctx, query.BusinessFilter{Limit: 1})
 		a.Close()
 		if err != nil || total != 979+1060 {
 			t.Fatalf("start %d: %d businesses (%v); a restart must neither lose nor re-seed data", i+1, total, err)
@@ -278,7 +279,7 @@ func TestConcurrentFirstStart(t *testing.T) {
 				t.Errorf("console users %v, want %v", seen, want)
 			}
 			if eng.name == "SQLite" {
-				_, total, err := apps[1].Registry.FindBusinesses(ctx, registry.BusinessFilter{Limit: 1})
+				_, total, err := apps[1].Query.Businesses(ctx, query.BusinessFilter{Limit: 1})
 				if err != nil || total != 979+1060 {
 					t.Errorf("%d businesses (%v): the district must be seeded once", total, err)
 				}

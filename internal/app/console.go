@@ -8,7 +8,6 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/kv"
-	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/web"
 	"github.com/shianbao/shianbao/internal/web/api"
@@ -23,18 +22,18 @@ const DemoPassword = "shianbao-demo"
 // mountConsole adds the managers' console and the JSON API.
 func (a *App) mountConsole() error {
 	sessions := &web.Sessions{KV: a.KV, TTL: 12 * time.Hour}
-	q := query.New(a.DB)
+	q := a.Query
 	lists := &listing.Lists{Registry: a.Registry, Supervision: a.Supervision, Query: q, KV: a.KV, Clock: a.Clock, Log: a.Log}
 	a.SignIn = &console.SignIn{Accounts: a.Accounts, Sessions: sessions, KV: a.KV, Clock: a.Clock,
 		SecureCookies: strings.HasPrefix(a.Config.HTTP.BaseURL, "https://")}
 	err := console.Mount(a.Web, a.SignIn, a.Log,
 		&console.Dashboard{Lists: lists, Registry: a.Registry, Supervision: a.Supervision, Query: q, KV: a.KV, Letters: a.Letters, Notify: a.Notify},
 		&console.Businesses{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Letters: a.Letters, Cards: a.Cards},
-		&console.Cadres{Lists: lists, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Cards: a.Cards},
+		&console.Cadres{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Cards: a.Cards},
 		&console.Visits{Lists: lists, Query: q, Supervision: a.Supervision, Letters: a.Letters, Media: a.Media},
-		&console.Rectifications{Supervision: a.Supervision},
+		&console.Rectifications{Query: q, Supervision: a.Supervision},
 		&console.Rectification{Query: q, Supervision: a.Supervision},
-		&console.Progress{Lists: lists, Registry: a.Registry, Supervision: a.Supervision},
+		&console.Progress{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision},
 		&console.Relocations{Query: q, Registry: a.Registry, Supervision: a.Supervision, Cards: a.Cards},
 		&console.Letters{Query: q, Letters: a.Letters, Accounts: a.Accounts},
 		&console.Notifications{Query: q, Notify: a.Notify},
@@ -50,8 +49,8 @@ func (a *App) mountConsole() error {
 	api.Mount(a.Web, &api.Auth{Accounts: a.Accounts, Sessions: sessions, Clock: a.Clock},
 		&api.Businesses{Lists: lists, Registry: a.Registry, Supervision: a.Supervision},
 		&api.Cadres{Lists: lists, Registry: a.Registry},
-		&api.Visits{Lists: lists, Supervision: a.Supervision},
-		&api.Rectifications{Supervision: a.Supervision},
+		&api.Visits{Lists: lists, Query: q, Supervision: a.Supervision},
+		&api.Rectifications{Query: q, Supervision: a.Supervision},
 		&api.Progress{Lists: lists, Registry: a.Registry},
 		&api.Notifications{Query: q, Notify: a.Notify},
 		&api.Letters{Query: q, Letters: a.Letters},

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/web/h5"
 )
 
@@ -15,8 +14,8 @@ func (a *App) mountH5() error {
 		&h5.Letters{Letters: a.Letters, Media: a.Media},
 		&h5.Cards{Cards: a.Cards},
 		&h5.Ledger{SelfCheck: a.SelfCheck, Media: a.Media},
-		&h5.Visits{Supervision: a.Supervision, Query: query.New(a.DB), Media: a.Media},
-		&h5.Lists{Registry: a.Registry, Supervision: a.Supervision},
+		&h5.Visits{Supervision: a.Supervision, Query: a.Query, Media: a.Media},
+		&h5.Lists{Registry: a.Registry, Supervision: a.Supervision, Query: a.Query},
 		a.visitForm(),
 	)
 }

@@ -34,7 +34,7 @@ func (s *Services) newLettersAndCards() error {
 	s.Supervision.IssueLettersWith(s.Letters)
 	rules := s.Supervision.Rules()
 	s.Cards = card.NewService(s.DB, s.Registry, s.Accounts, s.Notify, s.links, s.Clock,
-		card.WithFrequency(func(g registry.Grade) string { return rules.Period(g).Label() + "至少督导1次" }),
+		card.WithFrequency(func(g registry.Grade) string { return rules.Period(g).Label() }),
 		card.WithLinkTTL(s.Config.Letter.LinkTTL),
 		card.WithViewKey([]byte(s.Config.Security.SecretKey)))
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
@@ -86,7 +87,7 @@ type LoadBinding struct {
 func (s *Services) LoadContactCodes(ctx context.Context, n int) ([]LoadBinding, error) {
 	var out []LoadBinding
 	for offset := 0; len(out) < n; offset += 1000 {
-		bs, _, err := s.Registry.FindBusinesses(ctx, registry.BusinessFilter{Status: registry.StatusOperating, Limit: 1000, Offset: offset})
+		bs, _, err := s.Query.Businesses(ctx, query.BusinessFilter{Status: string(registry.StatusOperating), Limit: 1000, Offset: offset})
 		if err != nil || len(bs) == 0 {
 			return out, err
 		}

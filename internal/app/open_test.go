@@ -12,6 +12,7 @@ import (
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/sim"
 )
@@ -37,7 +38,7 @@ func TestOpenWithoutHTTP(t *testing.T) {
 	}
 	defer s.Close()
 
-	bs, _, err := s.Registry.FindBusinesses(ctx, registry.BusinessFilter{Status: registry.StatusOperating, Limit: 1})
+	bs, _, err := s.Query.Businesses(ctx, query.BusinessFilter{Status: string(registry.StatusOperating), Limit: 1})
 	if err != nil || len(bs) == 0 {
 		t.Fatalf("no operating business in the demo district: %v", err)
 	}

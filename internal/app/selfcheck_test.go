@@ -168,7 +168,7 @@ func TestSelfCheckThroughTheCallback(t *testing.T) {
 	}
 	code, _, _ := a.Accounts.IssueCode(ctx, account.RoleManager, managers[0].ID, "test")
 	must(ph.text("o-sc-manager", "绑定 "+code), "绑定成功")
-	must(ph.text("o-sc-manager", "进度"), "日管控记录率（近7天）")
+	must(ph.text("o-sc-manager", "进度"), "日管控（近7天）")
 }
 
 // TestDemoSelfCheckHistory: the embedded default's demo district comes

@@ -19,6 +19,7 @@ import (
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
 	"github.com/shianbao/shianbao/internal/review"
@@ -42,7 +43,9 @@ type Services struct {
 	Accounts *account.Service
 	// Supervision holds visits, rectifications and coverage.
 	Supervision *supervision.Service
-	Media       media.Store
+	// Query is the read side: scoped lists, counts, figures and exports.
+	Query *query.Reader
+	Media media.Store
 	// WeChat is the outbound Official Account client; Notify sends
 	// through it.
 	WeChat *wechat.Client
@@ -133,6 +136,7 @@ func (s *Services) build() error {
 	if s.Supervision, err = NewSupervision(cfg, s.DB, s.Registry, s.Clock); err != nil {
 		return err
 	}
+	s.Query = s.newQuery()
 	s.Supervision.NotifyFailedPhotosWith(s.Notify)
 	if s.Media, err = OpenMedia(cfg); err != nil {
 		return fmt.Errorf("media store: %w", err)
@@ -148,7 +152,7 @@ func (s *Services) build() error {
 		return fmt.Errorf("reminders: %w", err)
 	}
 	s.Bot = bot.New(bot.Deps{
-		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, KV: s.KV,
+		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, Query: s.Query, KV: s.KV,
 		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})

@@ -25,6 +25,7 @@ func (a *App) mountSimulator() error {
 		Platform:    wechat.Platform{AppID: a.Config.WeChat.AppID, Token: a.Config.WeChat.Token, AESKey: a.Config.WeChat.AESKey},
 		CallbackURL: func() string { return callback },
 		Registry:    a.Registry,
+		Query:       a.Query,
 		Accounts:    a.Accounts,
 		Supervision: a.Supervision,
 		Clock:       offset,

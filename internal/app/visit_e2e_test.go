@@ -104,7 +104,7 @@ func TestConcurrentVisitReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := district[0].Path
-	before, err := a.Supervision.Progress(ctx, root)
+	before, err := a.Query.Progress(ctx, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestConcurrentVisitReports(t *testing.T) {
 	if letters != 200 {
 		t.Fatalf("%d letters issued, want 200", letters)
 	}
-	after, err := a.Supervision.Progress(ctx, root)
+	after, err := a.Query.Progress(ctx, root)
 	if err != nil {
 		t.Fatal(err)
 	}

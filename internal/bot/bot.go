@@ -20,6 +20,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -30,6 +31,7 @@ type Bot struct {
 	accounts    *account.Service
 	registry    *registry.Service
 	supervision *supervision.Service
+	query       *query.Reader
 	dialog      *dialog.Engine
 	lettersSvc  *letter.Service
 	cards       *card.Service
@@ -52,6 +54,8 @@ type Deps struct {
 	Accounts    *account.Service
 	Registry    *registry.Service
 	Supervision *supervision.Service
+	// Query is the read side: progress, overdue and business searches.
+	Query *query.Reader
 	// Letters and Cards serve the business side; nil leaves it out.
 	Letters *letter.Service
 	Cards   *card.Service
@@ -74,7 +78,7 @@ func New(d Deps) *Bot {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, kv: d.KV,
+	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
 		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt, Command: flowOf,
@@ -255,7 +259,7 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 		return "", false, nil
 	}
 	switch text {
-	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
+	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
 	case "绑定":
 		return msgAlreadyBound, true, nil
 	case cmdCard, "菜单":
@@ -298,6 +302,8 @@ func (b *Bot) listCommand(ctx context.Context, u user, text string) (string, err
 		return b.progress(ctx, u)
 	case cmdProgressCadres:
 		return b.progressByCadre(ctx, u, 0)
+	case cmdProgressVillages:
+		return b.progressByVillage(ctx, u, 0)
 	case cmdOverdue:
 		return b.overdue(ctx, u, 0)
 	case cmdNextPage:
@@ -383,7 +389,7 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 			return b.started(ctx, u)(b.startVisit(ctx, u, 0, text))
 		}
 		switch word {
-		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdOverdue, cmdNextPage, cmdLetters, cmdContact, "包保干部", "联系干部":
+		case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, cmdLetters, cmdContact, "包保干部", "联系干部":
 			out, err := b.listCommand(ctx, u, word)
 			return chat.Say(out), err
 		case cmdCard:

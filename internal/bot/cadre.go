@@ -20,8 +20,10 @@ const (
 	cmdRectifications = "整改跟踪"
 	cmdProgress       = "进度"
 	cmdProgressCadres = "进度 干部"
-	cmdOverdue        = "逾期"
-	cmdNextPage       = "下一页"
+	// cmdProgressVillages lists the villages of a district manager's towns.
+	cmdProgressVillages = "进度 村"
+	cmdOverdue          = "逾期"
+	cmdNextPage         = "下一页"
 )
 
 // cadreOf returns the user's cadre id, or 0 when the user is not a cadre.

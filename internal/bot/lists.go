@@ -72,6 +72,8 @@ func (b *Bot) list(ctx context.Context, u user, cmd string, p int) (string, erro
 		return b.overdue(ctx, u, p)
 	case cmdProgressCadres:
 		return b.progressByCadre(ctx, u, p)
+	case cmdProgressVillages:
+		return b.progressByVillage(ctx, u, p)
 	}
 	return msgNoNextPage, nil
 }

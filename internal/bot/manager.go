@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/shianbao/shianbao/internal/query"
 )
 
 // scopeOf returns the region path a manager sees (their office's subtree)
@@ -29,31 +31,60 @@ func (b *Bot) scopeOf(ctx context.Context, u user) (path, name string, err error
 }
 
 // progress answers 进度: the current cycle's coverage in the manager's
-// region, in total and by village; by cadre on request (paged).
+// region, in total and by village — by town first when the region has
+// several (a district office), the villages then on request (进度 村) —
+// and the self-check rate; by cadre on request (paged).
 func (b *Bot) progress(ctx context.Context, u user) (string, error) {
 	path, name, err := b.scopeOf(ctx, u)
 	if err != nil || path == "" {
 		return msgManagersOnly, err
 	}
-	p, err := b.supervision.Progress(ctx, path)
+	p, err := b.query.Progress(ctx, path)
 	if err != nil {
 		return "", err
 	}
+	towns := len(p.ByTown) > 1
 	var sb strings.Builder
 	fmt.Fprintf(&sb, msgProgressHeader, name, p.Cycle, p.Total.Covered, p.Total.Due, p.Total.Percent)
-	if len(p.ByVillage) > 0 {
-		sb.WriteString(msgProgressByVillage)
-		for _, r := range p.ByVillage {
-			fmt.Fprintf(&sb, "\n· %s %d/%d（%.0f%%）", r.Name, r.Covered, r.Due, r.Percent)
+	rows, title, hint := p.ByVillage, msgProgressByVillage, msgProgressHint
+	if towns {
+		rows, title, hint = p.ByTown, msgProgressByTown, msgProgressTownsHint
+	}
+	if len(rows) > 0 {
+		sb.WriteString(title)
+		for _, r := range rows {
+			sb.WriteString("\n" + coverageLine(r))
 		}
 	}
-	rates, err := b.selfCheckRates(ctx, path)
+	rates, err := b.selfCheckRates(ctx, path, !towns)
 	if err != nil {
 		return "", err
 	}
 	sb.WriteString(rates)
-	sb.WriteString(msgProgressHint)
+	sb.WriteString(hint)
 	return sb.String(), nil
+}
+
+// coverageLine is one row of a progress list.
+func coverageLine(r query.CoverageRow) string {
+	return fmt.Sprintf(msgCoverageLine, r.Name, r.Covered, r.Due, r.Percent)
+}
+
+// progressByVillage lists the villages of the manager's region (paged).
+func (b *Bot) progressByVillage(ctx context.Context, u user, page int) (string, error) {
+	path, name, err := b.scopeOf(ctx, u)
+	if err != nil || path == "" {
+		return msgManagersOnly, err
+	}
+	p, err := b.query.Progress(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	lines := make([]string, 0, len(p.ByVillage))
+	for _, r := range p.ByVillage {
+		lines = append(lines, coverageLine(r))
+	}
+	return b.paged(ctx, u, cmdProgressVillages, fmt.Sprintf(msgProgressVillages, name, p.Cycle), lines, page), nil
 }
 
 // progressByCadre lists cadres, least covered first.
@@ -62,13 +93,13 @@ func (b *Bot) progressByCadre(ctx context.Context, u user, page int) (string, er
 	if err != nil || path == "" {
 		return msgManagersOnly, err
 	}
-	p, err := b.supervision.Progress(ctx, path)
+	p, err := b.query.Progress(ctx, path)
 	if err != nil {
 		return "", err
 	}
 	lines := make([]string, 0, len(p.ByCadre))
 	for _, r := range p.ByCadre {
-		lines = append(lines, fmt.Sprintf("· %s %d/%d（%.0f%%）", r.Name, r.Covered, r.Due, r.Percent))
+		lines = append(lines, coverageLine(r))
 	}
 	if len(lines) == 0 {
 		return msgNoCadres, nil
@@ -82,7 +113,7 @@ func (b *Bot) overdue(ctx context.Context, u user, page int) (string, error) {
 	if err != nil || path == "" {
 		return msgManagersOnly, err
 	}
-	items, err := b.supervision.Overdue(ctx, path)
+	items, err := b.query.Overdue(ctx, path)
 	if err != nil {
 		return "", err
 	}

@@ -5,7 +5,7 @@ package bot
 const (
 	msgContactsOnly = "这个功能供包保主体（食品经营者）使用。请向您的包保干部或食安办索取绑定码，发送“绑定 + 绑定码”绑定。"
 	msgCardTitle    = "两个责任知晓卡：%s"
-	msgCardDesc     = "包保干部：%s %s\n督导频次：%s\n点击查看完整知晓卡"
+	msgCardDesc     = "包保干部：%s %s\n督导频次：%s至少督导一次\n点击查看完整知晓卡"
 	msgCardNoCadre  = "包保干部分配中，点击查看知晓卡"
 	msgCardSheet    = "本村(社区)知晓卡打印页（每户一页，含二维码，可直接打印张贴）：\n%s"
 

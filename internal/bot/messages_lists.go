@@ -44,7 +44,11 @@ const (
 
 	msgProgressHeader    = "%s %s督导进度\n总体：已督导 %d/%d（%.1f%%）"
 	msgProgressByVillage = "\n按村(社区)："
+	msgProgressByTown    = "\n按镇(街道)："
 	msgProgressHint      = "\n\n回复“进度 干部”看各干部进度，回复“逾期”看逾期主体。"
+	msgProgressTownsHint = "\n\n回复“进度 村”看各村(社区)进度，回复“进度 干部”看各干部进度，回复“逾期”看逾期主体。"
+	msgProgressVillages  = "%s %s各村(社区)进度："
+	msgCoverageLine      = "· %s %d/%d（%.0f%%）"
 	msgProgressByCadre   = "%s %s各干部进度（按完成率从低到高）："
 	msgNoCadres          = "辖区内没有包保干部。"
 	msgNoOverdue         = "👍 %s目前没有逾期未督导的主体。"

@@ -72,8 +72,10 @@ const (
 	msgVisitSelfCheckNew   = "近%d天"
 	msgVisitLedger         = "\n台账：%s"
 
-	msgRatesHeader  = "\n\n日管控记录率（近%d天）：%.1f%%，%d/%d家有记录"
-	msgRatesVillage = "\n· %s %.1f%%（%d/%d家）"
+	// The console's words (日管控记录率 page): businesses with a record at
+	// all, and the rate per business-day.
+	msgRatesHeader  = "\n\n日管控（近%d天）：正常经营主体%d家，%d家有记录；按天计记录率%.1f%%"
+	msgRatesVillage = "\n· %s %d/%d家有记录，按天计%.1f%%"
 )
 
 // roleNames names who Order 60 puts in charge of each kind of record.

@@ -421,8 +421,9 @@ func scPhotos(s *dialog.Session, now time.Time) []supervision.PhotoInput {
 }
 
 // selfCheckRates is the block 进度 adds: daily record-keeping in the
-// manager's region over the last rateDays days, by village.
-func (b *Bot) selfCheckRates(ctx context.Context, scopePath string) (string, error) {
+// manager's region over the last rateDays days, in the console's words;
+// by village too when byVillage.
+func (b *Bot) selfCheckRates(ctx context.Context, scopePath string, byVillage bool) (string, error) {
 	if b.selfcheck == nil {
 		return "", nil
 	}
@@ -432,9 +433,11 @@ func (b *Bot) selfCheckRates(ctx context.Context, scopePath string) (string, err
 		return "", err
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, msgRatesHeader, rateDays, r.Total.Percent, r.Total.Keeping, r.Total.Businesses)
-	for _, v := range r.ByVillage {
-		fmt.Fprintf(&sb, msgRatesVillage, v.Name, v.Percent, v.Keeping, v.Businesses)
+	fmt.Fprintf(&sb, msgRatesHeader, rateDays, r.Total.Businesses, r.Total.Keeping, r.Total.Percent)
+	if byVillage {
+		for _, v := range r.ByVillage {
+			fmt.Fprintf(&sb, msgRatesVillage, v.Name, v.Keeping, v.Businesses, v.Percent)
+		}
 	}
 	return sb.String(), nil
 }

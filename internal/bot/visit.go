@@ -9,6 +9,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/visitform"
@@ -225,13 +226,14 @@ func (b *Bot) pickBusiness(ctx context.Context, cadreID int64, listed []int64, t
 	if len([]rune(text)) < 2 {
 		return nil, msgNameTooShort, nil
 	}
-	mine, _, err := b.registry.FindBusinesses(ctx, registry.BusinessFilter{CadreID: cadreID, Query: text, Limit: 6})
+	mine, _, err := b.query.Businesses(ctx, query.BusinessFilter{CadreID: cadreID, Query: text, Limit: 6})
 	if err != nil {
 		return nil, "", err
 	}
 	switch {
 	case len(mine) == 1:
-		return &mine[0], "", nil
+		biz, err := b.registry.Business(ctx, mine[0].ID)
+		return biz, "", err
 	case len(mine) > 1:
 		var names []string
 		for i, m := range mine {
@@ -243,7 +245,7 @@ func (b *Bot) pickBusiness(ctx context.Context, cadreID int64, listed []int64, t
 		return nil, msgManyMatches + "\n" + strings.Join(names, "\n"), nil
 	}
 	// Not one of mine: say whose it is, so the cadre knows whom to ask.
-	others, _, err := b.registry.FindBusinesses(ctx, registry.BusinessFilter{Query: text, Limit: 2})
+	others, _, err := b.query.Businesses(ctx, query.BusinessFilter{Query: text, Limit: 2})
 	if err != nil {
 		return nil, "", err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shianbao/shianbao/internal/dialog"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -98,13 +99,14 @@ func (b *Bot) findBusiness(ctx context.Context, cadreID int64, ref string) (*reg
 	if len([]rune(ref)) < 2 {
 		return nil, nil, msgNameTooShort, nil
 	}
-	mine, _, err := b.registry.FindBusinesses(ctx, registry.BusinessFilter{CadreID: cadreID, Query: ref, Limit: maxPick + 1})
+	mine, _, err := b.query.Businesses(ctx, query.BusinessFilter{CadreID: cadreID, Query: ref, Limit: maxPick + 1})
 	if err != nil {
 		return nil, nil, "", err
 	}
 	switch {
 	case len(mine) == 1:
-		return &mine[0], nil, "", nil
+		biz, err := b.registry.Business(ctx, mine[0].ID)
+		return biz, nil, "", err
 	case len(mine) > 1:
 		ids := make([]int64, 0, maxPick)
 		for i, m := range mine {

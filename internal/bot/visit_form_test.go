@@ -8,8 +8,9 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/bot"
 	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/errs"
-	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/visitform"
 )
@@ -165,10 +166,7 @@ func TestVisitFormNotYours(t *testing.T) {
 	cadre, _ := w.cadreWithTasks(t)
 	forms := w.bot.VisitForms(noLock)
 	who := visitform.Who{Channel: chat.ChannelOA, UserID: "o-form-n", CadreID: cadre.ID}
-	others, _, err := w.reg.FindBusinesses(ctx, registry.BusinessFilter{Limit: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
+	others := demotest.Businesses(t, w.d, query.BusinessFilter{Limit: 200})
 	for _, b := range others {
 		if _, err := w.sup.CheckCanReport(ctx, cadre.ID, b.ID); err == nil {
 			continue

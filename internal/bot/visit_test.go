@@ -23,6 +23,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -76,6 +77,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	}
 	w.bot = bot.New(bot.Deps{
 		Accounts: w.accounts, Registry: w.reg, Supervision: w.sup, KV: w.store,
+		Query:   query.New(d).WithRules(w.sup.ReadRules(), w.clk),
 		Letters: w.letters, Cards: w.cards, SelfCheck: w.self,
 		Drafts: draft.NewStore(d, w.clk), Clock: w.clk,
 		Links: h5.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")},
@@ -299,10 +301,7 @@ func TestVisitNotAssigned(t *testing.T) {
 	cadre, _ := w.cadreWithTasks(t)
 	w.bind(t, "o-mine", account.RoleCadre, cadre.ID)
 	// A business packed by someone else.
-	all, _, err := w.reg.FindBusinesses(ctx, registry.BusinessFilter{Limit: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := demotest.Businesses(t, w.d, query.BusinessFilter{Limit: 200})
 	var other registry.Business
 	for _, b := range all {
 		if a, err := w.reg.CurrentAssignment(ctx, b.ID); err == nil && a.CadreID != cadre.ID {
@@ -346,6 +345,36 @@ func TestManagerProgressAndOverdue(t *testing.T) {
 	c.Say("逾期")
 	c.Say("上报督导")
 	c.Golden("manager_progress")
+}
+
+// TestDistrictManagerProgress: a district office's 进度 lists its towns
+// first, the villages on request.
+func TestDistrictManagerProgress(t *testing.T) {
+	w := openDistrict(t)
+	ctx := context.Background()
+	offices, err := w.reg.Offices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var district *registry.Office
+	for i, o := range offices {
+		if strings.HasPrefix(o.Name, "滨湖区") {
+			district = &offices[i]
+		}
+	}
+	if district == nil {
+		t.Fatal("no office of 滨湖区")
+	}
+	ms, err := w.reg.Managers(ctx, district.ID)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("no manager for 滨湖区: %v", err)
+	}
+	w.bind(t, "o-district", account.RoleManager, ms[0].ID)
+	c := w.chat(t, "o-district")
+	c.Say("进度")
+	c.Say("进度 村")
+	c.Say("下一页")
+	c.Golden("manager_district_progress")
 }
 
 func TestRecheck(t *testing.T) {

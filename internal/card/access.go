@@ -26,7 +26,7 @@ func (s *Service) Authorize(ctx context.Context, businessID int64, reader regist
 	if err != nil {
 		return err
 	}
-	kind, id, ok := parseActor(reader)
+	kind, id, ok := reader.Parse()
 	if !ok {
 		return errs.E(errs.Forbidden, msgForbidden)
 	}
@@ -48,7 +48,7 @@ func (s *Service) Authorize(ctx context.Context, businessID int64, reader regist
 			return nil
 		}
 	case "manager":
-		if ok, err := s.managerCovers(ctx, id, b.RegionID); err != nil || ok {
+		if ok, err := s.reg.ManagerCovers(ctx, id, b.RegionID); err != nil || ok {
 			return err
 		}
 	}
@@ -63,7 +63,7 @@ func (s *Service) AuthorizeVillage(ctx context.Context, regionID int64, reader r
 	if _, err := s.reg.Region(ctx, regionID); err != nil {
 		return err
 	}
-	kind, id, ok := parseActor(reader)
+	kind, id, ok := reader.Parse()
 	if !ok {
 		return errs.E(errs.Forbidden, msgForbiddenList)
 	}
@@ -74,45 +74,16 @@ func (s *Service) AuthorizeVillage(ctx context.Context, regionID int64, reader r
 			return err
 		}
 		if err == nil && c.Active {
-			if ok, err := s.covers(ctx, c.RegionID, regionID); err != nil || ok {
+			if ok, err := s.reg.Covers(ctx, c.RegionID, regionID); err != nil || ok {
 				return err
 			}
 		}
 	case "manager":
-		if ok, err := s.managerCovers(ctx, id, regionID); err != nil || ok {
+		if ok, err := s.reg.ManagerCovers(ctx, id, regionID); err != nil || ok {
 			return err
 		}
 	}
 	return errs.E(errs.Forbidden, msgForbiddenList)
-}
-
-// managerCovers reports whether an active manager's office covers a region.
-func (s *Service) managerCovers(ctx context.Context, managerID, regionID int64) (bool, error) {
-	m, err := s.reg.Manager(ctx, managerID)
-	if errs.Is(err, errs.NotFound) {
-		return false, nil
-	}
-	if err != nil || !m.Active {
-		return false, err
-	}
-	o, err := s.reg.Office(ctx, m.OfficeID)
-	if err != nil {
-		return false, err
-	}
-	return s.covers(ctx, o.RegionID, regionID)
-}
-
-// covers reports whether region outer contains region inner.
-func (s *Service) covers(ctx context.Context, outer, inner int64) (bool, error) {
-	o, err := s.reg.Region(ctx, outer)
-	if err != nil {
-		return false, err
-	}
-	in, err := s.reg.Region(ctx, inner)
-	if err != nil {
-		return false, err
-	}
-	return o.Contains(*in), nil
 }
 
 // Ways a card is opened by someone known (the public's views from the QR

@@ -489,16 +489,3 @@ func officeIn(tree *registry.RegionTree, offices []registry.Office, regionID int
 
 // reasons are why a card was issued, in its history.
 const reasonFirst = "首次发放"
-
-// parseActor splits "contact:12" into its kind and id.
-func parseActor(a registry.Actor) (kind string, id int64, ok bool) {
-	k, v, found := strings.Cut(string(a), ":")
-	if !found {
-		return "", 0, false
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return "", 0, false
-	}
-	return k, n, true
-}

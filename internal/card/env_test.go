@@ -20,6 +20,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/notify/notifytest"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -126,9 +127,9 @@ func (w *district) businessesIn(t *testing.T, o *registry.Office, n int) []regis
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs, _, err := w.reg.FindBusinesses(context.Background(), registry.BusinessFilter{ScopePath: r.Path, Status: registry.StatusOperating, Limit: n})
-	if err != nil || len(bs) < n {
-		t.Fatalf("businesses in %s: %d, %v", o.Name, len(bs), err)
+	bs := demotest.Businesses(t, w.d, query.BusinessFilter{ScopePath: r.Path, Status: string(registry.StatusOperating), Limit: n})
+	if len(bs) < n {
+		t.Fatalf("businesses in %s: %d", o.Name, len(bs))
 	}
 	return bs
 }

@@ -25,8 +25,19 @@ func (s *Service) Reissue(ctx context.Context, businessID int64, reason string) 
 	if _, err := s.ensure(ctx, businessID); err != nil {
 		return false, err
 	}
-	n, err := s.reissue(ctx, []int64{businessID}, reason)
+	n, err := s.reissue(ctx, []int64{businessID}, reason, false)
 	return n > 0, err
+}
+
+// Renew reissues the business's card whatever changed — its address after
+// an approved move, say — and tells its bound contacts why (reason).
+// NotFound for an unknown business.
+func (s *Service) Renew(ctx context.Context, businessID int64, reason string) error {
+	if _, err := s.ensure(ctx, businessID); err != nil {
+		return err
+	}
+	_, err := s.reissue(ctx, []int64{businessID}, reason, true)
+	return err
 }
 
 // ReissueChanged reissues every card whose cadre is no longer the one
@@ -50,7 +61,7 @@ ORDER BY c.business_id LIMIT ?`, registry.StatusDeregistered, reissueBatch).Scan
 		if len(ids) == 0 {
 			return total, nil
 		}
-		n, err := s.reissue(ctx, ids, reasonChanged)
+		n, err := s.reissue(ctx, ids, reasonChanged, false)
 		total += n
 		if err != nil || n == 0 {
 			return total, err
@@ -71,7 +82,7 @@ type change struct {
 // transaction. Each card moves from the version read to the next only if
 // no one else moved it meanwhile, so a version is issued, and announced,
 // once.
-func (s *Service) reissue(ctx context.Context, ids []int64, reason string) (int, error) {
+func (s *Service) reissue(ctx context.Context, ids []int64, reason string, force bool) (int, error) {
 	var all []change
 	err := s.db.Gorm(ctx).Raw(`
 SELECT c.business_id, b.name, c.version, c.cadre_id, COALESCE(a.cadre_id, 0) AS now_cadre
@@ -86,7 +97,7 @@ ORDER BY c.business_id`, ids).Scan(&all).Error
 	var changed []change
 	var businesses, cadreIDs []int64
 	for _, c := range all {
-		if c.CadreID != c.NowCadre {
+		if force || c.CadreID != c.NowCadre {
 			changed = append(changed, c)
 			businesses = append(businesses, c.BusinessID)
 			if c.NowCadre != 0 {
@@ -128,7 +139,7 @@ ORDER BY c.business_id`, ids).Scan(&all).Error
 			v := Version{BusinessID: c.BusinessID, Version: c.Version + 1, CadreID: c.NowCadre, Reason: reason, IssuedAt: now}
 			vs = append(vs, v)
 			for _, ct := range contacts[c.BusinessID] {
-				msgs = append(msgs, s.reissuedMessage(c, v, ct, cadres))
+				msgs = append(msgs, s.reissuedMessage(c, v, ct, cadres, reason))
 			}
 		}
 		done = len(vs)
@@ -151,10 +162,13 @@ ORDER BY c.business_id`, ids).Scan(&all).Error
 }
 
 // reissuedMessage tells a contact their card was reissued.
-func (s *Service) reissuedMessage(c change, v Version, ct account.Contact, cadres map[int64]registry.Cadre) notify.Message {
+func (s *Service) reissuedMessage(c change, v Version, ct account.Contact, cadres map[int64]registry.Cadre, reason string) notify.Message {
 	fields := map[string]string{"business": c.Name, "version": "第" + strconv.Itoa(v.Version) + "版"}
 	text := fmt.Sprintf(textReissuedNone, ct.Name)
-	if cd, ok := cadres[v.CadreID]; ok {
+	if c.CadreID == c.NowCadre {
+		// Renewed for another reason than a new cadre.
+		text = fmt.Sprintf(textRenewed, ct.Name, reason)
+	} else if cd, ok := cadres[v.CadreID]; ok {
 		fields["cadre"], fields["phone"] = cd.Name, cd.WorkPhone
 		text = fmt.Sprintf(textReissued, ct.Name, cd.Name, cd.WorkPhone)
 	}

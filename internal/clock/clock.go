@@ -85,6 +85,17 @@ func Date(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, China)
 }
 
+// DaysBetween counts calendar days (China) from a's day to b's day:
+// 1 from any time on 30 November to any time on 1 December.
+func DaysBetween(a, b time.Time) int {
+	ay, am, ad := a.In(China).Date()
+	by, bm, bd := b.In(China).Date()
+	// Whole days in UTC, where every day has 24 hours.
+	da := time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)
+	db := time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
+}
+
 // ParseDate reads a YYYY-MM-DD date (also YYYY/M/D and YYYY.M.D) as a day in China.
 func ParseDate(s string) (time.Time, error) {
 	for _, layout := range []string{"2006-01-02", "2006/1/2", "2006.1.2", "2006-1-2", "20060102"} {

@@ -31,6 +31,9 @@ const (
 	reviseShare = 0.005
 	// visitFlush is how many visits are written per batch.
 	visitFlush = 2000
+	// fullLoops is how many rectified findings show the whole loop: the
+	// business's feedback first, then the cadre's 复查.
+	fullLoops = 12
 )
 
 // seedVisits records the supervision history: visits in every cycle
@@ -96,6 +99,7 @@ type visitGen struct {
 	today  time.Time
 	start  time.Time // the history's first day
 	n      int
+	loops  int // findings given the whole loop so far
 
 	batch  []*supervision.VisitRecord
 	revise []*supervision.VisitRecord // in batch, to be corrected
@@ -121,7 +125,7 @@ func (g *visitGen) business(b BusinessRef) {
 		if g.r.Float64() >= p || !to.After(from) {
 			continue
 		}
-		at := from.Add(time.Duration(g.r.Int64N(int64(to.Sub(from)))))
+		at := workTime(from.Add(time.Duration(g.r.Int64N(int64(to.Sub(from))))), from, to)
 		g.visit(b, at)
 	}
 }
@@ -164,13 +168,15 @@ func (g *visitGen) rate(village int64) float64 {
 	return r
 }
 
-var demoModes = []supervision.Mode{supervision.ModeOnsite, supervision.ModeOnline, supervision.ModeCentralized, supervision.ModeReport}
+// demoModes are the modes a cadre picks in chat (现场, 在线, 集中督导);
+// 集中汇报 is not offered there, so the demo records none.
+var demoModes = []supervision.Mode{supervision.ModeOnsite, supervision.ModeOnline, supervision.ModeCentralized}
 
 // visit draws one visit to b at the given time.
 func (g *visitGen) visit(b BusinessRef, at time.Time) {
 	r := g.r
 	g.n++
-	mode := demoModes[weightedIndex(r, []float64{80, 10, 5, 5})]
+	mode := demoModes[weightedIndex(r, []float64{80, 10, 10})]
 	check := supervision.CheckQuick
 	if mode == supervision.ModeOnsite && r.IntN(4) == 0 {
 		check = supervision.CheckFull
@@ -246,9 +252,17 @@ func (g *visitGen) finding(item string, v *supervision.Visit) supervision.Findin
 		if !to.After(from) {
 			return
 		}
-		at := from.Add(time.Duration(r.Int64N(int64(to.Sub(from))))).UTC()
+		at := workTime(from.Add(time.Duration(r.Int64N(int64(to.Sub(from))))), from, to).UTC()
+		if g.loops < fullLoops && at.Sub(from) > 4*time.Hour {
+			// The business reports its rectification, then the cadre checks it.
+			g.loops++
+			fb := workTime(from.Add(at.Sub(from)/2), from, at).UTC()
+			f.Events = append(f.Events, supervision.RectificationEvent{Kind: supervision.EventFeedback,
+				Note: feedbackNotes[g.loops%len(feedbackNotes)], Actor: registry.ActorOf("business", v.BusinessID), CreatedAt: fb})
+		}
+		note := pick(r, recheckNotes)
 		f.Status, f.ClosedAt, f.ClosedBy = supervision.StatusRectified, &at, actor
-		f.Events = append(f.Events, supervision.RectificationEvent{Kind: supervision.EventRectified, Note: pick(r, recheckNotes), Actor: actor, CreatedAt: at})
+		f.Events = append(f.Events, supervision.RectificationEvent{Kind: supervision.EventRectified, Note: note, Actor: actor, CreatedAt: at})
 	}
 	from := v.SubmittedAt.Add(time.Hour)
 	switch past := deadline.Before(g.today); {
@@ -256,7 +270,7 @@ func (g *visitGen) finding(item string, v *supervision.Visit) supervision.Findin
 		rectified(from)
 	case past && r.Float64() < 0.4:
 		// Extended once, a day before the deadline; may be overdue again.
-		at := maxTime(deadline.Add(-10*time.Hour), from).UTC()
+		at := workTime(maxTime(deadline.Add(-10*time.Hour), from), from, deadline).UTC()
 		nd := deadline.AddDate(0, 0, 7+r.IntN(8)).UTC()
 		f.Deadline = nd
 		f.Events = append(f.Events, supervision.RectificationEvent{Kind: supervision.EventExtended, Note: pick(r, extensionReasons),
@@ -345,6 +359,8 @@ var findingTexts = map[string]findingText{
 	"bulk_labeling":         {"散装食品未标明生产日期", "补全散装食品标签信息"},
 }
 
+var feedbackNotes = []string{"已按要求整改，附整改后照片", "问题已整改完毕，请复查", "已整改并建立台账，请干部复查"}
+
 var recheckNotes = []string{"已整改，复查合格", "整改到位，照片已上传", "经复查已落实", "已按要求整改"}
 
 var extensionReasons = []string{"需更换设备，设备尚未到货", "负责人外出，申请延期", "涉及装修改造，需延长整改时间"}
@@ -356,4 +372,39 @@ var revisionFixes = []struct {
 	{reason: "现场联系人姓名记录有误", contact: true},
 	{reason: "补充督导小结", remarks: "补充：已督促建立进货查验台账"},
 	{reason: "更正督导小结表述", remarks: "负责人配合良好，已发放知晓卡"},
+}
+
+// Office hours in China: a morning and an afternoon session.
+const (
+	morningStart   = 8*time.Hour + 30*time.Minute
+	morningLength  = 3*time.Hour + 30*time.Minute
+	afternoonStart = 13*time.Hour + 30*time.Minute
+	workLength     = 7*time.Hour + 30*time.Minute
+)
+
+// workTime moves t into office hours on a working day (Monday to Friday,
+// China time) within [from, to), as a cadre or a business would act: the
+// time of day maps proportionally onto the working hours, a weekend onto
+// the Friday before (or the Monday after). It draws nothing, so the rest
+// of the generated district stays as it was. Where [from, to) holds no
+// office hours it returns t.
+func workTime(t, from, to time.Time) time.Time {
+	c := t.In(clock.China)
+	day := clock.Date(c)
+	frac := float64(c.Sub(day)) / float64(24*time.Hour)
+	in := time.Duration(frac * float64(workLength))
+	offset := morningStart + in
+	if in >= morningLength {
+		offset = afternoonStart + in - morningLength
+	}
+	for _, shift := range []int{0, -1, -2, 1, 2, -3, 3, -4, 4} {
+		d := day.AddDate(0, 0, shift)
+		if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		if w := d.Add(offset); !w.Before(from) && w.Before(to) {
+			return w.In(t.Location())
+		}
+	}
+	return t
 }

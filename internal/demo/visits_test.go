@@ -14,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/demo"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -27,11 +28,17 @@ func supervisionOf(t testing.TB, d *db.DB) *supervision.Service {
 	return supervision.NewService(d, newRegistry(d), lists, supervision.DefaultRules(), clock.NewFixed(now))
 }
 
+// readerOf is the read side over d, counting coverage by svc's rules at now.
+func readerOf(svc *supervision.Service, d *db.DB) *query.Reader {
+	return query.New(d).WithRules(svc.ReadRules(), clock.NewFixed(now))
+}
+
 func TestSeedVisits(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		seed(t, d, demo.Options{Seed: 20261128})
 		svc := supervisionOf(t, d)
+		rd := readerOf(svc, d)
 		q := d.Gorm(ctx)
 		var towns []registry.Region
 		if err := q.Where("level = ?", registry.LevelTown).Order("id").Find(&towns).Error; err != nil {
@@ -45,7 +52,7 @@ func TestSeedVisits(t *testing.T) {
 
 		t.Run("Progress", func(t *testing.T) {
 			for _, town := range towns {
-				p, err := svc.Progress(ctx, town.Path)
+				p, err := rd.Progress(ctx, town.Path)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,7 +72,7 @@ func TestSeedVisits(t *testing.T) {
 		t.Run("Overdue", func(t *testing.T) {
 			n := 0
 			for _, town := range towns {
-				items, err := svc.Overdue(ctx, town.Path)
+				items, err := rd.Overdue(ctx, town.Path)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -131,6 +138,44 @@ func TestSeedVisits(t *testing.T) {
 			q.Table("visits").Where("revision = 2").Count(&revisions)
 			if revisions == 0 {
 				t.Error("no corrected visits")
+			}
+		})
+		t.Run("LooksReal", func(t *testing.T) {
+			// Visits and follow-ups happen in office hours on working days.
+			var visits []supervision.Visit
+			if err := q.Select("id, mode, submitted_at").Find(&visits).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range visits {
+				at := v.SubmittedAt.In(clock.China)
+				hm := at.Hour()*60 + at.Minute()
+				if wd := at.Weekday(); wd == time.Saturday || wd == time.Sunday || hm < 8*60+30 || hm >= 17*60+30 || (hm >= 12*60 && hm < 13*60+30) {
+					t.Fatalf("visit %d at %s (%s)", v.ID, at.Format("2006-01-02 15:04"), at.Weekday())
+				}
+				// The modes a cadre picks in chat: no 集中汇报.
+				if v.Mode == supervision.ModeReport {
+					t.Fatalf("visit %d in mode %s", v.ID, v.Mode.Label())
+				}
+			}
+			var events []supervision.RectificationEvent
+			if err := q.Order("rectification_id, id").Find(&events).Error; err != nil {
+				t.Fatal(err)
+			}
+			loops := 0
+			for i, e := range events {
+				at := e.CreatedAt.In(clock.China)
+				if wd := at.Weekday(); wd == time.Saturday || wd == time.Sunday {
+					t.Errorf("%s of rectification %d on a %s", e.Kind, e.RectificationID, wd)
+				}
+				// A full loop: the business's feedback, then the cadre's 复查.
+				if e.Kind == supervision.EventFeedback && i+1 < len(events) && events[i+1].RectificationID == e.RectificationID &&
+					events[i+1].Kind == supervision.EventRectified && events[i+1].CreatedAt.After(e.CreatedAt) {
+					loops++
+				}
+			}
+			t.Logf("%d visits in office hours, %d rectifications with the whole loop", len(visits), loops)
+			if loops < 5 {
+				t.Errorf("%d rectifications with feedback then 复查, want a handful", loops)
 			}
 		})
 		t.Run("Tasks", func(t *testing.T) {
@@ -245,6 +290,7 @@ func BenchmarkVisitQueries(b *testing.B) {
 		b.Fatal(err)
 	}
 	svc := supervisionOf(b, d)
+	rd := readerOf(svc, d)
 	q := d.Gorm(ctx)
 	var city, town registry.Region
 	q.Where("level = ?", registry.LevelCity).First(&city)
@@ -258,10 +304,10 @@ func BenchmarkVisitQueries(b *testing.B) {
 		name string
 		run  func() (int, error)
 	}{
-		{"Progress(city)", func() (int, error) { p, err := svc.Progress(ctx, city.Path); return p.Total.Due, err }},
-		{"Progress(town)", func() (int, error) { p, err := svc.Progress(ctx, town.Path); return p.Total.Due, err }},
-		{"Overdue(city)", func() (int, error) { o, err := svc.Overdue(ctx, city.Path); return len(o), err }},
-		{"Overdue(town)", func() (int, error) { o, err := svc.Overdue(ctx, town.Path); return len(o), err }},
+		{"Progress(city)", func() (int, error) { p, err := rd.Progress(ctx, city.Path); return p.Total.Due, err }},
+		{"Progress(town)", func() (int, error) { p, err := rd.Progress(ctx, town.Path); return p.Total.Due, err }},
+		{"Overdue(city)", func() (int, error) { o, err := rd.Overdue(ctx, city.Path); return len(o), err }},
+		{"Overdue(town)", func() (int, error) { o, err := rd.Overdue(ctx, town.Path); return len(o), err }},
 		{"Tasks(cadre)", func() (int, error) { ts, err := svc.Tasks(ctx, cadre); return len(ts), err }},
 		{"RecentVisits(cadre)", func() (int, error) { vs, err := svc.RecentVisits(ctx, cadre, 10); return len(vs), err }},
 		{"OpenRectifications(cadre)", func() (int, error) { rs, err := svc.OpenRectifications(ctx, cadre); return len(rs), err }},

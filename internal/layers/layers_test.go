@@ -81,6 +81,32 @@ func TestLayers(t *testing.T) {
 	}
 }
 
+// TestNoConsoleQueries: the scoped lists, counts and figures live in the
+// read side (internal/query), not in console_queries.go files of the
+// features, where the tables they join were named only in SQL strings.
+func TestNoConsoleQueries(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && d.Name() == "console_queries.go" {
+			rel, _ := filepath.Rel(root, p)
+			t.Errorf("%s: scoped lists and figures belong to internal/query, by-id reads and writes to the feature's own files", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRulesSeeViolations makes sure the check can fail: a made-up module
 // that breaks each rule once is reported once per broken rule.
 func TestRulesSeeViolations(t *testing.T) {
@@ -93,12 +119,14 @@ func TestRulesSeeViolations(t *testing.T) {
 		"internal/app":         {module + "/internal/web", module + "/internal/web/h5", module + "/internal/web/webtest", "github.com/redis/go-redis/v9"},
 		"internal/dialog":      {module + "/internal/db"},
 		"internal/supervision": {"gorm.io/gorm", "github.com/silenceper/wechat/v2/officialaccount"},
+		"internal/query":       {"gorm.io/gorm", module + "/internal/db", module + "/internal/supervision"},
 		"internal/notify":      {"github.com/prometheus/client_golang/prometheus"},
 	}
 	got := violations(pkgs)
 	want := []string{"internal/webhook imports github.com/labstack/echo", "internal/bot imports gorm.io/gorm",
 		"internal/bot imports internal/web/console", "internal/app imports github.com/redis/go-redis",
 		"internal/dialog imports the database", "internal/supervision imports github.com/silenceper",
+		"internal/query imports internal/supervision",
 		"internal/web/console imports internal/web/api", "internal/web/h5 imports the database",
 		"internal/app imports internal/web/webtest", "internal/notify imports github.com/prometheus"}
 	if len(got) != len(want) {
@@ -110,6 +138,11 @@ func TestRulesSeeViolations(t *testing.T) {
 		}
 	}
 }
+
+// readSideMayImport are the module packages the read side may import: the
+// stores and the leaves. What it needs of a feature's rules reaches it
+// through an interface it declares (query.Rules).
+var readSideMayImport = []string{"internal/db", "internal/kv", "internal/media", "internal/errs", "internal/clock", "internal/config", "internal/chat"}
 
 // webShared are the parts of the web layer every audience may import.
 var webShared = map[string]bool{"internal/web": true, "internal/web/listing": true, "internal/web/view": true}
@@ -163,6 +196,10 @@ func violations(pkgs map[string][]string) []string {
 			}
 			if under(pkg, "internal/dialog") && local == "internal/db" {
 				out = append(out, fmt.Sprintf("%s imports the database: the conversation engine keeps its state in kv", pkg))
+			}
+			if under(pkg, "internal/query") && !slices.Contains(readSideMayImport, local) {
+				out = append(out, fmt.Sprintf("%s imports %s: the read side imports only stores and leaves (%s), never a feature service",
+					pkg, local, strings.Join(readSideMayImport, ", ")))
 			}
 		}
 	}

@@ -231,7 +231,7 @@ type Access struct {
 // under or who packs the business now, or a manager of an office whose
 // region covers the business. Forbidden for anyone else.
 func (s *Service) Authorize(ctx context.Context, l *Letter, reader registry.Actor) (Access, error) {
-	kind, id, ok := parseActor(reader)
+	kind, id, ok := reader.Parse()
 	if !ok {
 		return Access{}, errs.E(errs.Forbidden, msgForbiddenReader)
 	}
@@ -278,7 +278,7 @@ func (s *Service) Authorize(ctx context.Context, l *Letter, reader registry.Acto
 			if err != nil {
 				return Access{}, err
 			}
-			if ok, err := s.covers(ctx, o.RegionID, b.RegionID); err != nil {
+			if ok, err := s.reg.Covers(ctx, o.RegionID, b.RegionID); err != nil {
 				return Access{}, err
 			} else if ok {
 				return a, nil

@@ -58,7 +58,7 @@ func (s *Service) IssueForVisit(ctx context.Context, visitID int64, by registry.
 	if err != nil {
 		return nil, err
 	}
-	if kind, id, ok := parseActor(by); ok && kind == "cadre" && id != v.CadreID {
+	if kind, id, ok := by.Parse(); ok && kind == "cadre" && id != v.CadreID {
 		return nil, errs.E(errs.Forbidden, msgNotVisitCadre)
 	}
 	if l, err := s.ForVisit(ctx, visitID); l != nil || err != nil {
@@ -201,7 +201,7 @@ func (s *Service) officeFor(ctx context.Context, b *registry.Business, by regist
 	if b.Status == registry.StatusDeregistered {
 		return nil, errs.E(errs.Invalid, msgDeregistered, b.Name)
 	}
-	if kind, id, ok := parseActor(by); ok && kind == "manager" {
+	if kind, id, ok := by.Parse(); ok && kind == "manager" {
 		m, err := s.reg.Manager(ctx, id)
 		if err != nil {
 			return nil, err
@@ -213,7 +213,7 @@ func (s *Service) officeFor(ctx context.Context, b *registry.Business, by regist
 		if err != nil {
 			return nil, err
 		}
-		if ok, err := s.covers(ctx, o.RegionID, b.RegionID); err != nil {
+		if ok, err := s.reg.Covers(ctx, o.RegionID, b.RegionID); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, errs.E(errs.Forbidden, msgManagerScope, b.Name)
@@ -225,19 +225,6 @@ func (s *Service) officeFor(ctx context.Context, b *registry.Business, by regist
 		return nil, errs.E(errs.Invalid, msgNoOffice)
 	}
 	return o, err
-}
-
-// covers reports whether region outer contains region inner.
-func (s *Service) covers(ctx context.Context, outer, inner int64) (bool, error) {
-	o, err := s.reg.Region(ctx, outer)
-	if err != nil {
-		return false, err
-	}
-	in, err := s.reg.Region(ctx, inner)
-	if err != nil {
-		return false, err
-	}
-	return o.Contains(*in), nil
 }
 
 // content is the part of a letter every kind shares: addressee, office,
@@ -360,7 +347,7 @@ func (s *Service) issueTx(tx *gorm.DB, row *Letter, p prepared, now time.Time) e
 	if err != nil {
 		return err
 	}
-	if kind, id, ok := parseActor(row.IssuedBy); row.CadreID != 0 && !(ok && kind == "cadre" && id == row.CadreID) {
+	if kind, id, ok := row.IssuedBy.Parse(); row.CadreID != 0 && !(ok && kind == "cadre" && id == row.CadreID) {
 		msgs = append(msgs, s.cadreCopy(row))
 	}
 	return s.enqueue(tx, msgs)

@@ -18,7 +18,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -292,19 +291,6 @@ func (c Content) rectificationIDs() []int64 {
 		}
 	}
 	return ids
-}
-
-// parseActor splits "contact:12" into its kind and id.
-func parseActor(a registry.Actor) (kind string, id int64, ok bool) {
-	k, v, found := strings.Cut(string(a), ":")
-	if !found {
-		return "", 0, false
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return "", 0, false
-	}
-	return k, n, true
 }
 
 // url is the letter's H5 address for a reader.

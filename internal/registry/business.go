@@ -17,16 +17,19 @@ import (
 // It is identified by its unified social credit code or, failing that, its
 // licence number. Status is maintained by ChangeStatus only.
 type Business struct {
-	ID             int64
-	Name           string
-	CreditCode     *string
-	LicenceNo      *string
-	Category       Category
-	Grade          Grade
-	RegionID       int64
-	Address        string
-	Latitude       *float64
-	Longitude      *float64
+	ID         int64
+	Name       string
+	CreditCode *string
+	LicenceNo  *string
+	Category   Category
+	Grade      Grade
+	RegionID   int64
+	Address    string
+	Latitude   *float64
+	Longitude  *float64
+	// LocatePending marks a business whose move was approved without
+	// coordinates: the next on-site visit's location becomes its own.
+	LocatePending  bool
 	Principal      string
 	PrincipalPhone string
 	Director       string
@@ -211,6 +214,8 @@ func (s *Service) UpdateBusiness(ctx context.Context, id int64, in BusinessInput
 			return err
 		}
 		in.apply(&b)
+		// Coordinates entered by hand settle a move's pending location.
+		b.LocatePending = b.LocatePending && b.Latitude == nil
 		b.UpdatedAt = s.now().UTC()
 		return tx.Save(&b).Error
 	})
@@ -248,70 +253,6 @@ func (s *Service) BusinessByCode(ctx context.Context, code string) (*Business, e
 		return nil, db.NotFoundAs(err, msgCodeNotFound)
 	}
 	return &b, nil
-}
-
-// BusinessFilter narrows a business list. ScopePath limits it to a region
-// subtree (a Region.Path); every caller acting for a person must set it.
-type BusinessFilter struct {
-	ScopePath string
-	RegionID  int64
-	Query     string
-	Grade     Grade
-	Category  Category
-	Status    Status
-	CadreID   int64
-	Limit     int
-	Offset    int
-}
-
-// FindBusinesses lists businesses matching f, by region then name, with the
-// total count for paging.
-func (s *Service) FindBusinesses(ctx context.Context, f BusinessFilter) ([]Business, int64, error) {
-	q := s.db.Gorm(ctx).Model(&Business{})
-	if f.ScopePath != "" || f.RegionID != 0 {
-		sub := s.db.Gorm(ctx).Model(&Region{}).Select("id")
-		if f.ScopePath != "" {
-			sub = sub.Where("path LIKE ?", escapeLike(f.ScopePath)+"%")
-		}
-		if f.RegionID != 0 {
-			var r Region
-			if err := s.db.Gorm(ctx).First(&r, f.RegionID).Error; err != nil {
-				return nil, 0, db.NotFoundAs(err, msgRegionNotFound)
-			}
-			sub = sub.Where("path LIKE ?", escapeLike(r.Path)+"%")
-		}
-		q = q.Where("region_id IN (?)", sub)
-	}
-	if qs := strings.TrimSpace(f.Query); qs != "" {
-		like := "%" + escapeLike(qs) + "%"
-		q = q.Where("(name LIKE ? OR credit_code LIKE ? OR licence_no LIKE ?)", like, "%"+escapeLike(NormalizeCode(qs))+"%", "%"+escapeLike(NormalizeCode(qs))+"%")
-	}
-	if f.Grade != "" {
-		q = q.Where("grade = ?", f.Grade)
-	}
-	if f.Category != "" {
-		q = q.Where("category = ?", f.Category)
-	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.CadreID != 0 {
-		q = q.Where("id IN (?)", s.db.Gorm(ctx).Model(&Assignment{}).Select("business_id").
-			Where("cadre_id = ? AND ended_at IS NULL", f.CadreID))
-	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count businesses: %w", err)
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 50
-	}
-	var bs []Business
-	if err := q.Order("region_id, name, id").Limit(limit).Offset(f.Offset).Find(&bs).Error; err != nil {
-		return nil, 0, fmt.Errorf("find businesses: %w", err)
-	}
-	return bs, total, nil
 }
 
 func escapeLike(s string) string {

@@ -126,3 +126,8 @@ func (s *Service) FindCadres(ctx context.Context, f CadreFilter) ([]Cadre, int64
 	}
 	return cs, total, nil
 }
+
+// CadresByID returns the cadres with the given ids (unknown ids left out).
+func (s *Service) CadresByID(ctx context.Context, ids []int64) (map[int64]*Cadre, error) {
+	return s.cadresByID(ctx, ids)
+}

@@ -156,14 +156,14 @@ func TestAssignWithinCoverage(t *testing.T) {
 			if len(left) != 1 || left[0].ID != old.ID || currentCadre(t, f.svc, own.ID) != next.ID {
 				t.Fatalf("moved %v, %s keeps %+v", moved, f.vCadre.Name, left)
 			}
-			if in, _ := f.svc.AssignedBusinessesInScope(ctx, f.vCadre.ID, f.town.Path); len(in) != 0 {
+			if in, _ := query.New(f.d).CadreBusinesses(ctx, f.vCadre.ID, f.town.Path); len(in) != 0 {
 				t.Errorf("胡埭镇 still sees %d businesses with %s", len(in), f.vCadre.Name)
 			}
-			loads, err := f.svc.CadreLoads(ctx, []int64{f.vCadre.ID}, f.town.Path)
+			loads, err := query.New(f.d).CadreLoads(ctx, []int64{f.vCadre.ID}, f.town.Path)
 			if err != nil || loads[f.vCadre.ID] != 0 {
 				t.Errorf("胡埭镇's load of %s = %d %v, want 0", f.vCadre.Name, loads[f.vCadre.ID], err)
 			}
-			if loads, _ := f.svc.CadreLoads(ctx, []int64{f.vCadre.ID}, ""); loads[f.vCadre.ID] != 1 {
+			if loads, _ := query.New(f.d).CadreLoads(ctx, []int64{f.vCadre.ID}, ""); loads[f.vCadre.ID] != 1 {
 				t.Errorf("the district's load of %s = %d, want 1", f.vCadre.Name, loads[f.vCadre.ID])
 			}
 			// Each business moved is in the log of its own region.

@@ -4,6 +4,11 @@ package registry
 // 等级, 状态…) stay with their types in enum.go, and the import tables' column
 // names with the tables in table.go.
 const (
+	msgMoveAddress    = "请填写搬迁后的新地址"
+	msgHalfCoordinate = "经度和纬度应同时填写"
+	msgMovedNote      = "搬迁确认：原地址「%s」（%s），新地址「%s」（%s）"
+	msgNoCoordinates  = "无坐标，待下次现场督导定位"
+	msgCoordinates    = "纬度%s，经度%s"
 	// Not found.
 	msgBusinessNotFound = "主体不存在"
 	msgCodeNotFound     = "没有找到该代码的主体"

@@ -9,11 +9,13 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
 // fixture is a small district: one town with one village, a town cadre and a village cadre.
 type fixture struct {
+	d                 *db.DB
 	svc               *registry.Service
 	district, town    *registry.Region
 	village           *registry.Region
@@ -43,7 +45,7 @@ func newFixture(t *testing.T, d *db.DB, rules registry.Rules) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{svc: svc, district: district, town: town, village: village, townCadre: tc, vCadre: vc}
+	return fixture{d: d, svc: svc, district: district, town: town, village: village, townCadre: tc, vCadre: vc}
 }
 
 func (f fixture) business(t *testing.T, code string, grade registry.Grade) *registry.Business {
@@ -200,11 +202,11 @@ func TestRegister(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			bs, total, err := f.svc.FindBusinesses(ctx, registry.BusinessFilter{ScopePath: other.Path})
+			bs, total, err := query.New(f.d).Businesses(ctx, query.BusinessFilter{ScopePath: other.Path})
 			if err != nil || total != 0 || len(bs) != 0 {
 				t.Fatalf("other town sees %d businesses (%v)", total, err)
 			}
-			_, total, err = f.svc.FindBusinesses(ctx, registry.BusinessFilter{ScopePath: f.town.Path, Query: "面馆"})
+			_, total, err = query.New(f.d).Businesses(ctx, query.BusinessFilter{ScopePath: f.town.Path, Query: "面馆"})
 			if err != nil || total == 0 {
 				t.Fatalf("own town sees %d businesses (%v)", total, err)
 			}

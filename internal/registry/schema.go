@@ -115,4 +115,9 @@ CREATE INDEX ix_assignments_cadre ON assignments (cadre_id, ended_at);
 	{Version: 4, Name: "business list order", SQL: `
 CREATE INDEX ix_businesses_list ON businesses (region_id, name, id);
 `},
+	// A business whose move was approved without coordinates is located
+	// by the next on-site visit (MoveTx, LocateTx).
+	{Version: 5, Name: "locate a moved business at the next visit", SQL: `
+ALTER TABLE businesses ADD COLUMN locate_pending BOOLEAN NOT NULL DEFAULT FALSE;
+`},
 }}

@@ -75,6 +75,20 @@ type Actor string
 // ActorOf formats a kind and id as an actor.
 func ActorOf(kind string, id int64) Actor { return Actor(kind + ":" + strconv.FormatInt(id, 10)) }
 
+// Parse splits "cadre:12" into its kind and id; ok is false for anything
+// else (a console user "user:hudai", "cli", "").
+func (a Actor) Parse() (kind string, id int64, ok bool) {
+	k, v, found := strings.Cut(string(a), ":")
+	if !found {
+		return "", 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return "", 0, false
+	}
+	return k, n, true
+}
+
 // Source says through which channel a change came in.
 type Source string
 

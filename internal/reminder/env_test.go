@@ -19,6 +19,7 @@ import (
 	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -39,6 +40,7 @@ type district struct {
 	clk      *clock.Offset
 	reg      *registry.Service
 	sup      *supervision.Service
+	read     *query.Reader
 	accounts *account.Service
 	store    kv.Store
 	planner  *reminder.Planner
@@ -66,6 +68,7 @@ func newDistrict(t testing.TB, d *db.DB) *district {
 		t.Fatal(err)
 	}
 	w.sup = supervision.NewService(d, w.reg, lists, supervision.DefaultRules(), w.clk)
+	w.read = query.New(d).WithRules(w.sup.ReadRules(), w.clk)
 	w.accounts = account.NewService(d, w.store, w.reg, w.clk, []byte("reminder-test-secret-0123456789"))
 	w.planner = w.newPlanner(t, nil)
 	return w

@@ -22,7 +22,7 @@ func TestRobotMarkdownIsInert(t *testing.T) {
 	const evilVillage = `村<font color="info">#1</font>`
 	town := mustTown(t, w.reg, "胡埭镇")
 	w.clk.Set(china(2027, 1, 4, 9, 0))
-	items, err := w.sup.Overdue(ctx, town.Path)
+	items, err := w.read.Overdue(ctx, town.Path)
 	if err != nil || len(items) == 0 {
 		t.Fatalf("no overdue business in 胡埭镇: %v", err)
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
+	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -118,10 +120,7 @@ func TestPlanner(t *testing.T) {
 		})
 
 		t.Run("SuspendedNeverListed", func(t *testing.T) {
-			suspended, _, err := w.reg.FindBusinesses(ctx, registry.BusinessFilter{Status: registry.StatusSuspended, Limit: 1000})
-			if err != nil {
-				t.Fatal(err)
-			}
+			suspended := demotest.Businesses(t, w.d, query.BusinessFilter{Status: string(registry.StatusSuspended), Limit: 1000})
 			if len(suspended) == 0 {
 				t.Fatal("the demo district has no suspended business")
 			}
@@ -243,7 +242,7 @@ func TestPlanner(t *testing.T) {
 				if region.Level != registry.LevelTown {
 					continue
 				}
-				items, err := w.sup.Overdue(ctx, region.Path)
+				items, err := w.read.Overdue(ctx, region.Path)
 				if err != nil {
 					t.Fatal(err)
 				}

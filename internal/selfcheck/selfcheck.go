@@ -54,7 +54,7 @@ func (k Kind) Valid() bool { return kindLabels[k] != "" }
 
 // Visits finds supervision visits; *supervision.Service implements it.
 type Visits interface {
-	FindVisits(ctx context.Context, f supervision.VisitQuery) ([]supervision.VisitLine, int64, error)
+	VisitsOf(ctx context.Context, businessID int64, from, to time.Time, limit int) ([]supervision.VisitBrief, error)
 }
 
 // Letters lists a business's prompt letters; *letter.Service implements it.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
-	"github.com/shianbao/shianbao/internal/supervision"
 )
 
 // WeekSummary is a week's daily records as the weekly review shows them
@@ -158,7 +157,7 @@ func (s *Service) MonthFigures(ctx context.Context, businessID int64, p Period) 
 
 // oversight adds the month's visits and letters to f.
 func (s *Service) oversight(ctx context.Context, businessID int64, p Period, f *MonthFigures) error {
-	vs, _, err := s.d.Visits.FindVisits(ctx, supervision.VisitQuery{BusinessID: businessID, From: p.Start, To: p.End.AddDate(0, 0, 1), Limit: 1000})
+	vs, err := s.d.Visits.VisitsOf(ctx, businessID, p.Start, p.End.AddDate(0, 0, 1), 1000)
 	if err != nil {
 		return fmt.Errorf("selfcheck month figures: %w", err)
 	}
@@ -204,7 +203,7 @@ type Counts struct {
 func (s *Service) SinceLastVisit(ctx context.Context, businessID int64) (*Counts, error) {
 	c := &Counts{Since: s.today().AddDate(0, 0, -noVisitWindow)}
 	if s.d.Visits != nil {
-		vs, _, err := s.d.Visits.FindVisits(ctx, supervision.VisitQuery{BusinessID: businessID, Limit: 1})
+		vs, err := s.d.Visits.VisitsOf(ctx, businessID, time.Time{}, time.Time{}, 1)
 		if err != nil {
 			return nil, fmt.Errorf("selfcheck counts: %w", err)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/wechat"
@@ -40,6 +41,8 @@ type Simulator struct {
 	Registry    *registry.Service
 	Accounts    *account.Service
 	Supervision *supervision.Service
+	// Query is the read side, for the businesses to pick personas from.
+	Query *query.Reader
 	// Clock is the app's clock; the page shifts it to show reminders.
 	Clock *clock.Offset
 	// AfterJump runs after the clock moved (plan reminders, dispatch pushes).
@@ -163,11 +166,15 @@ func (s *Simulator) personas(w http.ResponseWriter, r *http.Request) error {
 				Detail: o.Name, Bind: "manager:" + strconv.FormatInt(m.ID, 10)})
 		}
 	}
-	bs, _, err := s.Registry.FindBusinesses(ctx, registry.BusinessFilter{Status: registry.StatusOperating, Limit: 6})
+	lines, _, err := s.Query.Businesses(ctx, query.BusinessFilter{Status: string(registry.StatusOperating), Limit: 6})
 	if err != nil {
 		return err
 	}
-	for _, b := range bs {
+	for _, l := range lines {
+		b, err := s.Registry.Business(ctx, l.ID)
+		if err != nil {
+			return err
+		}
 		if b.Principal == "" {
 			continue
 		}

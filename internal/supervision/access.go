@@ -2,8 +2,6 @@ package supervision
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -31,7 +29,7 @@ func (s *Service) AuthorizeRectification(ctx context.Context, r *Rectification, 
 }
 
 func (s *Service) authorizeBusinessRecord(ctx context.Context, cadreID, businessID, regionID int64, reader registry.Actor) error {
-	kind, id, _ := parseActor(reader)
+	kind, id, _ := reader.Parse()
 	switch kind {
 	case "cadre":
 		if id == cadreID {
@@ -45,7 +43,7 @@ func (s *Service) authorizeBusinessRecord(ctx context.Context, cadreID, business
 			return nil
 		}
 	case "manager":
-		if ok, err := s.managerCovers(ctx, id, regionID); err != nil || ok {
+		if ok, err := s.reg.ManagerCovers(ctx, id, regionID); err != nil || ok {
 			return err
 		}
 	}
@@ -59,14 +57,14 @@ func (s *Service) AuthorizeTasks(ctx context.Context, cadreID int64, reader regi
 	if err != nil {
 		return err
 	}
-	kind, id, _ := parseActor(reader)
+	kind, id, _ := reader.Parse()
 	switch kind {
 	case "cadre":
 		if id == c.ID {
 			return nil
 		}
 	case "manager":
-		if ok, err := s.managerCovers(ctx, id, c.RegionID); err != nil || ok {
+		if ok, err := s.reg.ManagerCovers(ctx, id, c.RegionID); err != nil || ok {
 			return err
 		}
 	}
@@ -80,50 +78,16 @@ func (s *Service) AuthorizeOverdue(ctx context.Context, officeID int64, reader r
 	if err != nil {
 		return err
 	}
-	kind, id, _ := parseActor(reader)
+	kind, id, _ := reader.Parse()
 	switch kind {
 	case "office":
 		if id == o.ID {
 			return nil
 		}
 	case "manager":
-		if ok, err := s.managerCovers(ctx, id, o.RegionID); err != nil || ok {
+		if ok, err := s.reg.ManagerCovers(ctx, id, o.RegionID); err != nil || ok {
 			return err
 		}
 	}
 	return errs.E(errs.Forbidden, msgNotYourPage)
-}
-
-// managerCovers reports whether an active manager's office area holds a region.
-func (s *Service) managerCovers(ctx context.Context, managerID, regionID int64) (bool, error) {
-	m, err := s.reg.Manager(ctx, managerID)
-	if errs.Is(err, errs.NotFound) {
-		return false, nil
-	}
-	if err != nil || !m.Active {
-		return false, err
-	}
-	o, err := s.reg.Office(ctx, m.OfficeID)
-	if err != nil {
-		return false, err
-	}
-	outer, err := s.reg.Region(ctx, o.RegionID)
-	if err != nil {
-		return false, err
-	}
-	inner, err := s.reg.Region(ctx, regionID)
-	if err != nil {
-		return false, err
-	}
-	return outer.Contains(*inner), nil
-}
-
-// parseActor splits "cadre:12"; ok is false for anything else.
-func parseActor(a registry.Actor) (kind string, id int64, ok bool) {
-	k, v, found := strings.Cut(string(a), ":")
-	n, err := strconv.ParseInt(v, 10, 64)
-	if !found || err != nil || n <= 0 {
-		return "", 0, false
-	}
-	return k, n, true
 }

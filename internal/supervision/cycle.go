@@ -148,11 +148,4 @@ func (c Cycle) DaysLeft(now time.Time) int { return DaysBetween(now, c.Due) }
 
 // DaysBetween counts calendar days (China) from a's day to b's day:
 // 1 from any time on 30 November to any time on 1 December.
-func DaysBetween(a, b time.Time) int {
-	ay, am, ad := a.In(clock.China).Date()
-	by, bm, bd := b.In(clock.China).Date()
-	// Whole days in UTC, where every day has 24 hours.
-	da := time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)
-	db := time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC)
-	return int(db.Sub(da).Hours() / 24)
-}
+func DaysBetween(a, b time.Time) int { return clock.DaysBetween(a, b) }

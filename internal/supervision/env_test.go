@@ -13,6 +13,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -131,6 +132,11 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 
 // at sets the clock.
 func (e *env) at(t time.Time) { e.clk.Set(t) }
+
+// read is the read side over the env's database, counting by svc's rules.
+func (e *env) read(svc *supervision.Service) *query.Reader {
+	return query.New(e.d).WithRules(svc.ReadRules(), e.clk)
+}
 
 var keys atomic.Int64
 

@@ -2,8 +2,6 @@ package supervision
 
 // Text users see, in one place.
 const (
-	msgTotal = "合计"
-
 	msgNotYourPage = "您无权查看此页面。"
 
 	msgCadreInactive      = "您的包保干部身份已停用，不能上报督导。如有疑问请联系所在镇(街道)食安办。"

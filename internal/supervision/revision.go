@@ -152,3 +152,16 @@ func (d *VisitDetail) input() VisitInput {
 	}
 	return in
 }
+
+// Revisions lists every revision of the visit v belongs to, first one
+// first. A revision keeps its original's business, cadre and submission
+// time, which is what ties them together.
+func (s *Service) Revisions(ctx context.Context, v *Visit) ([]Visit, error) {
+	var vs []Visit
+	err := s.db.Gorm(ctx).Where("business_id = ? AND cadre_id = ? AND submitted_at = ?", v.BusinessID, v.CadreID, v.SubmittedAt).
+		Order("revision, id").Find(&vs).Error
+	if err != nil {
+		return nil, fmt.Errorf("revisions: %w", err)
+	}
+	return vs, nil
+}

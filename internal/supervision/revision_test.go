@@ -19,7 +19,7 @@ func TestRevise(t *testing.T) {
 		if kept.ItemID != "staff_health" {
 			t.Fatalf("findings %+v", before.Findings)
 		}
-		progress, _ := e.svc.Progress(ctx, e.town.Path)
+		progress, _ := e.read(e.svc).Progress(ctx, e.town.Path)
 
 		t.Run("ErrNoReason", func(t *testing.T) {
 			if _, err := e.svc.Revise(ctx, orig.ID, "manager:1", "  ", nil); !errs.Is(err, errs.Invalid) {
@@ -75,7 +75,7 @@ func TestRevise(t *testing.T) {
 		})
 		t.Run("CoverageUnchanged", func(t *testing.T) {
 			e.at(visitDay)
-			after, _ := e.svc.Progress(ctx, e.town.Path)
+			after, _ := e.read(e.svc).Progress(ctx, e.town.Path)
 			if after.Total != progress.Total {
 				t.Fatalf("progress %+v → %+v", progress.Total, after.Total)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -79,7 +80,7 @@ func TestStates(t *testing.T) {
 					t.Errorf("cadre %s: tasks %v, states %v", c.Name, fromTasks, fromStates)
 				}
 			}
-			items, err := e.svc.Overdue(ctx, e.town.Path)
+			items, err := e.read(e.svc).Overdue(ctx, e.town.Path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,9 +214,9 @@ func TestCoveredFilter(t *testing.T) {
 		e.at(visitDay)
 		want := map[string][]string{}
 		err := e.svc.States(ctx, visitDay, func(s supervision.AssignmentState) error {
-			k := supervision.CoveredNo
+			k := query.CoveredNo
 			if s.Covered {
-				k = supervision.CoveredYes
+				k = query.CoveredYes
 			}
 			want[k] = append(want[k], s.BusinessName)
 			return nil
@@ -223,15 +224,15 @@ func TestCoveredFilter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{supervision.CoveredYes, supervision.CoveredNo} {
-			rows, total, err := e.svc.FindBusinesses(ctx, supervision.BusinessQuery{Covered: k, Status: registry.StatusOperating, Limit: 100})
+		for _, k := range []string{query.CoveredYes, query.CoveredNo} {
+			rows, total, err := e.read(e.svc).Businesses(ctx, query.BusinessFilter{Covered: k, Status: string(registry.StatusOperating), Limit: 100})
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got []string
 			for _, r := range rows {
 				got = append(got, r.Name)
-				if r.Covered != (k == supervision.CoveredYes) {
+				if r.Covered != (k == query.CoveredYes) {
 					t.Errorf("%s listed under covered=%s but marked covered=%v", r.Name, k, r.Covered)
 				}
 			}

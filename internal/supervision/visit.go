@@ -276,6 +276,9 @@ func (s *Service) Submit(ctx context.Context, in VisitInput) (v *Visit, created 
 			if err := s.statusSeenTx(tx, p, b); err != nil {
 				return err
 			}
+			if err := s.locateTx(tx, p, b); err != nil {
+				return err
+			}
 			if err := registry.AuditTx(tx, p.auditEntry("visit.submit", registry.ActorOf("cadre", p.visit.CadreID), "")); err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -217,7 +218,7 @@ func TestSubmit(t *testing.T) {
 			in.StatusSeen = registry.EventRelocated
 			in.StatusNote = "已搬至马鞍村新街12号"
 			v := e.submit(t, visitDay, in)
-			reqs, err := e.svc.RelocationRequests(ctx, e.town.Path)
+			reqs, err := query.New(e.d).Relocations(ctx, e.town.Path, query.RelocationPending)
 			if err != nil || len(reqs) != 1 || reqs[0].VisitID != v.ID || reqs[0].Status != supervision.RelocationPending || reqs[0].Note != in.StatusNote {
 				t.Fatalf("requests %+v %v", reqs, err)
 			}
@@ -225,11 +226,54 @@ func TestSubmit(t *testing.T) {
 			if last := hist[len(hist)-1]; last.Kind != registry.EventRelocated {
 				t.Fatalf("history %+v", last)
 			}
-			if err := e.svc.DecideRelocation(ctx, reqs[0].ID, true, "manager:1"); err != nil {
+			approve := supervision.RelocationDecision{Approve: true, Address: "马鞍村新街12号", By: "manager:1"}
+			if err := e.svc.DecideRelocationAudited(ctx, reqs[0].ID, approve); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.svc.DecideRelocation(ctx, reqs[0].ID, false, "manager:1"); !errs.Is(err, errs.Conflict) {
+			reject := supervision.RelocationDecision{By: "manager:1"}
+			if err := e.svc.DecideRelocationAudited(ctx, reqs[0].ID, reject); !errs.Is(err, errs.Conflict) {
 				t.Fatalf("second decision: %v", err)
+			}
+		})
+		t.Run("RelocatedWithoutLocation", func(t *testing.T) {
+			// Reported from an online visit: no place to take coordinates from.
+			in := e.report("马鞍面馆")
+			in.Mode = supervision.ModeOnline
+			in.StatusSeen = registry.EventRelocated
+			in.StatusNote = "搬到马鞍村东街3号"
+			e.submit(t, visitDay, in)
+			reqs, err := query.New(e.d).Relocations(ctx, e.town.Path, query.RelocationPending)
+			if err != nil || len(reqs) != 1 {
+				t.Fatalf("requests %+v %v", reqs, err)
+			}
+			if err := e.svc.DecideRelocationAudited(ctx, reqs[0].ID, supervision.RelocationDecision{Approve: true, By: "manager:1"}); !errs.Is(err, errs.Invalid) {
+				t.Fatalf("approved without an address: %v", err)
+			}
+			d := supervision.RelocationDecision{Approve: true, Address: "马鞍村东街3号", By: "manager:1"}
+			if err := e.svc.DecideRelocationAudited(ctx, reqs[0].ID, d); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := e.reg.Business(ctx, in.BusinessID)
+			if b.Address != d.Address || b.Latitude != nil || b.Longitude != nil || !b.LocatePending {
+				t.Fatalf("after approval %q %v %v pending %v", b.Address, b.Latitude, b.Longitude, b.LocatePending)
+			}
+			// An online visit does not locate it; the next on-site one does.
+			again := e.report("马鞍面馆")
+			again.Mode = supervision.ModeOnline
+			again.Location = &supervision.Location{Lat: 31.61, Lng: 120.11}
+			e.submit(t, visitDay.AddDate(0, 0, 1), again)
+			if b, _ = e.reg.Business(ctx, in.BusinessID); b.Latitude != nil {
+				t.Fatalf("located by an online visit: %v", *b.Latitude)
+			}
+			onsite := e.report("马鞍面馆")
+			onsite.Location = &supervision.Location{Lat: 31.62, Lng: 120.12, Label: "东街"}
+			v := e.submit(t, visitDay.AddDate(0, 0, 2), onsite)
+			b, _ = e.reg.Business(ctx, in.BusinessID)
+			if b.Latitude == nil || *b.Latitude != 31.62 || *b.Longitude != 120.12 || b.LocatePending {
+				t.Fatalf("after the on-site visit %v %v pending %v", b.Latitude, b.Longitude, b.LocatePending)
+			}
+			if v.DistanceM != nil {
+				t.Errorf("distance %v from a place not yet known", *v.DistanceM)
 			}
 		})
 	})
@@ -393,7 +437,7 @@ func TestSubmitConcurrent(t *testing.T) {
 		if dup != 0 {
 			t.Fatalf("%d businesses with more than one visit", dup)
 		}
-		p, err := svc.Progress(ctx, town.Path)
+		p, err := query.New(d).WithRules(svc.ReadRules(), clk).Progress(ctx, town.Path)
 		if err != nil {
 			t.Fatal(err)
 		}

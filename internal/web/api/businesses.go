@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -45,7 +46,7 @@ type apiBusinessItem struct {
 	Longitude  *float64 `json:"longitude,omitempty"`
 }
 
-func businessItem(b supervision.BusinessLine) apiBusinessItem {
+func businessItem(b query.BusinessLine) apiBusinessItem {
 	return apiBusinessItem{ID: b.ID, Name: b.Name, CreditCode: deref(b.CreditCode), LicenceNo: deref(b.LicenceNo),
 		Category: string(b.Category), Grade: string(b.Grade), RegionID: b.RegionID, Village: b.Village, Address: b.Address,
 		Status: string(b.Status), CadreID: b.CadreID, CadreName: b.CadreName, Covered: b.Covered}

@@ -5,8 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 	"github.com/shianbao/shianbao/internal/web/listing"
 )
@@ -40,7 +40,7 @@ type apiProgressBody struct {
 	ByCadre   []apiCoverage `json:"by_cadre"`
 }
 
-func coverageItems(rows []supervision.CoverageRow) []apiCoverage {
+func coverageItems(rows []query.CoverageRow) []apiCoverage {
 	out := make([]apiCoverage, len(rows))
 	for i, r := range rows {
 		out[i] = apiCoverage{ID: r.ID, Name: r.Name, Due: r.Due, Covered: r.Covered, Percent: r.Percent}

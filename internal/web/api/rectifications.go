@@ -6,12 +6,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web/listing"
 )
 
 // Rectifications serves /api/v1/rectifications.
 type Rectifications struct {
+	// Query is the read side.
+	Query       *query.Reader
 	Supervision *supervision.Service
 	*mounted
 }
@@ -45,7 +48,7 @@ func (c *Rectifications) apiRectifications(e echo.Context) error {
 	if q.Limit, q.Offset, err = apiPaging(e); err != nil {
 		return err
 	}
-	rows, total, err := c.Supervision.FindRectifications(e.Request().Context(), q)
+	rows, total, err := c.Query.Rectifications(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}

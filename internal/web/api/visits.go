@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 	"github.com/shianbao/shianbao/internal/web/listing"
@@ -13,6 +14,8 @@ import (
 
 // Visits serves /api/v1/visits and a visit by id, with its checks, findings and photos.
 type Visits struct {
+	// Query is the read side.
+	Query       *query.Reader
 	Lists       *listing.Lists
 	Supervision *supervision.Service
 	*mounted
@@ -50,7 +53,7 @@ func (c *Visits) apiVisits(e echo.Context) error {
 	if q.Limit, q.Offset, err = apiPaging(e); err != nil {
 		return err
 	}
-	rows, total, err := c.Supervision.FindVisits(e.Request().Context(), q)
+	rows, total, err := c.Query.Visits(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}

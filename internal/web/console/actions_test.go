@@ -241,7 +241,7 @@ func TestConsoleChanges(t *testing.T) {
 		if _, _, err := a.Supervision.Submit(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		rs, err := a.Supervision.FindRelocations(ctx, a.HudaiTown.Path, supervision.RelocationPending)
+		rs, err := a.Query.Relocations(ctx, a.HudaiTown.Path, supervision.RelocationPending)
 		if err != nil || len(rs) != 1 {
 			t.Fatalf("relocations: %v %v", rs, err)
 		}
@@ -256,7 +256,7 @@ func TestConsoleChanges(t *testing.T) {
 		if !strings.Contains(hudai.Text(), "搬到马鞍村") {
 			t.Fatalf("relocation not listed: %.300s", hudai.Text())
 		}
-		hudai.Post(fmt.Sprintf("/console/relocations/%d/decide", rs[0].ID), url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village.ID)}})
+		hudai.Post(fmt.Sprintf("/console/relocations/%d/decide", rs[0].ID), url.Values{"decision": {"approve"}, "address": {"新址路1号"}, "region_id": {fmt.Sprint(village.ID)}})
 		if hudai.Status != http.StatusSeeOther {
 			t.Fatalf("approve = %d: %.300s", hudai.Status, hudai.Text())
 		}
@@ -447,7 +447,7 @@ func TestConsoleAPI(t *testing.T) {
 	if status != http.StatusOK || len(items) != 10 || body["limit"] != float64(10) || body["offset"] != float64(5) {
 		t.Fatalf("businesses = %d %v", status, body)
 	}
-	_, n, _ := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.HudaiTown.Path, Grade: registry.GradeD, Limit: 1})
+	_, n, _ := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.HudaiTown.Path, Grade: string(registry.GradeD), Limit: 1})
 	if body["total"] != float64(n) {
 		t.Errorf("total %v, want %d", body["total"], n)
 	}

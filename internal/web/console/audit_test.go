@@ -10,8 +10,8 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web/listing"
 	"github.com/shianbao/shianbao/internal/web/webtest"
 )
@@ -23,11 +23,11 @@ func TestConsoleAuditHasChatChanges(t *testing.T) {
 	t.Parallel()
 	a := webtest.Boot(t)
 	ctx := context.Background()
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.HudaiTown.Path, Status: registry.StatusOperating, Limit: 200})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.HudaiTown.Path, Status: string(registry.StatusOperating), Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var biz supervision.BusinessLine
+	var biz query.BusinessLine
 	for _, b := range bs {
 		if b.CadreID != 0 {
 			biz = b
@@ -98,11 +98,11 @@ func TestConsoleSlowCountKept(t *testing.T) {
 		return m[1]
 	}
 	before := count(hudai, "/console/businesses?covered=no")
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.HudaiTown.Path, Covered: supervision.CoveredNo, Limit: 200})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.HudaiTown.Path, Covered: query.CoveredNo, Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var biz supervision.BusinessLine
+	var biz query.BusinessLine
 	for _, b := range bs {
 		if b.CadreID != 0 {
 			biz = b
@@ -112,16 +112,16 @@ func TestConsoleSlowCountKept(t *testing.T) {
 	if _, _, err := a.Supervision.Submit(ctx, webtest.QuickReport(a.App, biz.ID, biz.CadreID)); err != nil {
 		t.Fatal(err)
 	}
-	truth := func(q supervision.BusinessQuery) string {
+	truth := func(q query.BusinessFilter) string {
 		t.Helper()
 		q.Limit = 1
-		_, n, err := a.Supervision.FindBusinesses(ctx, q)
+		_, n, err := a.Query.Businesses(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return fmt.Sprint(n)
 	}
-	now := truth(supervision.BusinessQuery{ScopePath: a.HudaiTown.Path, Covered: supervision.CoveredNo})
+	now := truth(query.BusinessFilter{ScopePath: a.HudaiTown.Path, Covered: query.CoveredNo})
 	if now == before {
 		t.Fatalf("the report did not change the count (%s)", now)
 	}
@@ -129,12 +129,12 @@ func TestConsoleSlowCountKept(t *testing.T) {
 		t.Errorf("the next page counts %s, want the kept %s (now %s)", kept, before, now)
 	}
 	if fresh, want := count(hudai, "/console/businesses?covered=no&grade=D"),
-		truth(supervision.BusinessQuery{ScopePath: a.HudaiTown.Path, Covered: supervision.CoveredNo, Grade: registry.GradeD}); fresh != want {
+		truth(query.BusinessFilter{ScopePath: a.HudaiTown.Path, Covered: query.CoveredNo, Grade: string(registry.GradeD)}); fresh != want {
 		t.Errorf("another filter counts %s, want its own %s", fresh, want)
 	}
 	lihu := a.SignIn(t, a.Lihu)
 	if other, want := count(lihu, "/console/businesses?covered=no"),
-		truth(supervision.BusinessQuery{ScopePath: a.LihuTown.Path, Covered: supervision.CoveredNo}); other != want {
+		truth(query.BusinessFilter{ScopePath: a.LihuTown.Path, Covered: query.CoveredNo}); other != want {
 		t.Errorf("蠡湖街道's manager counts %s, want its own %s", other, want)
 	}
 }
@@ -145,7 +145,7 @@ func TestConsoleAuditHasBindings(t *testing.T) {
 	t.Parallel()
 	a := webtest.Boot(t)
 	ctx := context.Background()
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.HudaiTown.Path, Limit: 200})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.HudaiTown.Path, Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}

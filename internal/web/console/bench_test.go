@@ -17,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/benchtest"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web/webtest"
@@ -64,7 +65,7 @@ func benchApp(b *testing.B) *webtest.App {
 	for _, r := range rs {
 		switch r.Level {
 		case registry.LevelTown:
-			_, n, err := a.Registry.FindBusinesses(ctx, registry.BusinessFilter{ScopePath: r.Path, Limit: 1})
+			_, n, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: r.Path, Limit: 1})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -179,15 +180,15 @@ func BenchmarkConsoleExport(b *testing.B) {
 		rows             func() (int64, error)
 	}{
 		{"district", a.Viewer, "/console/businesses.xlsx", func() (int64, error) {
-			_, n, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.District.Path, Limit: 1})
+			_, n, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.District.Path, Limit: 1})
 			return n, err
 		}},
 		{"city", a.Admin, "/console/businesses.xlsx", func() (int64, error) {
-			_, n, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{Limit: 1})
+			_, n, err := a.Query.Businesses(ctx, query.BusinessFilter{Limit: 1})
 			return n, err
 		}},
 		{"visits", a.Admin, visitsPath, func() (int64, error) {
-			_, n, err := a.Supervision.FindVisits(ctx, supervision.VisitQuery{From: since, Limit: 1})
+			_, n, err := a.Query.Visits(ctx, query.VisitFilter{From: since, Limit: 1})
 			return n, err
 		}},
 	} {

@@ -52,7 +52,7 @@ func (c *Businesses) mount(m *mounted) {
 type businessesPage struct {
 	Form    listing.BusinessForm
 	Regions []regionOption
-	Rows    []supervision.BusinessLine
+	Rows    []query.BusinessLine
 	Pager   pager
 }
 
@@ -94,15 +94,15 @@ func (c *Businesses) businessesXLSX(e echo.Context) error {
 	}
 	tree := registry.NewRegionTree(rs)
 	sh := newSheet(e, exportName("包保主体", web.Scope(e).Name, c.clock.Now()), "包保主体", businessColumns)
-	err = c.Supervision.EachBusiness(ctx, q, func(rows []supervision.BusinessLine) error {
+	err = c.Query.EachBusiness(ctx, q, func(rows []query.BusinessLine) error {
 		for _, b := range rows {
 			town, _ := tree.TownVillage(b.RegionID)
 			covered := msgNo
 			if b.Covered {
 				covered = msgYes
 			}
-			if err := sh.add(b.Name, b.Code(), b.Category.Label(), string(b.Grade), town, b.Village, b.Address,
-				b.Status.Label(), b.CadreName, covered); err != nil {
+			if err := sh.add(b.Name, b.Code(), registry.Category(b.Category).Label(), b.Grade, town, b.Village, b.Address,
+				registry.Status(b.Status).Label(), b.CadreName, covered); err != nil {
 				return err
 			}
 		}
@@ -126,9 +126,9 @@ type businessPage struct {
 	Cadre       *registry.Cadre
 	Assignments []assignmentView
 	Events      []registry.BusinessEvent
-	Visits      []supervision.VisitLine
+	Visits      []query.VisitLine
 	VisitsTotal int64
-	Rects       []supervision.RectificationLine
+	Rects       []query.RectificationLine
 	LettersOn   bool
 	Letters     []letter.Letter
 	CardURL     string
@@ -197,10 +197,10 @@ func (c *Businesses) renderBusiness(e echo.Context, status int, problem string) 
 		}
 		p.Assignments = append(p.Assignments, v)
 	}
-	if p.Visits, p.VisitsTotal, err = c.Supervision.FindVisits(ctx, supervision.VisitQuery{ScopePath: scope.Path, BusinessID: b.ID, Limit: 20}); err != nil {
+	if p.Visits, p.VisitsTotal, err = c.Query.Visits(ctx, query.VisitFilter{ScopePath: scope.Path, BusinessID: b.ID, Limit: 20}); err != nil {
 		return err
 	}
-	if p.Rects, _, err = c.Supervision.FindRectifications(ctx, supervision.RectificationQuery{ScopePath: scope.Path, BusinessID: b.ID, Limit: 100}); err != nil {
+	if p.Rects, _, err = c.Query.Rectifications(ctx, query.RectificationFilter{ScopePath: scope.Path, BusinessID: b.ID, Limit: 100}); err != nil {
 		return err
 	}
 	if c.Letters != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -20,6 +21,8 @@ import (
 // (templates/console/cadre.html) and the changes made from it: a handover
 // of their businesses, a binding code.
 type Cadres struct {
+	// Query is the read side.
+	Query       *query.Reader
 	Lists       *listing.Lists
 	Registry    *registry.Service
 	Supervision *supervision.Service
@@ -104,8 +107,8 @@ type cadrePage struct {
 	Line       listing.CadreLine
 	Cycle      string
 	Tasks      []supervision.Task
-	Businesses []registry.Business
-	Visits     []supervision.VisitLine
+	Businesses []query.BusinessLine
+	Visits     []query.VisitLine
 	Targets    []registry.Cadre
 	Flash      string
 	Problem    string
@@ -129,7 +132,7 @@ func (c *Cadres) renderCadre(e echo.Context, status int, problem string) error {
 		return err
 	}
 	p := cadrePage{Line: lines[0], Cycle: c.Lists.CycleLabel(), Flash: flash(e), Problem: problem, CanWrite: web.User(e).Role.CanWrite()}
-	if p.Businesses, err = c.Registry.AssignedBusinessesInScope(ctx, cd.ID, web.ScopePath(e)); err != nil {
+	if p.Businesses, err = c.Query.CadreBusinesses(ctx, cd.ID, web.ScopePath(e)); err != nil {
 		return err
 	}
 	tasks, err := c.Supervision.Tasks(ctx, cd.ID)
@@ -146,7 +149,7 @@ func (c *Cadres) renderCadre(e echo.Context, status int, problem string) error {
 			p.Tasks = append(p.Tasks, t)
 		}
 	}
-	if p.Visits, _, err = c.Supervision.FindVisits(ctx, supervision.VisitQuery{ScopePath: web.ScopePath(e), CadreID: cd.ID, Limit: 20}); err != nil {
+	if p.Visits, _, err = c.Query.Visits(ctx, query.VisitFilter{ScopePath: web.ScopePath(e), CadreID: cd.ID, Limit: 20}); err != nil {
 		return err
 	}
 	if p.CanWrite {

@@ -78,7 +78,7 @@ func (c *Codes) mount(m *mounted) {
 type codesPage struct {
 	Rows     []query.CodeLine
 	Pager    pager
-	Managers []registry.ManagerRef
+	Managers []query.ManagerLine
 	Now      time.Time
 	Flash    string
 	CanWrite bool
@@ -95,7 +95,7 @@ func (c *Codes) codes(e echo.Context) error {
 		return err
 	}
 	p := codesPage{Rows: rows, Pager: newPager(e, page, total, ""), Now: c.clock.Now(), Flash: flash(e), CanWrite: web.User(e).Role.CanWrite()}
-	if p.Managers, err = c.Registry.ManagersInScope(ctx, web.ScopePath(e)); err != nil {
+	if p.Managers, err = c.Query.Managers(ctx, web.ScopePath(e)); err != nil {
 		return err
 	}
 	return c.render(e, http.StatusOK, "codes", "绑定码", p)

@@ -26,11 +26,11 @@ import (
 // lihuBusiness is an operating grade D business of 蠡湖街道 with a cadre,
 // named so that no 胡埭镇 business's name contains it (pages of 胡埭镇
 // must then not show it at all).
-func lihuBusiness(t *testing.T, a *webtest.App, skip ...int64) supervision.BusinessLine {
+func lihuBusiness(t *testing.T, a *webtest.App, skip ...int64) query.BusinessLine {
 	t.Helper()
 	ctx := context.Background()
 	var hudai strings.Builder
-	err := a.Supervision.EachBusiness(ctx, supervision.BusinessQuery{ScopePath: a.HudaiTown.Path}, func(bs []supervision.BusinessLine) error {
+	err := a.Query.EachBusiness(ctx, query.BusinessFilter{ScopePath: a.HudaiTown.Path}, func(bs []query.BusinessLine) error {
 		for _, b := range bs {
 			hudai.WriteString(b.Name + "\n")
 		}
@@ -39,8 +39,8 @@ func lihuBusiness(t *testing.T, a *webtest.App, skip ...int64) supervision.Busin
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.LihuTown.Path, Status: registry.StatusOperating,
-		Grade: registry.GradeD, Limit: 500})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.LihuTown.Path, Status: string(registry.StatusOperating),
+		Grade: string(registry.GradeD), Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ next:
 		}
 	}
 	t.Fatal("no grade D business of 蠡湖街道 with a name of its own")
-	return supervision.BusinessLine{}
+	return query.BusinessLine{}
 }
 
 // packAcross makes a cadre pack a business straight in the database, as
@@ -295,7 +295,7 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 		if _, _, err := a.Supervision.Submit(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		rs, err := a.Supervision.FindRelocations(ctx, a.HudaiTown.Path, supervision.RelocationPending)
+		rs, err := a.Query.Relocations(ctx, a.HudaiTown.Path, supervision.RelocationPending)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,11 +315,11 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 	before := conSnapshot(t, a)
 	decide := fmt.Sprintf("/console/relocations/%d/decide", id)
 
-	admin.Post(decide, url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village)}})
+	admin.Post(decide, url.Values{"decision": {"approve"}, "address": {"新址路1号"}, "region_id": {fmt.Sprint(village)}})
 	if admin.Status != http.StatusBadRequest || !strings.Contains(admin.Text(), "请同时选择蠡湖街道的包保干部") {
 		t.Fatalf("approve to another town without a cadre = %d: %.500s", admin.Status, admin.Text())
 	}
-	admin.Post(decide, url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village)}, "cadre_id": {fmt.Sprint(from.ID)}})
+	admin.Post(decide, url.Values{"decision": {"approve"}, "address": {"新址路1号"}, "region_id": {fmt.Sprint(village)}, "cadre_id": {fmt.Sprint(from.ID)}})
 	if want := from.Name + "只能包保胡埭镇的主体"; admin.Status != http.StatusBadRequest || !strings.Contains(admin.Text(), want) {
 		t.Fatalf("approve with the old town's cadre = %d, want %q: %.500s", admin.Status, want, admin.Text())
 	}
@@ -327,7 +327,7 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 		t.Errorf("refused approvals changed data:\nbefore %s\nafter  %s", before, after)
 	}
 
-	admin.Post(decide, url.Values{"decision": {"approve"}, "region_id": {fmt.Sprint(village)}, "cadre_id": {fmt.Sprint(lihuCadre)}})
+	admin.Post(decide, url.Values{"decision": {"approve"}, "address": {"新址路1号"}, "region_id": {fmt.Sprint(village)}, "cadre_id": {fmt.Sprint(lihuCadre)}})
 	if admin.Status != http.StatusSeeOther {
 		t.Fatalf("approve with a cadre of the new town = %d: %.500s", admin.Status, admin.Text())
 	}
@@ -354,7 +354,7 @@ func TestConsoleRelocationAcrossTowns(t *testing.T) {
 	t.Run("ServiceEndsAssignment", func(t *testing.T) {
 		other := moving[1]
 		id := request(other)
-		err := a.Supervision.DecideRelocationAudited(ctx, id, supervision.RelocationDecision{Approve: true, RegionID: village, By: registry.Actor("user:" + a.Admin)})
+		err := a.Supervision.DecideRelocationAudited(ctx, id, supervision.RelocationDecision{Approve: true, RegionID: village, Address: "新址路1号", By: registry.Actor("user:" + a.Admin)})
 		if err != nil {
 			t.Fatal(err)
 		}

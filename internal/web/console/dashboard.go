@@ -48,19 +48,19 @@ func (c *Dashboard) mount(m *mounted) {
 // dashboardPage is the home page: this cycle's figures for the user's scope.
 type dashboardPage struct {
 	Cycle    string
-	Total    supervision.CoverageRow
-	Towns    []supervision.CoverageRow
-	Villages []supervision.CoverageRow
-	Cadres   []supervision.CoverageRow
+	Total    query.CoverageRow
+	Towns    []query.CoverageRow
+	Villages []query.CoverageRow
+	Cadres   []query.CoverageRow
 	// VillagesCut and CadresCut count the rows left out of the short lists.
 	VillagesCut, CadresCut int
 	Overdue                int64
-	Rect                   supervision.RectificationFigures
+	Rect                   query.RectificationFigures
 	// Letters is nil when letters are not available.
 	Letters         *int64
 	Unreachable     int64
 	UnreachableList []query.Notification
-	History         []supervision.CycleCoverage
+	History         []query.CycleCoverage
 	// AsOf is when cached figures were worked out (nil when live).
 	AsOf         *time.Time    `json:"-"`
 	TownChart    template.HTML `json:"-"`
@@ -90,10 +90,10 @@ func (c *Dashboard) dashboardFigures(ctx context.Context, scope account.Scope) (
 	d.Towns = listing.ByTown(tree, p.ByVillage)
 	d.Villages = leastCovered(p.ByVillage, dashboardRows, &d.VillagesCut)
 	d.Cadres = leastCovered(p.ByCadre, dashboardRows, &d.CadresCut)
-	if d.Overdue, err = c.Supervision.OverdueCount(ctx, scope.Path); err != nil {
+	if d.Overdue, err = c.Query.OverdueCount(ctx, scope.Path); err != nil {
 		return nil, err
 	}
-	if d.Rect, err = c.Supervision.CountRectifications(ctx, scope.Path); err != nil {
+	if d.Rect, err = c.Query.CountRectifications(ctx, scope.Path); err != nil {
 		return nil, err
 	}
 	if c.Letters != nil {
@@ -109,7 +109,7 @@ func (c *Dashboard) dashboardFigures(ctx context.Context, scope account.Scope) (
 			return nil, err
 		}
 	}
-	if d.History, err = c.Supervision.CoverageHistory(ctx, scope.Path, 4); err != nil {
+	if d.History, err = c.Query.CoverageHistory(ctx, scope.Path, 4); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -218,11 +218,11 @@ func (c *Dashboard) refreshDashboard(ctx context.Context, scope account.Scope) {
 
 // leastCovered keeps the n least covered rows (all when there are few),
 // counting those left out in cut.
-func leastCovered(rows []supervision.CoverageRow, n int, cut *int) []supervision.CoverageRow {
+func leastCovered(rows []query.CoverageRow, n int, cut *int) []query.CoverageRow {
 	if len(rows) <= n {
 		return rows
 	}
-	sorted := append([]supervision.CoverageRow(nil), rows...)
+	sorted := append([]query.CoverageRow(nil), rows...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		if sorted[i].Percent != sorted[j].Percent {
 			return sorted[i].Percent < sorted[j].Percent
@@ -239,7 +239,7 @@ type bar struct {
 	Value, Max int
 }
 
-func coverageBars(rows []supervision.CoverageRow) []bar {
+func coverageBars(rows []query.CoverageRow) []bar {
 	out := make([]bar, len(rows))
 	for i, r := range rows {
 		out[i] = bar{Label: r.Name, Value: r.Covered, Max: r.Due}

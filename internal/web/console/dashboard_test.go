@@ -13,6 +13,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web/webtest"
@@ -71,7 +72,7 @@ WHERE b.status = 'operating' AND r.path LIKE ?`, scopePath+"%").Scan(&bs).Error;
 		}
 		f.Villages[b.Village] = v
 	}
-	overdue, err := a.Supervision.Overdue(ctx, scopePath)
+	overdue, err := a.Query.Overdue(ctx, scopePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestConsoleDashboard(t *testing.T) {
 func someLetter(t *testing.T, a *webtest.App, scopePath string) {
 	t.Helper()
 	ctx := context.Background()
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: scopePath, Status: registry.StatusOperating, Limit: 1})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: scopePath, Status: string(registry.StatusOperating), Limit: 1})
 	if err != nil || len(bs) == 0 {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import "github.com/shianbao/shianbao/internal/notify"
 // in templates/console).
 const (
 	msgReissueReason   = "包保干部调整"
+	msgRelocatedReason = "主体搬迁"
 	msgRelocationCadre = "「%s」迁入%s，已离开原镇(街道)，原包保关系随之结束：请同时选择%s的包保干部。"
 	msgNoPage          = "页面不存在。"
 	msgBadDate         = "日期格式应为 YYYY-MM-DD。"

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -16,6 +17,8 @@ import (
 // (templates/console/progress.html) and the list of businesses overdue
 // for a visit (templates/console/overdue.html), with their exports.
 type Progress struct {
+	// Query is the read side.
+	Query       *query.Reader
 	Lists       *listing.Lists
 	Registry    *registry.Service
 	Supervision *supervision.Service
@@ -32,7 +35,7 @@ func (c *Progress) mount(m *mounted) {
 }
 
 type overduePage struct {
-	Rows  []supervision.OverdueItem
+	Rows  []query.OverdueItem
 	Pager pager
 }
 
@@ -66,7 +69,7 @@ func (c *Progress) overdueXLSX(e echo.Context) error {
 // progressRow is a line of the progress table: a village and cadre, a
 // village subtotal or the grand total.
 type progressRow struct {
-	supervision.ProgressLine
+	query.ProgressLine
 	Town string
 	// Kind is "line", "village" (subtotal) or "total".
 	Kind string
@@ -81,7 +84,7 @@ type progressPage struct {
 // the village's subtotal; the grand total last.
 func (c *Progress) progressRows(e echo.Context) ([]progressRow, string, error) {
 	ctx := e.Request().Context()
-	lines, cycle, err := c.Supervision.ProgressTable(ctx, web.ScopePath(e))
+	lines, cycle, err := c.Query.ProgressTable(ctx, web.ScopePath(e))
 	if err != nil {
 		return nil, "", err
 	}
@@ -118,7 +121,7 @@ func (c *Progress) progressRows(e echo.Context) ([]progressRow, string, error) {
 	return out, cycle, nil
 }
 
-func add(sum *supervision.ProgressLine, l supervision.ProgressLine) {
+func add(sum *query.ProgressLine, l query.ProgressLine) {
 	sum.Businesses += l.Businesses
 	sum.Due += l.Due
 	sum.Covered += l.Covered

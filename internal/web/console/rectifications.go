@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 	"github.com/shianbao/shianbao/internal/web/listing"
@@ -13,6 +14,8 @@ import (
 // Rectifications serves the rectification list and its export
 // (templates/console/rectifications.html).
 type Rectifications struct {
+	// Query is the read side.
+	Query       *query.Reader
 	Supervision *supervision.Service
 	*mounted
 }
@@ -26,7 +29,7 @@ func (c *Rectifications) mount(m *mounted) {
 // rectificationsPage is the rectification list.
 type rectificationsPage struct {
 	Status string
-	Rows   []supervision.RectificationLine
+	Rows   []query.RectificationLine
 	Pager  pager
 }
 
@@ -34,7 +37,7 @@ func (c *Rectifications) rectifications(e echo.Context) error {
 	q := listing.RectQuery(e)
 	page, limit, offset := paging(e)
 	q.Limit, q.Offset = limit, offset
-	rows, total, err := c.Supervision.FindRectifications(e.Request().Context(), q)
+	rows, total, err := c.Query.Rectifications(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}
@@ -45,14 +48,14 @@ func (c *Rectifications) rectifications(e echo.Context) error {
 func (c *Rectifications) rectificationsXLSX(e echo.Context) error {
 	sh := newSheet(e, exportName("整改", web.Scope(e).Name, c.clock.Now()), "整改", []column{{"主体名称", 36}, {"村(社区)", 14}, {"检查项目", 24}, {"问题描述", 40}, {"整改要求", 30},
 		{"整改期限", 12}, {"状态", 8}, {"剩余天数", 10}, {"包保干部", 10}, {"完成时间", 17}})
-	err := c.Supervision.EachRectification(e.Request().Context(), listing.RectQuery(e), func(rows []supervision.RectificationLine) error {
+	err := c.Query.EachRectification(e.Request().Context(), listing.RectQuery(e), func(rows []query.RectificationLine) error {
 		for _, r := range rows {
 			var left any
 			if r.Status == supervision.StatusOpen {
 				left = r.DaysLeft
 			}
 			if err := sh.add(r.Business, r.Village, r.ItemLabel, r.Description, r.Requirement, r.Deadline.Format("2006-01-02"),
-				r.StatusLabel(), left, r.CadreName, r.ClosedAt); err != nil {
+				supervision.StatusLabel(r.Status), left, r.CadreName, r.ClosedAt); err != nil {
 				return err
 			}
 		}

@@ -33,7 +33,7 @@ func (c *Relocations) mount(m *mounted) {
 
 type relocationsPage struct {
 	Status   string
-	Rows     []supervision.RelocationLine
+	Rows     []query.RelocationLine
 	Regions  []regionOption
 	Cadres   []registry.Cadre
 	Flash    string
@@ -55,7 +55,7 @@ func (c *Relocations) renderRelocations(e echo.Context, status int, problem stri
 	if st == "all" {
 		st = ""
 	}
-	rows, err := c.Supervision.FindRelocations(ctx, web.ScopePath(e), st)
+	rows, err := c.Query.Relocations(ctx, web.ScopePath(e), st)
 	if err != nil {
 		return err
 	}
@@ -86,11 +86,12 @@ func (c *Relocations) decideRelocation(e echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req, err := c.Supervision.RelocationInScope(ctx, id, web.ScopePath(e))
+	req, err := c.Query.Relocation(ctx, id, web.ScopePath(e))
 	if err != nil {
 		return err
 	}
-	d := supervision.RelocationDecision{Approve: e.FormValue("decision") == "approve", Note: e.FormValue("note"), By: web.Actor(e)}
+	d := supervision.RelocationDecision{Approve: e.FormValue("decision") == "approve", Address: e.FormValue("address"),
+		Note: e.FormValue("note"), By: web.Actor(e)}
 	if d.Approve {
 		if rid := formID(e, "region_id"); rid != 0 {
 			if _, err := c.Registry.RegionInScope(ctx, rid, web.ScopePath(e)); err != nil {
@@ -124,9 +125,10 @@ func (c *Relocations) decideRelocation(e echo.Context) error {
 		}
 		return err
 	}
-	if d.Approve && d.CadreID != 0 && c.Cards != nil {
-		if _, err := c.Cards.ReissueChanged(ctx); err != nil {
-			c.log.Warn("reissue cards after relocation", "rid", web.RequestID(e), "err", err.Error())
+	// The card shows the address and the cadre: it is reissued with both.
+	if d.Approve && c.Cards != nil {
+		if err := c.Cards.Renew(ctx, req.BusinessID, msgRelocatedReason); err != nil {
+			c.log.Warn("reissue card after relocation", "rid", web.RequestID(e), "business", req.BusinessID, "err", err.Error())
 		}
 	}
 	key := "rejected"

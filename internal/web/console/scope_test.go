@@ -53,13 +53,13 @@ func conBuildWorld(t *testing.T, a *webtest.App, lihu *webtest.Client) *conWorld
 	ctx := context.Background()
 	w := &conWorld{}
 	scope := a.LihuTown.Path
-	bs, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: scope, Status: registry.StatusOperating, Limit: 1000})
+	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: scope, Status: string(registry.StatusOperating), Limit: 1000})
 	if err != nil || len(bs) < 3 {
 		t.Fatalf("蠡湖街道 businesses: %d, %v", len(bs), err)
 	}
-	var biz supervision.BusinessLine
+	var biz query.BusinessLine
 	for _, b := range bs {
-		if b.CadreID != 0 && (b.Grade == registry.GradeD || b.Grade == registry.GradeC) {
+		if b.CadreID != 0 && (b.Grade == string(registry.GradeD) || b.Grade == string(registry.GradeC)) {
 			biz = b
 			break
 		}
@@ -82,12 +82,12 @@ func conBuildWorld(t *testing.T, a *webtest.App, lihu *webtest.Client) *conWorld
 		t.Fatalf("visit photos: %v", err)
 	}
 	w.photo = d.Photos[0].ID
-	rels, err := a.Supervision.FindRelocations(ctx, scope, supervision.RelocationPending)
+	rels, err := a.Query.Relocations(ctx, scope, supervision.RelocationPending)
 	if err != nil || len(rels) == 0 {
 		t.Fatalf("relocations: %v", err)
 	}
 	w.reloc = rels[0].ID
-	rects, _, err := a.Supervision.FindRectifications(ctx, supervision.RectificationQuery{ScopePath: scope, Limit: 1})
+	rects, _, err := a.Query.Rectifications(ctx, query.RectificationFilter{ScopePath: scope, Limit: 1})
 	if err != nil || len(rects) == 0 {
 		t.Fatalf("蠡湖街道 has no rectification: %v", err)
 	}
@@ -138,7 +138,7 @@ func conBuildWorld(t *testing.T, a *webtest.App, lihu *webtest.Client) *conWorld
 		t.Fatalf("lihu token: %s", lihu.Text())
 	}
 
-	hb, _, err := a.Supervision.FindBusinesses(ctx, supervision.BusinessQuery{ScopePath: a.HudaiTown.Path, Limit: 1})
+	hb, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.HudaiTown.Path, Limit: 1})
 	if err != nil || len(hb) == 0 {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func conMarkers(t *testing.T, a *webtest.App) []string {
 				villages[r.Name] = true
 			}
 		}
-		err := a.Supervision.EachBusiness(ctx, supervision.BusinessQuery{ScopePath: path}, func(bs []supervision.BusinessLine) error {
+		err := a.Query.EachBusiness(ctx, query.BusinessFilter{ScopePath: path}, func(bs []query.BusinessLine) error {
 			for _, b := range bs {
 				businesses[b.Name] = true
 				codes[b.Code()] = true
@@ -324,7 +324,7 @@ var scopeCases = []scopeCase{
 
 	scopeList("/console/relocations", "/console/relocations?status=all"),
 	scopePost("/console/relocations/:id/decide", scopeID("/console/relocations/%d/decide", func(w *conWorld) int64 { return w.reloc }),
-		func(*conWorld) url.Values { return url.Values{"decision": {"approve"}} }),
+		func(*conWorld) url.Values { return url.Values{"decision": {"approve"}, "address": {"新址路1号"}} }),
 
 	scopeList("/console/letters", "/console/letters"),
 	scopeList("/console/letters.xlsx", "/console/letters.xlsx"),
@@ -495,7 +495,7 @@ func TestConsoleScope(t *testing.T) {
 		if c.Do(req); c.Status != http.StatusOK {
 			t.Fatalf("lihu's token on its business = %d", c.Status)
 		}
-		hb, _, _ := a.Supervision.FindBusinesses(context.Background(), supervision.BusinessQuery{ScopePath: a.HudaiTown.Path, Limit: 1})
+		hb, _, _ := a.Query.Businesses(context.Background(), query.BusinessFilter{ScopePath: a.HudaiTown.Path, Limit: 1})
 		req, _ = http.NewRequest(http.MethodGet, a.URL+fmt.Sprintf("/api/v1/businesses/%d", hb[0].ID), nil)
 		req.Header.Set("Authorization", "Bearer "+w.token)
 		if c.Do(req); c.Status != http.StatusNotFound {

@@ -12,6 +12,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/query"
+	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 	"github.com/shianbao/shianbao/internal/web/listing"
@@ -41,7 +42,7 @@ func (c *Visits) mount(m *mounted) {
 
 type visitsPage struct {
 	Form  listing.VisitForm
-	Rows  []supervision.VisitLine
+	Rows  []query.VisitLine
 	Pager pager
 }
 
@@ -52,7 +53,7 @@ func (c *Visits) visits(e echo.Context) error {
 	}
 	page, limit, offset := paging(e)
 	q.Limit, q.Offset = limit, offset
-	rows, total, err := c.Supervision.FindVisits(e.Request().Context(), q)
+	rows, total, err := c.Query.Visits(e.Request().Context(), q)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func (c *Visits) visitsXLSX(e echo.Context) error {
 	}
 	sh := newSheet(e, exportName("督导记录", web.Scope(e).Name, c.clock.Now()), "督导记录", []column{{"督导时间", 17}, {"主体名称", 36}, {"村(社区)", 14}, {"包保干部", 10}, {"督导方式", 10},
 		{"周期", 16}, {"问题数", 8}, {"距登记地点(米)", 14}, {"距离过远", 10}, {"经营状态变化", 12}, {"版本", 6}, {"编号", 10}})
-	err = c.Supervision.EachVisit(e.Request().Context(), q, func(rows []supervision.VisitLine) error {
+	err = c.Query.EachVisit(e.Request().Context(), q, func(rows []query.VisitLine) error {
 		for _, v := range rows {
 			var dist any
 			if v.DistanceM != nil {
@@ -76,8 +77,8 @@ func (c *Visits) visitsXLSX(e echo.Context) error {
 			if v.Far {
 				far = msgYes
 			}
-			if err := sh.add(v.SubmittedAt, v.Business, v.Village, v.CadreName, v.Mode.Label(), v.CycleLabel, v.Findings,
-				dist, far, v.StatusSeen.Label(), v.Revision, v.ID); err != nil {
+			if err := sh.add(v.SubmittedAt, v.Business, v.Village, v.CadreName, supervision.Mode(v.Mode).Label(), v.CycleLabel, v.Findings,
+				dist, far, registry.EventKind(v.StatusSeen).Label(), v.Revision, v.ID); err != nil {
 				return err
 			}
 		}

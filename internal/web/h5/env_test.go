@@ -98,7 +98,8 @@ func newH5(t *testing.T, base string, oauth h5.OAuth) *h5env {
 	}
 	access := h5.NewAccess(h5.AccessOptions{Links: e.links, Accounts: e.accounts, OAuth: oauth, Clock: e.clk, Log: slog.New(slog.DiscardHandler)})
 	err = h5.Mount(srv, access, &h5.Letters{Letters: e.letters, Media: e.store}, &h5.Cards{Cards: e.cards},
-		&h5.Visits{Supervision: e.sup, Query: query.New(d), Media: e.store}, &h5.Lists{Registry: e.reg, Supervision: e.sup})
+		&h5.Visits{Supervision: e.sup, Query: query.New(d).WithRules(e.sup.ReadRules(), e.clk), Media: e.store},
+		&h5.Lists{Registry: e.reg, Supervision: e.sup, Query: query.New(d).WithRules(e.sup.ReadRules(), e.clk)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +180,9 @@ func (e *h5env) otherBusiness(t *testing.T, openid string) (registry.Business, *
 			continue
 		}
 		r, _ := e.reg.Region(ctx, o.RegionID)
-		bs, _, err := e.reg.FindBusinesses(ctx, registry.BusinessFilter{ScopePath: r.Path, Status: registry.StatusOperating, Limit: 1})
-		if err != nil || len(bs) == 0 {
-			t.Fatalf("businesses of %s: %v", o.Name, err)
+		bs := demotest.Businesses(t, e.d, query.BusinessFilter{ScopePath: r.Path, Status: string(registry.StatusOperating), Limit: 1})
+		if len(bs) == 0 {
+			t.Fatalf("no business of %s", o.Name)
 		}
 		return bs[0], e.bind(t, bs[0].ID, openid)
 	}

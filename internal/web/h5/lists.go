@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -20,6 +21,8 @@ import (
 type Lists struct {
 	Registry    *registry.Service
 	Supervision *supervision.Service
+	// Query is the read side: an office's overdue list.
+	Query *query.Reader
 	*mounted
 }
 
@@ -80,7 +83,7 @@ func (h *Lists) officeOverdue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.Supervision.Overdue(ctx, region.Path)
+	items, err := h.Query.Overdue(ctx, region.Path)
 	if err != nil {
 		return err
 	}

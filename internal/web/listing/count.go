@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/query"
 )
 
 // Counting a whole city's filtered list (every business not yet covered
@@ -35,7 +35,7 @@ func SetSlowCount(d time.Duration) (restore func()) {
 }
 
 // Businesses is Supervision.FindBusinesses with slow counts kept.
-func (l *Lists) Businesses(ctx context.Context, q supervision.BusinessQuery) ([]supervision.BusinessLine, int64, error) {
+func (l *Lists) Businesses(ctx context.Context, q query.BusinessFilter) ([]query.BusinessLine, int64, error) {
 	page := q
 	page.Limit, page.Offset, page.KnownTotal = 0, 0, 0
 	sum := sha256.Sum256(fmt.Appendf(nil, "%#v", page))
@@ -46,7 +46,7 @@ func (l *Lists) Businesses(ctx context.Context, q supervision.BusinessQuery) ([]
 		}
 	}
 	start := time.Now()
-	rows, total, err := l.Supervision.FindBusinesses(ctx, q)
+	rows, total, err := l.Query.Businesses(ctx, q)
 	if err == nil && q.KnownTotal == 0 && total > 0 && time.Since(start) >= time.Duration(slowCount.Load()) {
 		if err := l.KV.Set(ctx, key, strconv.FormatInt(total, 10), countFresh); err != nil {
 			l.logger().Warn("keep list count", "err", err.Error())

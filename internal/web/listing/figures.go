@@ -7,8 +7,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
-	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 )
 
@@ -30,7 +30,7 @@ func (l *Lists) CadreLines(e echo.Context, cs []registry.Cadre) ([]CadreLine, er
 	for i, cd := range cs {
 		ids[i] = cd.ID
 	}
-	loads, err := l.Registry.CadreLoads(ctx, ids, web.ScopePath(e))
+	loads, err := l.Query.CadreLoads(ctx, ids, web.ScopePath(e))
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (l *Lists) CadreLines(e echo.Context, cs []registry.Cadre) ([]CadreLine, er
 		return nil, err
 	}
 	tree := registry.NewRegionTree(rs)
-	cov, err := l.Supervision.CadreCoverage(ctx, ids, web.ScopePath(e))
+	cov, err := l.Query.CadreCoverage(ctx, ids, web.ScopePath(e))
 	if err != nil {
 		return nil, err
 	}
@@ -52,53 +52,19 @@ func (l *Lists) CadreLines(e echo.Context, cs []registry.Cadre) ([]CadreLine, er
 	return out, nil
 }
 
-// Progress is supervision.Progress over the user's scope.
-func (l *Lists) Progress(ctx context.Context, scope account.Scope) (*supervision.Progress, error) {
-	roots, err := l.supervisionRoots(ctx, scope)
-	if err != nil {
-		return nil, err
-	}
-	out := &supervision.Progress{Total: supervision.CoverageRow{Name: MsgTotal}}
-	for _, root := range roots {
-		p, err := l.Supervision.Progress(ctx, root)
-		if err != nil {
-			return nil, err
-		}
-		out.Cycle, out.Cycles = p.Cycle, p.Cycles
-		out.Total.Due += p.Total.Due
-		out.Total.Covered += p.Total.Covered
-		out.ByVillage = append(out.ByVillage, p.ByVillage...)
-		out.ByCadre = append(out.ByCadre, p.ByCadre...)
-	}
-	if out.Total.Due > 0 {
-		out.Total.Percent = float64(out.Total.Covered) * 100 / float64(out.Total.Due)
-	}
-	if out.Cycle == "" {
-		out.Cycle = l.CycleLabel()
-	}
-	return out, nil
+// Progress is the coverage of the user's scope.
+func (l *Lists) Progress(ctx context.Context, scope account.Scope) (*query.Progress, error) {
+	return l.Query.Progress(ctx, scope.Path)
 }
 
-// Overdue is supervision.Overdue over the user's scope.
-func (l *Lists) Overdue(ctx context.Context, scope account.Scope) ([]supervision.OverdueItem, error) {
-	roots, err := l.supervisionRoots(ctx, scope)
-	if err != nil {
-		return nil, err
-	}
-	var out []supervision.OverdueItem
-	for _, root := range roots {
-		items, err := l.Supervision.Overdue(ctx, root)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-	}
-	return out, nil
+// Overdue lists the overdue businesses of the user's scope.
+func (l *Lists) Overdue(ctx context.Context, scope account.Scope) ([]query.OverdueItem, error) {
+	return l.Query.Overdue(ctx, scope.Path)
 }
 
 // ByTown adds village rows up to their towns, in region order.
-func ByTown(tree *registry.RegionTree, villages []supervision.CoverageRow) []supervision.CoverageRow {
-	idx := map[int64]*supervision.CoverageRow{}
+func ByTown(tree *registry.RegionTree, villages []query.CoverageRow) []query.CoverageRow {
+	idx := map[int64]*query.CoverageRow{}
 	var order []int64
 	for _, v := range villages {
 		r, ok := tree.ByID[v.ID]
@@ -110,7 +76,7 @@ func ByTown(tree *registry.RegionTree, villages []supervision.CoverageRow) []sup
 		}
 		row := idx[id]
 		if row == nil {
-			row = &supervision.CoverageRow{ID: id, Name: name}
+			row = &query.CoverageRow{ID: id, Name: name}
 			idx[id] = row
 			order = append(order, id)
 		}
@@ -118,7 +84,7 @@ func ByTown(tree *registry.RegionTree, villages []supervision.CoverageRow) []sup
 		row.Covered += v.Covered
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
-	out := make([]supervision.CoverageRow, 0, len(order))
+	out := make([]query.CoverageRow, 0, len(order))
 	for _, id := range order {
 		r := *idx[id]
 		if r.Due > 0 {

@@ -30,10 +30,10 @@ type BusinessForm struct {
 // BusinessQuery reads a business list's filters. A region or cadre
 // outside the user's scope is NotFound; an unknown grade, category,
 // status or coverage is Invalid.
-func (l *Lists) BusinessQuery(e echo.Context) (supervision.BusinessQuery, BusinessForm, error) {
+func (l *Lists) BusinessQuery(e echo.Context) (query.BusinessFilter, BusinessForm, error) {
 	f := BusinessForm{Q: strings.TrimSpace(e.QueryParam("q")), Grade: e.QueryParam("grade"),
 		Category: e.QueryParam("category"), Status: e.QueryParam("status"), Covered: e.QueryParam("covered")}
-	q := supervision.BusinessQuery{ScopePath: web.ScopePath(e), Query: f.Q}
+	q := query.BusinessFilter{ScopePath: web.ScopePath(e), Query: f.Q}
 	if len([]rune(f.Q)) > 64 {
 		return q, f, errs.E(errs.Invalid, msgQueryTooLong)
 	}
@@ -46,24 +46,24 @@ func (l *Lists) BusinessQuery(e echo.Context) (supervision.BusinessQuery, Busine
 		if !ok {
 			return q, f, errs.E(errs.Invalid, msgBadGrade)
 		}
-		q.Grade = g
+		q.Grade = string(g)
 	}
 	if f.Category != "" {
 		cat, ok := registry.ParseCategory(f.Category)
 		if !ok {
 			return q, f, errs.E(errs.Invalid, msgBadCategory)
 		}
-		q.Category = cat
+		q.Category = string(cat)
 	}
 	if f.Status != "" {
 		st, ok := registry.ParseStatus(f.Status)
 		if !ok {
 			return q, f, errs.E(errs.Invalid, msgBadStatus)
 		}
-		q.Status = st
+		q.Status = string(st)
 	}
 	switch f.Covered {
-	case "", supervision.CoveredYes, supervision.CoveredNo:
+	case "", query.CoveredYes, query.CoveredNo:
 		q.Covered = f.Covered
 	default:
 		return q, f, errs.E(errs.Invalid, msgBadCovered)
@@ -90,11 +90,11 @@ type VisitForm struct {
 // VisitQuery reads a visit list's filters. Without ?from the list starts
 // at this cycle's first day. A cadre or business outside the scope is
 // NotFound; a bad date or mode is Invalid.
-func (l *Lists) VisitQuery(e echo.Context) (supervision.VisitQuery, VisitForm, error) {
+func (l *Lists) VisitQuery(e echo.Context) (query.VisitFilter, VisitForm, error) {
 	ctx := e.Request().Context()
 	f := VisitForm{From: e.QueryParam("from"), To: e.QueryParam("to"), Mode: e.QueryParam("mode"),
 		Far: e.QueryParam("far") != "", All: e.QueryParam("all") != ""}
-	q := supervision.VisitQuery{ScopePath: web.ScopePath(e), Far: f.Far, All: f.All}
+	q := query.VisitFilter{ScopePath: web.ScopePath(e), Far: f.Far, All: f.All}
 	if _, set := e.QueryParams()["from"]; !set {
 		f.From = l.Cycle().Start.Format("2006-01-02")
 	}
@@ -120,7 +120,7 @@ func (l *Lists) VisitQuery(e echo.Context) (supervision.VisitQuery, VisitForm, e
 		if !ok {
 			return q, f, errs.E(errs.Invalid, msgBadMode)
 		}
-		q.Mode = m
+		q.Mode = string(m)
 	}
 	if id, _ := strconv.ParseInt(e.QueryParam("cadre"), 10, 64); id > 0 {
 		if _, err := l.Registry.CadreInScope(ctx, id, web.ScopePath(e)); err != nil {
@@ -138,8 +138,8 @@ func (l *Lists) VisitQuery(e echo.Context) (supervision.VisitQuery, VisitForm, e
 }
 
 // RectQuery reads the rectification list's filter (?status=).
-func RectQuery(e echo.Context) supervision.RectificationQuery {
-	return supervision.RectificationQuery{ScopePath: web.ScopePath(e), Status: e.QueryParam("status")}
+func RectQuery(e echo.Context) query.RectificationFilter {
+	return query.RectificationFilter{ScopePath: web.ScopePath(e), Status: e.QueryParam("status")}
 }
 
 // LetterQuery reads the letter list's filter (?status=).

@@ -13,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/query"
@@ -81,24 +80,4 @@ func (l *Lists) Tree(ctx context.Context) (*registry.RegionTree, error) {
 		return nil, err
 	}
 	return registry.NewRegionTree(rs), nil
-}
-
-// supervisionRoots are the region paths the supervision figures that need
-// a region (Progress, Overdue) are asked for: the user's scope, or for an
-// administrator every root of the tree.
-func (l *Lists) supervisionRoots(ctx context.Context, scope account.Scope) ([]string, error) {
-	if scope.Path != "" {
-		return []string{scope.Path}, nil
-	}
-	rs, err := l.Registry.Regions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range rs {
-		if r.ParentID == nil {
-			out = append(out, r.Path)
-		}
-	}
-	return out, nil
 }
