@@ -267,7 +267,46 @@ func (m *Memory) Batch(ctx context.Context, ops ...*Op) error {
 			o.OK, o.Err = m.SetNX(ctx, o.key, o.value, o.ttl)
 		case opCompareAndDelete:
 			o.OK, o.Err = m.CompareAndDelete(ctx, o.key, o.value)
+		case opSetNXOrGet, opClaim, opSetAndRelease:
+			m.script(o)
 		}
 	}
 	return nil
+}
+
+// script runs the ops that are one Lua script on Redis, atomically under
+// the store's lock as the script is atomic there.
+func (m *Memory) script(o *Op) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	setNX := func(key, value string) (string, bool) {
+		if it, ok := m.lookup(key, now); ok {
+			return it.value, false
+		}
+		m.items[key] = memoryItem{value: value, expires: expiry(now, o.ttl)}
+		return "", true
+	}
+	switch o.kind {
+	case opSetNXOrGet:
+		o.Value, o.OK = setNX(o.key, o.value)
+	case opClaim:
+		o.Value, o.OK = setNX(o.key, o.value)
+		o.Locked = false
+		if o.OK {
+			_, o.Locked = setNX(o.lockKey, o.token)
+		}
+		o.Reads = make([]Read, len(o.reads))
+		for i, k := range o.reads {
+			it, ok := m.lookup(k, now)
+			o.Reads[i] = Read{Key: k, Value: it.value, Miss: !ok}
+		}
+	case opSetAndRelease:
+		m.items[o.key] = memoryItem{value: o.value, expires: expiry(now, o.ttl)}
+		it, ok := m.lookup(o.lockKey, now)
+		o.OK = ok && it.value == o.token
+		if o.OK {
+			delete(m.items, o.lockKey)
+		}
+	}
 }

@@ -66,11 +66,11 @@ func (x *prefixed) CompareAndExpire(ctx context.Context, key, expected string, t
 // caller made them, so an op (or a Lock built on one) can be reused.
 func (x *prefixed) Batch(ctx context.Context, ops ...*Op) error {
 	for _, o := range ops {
-		o.key = x.p + o.key
+		o.rekey(func(k string) string { return x.p + k })
 	}
 	err := x.s.Batch(ctx, ops...)
 	for _, o := range ops {
-		o.key = o.key[len(x.p):]
+		o.rekey(func(k string) string { return k[len(x.p):] })
 	}
 	return err
 }

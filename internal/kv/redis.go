@@ -216,7 +216,13 @@ func (r *Redis) Close() error {
 }
 
 // Batch sends ops as one pipeline. go-redis splits a pipeline by node on
-// Cluster, so the keys may live in different slots.
+// Cluster, so the keys of different ops may live in different slots (the
+// keys of one script op may not: see ClaimOp).
+//
+// Script ops go as EVALSHA, which sends 40 bytes instead of the script.
+// When Redis does not know a script (restarted, failed over, SCRIPT
+// FLUSH), that op did nothing, and it is sent again as EVAL in a second
+// pipeline; only then may it run after ops that follow it in the batch.
 func (r *Redis) Batch(ctx context.Context, ops ...*Op) error {
 	cmds := make([]redis.Cmder, len(ops))
 	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -224,46 +230,169 @@ func (r *Redis) Batch(ctx context.Context, ops ...*Op) error {
 			if o.Err = o.check(); o.Err != nil {
 				continue
 			}
-			switch o.kind {
-			case opGet:
-				cmds[i] = p.Get(ctx, o.key)
-			case opSet:
-				cmds[i] = p.Set(ctx, o.key, o.value, o.ttl)
-			case opSetNX:
-				cmds[i] = p.SetNX(ctx, o.key, o.value, o.ttl)
-			case opCompareAndDelete:
-				// EVAL rather than EVALSHA: inside a pipeline a missing
-				// script could not be retried; Redis caches it by hash anyway.
-				cmds[i] = compareAndDeleteScript.Eval(ctx, p, []string{o.key}, o.value)
-			}
+			cmds[i] = o.send(ctx, p, true)
 		}
 		return nil
 	})
-	for i, o := range ops {
-		c := cmds[i]
-		if c == nil {
-			continue
+	var retry []int
+	for i, c := range cmds {
+		if c != nil && redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			retry = append(retry, i)
 		}
-		switch cmd := c.(type) {
-		case *redis.StringCmd:
-			o.Value, o.Err = cmd.Result()
-			if errors.Is(o.Err, redis.Nil) {
-				o.Miss, o.Err = true, nil
+	}
+	if len(retry) > 0 {
+		_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range retry {
+				cmds[i] = ops[i].send(ctx, p, false)
 			}
-		case *redis.StatusCmd:
-			o.Err = cmd.Err()
-		case *redis.BoolCmd:
-			o.OK, o.Err = cmd.Result()
-		case *redis.Cmd:
-			n, cerr := cmd.Int64()
-			o.OK, o.Err = n == 1, cerr
+			return nil
+		})
+		// The batch failed as a whole if any command still did.
+		for _, c := range cmds {
+			if c != nil && c.Err() != nil && !errors.Is(c.Err(), redis.Nil) && err == nil {
+				err = c.Err()
+			}
 		}
-		if o.Err != nil {
-			o.Err = fmt.Errorf("kv batch: %w", o.Err)
+	}
+	for i, o := range ops {
+		if cmds[i] != nil {
+			o.receive(cmds[i])
 		}
 	}
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("kv batch: %w", err)
+	}
+	return nil
+}
+
+var (
+	// SET NX, or the value in place; a reply {1} or {0, value}.
+	setNXOrGetScript = redis.NewScript(`
+local set
+if tonumber(ARGV[2]) > 0 then
+	set = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+else
+	set = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+end
+if set then
+	return {1}
+end
+return {0, redis.call('GET', KEYS[1])}`)
+
+	// KEYS: the claim, the lock, then the keys to read. ARGV: the claim's
+	// value, the ttl in ms, the lock's token. The reply is {claimed,
+	// locked, value in place of the claim (or ""), then a (found, value)
+	// pair per read}: a Lua nil would end the array early.
+	claimScript = redis.NewScript(`
+local reply = {0, 0, ''}
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+	reply[1] = 1
+	if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[2]) then
+		reply[2] = 1
+	end
+else
+	reply[3] = redis.call('GET', KEYS[1])
+end
+for i = 3, #KEYS do
+	local v = redis.call('GET', KEYS[i])
+	if v then
+		reply[#reply + 1] = 1
+		reply[#reply + 1] = v
+	else
+		reply[#reply + 1] = 0
+		reply[#reply + 1] = ''
+	end
+end
+return reply`)
+
+	// KEYS: the key to set, the lock. ARGV: the value, the ttl in ms (0:
+	// none), the lock's token. 1 when the lock was released.
+	setAndReleaseScript = redis.NewScript(`
+if tonumber(ARGV[2]) > 0 then
+	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+	redis.call('SET', KEYS[1], ARGV[1])
+end
+if redis.call('GET', KEYS[2]) == ARGV[3] then
+	redis.call('DEL', KEYS[2])
+	return 1
+end
+return 0`)
+)
+
+// send queues the op on p; a script goes as EVALSHA when sha is set.
+func (o *Op) send(ctx context.Context, p redis.Pipeliner, sha bool) redis.Cmder {
+	script := func(s *redis.Script, keys []string, args ...any) redis.Cmder {
+		if sha {
+			return s.EvalSha(ctx, p, keys, args...)
+		}
+		return s.Eval(ctx, p, keys, args...)
+	}
+	switch o.kind {
+	case opGet:
+		return p.Get(ctx, o.key)
+	case opSet:
+		return p.Set(ctx, o.key, o.value, o.ttl)
+	case opSetNX:
+		return p.SetNX(ctx, o.key, o.value, o.ttl)
+	case opCompareAndDelete:
+		return script(compareAndDeleteScript, []string{o.key}, o.value)
+	case opSetNXOrGet:
+		return script(setNXOrGetScript, []string{o.key}, o.value, millis(o.ttl))
+	case opClaim:
+		return script(claimScript, append([]string{o.key, o.lockKey}, o.reads...), o.value, millis(o.ttl), o.token)
+	case opSetAndRelease:
+		return script(setAndReleaseScript, []string{o.key, o.lockKey}, o.value, millis(o.ttl), o.token)
+	}
+	return nil
+}
+
+// receive fills in the op's results from its command's reply.
+func (o *Op) receive(c redis.Cmder) {
+	switch cmd := c.(type) {
+	case *redis.StringCmd:
+		o.Value, o.Err = cmd.Result()
+		if errors.Is(o.Err, redis.Nil) {
+			o.Miss, o.Err = true, nil
+		}
+	case *redis.StatusCmd:
+		o.Err = cmd.Err()
+	case *redis.BoolCmd:
+		o.OK, o.Err = cmd.Result()
+	case *redis.Cmd:
+		switch o.kind {
+		case opSetNXOrGet, opClaim:
+			o.Err = o.receiveList(cmd)
+		default:
+			n, err := cmd.Int64()
+			o.OK, o.Err = n == 1, err
+		}
+	}
+	if o.Err != nil {
+		o.Err = fmt.Errorf("kv batch: %w", o.Err)
+	}
+}
+
+func (o *Op) receiveList(cmd *redis.Cmd) error {
+	reply, err := cmd.Slice()
+	if err != nil {
+		return err
+	}
+	flag := func(i int) bool { n, _ := reply[i].(int64); return n == 1 }
+	text := func(i int) string { v, _ := reply[i].(string); return v }
+	if o.kind == opSetNXOrGet {
+		if o.OK = flag(0); !o.OK && len(reply) > 1 {
+			o.Value = text(1)
+		}
+		return nil
+	}
+	if len(reply) != 3+2*len(o.reads) {
+		return fmt.Errorf("claim: unexpected reply of %d items", len(reply))
+	}
+	o.OK, o.Locked, o.Value = flag(0), flag(1), text(2)
+	o.Reads = make([]Read, len(o.reads))
+	for i, k := range o.reads {
+		o.Reads[i] = Read{Key: k, Value: text(4 + 2*i), Miss: !flag(3 + 2*i)}
 	}
 	return nil
 }

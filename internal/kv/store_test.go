@@ -157,6 +157,7 @@ func newKey(t *testing.T) func(name string) string {
 }
 
 func runContract(t *testing.T, newStore func(t *testing.T) kv.Store) {
+	runScriptContract(t, newStore)
 	t.Run("GetMiss", func(t *testing.T) {
 		t.Parallel()
 		s, key := newStore(t), newKey(t)

@@ -1,0 +1,37 @@
+package kv
+
+import "context"
+
+// A hot path that already makes one call to the store can read, in the
+// same call, keys that code further down would otherwise each fetch with
+// a round trip of its own (the chat callback reads the user's identity
+// version in its ClaimOp). It hands what it read down through the context.
+
+type readAheadKey struct{}
+
+// WithReads returns ctx carrying reads (a ClaimOp's Reads), for ReadAhead.
+func WithReads(ctx context.Context, reads []Read) context.Context {
+	if len(reads) == 0 {
+		return ctx
+	}
+	m := make(map[string]Read, len(reads))
+	if prev, ok := ctx.Value(readAheadKey{}).(map[string]Read); ok {
+		for k, r := range prev {
+			m[k] = r
+		}
+	}
+	for _, r := range reads {
+		m[r.Key] = r
+	}
+	return context.WithValue(ctx, readAheadKey{}, m)
+}
+
+// ReadAhead returns what key held when it was read ahead for ctx's unit of
+// work; ok is false when it was not, and the caller reads the store. The
+// value may have changed since: callers use it only where the unit of
+// work's own lock keeps it current (the user's lock for their identities).
+func ReadAhead(ctx context.Context, key string) (r Read, ok bool) {
+	m, _ := ctx.Value(readAheadKey{}).(map[string]Read)
+	r, ok = m[key]
+	return r, ok
+}
