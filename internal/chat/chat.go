@@ -5,7 +5,11 @@
 // XML, signatures or HTTP.
 package chat
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // Channel is the platform a message came through.
 type Channel string
@@ -143,3 +147,13 @@ func (o Outbound) Empty() bool { return o.Text == "" && len(o.Articles) == 0 && 
 
 // Say is a text reply.
 func Say(text string) Outbound { return Outbound{Text: text} }
+
+// UserTag is the Redis Cluster hash tag ("{…}") of the kv keys about one
+// chat user: the callback claims a turn, takes the user's lock and reads
+// the user's identity version in one script, and a Cluster runs a script
+// only on keys of one slot. The tag is a pseudonym: kv keys never carry the
+// user id itself.
+func UserTag(userID string) string {
+	sum := sha256.Sum256([]byte("shianbao-user:" + userID))
+	return "{" + hex.EncodeToString(sum[:8]) + "}"
+}

@@ -46,6 +46,9 @@ type CallbackOptions struct {
 	Lease time.Duration
 	// Late sends replies that missed the budget; nil drops them (tests).
 	Late LateSender
+	// TurnReads names kv keys the turn's first call reads for the handler
+	// (kv.ReadAhead); they must carry the user's chat.UserTag. nil: none.
+	TurnReads func(chat.Inbound) []string
 	// Menus sends a reply's choices (chat.Outbound.Menu) as a
 	// customer-service msgmenu; nil answers every reply with its text.
 	Menus MenuSender
@@ -95,7 +98,9 @@ func NewCallback(o CallbackOptions) *Callback {
 			late = menuLate{menus: m, next: late}
 		}
 	}
-	return &Callback{opts: o, sdkCtx: sdkCtx, turns: newTurns(o.KV, o.Handler, o.Budget, o.Lease, late, o.Log), menus: m, log: o.Log}
+	t := newTurns(o.KV, o.Handler, o.Budget, o.Lease, late, o.Log)
+	t.reads = o.TurnReads
+	return &Callback{opts: o, sdkCtx: sdkCtx, turns: t, menus: m, log: o.Log}
 }
 
 // Drain waits, until ctx ends, for turns still running past the reply
@@ -170,10 +175,10 @@ func (cb *Callback) serveMessage(w http.ResponseWriter, r *http.Request) error {
 	// In safe mode the message signature already ties the body to the URL,
 	// but the (timestamp, nonce) is recorded in both modes: a URL captured
 	// while the account was encrypted stays spent if the account later
-	// switches to plaintext within the replay window.
-	if err := cb.checkReplay(r.Context(), timestamp, nonce, body); err != nil {
-		return err
-	}
+	// switches to plaintext within the replay window. A message that starts
+	// a turn records it in the turn's first call to the store; the checks
+	// above and the decoding below need no store, so nothing runs before.
+	guard := cb.replayGuard(timestamp, nonce, body)
 
 	// The SDK's server is built per request (it keeps per-request state).
 	// Signatures are already verified above in constant time.
@@ -183,7 +188,7 @@ func (cb *Callback) serveMessage(w http.ResponseWriter, r *http.Request) error {
 	buf := &bufferedWriter{header: http.Header{}}
 	srv.Writer = buf
 	srv.SkipValidate(true)
-	var handled, incomplete bool
+	var handled, incomplete, replayed bool
 	srv.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
 		handled = true
 		// Well-formed XML that is not a platform message (no sender or
@@ -192,10 +197,15 @@ func (cb *Callback) serveMessage(w http.ResponseWriter, r *http.Request) error {
 			incomplete = true
 			return nil
 		}
-		return cb.reply(r.Context(), m)
+		reply, refused := cb.reply(r.Context(), m, guard)
+		replayed = refused
+		return reply
 	})
 	if err := srv.Serve(); err != nil || !handled || incomplete {
 		return refuse(http.StatusBadRequest, "undecodable message")
+	}
+	if replayed {
+		return refuse(http.StatusUnauthorized, "nonce reused with a different body")
 	}
 	if srv.ResponseMsg != nil {
 		buf.reset()
@@ -212,49 +222,56 @@ func (cb *Callback) serveMessage(w http.ResponseWriter, r *http.Request) error {
 	return buf.flush(w)
 }
 
-// checkReplay refuses a (timestamp, nonce) pair seen before with a
-// different body. In plaintext mode the URL signature does not cover the
-// body, so this is what stops a captured URL carrying a forged message. The
-// same body again is the platform retrying, which the dedupe handles.
-func (cb *Callback) checkReplay(ctx context.Context, timestamp, nonce string, body []byte) error {
+// replayGuard is the record that refuses a (timestamp, nonce) pair seen
+// before with a different body. In plaintext mode the URL signature does
+// not cover the body, so this is what stops a captured URL carrying a
+// forged message. The same body again is the platform retrying, which the
+// dedupe handles. The key is the URL's, not the user's: a forged body may
+// name any user, so the record cannot live in the user's hash slot.
+func (cb *Callback) replayGuard(timestamp, nonce string, body []byte) *replayGuard {
 	sum := sha256.Sum256(body)
-	digest := hex.EncodeToString(sum[:])
 	ttl := 2 * cb.opts.ReplayWindow
 	if ttl == 0 {
 		ttl = 10 * time.Minute
 	}
-	key := "wx:nonce:" + timestamp + ":" + hashID(nonce)
-	ok, err := cb.opts.KV.SetNX(ctx, key, digest, ttl)
-	if err != nil || ok {
-		return nil
-	}
-	seen, err := cb.opts.KV.Get(ctx, key)
-	if err == nil && seen != digest {
-		return refuse(http.StatusUnauthorized, "nonce reused with a different body")
-	}
-	return nil
+	return &replayGuard{key: "wx:nonce:" + timestamp + ":" + hashID(nonce), digest: hex.EncodeToString(sum[:]), ttl: ttl}
 }
 
-func (cb *Callback) reply(ctx context.Context, m *message.MixMessage) *message.Reply {
+// checkReplay records g on its own, for a message that starts no turn. A
+// store that cannot answer lets the message through, as a turn does.
+func (cb *Callback) checkReplay(ctx context.Context, g *replayGuard) (refused bool) {
+	op := kv.SetNXOrGetOp(g.key, g.digest, g.ttl)
+	err := cb.opts.KV.Batch(ctx, op)
+	return err == nil && op.Err == nil && !op.OK && op.Value != g.digest
+}
+
+// reply answers m; refused is true when its nonce was spent on another body.
+func (cb *Callback) reply(ctx context.Context, m *message.MixMessage, guard *replayGuard) (reply *message.Reply, refused bool) {
 	in := toInbound(m)
 	if in.IsEvent(chat.EventTemplateFinish) {
+		if cb.checkReplay(ctx, guard) {
+			return nil, true
+		}
 		if cb.opts.Receipts != nil {
 			if err := cb.opts.Receipts.TemplateFinished(ctx, in.TemplateMsgID, in.Status); err != nil {
 				cb.log.Warn("wechat receipt failed", "err", err.Error())
 			}
 		}
-		return nil
+		return nil, false
 	}
 	start := time.Now()
-	out, answered := cb.turns.run(ctx, in)
+	out, answered, refused := cb.turns.run(ctx, in, guard)
+	if refused {
+		return nil, true
+	}
 	if !answered {
-		return nil
+		return nil, false
 	}
 	if out.Menu != nil && cb.menus.offer(ctx, in, out, start.Add(cb.opts.Budget)) {
 		// The choices went out as a msgmenu; the passive reply is "success".
-		return nil
+		return nil, false
 	}
-	return toReply(out)
+	return toReply(out), false
 }
 
 // SendLate implements LateSender for the Official Account with a

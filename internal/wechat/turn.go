@@ -57,6 +57,10 @@ type turns struct {
 	log     *slog.Logger
 	// obs hears outcomes and refusals (nil: nobody listens).
 	obs Observer
+	// reads names kv keys of the user's (in the user's hash slot, see
+	// chat.UserTag) that the turn's first call reads for the handler, which
+	// finds them with kv.ReadAhead; nil reads none.
+	reads func(chat.Inbound) []string
 
 	mu     sync.Mutex
 	queues map[string]*userQueue
@@ -176,8 +180,26 @@ type result struct {
 	out      chat.Outbound
 	ready    bool
 	repeat   bool
+	refused  bool
 	timedOut bool
 	ch       chan struct{}
+}
+
+// refuse ends a delivery whose nonce was spent on another body.
+func (r *result) refuse() {
+	r.mu.Lock()
+	r.ready, r.refused = true, true
+	r.mu.Unlock()
+	close(r.ch)
+}
+
+// replayGuard is a delivery's (timestamp, nonce) record: the turn's first
+// call stores digest under key unless the key holds another body's digest,
+// which refuses the delivery (see Callback.checkReplay).
+type replayGuard struct {
+	key    string
+	digest string
+	ttl    time.Duration
 }
 
 func (r *result) deliver(out chat.Outbound, repeat bool) (late bool) {
@@ -191,17 +213,19 @@ func (r *result) deliver(out chat.Outbound, repeat bool) (late bool) {
 
 // run answers one delivery. answered is false when the budget ran out: the
 // caller replies "success" and the answer follows as a late message.
-func (t *turns) run(ctx context.Context, in chat.Inbound) (out chat.Outbound, answered bool) {
-	out, answered, _ = t.runOnce(ctx, in)
-	return out, answered
+// refused is true when guard found the delivery's nonce spent on another
+// body: nothing ran, and the caller refuses the request.
+func (t *turns) run(ctx context.Context, in chat.Inbound, guard *replayGuard) (out chat.Outbound, answered, refused bool) {
+	out, answered, _, refused = t.runOnce(ctx, in, guard)
+	return out, answered, refused
 }
 
 // runOnce is run that also says whether this delivery was a repeat of one
 // handled (or being handled) by another delivery.
-func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound, answered, repeat bool) {
+func (t *turns) runOnce(ctx context.Context, in chat.Inbound, guard *replayGuard) (out chat.Outbound, answered, repeat, refused bool) {
 	res := &result{ch: make(chan struct{})}
 	t.running.add()
-	go t.handle(ctx, turnKey(in), in, res)
+	go t.handle(ctx, turnKey(in), in, guard, res)
 
 	timer := time.NewTimer(t.budget)
 	defer timer.Stop()
@@ -215,22 +239,32 @@ func (t *turns) runOnce(ctx context.Context, in chat.Inbound) (out chat.Outbound
 	if !res.ready {
 		res.timedOut = true
 		t.observeTurn(in, false, false)
-		return chat.Outbound{}, false, false
+		return chat.Outbound{}, false, false, false
+	}
+	if res.refused {
+		return chat.Outbound{}, false, false, true
 	}
 	t.observeTurn(in, true, res.repeat)
-	return res.out, true, res.repeat
+	return res.out, true, res.repeat, false
 }
 
-func turnKey(in chat.Inbound) string { return "wx:turn:" + string(in.Channel) + ":" + in.MsgKey }
+// A turn's claim and its user's lock (and the keys t.reads names) carry the
+// user's hash tag, so the turn's first call is one script on one Redis
+// Cluster slot. The dedupe record is per user: a delivery's retries come
+// from the same user, and a body naming another user with the same MsgId
+// is a different message either way.
+func turnKey(in chat.Inbound) string {
+	return "wx:turn:" + string(in.Channel) + ":" + chat.UserTag(in.UserID) + ":" + in.MsgKey
+}
 
 func userLockKey(in chat.Inbound) string {
-	return "wx:user:" + string(in.Channel) + ":" + hashID(in.UserID)
+	return "wx:user:" + string(in.Channel) + ":" + chat.UserTag(in.UserID)
 }
 
 // handle runs the turn when this delivery claims it. Otherwise another
 // delivery owns it: wait for its answer, and when its lease lapses first
 // (its instance died), claim the turn and run it here.
-func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res *result) {
+func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, guard *replayGuard, res *result) {
 	defer t.running.done()
 	// The request may be answered ("success") before the handler finishes;
 	// the handler's work must not be cancelled with it, only by shutdown
@@ -239,7 +273,14 @@ func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res 
 	defer cancel()
 	defer context.AfterFunc(t.abort, cancel)()
 	for {
-		if out, owned := t.own(ctx, key, in); owned {
+		out, owned, seen := t.own(ctx, key, in, guard)
+		// The nonce is checked once per delivery, not again on a takeover.
+		guard = nil
+		if seen == refusedTurn {
+			res.refuse()
+			return
+		}
+		if owned {
 			if late := res.deliver(out, false); late && !out.Empty() && t.late != nil {
 				if err := t.late.SendLate(ctx, in, out); err != nil {
 					t.lateFailed(in)
@@ -248,7 +289,7 @@ func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res 
 			}
 			return
 		}
-		out, done := t.awaitOwner(ctx, key)
+		out, done := t.awaitOwner(ctx, key, seen)
 		if done || ctx.Err() != nil || t.isDraining() {
 			res.deliver(out, true)
 			return
@@ -257,37 +298,66 @@ func (t *turns) handle(reqCtx context.Context, key string, in chat.Inbound, res 
 	}
 }
 
-// own claims the turn and the user's lock in one round trip, runs the
-// handler while renewing both, then stores the answer and releases the
-// lock in another. Every callback pays for these round trips, so they are
-// batched. owned is false when another delivery holds the claim.
-func (t *turns) own(ctx context.Context, key string, in chat.Inbound) (out chat.Outbound, owned bool) {
+// refusedTurn is own's seen when the replay guard refused the delivery.
+const refusedTurn = "\x00refused"
+
+// own starts the turn in one round trip: the delivery's nonce record, the
+// claim on the turn, the user's lock and the keys t.reads names (one script
+// on the user's slot, with the nonce beside it in the same pipeline). It
+// runs the handler while renewing claim and lock, then stores the answer
+// and releases the lock in one more (one script). Every callback pays for
+// these round trips, so there are no others. owned is false when another
+// delivery holds the claim; seen is then what the claim held.
+func (t *turns) own(ctx context.Context, key string, in chat.Inbound, guard *replayGuard) (out chat.Outbound, owned bool, seen string) {
 	release := t.enterQueue(in.UserID)
 	defer release()
 
 	pending, _ := json.Marshal(turnState{Owner: cryptorand.Text()})
-	claim := kv.SetNXOp(key, string(pending), t.lease)
-	lockOp, lock := kv.LockOp(t.kv, userLockKey(in), t.lease)
-	if err := t.kv.Batch(ctx, claim, lockOp); err != nil || claim.Err != nil {
+	var reads []string
+	if t.reads != nil {
+		reads = t.reads(in)
+	}
+	claim, lock := kv.ClaimLockOp(t.kv, key, string(pending), t.lease, userLockKey(in), reads...)
+	ops := []*kv.Op{claim}
+	var nonce *kv.Op
+	if guard != nil {
+		nonce = kv.SetNXOrGetOp(guard.key, guard.digest, guard.ttl)
+		ops = append(ops, nonce)
+	}
+	err := t.kv.Batch(ctx, ops...)
+	if nonce != nil && err == nil && nonce.Err == nil && !nonce.OK && nonce.Value != guard.digest {
+		// A captured URL carrying a body of someone else's making. The
+		// claim and lock went in the same call; give them back (one more
+		// round trip, only for refused deliveries).
+		if claim.Err == nil && claim.OK {
+			undo := []*kv.Op{kv.CompareAndDeleteOp(key, string(pending))}
+			if claim.Locked {
+				undo = append(undo, lock.ReleaseOp())
+			}
+			if err := t.kv.Batch(ctx, undo...); err != nil {
+				t.log.WarnContext(ctx, "wechat refused turn not given back; it lapses within a lease", "err", err.Error())
+			}
+		}
+		return chat.Outbound{}, false, refusedTurn
+	}
+	if err != nil || claim.Err != nil {
 		// Without the store we cannot dedupe; answering beats dropping a
 		// user's message, and the bot's writes are idempotent where it matters.
 		t.log.WarnContext(ctx, "wechat dedupe unavailable", "err", errText(err, claim.Err))
-		claim.OK = true
+		claim.OK, claim.Locked = true, false
+	} else {
+		ctx = kv.WithReads(ctx, claim.Reads)
 	}
 	if !claim.OK {
-		if lockOp.OK {
-			lock.Release(ctx)
-		}
-		return chat.Outbound{}, false
+		return chat.Outbound{}, false, claim.Value
 	}
 	// Renew the claim from now on: waiting for the user's lock below may
 	// take as long as another instance's turn.
 	keep := t.keepAlive(key, string(pending))
 	defer keep.stop()
-	if !lockOp.OK {
+	if !claim.Locked {
 		// Another instance is handling this user's previous message (or
 		// died doing so: its lock lapses within a lease).
-		var err error
 		if lock, err = kv.AcquireLock(ctx, t.kv, lock.Key(), t.lease); err != nil {
 			t.log.WarnContext(ctx, "wechat user lock unavailable", "user", hashID(in.UserID), "err", err.Error())
 			lock = nil
@@ -301,27 +371,31 @@ func (t *turns) own(ctx context.Context, key string, in chat.Inbound) (out chat.
 		// Shutdown gave up on this turn: whatever the handler made of its
 		// cancelled context is no answer. The claim and the lock lapse
 		// within a lease and a retry runs the turn on another instance.
-		return chat.Outbound{}, true
+		return chat.Outbound{}, true, ""
 	}
 
 	state, _ := json.Marshal(turnState{Done: true, Out: out})
-	ops := []*kv.Op{kv.SetOp(key, string(state), turnTTL)}
+	end := kv.SetOp(key, string(state), turnTTL)
 	if lock != nil {
-		ops = append(ops, lock.ReleaseOp())
+		end = lock.SetAndReleaseOp(key, string(state), turnTTL)
 	}
-	if err := t.kv.Batch(ctx, ops...); err != nil || ops[0].Err != nil {
-		t.log.WarnContext(ctx, "wechat cache answer failed", "err", errText(err, ops[0].Err))
+	if err := t.kv.Batch(ctx, end); err != nil {
+		t.log.WarnContext(ctx, "wechat cache answer failed", "err", err.Error())
 	}
-	return out, true
+	return out, true, ""
 }
 
-// awaitOwner waits for the answer of the delivery that owns the turn. done
-// is false when the claim vanished unanswered (its lease lapsed) or ctx
-// ended.
-func (t *turns) awaitOwner(ctx context.Context, key string) (out chat.Outbound, done bool) {
+// awaitOwner waits for the answer of the delivery that owns the turn,
+// starting from seen, what the claim held when this delivery tried it (a
+// retry of an answered message needs no second call). done is false when
+// the claim vanished unanswered (its lease lapsed) or ctx ended.
+func (t *turns) awaitOwner(ctx context.Context, key, seen string) (out chat.Outbound, done bool) {
 	wait := pollInterval
+	raw, err := seen, error(nil)
+	if seen == "" {
+		raw, err = t.kv.Get(ctx, key)
+	}
 	for {
-		raw, err := t.kv.Get(ctx, key)
 		switch {
 		case err == nil && strings.Contains(raw, `"d":true`):
 			var st turnState
@@ -339,6 +413,7 @@ func (t *turns) awaitOwner(ctx context.Context, key string) (out chat.Outbound, 
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, maxPollInterval)
+		raw, err = t.kv.Get(ctx, key)
 	}
 }
 

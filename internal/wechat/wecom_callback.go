@@ -31,6 +31,8 @@ type WeComOptions struct {
 	ReplayWindow time.Duration
 	// Lease is as in CallbackOptions; 0 means DefaultLease.
 	Lease time.Duration
+	// TurnReads is as in CallbackOptions.
+	TurnReads func(chat.Inbound) []string
 	// ResponseHosts are the hosts a response_url may point to (besides
 	// qyapi.weixin.qq.com); anything else is refused so a forged message
 	// cannot make the service post to an arbitrary address.
@@ -63,7 +65,9 @@ func NewWeComCallback(o WeComOptions) *WeComCallback {
 	}
 	// Replies always go out through response_url, so the turn may take as
 	// long as the handler needs.
-	return &WeComCallback{opts: o, turns: newTurns(o.KV, o.Handler, handlerTimeout, o.Lease, nil, o.Log), log: o.Log}
+	t := newTurns(o.KV, o.Handler, handlerTimeout, o.Lease, nil, o.Log)
+	t.reads = o.TurnReads
+	return &WeComCallback{opts: o, turns: t, log: o.Log}
 }
 
 // WeComMessage is the decrypted smart-robot message.
@@ -169,7 +173,7 @@ func (cb *WeComCallback) serveMessage(w http.ResponseWriter, r *http.Request) er
 		ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 		defer cancel()
 		defer context.AfterFunc(cb.turns.abort, cancel)()
-		out, _, repeat := cb.turns.runOnce(ctx, in)
+		out, _, repeat, _ := cb.turns.runOnce(ctx, in, nil)
 		if repeat || out.Empty() {
 			return
 		}
