@@ -10,7 +10,6 @@
 package account
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -93,6 +92,8 @@ type Service struct {
 	log    *slog.Logger
 	// qr makes QR codes on the platform (BindQR); nil until wired.
 	qr QRMaker
+	// local is this instance's copy of identities (identity_cache.go).
+	local localIdentities
 }
 
 // Option adjusts a Service.
@@ -174,11 +175,4 @@ func allowed(ch chat.Channel, role Role) error {
 		return errs.E(errs.Invalid, msgContactOnlyOA)
 	}
 	return nil
-}
-
-func (s *Service) forget(ctx context.Context, ch chat.Channel, externalID string) {
-	if err := s.kv.Delete(context.WithoutCancel(ctx), s.userKey("ids", ch, externalID)); err != nil {
-		s.log.WarnContext(ctx, "account: could not clear cached identities; they expire by themselves",
-			"ttl", identityCacheTTL.String(), "err", err.Error())
-	}
 }

@@ -78,18 +78,31 @@ func identities(rows []identityRow) []Identity {
 }
 
 // Identities returns the user's active identities: cadre first, then
-// manager, then contact. An unbound user has none (and no error). When
-// cached this is one kv read; the cache is cleared on every bind, unbind
-// and unsubscribe, and the bot handles one message per user at a time, so a
-// user's own change is never hidden by a stale read.
+// manager, then contact. An unbound user has none (and no error). In a chat
+// turn that read the user's identity version ahead (TurnReads) it is
+// usually answered from this instance's memory with no call at all
+// (identity_cache.go); otherwise, when cached, it is one kv read. Every
+// bind, unbind and unsubscribe clears both caches, and the bot handles one
+// message per user at a time, so a user's own change is never hidden by a
+// stale read.
 func (s *Service) Identities(ctx context.Context, ch chat.Channel, externalID string) ([]Identity, error) {
 	if err := checkUser(ch, externalID); err != nil {
 		return nil, err
+	}
+	user := localUser(ch, externalID)
+	version, inTurn := s.readAheadVersion(ctx, ch, externalID)
+	if inTurn {
+		if ids, ok := s.local.get(user, version); ok {
+			return ids, nil
+		}
 	}
 	key := s.userKey("ids", ch, externalID)
 	if v, err := s.kv.Get(ctx, key); err == nil {
 		var ids []Identity
 		if json.Unmarshal([]byte(v), &ids) == nil {
+			if inTurn {
+				s.local.put(user, version, ids)
+			}
 			return ids, nil
 		}
 	} else if !errors.Is(err, kv.ErrMiss) {
@@ -104,6 +117,9 @@ func (s *Service) Identities(ctx context.Context, ch chat.Channel, externalID st
 		if err := s.kv.Set(ctx, key, string(b), identityCacheTTL); err != nil {
 			s.log.WarnContext(ctx, "account: could not cache identities", "err", err.Error())
 		}
+	}
+	if inTurn {
+		s.local.put(user, version, ids)
 	}
 	return ids, nil
 }
@@ -212,6 +228,13 @@ func (s *Service) Touch(ctx context.Context, ch chat.Channel, externalID string,
 	if err := checkUser(ch, externalID); err != nil {
 		return err
 	}
+	if version, inTurn := s.readAheadVersion(ctx, ch, externalID); inTurn {
+		// The identities this turn already holds say whether a write is
+		// due: within the interval of the last one, no kv call either.
+		if ids, ok := s.local.get(localUser(ch, externalID), version); ok && touchedSince(ids, at.Add(-touchInterval)) {
+			return nil
+		}
+	}
 	marker := s.userKey("touch", ch, externalID)
 	fresh, err := s.kv.SetNX(ctx, marker, "1", touchInterval)
 	if err == nil && !fresh {
@@ -273,4 +296,15 @@ func lockRows(tx *gorm.DB) *gorm.DB {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	return tx
+}
+
+// touchedSince reports whether every identity is reachable and was written
+// to (Touch) after since.
+func touchedSince(ids []Identity, since time.Time) bool {
+	for _, id := range ids {
+		if !id.Reachable || id.LastMessageAt == nil || !id.LastMessageAt.After(since) {
+			return false
+		}
+	}
+	return len(ids) > 0
 }

@@ -49,6 +49,9 @@ func (a *App) mountWeChat() {
 	oa := wechat.NewCallback(wechat.CallbackOptions{
 		AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.AESKey,
 		KV: a.KV, Handler: bot,
+		// The bot's first question, who is talking, is answered from the
+		// identity version read in the turn's first kv call.
+		TurnReads:    a.Accounts.TurnReads,
 		ReplayWindow: cfg.WeChat.ReplayWindow, Budget: cfg.WeChat.ReplyBudget,
 		Late:     wechat.CustomLate{Client: a.WeChat},
 		Menus:    menus,
@@ -68,7 +71,7 @@ func (a *App) mountWeChat() {
 		}
 		wecom := wechat.NewWeComCallback(wechat.WeComOptions{
 			Token: cfg.WeCom.Token, AESKey: cfg.WeCom.AESKey, CorpID: cfg.WeCom.CorpID,
-			KV: a.KV, Handler: bot, ReplayWindow: cfg.WeChat.ReplayWindow,
+			KV: a.KV, Handler: bot, TurnReads: a.Accounts.TurnReads, ReplayWindow: cfg.WeChat.ReplayWindow,
 			ResponseHosts: hosts, Clock: a.Clock, Log: a.Log,
 		})
 		wecom.Observe(a.Metrics)
