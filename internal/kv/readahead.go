@@ -27,9 +27,11 @@ func WithReads(ctx context.Context, reads []Read) context.Context {
 }
 
 // ReadAhead returns what key held when it was read ahead for ctx's unit of
-// work; ok is false when it was not, and the caller reads the store. The
-// value may have changed since: callers use it only where the unit of
-// work's own lock keeps it current (the user's lock for their identities).
+// work; ok is false when it was not, and the caller reads the store. It was
+// read under the unit of work's lock (a turn reads under the user's lock),
+// so changes made under that lock before are in; changes made elsewhere
+// since are not, and a caller must be correct with a value that old (the
+// identity cache treats it as a version to compare, not as the data).
 func ReadAhead(ctx context.Context, key string) (r Read, ok bool) {
 	m, _ := ctx.Value(readAheadKey{}).(map[string]Read)
 	r, ok = m[key]

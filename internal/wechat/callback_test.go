@@ -183,7 +183,8 @@ func TestPublicVector(t *testing.T) {
 			store := newStore(t)
 			// The vector's MsgId is fixed; forget it so a shared Redis does
 			// not remember an earlier run's delivery.
-			forget := func() { store.Delete(context.Background(), "wx:turn:oa:m:12345") }
+			vector := chat.Inbound{Channel: chat.ChannelOA, UserID: "asdasdasdsadasd", MsgKey: "m:12345"}
+			forget := func() { store.Delete(context.Background(), turnKey(vector)) }
 			forget()
 			t.Cleanup(forget)
 			f := newFixture(t, store, func(o *CallbackOptions) { o.ReplayWindow = 0 })

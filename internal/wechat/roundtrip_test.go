@@ -146,3 +146,66 @@ func TestForgedBodyNamingAnotherUser(t *testing.T) {
 		})
 	}
 }
+
+// TestReadAheadUnderTheLock: when the user's lock is held elsewhere (their
+// previous turn, perhaps a bind, on another instance), what the first call
+// read is stale by the time the lock is free; the handler gets the keys as
+// they are once the lock is held.
+func TestReadAheadUnderTheLock(t *testing.T) {
+	for name, newStore := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			store := newStore(t)
+			version := func(in chat.Inbound) string { return "test:idv:" + chat.UserTag(in.UserID) }
+			f := newFixture(t, store, func(o *CallbackOptions) {
+				o.Handler = readingBot{key: version}
+				o.TurnReads = func(in chat.Inbound) []string { return []string{version(in)} }
+				o.Budget = 30 * time.Second
+			})
+			ctx := t.Context()
+			user := "o-rl-" + strconv.FormatInt(nextID(), 36)
+			m := TextMessage(user, vecAppID, "我是谁", nextID(), time.Now())
+			in := chat.Inbound{Channel: chat.ChannelOA, UserID: user, MsgKey: "m:" + strconv.FormatInt(m.MsgID, 10)}
+			if err := store.Set(ctx, version(in), "before", time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.Set(ctx, userLockKey(in), "previous-turn", time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			req, err := f.platform.Request(f.plainURL, m, ModePlain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan string, 1)
+			go func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					got <- err.Error()
+					return
+				}
+				r, err := f.platform.DecodeReply(resp, ModePlain)
+				if err != nil {
+					got <- err.Error()
+					return
+				}
+				got <- r.Content
+			}()
+			// The turn has made its first call once its claim is there.
+			for {
+				if _, err := store.Get(ctx, turnKey(in)); err == nil {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			// The previous turn changes the user's version, then ends.
+			if err := store.Set(ctx, version(in), "after", time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.Delete(ctx, userLockKey(in)); err != nil {
+				t.Fatal(err)
+			}
+			if reply := <-got; reply != "预读：after" {
+				t.Fatalf("handler read %q, want the version as of when it held the lock", reply)
+			}
+		})
+	}
+}

@@ -345,7 +345,9 @@ func (t *turns) own(ctx context.Context, key string, in chat.Inbound, guard *rep
 		// user's message, and the bot's writes are idempotent where it matters.
 		t.log.WarnContext(ctx, "wechat dedupe unavailable", "err", errText(err, claim.Err))
 		claim.OK, claim.Locked = true, false
-	} else {
+	} else if claim.Locked {
+		// Read under the lock: whatever the user's previous turn changed
+		// is in. Read before it (below), they would be stale.
 		ctx = kv.WithReads(ctx, claim.Reads)
 	}
 	if !claim.OK {
@@ -361,6 +363,8 @@ func (t *turns) own(ctx context.Context, key string, in chat.Inbound, guard *rep
 		if lock, err = kv.AcquireLock(ctx, t.kv, lock.Key(), t.lease); err != nil {
 			t.log.WarnContext(ctx, "wechat user lock unavailable", "user", hashID(in.UserID), "err", err.Error())
 			lock = nil
+		} else {
+			ctx = t.readAgain(ctx, reads)
 		}
 	}
 	keep.hold(lock)
@@ -379,10 +383,34 @@ func (t *turns) own(ctx context.Context, key string, in chat.Inbound, guard *rep
 	if lock != nil {
 		end = lock.SetAndReleaseOp(key, string(state), turnTTL)
 	}
-	if err := t.kv.Batch(ctx, end); err != nil {
-		t.log.WarnContext(ctx, "wechat cache answer failed", "err", err.Error())
+	if err := t.kv.Batch(ctx, end); err != nil || end.Err != nil {
+		t.log.WarnContext(ctx, "wechat cache answer failed", "err", errText(err, end.Err))
 	}
 	return out, true, ""
+}
+
+// readAgain reads the read-ahead keys once the user's lock is finally
+// held (one more round trip, only when the user's turns contend); on
+// failure the handler reads them itself.
+func (t *turns) readAgain(ctx context.Context, keys []string) context.Context {
+	if len(keys) == 0 {
+		return ctx
+	}
+	ops := make([]*kv.Op, len(keys))
+	for i, k := range keys {
+		ops[i] = kv.GetOp(k)
+	}
+	if err := t.kv.Batch(ctx, ops...); err != nil {
+		return ctx
+	}
+	reads := make([]kv.Read, 0, len(ops))
+	for i, o := range ops {
+		if o.Err != nil {
+			return ctx
+		}
+		reads = append(reads, kv.Read{Key: keys[i], Value: o.Value, Miss: o.Miss})
+	}
+	return kv.WithReads(ctx, reads)
 }
 
 // awaitOwner waits for the answer of the delivery that owns the turn,
