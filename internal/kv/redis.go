@@ -225,15 +225,25 @@ func (r *Redis) Close() error {
 // pipeline; only then may it run after ops that follow it in the batch.
 func (r *Redis) Batch(ctx context.Context, ops ...*Op) error {
 	cmds := make([]redis.Cmder, len(ops))
-	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, o := range ops {
-			if o.Err = o.check(); o.Err != nil {
-				continue
-			}
-			cmds[i] = o.send(ctx, p, true)
+	var err error
+	if len(ops) == 1 {
+		// One op needs no pipeline (the turn's last call): sent directly,
+		// it skips go-redis's pipeline bookkeeping.
+		if ops[0].Err = ops[0].check(); ops[0].Err == nil {
+			cmds[0] = ops[0].send(ctx, r.client, true)
+			err = cmds[0].Err()
 		}
-		return nil
-	})
+	} else {
+		_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, o := range ops {
+				if o.Err = o.check(); o.Err != nil {
+					continue
+				}
+				cmds[i] = o.send(ctx, p, true)
+			}
+			return nil
+		})
+	}
 	var retry []int
 	for i, c := range cmds {
 		if c != nil && redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
@@ -320,8 +330,9 @@ end
 return 0`)
 )
 
-// send queues the op on p; a script goes as EVALSHA when sha is set.
-func (o *Op) send(ctx context.Context, p redis.Pipeliner, sha bool) redis.Cmder {
+// send queues the op on p (or, on a client, runs it); a script goes as
+// EVALSHA when sha is set.
+func (o *Op) send(ctx context.Context, p redis.Cmdable, sha bool) redis.Cmder {
 	script := func(s *redis.Script, keys []string, args ...any) redis.Cmder {
 		if sha {
 			return s.EvalSha(ctx, p, keys, args...)

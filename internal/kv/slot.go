@@ -34,7 +34,16 @@ func slot(key string) uint16 {
 func crc16(s string) uint16 {
 	var crc uint16
 	for i := 0; i < len(s); i++ {
-		crc ^= uint16(s[i]) << 8
+		crc = crc<<8 ^ crc16Table[byte(crc>>8)^s[i]]
+	}
+	return crc
+}
+
+// crc16Table is CRC16-XMODEM (polynomial 0x1021) by byte: every chat turn
+// checks its keys' slots, so the bitwise loop is done once here.
+var crc16Table = func() (t [256]uint16) {
+	for i := range t {
+		crc := uint16(i) << 8
 		for range 8 {
 			if crc&0x8000 != 0 {
 				crc = crc<<1 ^ 0x1021
@@ -42,14 +51,16 @@ func crc16(s string) uint16 {
 				crc <<= 1
 			}
 		}
+		t[i] = crc
 	}
-	return crc
-}
+	return t
+}()
 
 // sameSlot returns an error unless every key hashes to the first one's slot.
 func sameSlot(op string, keys ...string) error {
+	first := slot(keys[0])
 	for _, k := range keys[1:] {
-		if slot(k) != slot(keys[0]) {
+		if slot(k) != first {
 			return fmt.Errorf("kv %s: keys %q and %q are in different Redis Cluster slots (use one {hash tag})", op, keys[0], k)
 		}
 	}

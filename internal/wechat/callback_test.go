@@ -46,7 +46,7 @@ func stores(t *testing.T) map[string]func(t *testing.T) kv.Store {
 	}
 	if addr != "" {
 		m["redis"] = func(t *testing.T) kv.Store {
-			s, err := kv.NewRedis(kv.RedisOptions{Addrs: []string{addr}})
+			s, err := kv.NewRedis(kv.RedisOptions{Addrs: strings.Split(addr, ",")})
 			if err != nil {
 				t.Fatal(err)
 			}
