@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/dialog/dialogtest"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/message"
 )
 
 // t0 is a Friday morning in China; every transcript starts there.
@@ -85,7 +85,7 @@ func (r *reportFlow) flow() *dialog.Flow {
 			}
 			return dialog.Reply{
 				Text:     fmt.Sprintf("督导记录已提交：%s，发现问题%d项。", s.Get("shop_name"), issues),
-				Articles: []chat.Article{{Title: "督导记录回执", Description: s.Get("shop_name"), URL: "https://h5.example/visit/1"}},
+				Articles: []message.Article{{Title: "督导记录回执", Description: s.Get("shop_name"), URL: "https://h5.example/visit/1"}},
 			}, nil
 		},
 		Cancelled: func(context.Context, *dialog.Session) error {
