@@ -23,7 +23,8 @@ func (sayBot) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 // BenchmarkPlainTurn measures the callback's own cost for one plaintext
 // turn whose handler answers at once, without HTTP: signature, decoding,
 // the turn's two kv calls, the reply. With SHIANBAO_BENCH_REDIS_ADDR the
-// store is Redis (what -cpuprofile is for), else in process.
+// store is Redis (what -cpuprofile is for), else in process; its keys, under
+// a prefix of their own, expire within the hour.
 //
 //	SHIANBAO_BENCH_REDIS_ADDR=127.0.0.1:6379 go test -run '^$' -bench PlainTurn -cpuprofile cpu.out ./internal/wechat
 func BenchmarkPlainTurn(b *testing.B) {
