@@ -30,6 +30,20 @@ func runScriptContract(t *testing.T, newStore func(t *testing.T) kv.Store) {
 		wantTTL(t, s, key("nonce"), longTTL-10*time.Second, longTTL)
 	})
 
+	t.Run("BatchOfOne", func(t *testing.T) {
+		t.Parallel()
+		// Redis sends a lone op without a pipeline; the results are the same.
+		s, key := newStore(t), newKey(t)
+		miss, bad := kv.GetOp(key("absent")), kv.SetOp(key("bad"), "x", -time.Second)
+		if err := s.Batch(t.Context(), miss); err != nil || miss.Err != nil || !miss.Miss {
+			t.Fatalf("lone get of an absent key: %v %+v", err, miss)
+		}
+		if err := s.Batch(t.Context(), bad); err != nil || bad.Err == nil {
+			t.Fatalf("lone set with a negative ttl: %v %+v", err, bad)
+		}
+		wantMiss(t, s, key("bad"))
+	})
+
 	t.Run("Claim", func(t *testing.T) {
 		t.Parallel()
 		s, key := newStore(t), newKey(t)
