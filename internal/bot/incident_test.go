@@ -1,0 +1,114 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/incident"
+	"github.com/shianbao/shianbao/internal/registry"
+)
+
+// incidents lists the stored incidents, oldest first.
+func (w *district) incidents(t *testing.T) []incident.Incident {
+	t.Helper()
+	var out []incident.Incident
+	if err := w.d.Gorm(t.Context()).Order("id").Find(&out).Error; err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestIncidentCadre: a cadre reports a suspected poisoning at one of their
+// businesses; the confirmation delivered three times stores one incident.
+func TestIncidentCadre(t *testing.T) {
+	w := openDistrict(t)
+	cadre, _ := w.cadreWithTasks(t)
+	w.bind(t, "o-cadre", account.RoleCadre, cadre.ID)
+	c := w.chat(t, "o-cadre")
+	c.Say("应急")
+	c.Say("1")
+	c.Say("1")
+	c.Say("午饭后5名顾客腹泻呕吐，已送医")
+	c.Say("5")
+	c.Photo("media-incident-1")
+	c.Say("完成")
+	c.Location(31.56, 120.16, "胡埭镇")
+	c.Say("确认")
+	c.Again()
+	c.Again()
+	c.Golden("incident_cadre")
+
+	got := w.incidents(t)
+	if len(got) != 1 {
+		t.Fatalf("%d incidents after a triple delivery, want 1", len(got))
+	}
+	inc := got[0]
+	if inc.Kind != incident.Poisoning || inc.Affected != 5 || !inc.Verified || inc.ReporterKind != "cadre" ||
+		inc.ReporterID != cadre.ID || inc.BusinessID == 0 || !inc.HasLocation {
+		t.Fatalf("incident %+v", inc)
+	}
+	if a, err := w.reg.CurrentAssignment(t.Context(), inc.BusinessID); err != nil || a.CadreID != cadre.ID {
+		t.Fatalf("business %d is not one the cadre packs: %+v, %v", inc.BusinessID, a, err)
+	}
+}
+
+// TestIncidentStranger: someone who never bound reports from the menu,
+// without a business, naming the town; the report is marked unverified.
+func TestIncidentStranger(t *testing.T) {
+	w := openDistrict(t)
+	c := w.chat(t, "o-stranger")
+	c.Say("[点击菜单] INCIDENT")
+	c.Say("2")
+	c.Say("跳过")
+	c.Say("胡埭")
+	c.Say("路边摊在卖过期的熟食")
+	c.Say("跳过")
+	c.Say("跳过")
+	c.Say("跳过")
+	c.Say("确认")
+	c.Golden("incident_stranger")
+
+	got := w.incidents(t)
+	if len(got) != 1 || got[0].Verified || got[0].ReporterKind != incident.ReporterStranger || got[0].BusinessID != 0 {
+		t.Fatalf("incidents %+v", got)
+	}
+	r, err := w.reg.Region(t.Context(), got[0].RegionID)
+	if err != nil || r.Name != "胡埭镇" {
+		t.Fatalf("region %+v, %v", r, err)
+	}
+	if strings.Contains(c.Transcript(), "o-stranger") {
+		t.Fatal("the transcript shows the WeChat id")
+	}
+}
+
+// TestIncidentByName: a manager types part of a business's name; several
+// matches are numbered, and a bound person may not skip the business.
+func TestIncidentByName(t *testing.T) {
+	w := openDistrict(t)
+	ms, err := w.reg.Managers(t.Context(), 1)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("managers: %v", err)
+	}
+	w.bind(t, "o-manager", account.RoleManager, ms[0].ID)
+	var biz registry.Business
+	if err := w.d.Gorm(t.Context()).Order("id").First(&biz).Error; err != nil {
+		t.Fatal(err)
+	}
+	c := w.chat(t, "o-manager")
+	c.Say("突发")
+	c.Say("投诉")
+	if r := c.Say("跳过"); !strings.Contains(r.Text, "名称") {
+		t.Fatalf("a manager skipped the business: %s", r.Text)
+	}
+	c.Say(biz.Name)
+	c.Say("顾客投诉菜里有异物")
+	c.Say("1")
+	c.Say("跳过")
+	c.Say("跳过")
+	c.Say("确认")
+	got := w.incidents(t)
+	if len(got) != 1 || got[0].ReporterKind != "manager" || got[0].Kind != incident.Complaint {
+		t.Fatalf("incidents %+v\n%s", got, c.Transcript())
+	}
+}
