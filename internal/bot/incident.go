@@ -103,7 +103,7 @@ func (b *Bot) incidentSteps(s *dialog.Session) []dialog.Step {
 			}},
 		b.incidentBusinessStep(stranger, stranger(s)),
 		{Key: sIncidentTown, Kind: dialog.KindChoice, Help: msgHelpIncidentTown,
-			When: func(s *dialog.Session) bool { v, ok := s.Answer(sIncidentBiz); return ok && v.Skipped },
+			When:   func(s *dialog.Session) bool { v, ok := s.Answer(sIncidentBiz); return ok && v.Skipped },
 			Prompt: func(context.Context, *dialog.Session) (string, error) { return msgIncidentTown, nil },
 			Choices: func(ctx context.Context, _ *dialog.Session) ([]dialog.Choice, error) {
 				rs, err := b.registry.Regions(ctx)
