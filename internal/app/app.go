@@ -317,6 +317,9 @@ func (s *Services) SeedDemo(ctx context.Context) error {
 	}
 	s.Log.Info("demo self-check records seeded", "businesses", hist.Businesses, "daily", hist.Daily, "weekly", hist.Weekly,
 		"ms", time.Since(start).Milliseconds())
+	if _, err := s.Incidents.SeedDemo(ctx); err != nil {
+		return fmt.Errorf("seed demo incidents: %w", err)
+	}
 	return nil
 }
 

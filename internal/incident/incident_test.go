@@ -9,6 +9,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -317,3 +318,73 @@ func TestInvalid(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestSeedDemo: one open and one closed incident, each with its steps;
+// seeding again is refused.
+func TestSeedDemo(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		n, err := e.svc.SeedDemo(t.Context())
+		if err != nil || n != 2 {
+			t.Fatalf("SeedDemo = %d, %v", n, err)
+		}
+		lines, total, err := query.New(e.d).Incidents(t.Context(), query.IncidentFilter{Limit: 10})
+		if err != nil || total != 2 {
+			t.Fatalf("incidents: %d, %v", total, err)
+		}
+		states := map[string]bool{}
+		for _, l := range lines {
+			states[l.State] = true
+			evs, err := e.svc.Events(t.Context(), l.ID)
+			if err != nil || len(evs) < 3 {
+				t.Fatalf("incident %d: %d steps, %v", l.ID, len(evs), err)
+			}
+		}
+		if !states["closed"] || !states["handling"] {
+			t.Fatalf("states %v, want one open (处置中) and one closed", states)
+		}
+		if n := len(e.outbox(t, incident.KindReported)); n != 0 {
+			t.Fatalf("demo history notified %d", n)
+		}
+		if _, err := e.svc.SeedDemo(t.Context()); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("seeding twice: %v", err)
+		}
+	})
+}
+
+// TestScopedList: the read side lists a town's incidents only, with its
+// filters.
+func TestScopedList(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		for i, town := range []registry.Region{e.hudai, e.lihu} {
+			if _, _, err := e.svc.Report(ctx, incident.Report{Key: "list-" + itoa(int64(i)), Kind: incident.Complaint,
+				BusinessID: e.business(t, town).ID, Description: "投诉", Affected: -1, Reporter: registry.ActorOf("cadre", e.cadre(t, town).ID)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		read := query.New(e.d)
+		count := func(f query.IncidentFilter) int64 {
+			t.Helper()
+			_, n, err := read.Incidents(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(query.IncidentFilter{ScopePath: e.hudai.Path}); n != 1 {
+			t.Fatalf("胡埭 sees %d, want 1", n)
+		}
+		if n := count(query.IncidentFilter{ScopePath: e.district.Path, State: "open"}); n != 2 {
+			t.Fatalf("district sees %d open, want 2", n)
+		}
+		if n := count(query.IncidentFilter{Overdue: true, Now: night.Add(25 * time.Hour)}); n != 2 {
+			t.Fatalf("%d overdue after a day, want 2", n)
+		}
+		if n := count(query.IncidentFilter{Kind: "poisoning"}); n != 0 {
+			t.Fatalf("%d poisonings", n)
+		}
+		if _, _, err := read.Incidents(ctx, query.IncidentFilter{State: "done"}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("unknown state: %v", err)
+		}
+	})
+}
