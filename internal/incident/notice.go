@@ -152,7 +152,8 @@ func (s *Service) consoleURL(id int64) string {
 	return strings.TrimRight(s.d.BaseURL, "/") + fmt.Sprintf("/console/incidents/%d", id)
 }
 
-// reporterMessage tells a bound reporter that their incident moved on;
+// reporterMessage tells a bound reporter that their incident moved on,
+// urgently: they reported it and wait for the answer, at night too;
 // nil for a stranger, who can only be answered in chat.
 func (s *Service) reporterMessage(inc *Incident, ev Event) *notify.Message {
 	var kind notify.RecipientKind
@@ -174,7 +175,7 @@ func (s *Service) reporterMessage(inc *Incident, ev Event) *notify.Message {
 	text := fmt.Sprintf(msgStateText, chinaTime(inc.CreatedAt), inc.Kind.Label(), orNone(inc.BusinessName),
 		State(ev.ToState).Label(), ev.ActorName, chinaTime(ev.CreatedAt), note)
 	return &notify.Message{Kind: KindState, To: notify.Recipient{Kind: kind, ID: inc.ReporterID}, Channel: notify.ChannelCustom,
-		Subject: subject(inc.ID), Stage: ev.ToState, Title: title, Text: text,
+		Subject: subject(inc.ID), Stage: ev.ToState, Title: title, Text: text, Urgent: true,
 		Fields: map[string]string{"kind": inc.Kind.Label(), "business": orNone(inc.BusinessName), "state": State(ev.ToState).Label(),
 			"who": ev.ActorName, "time": chinaTime(ev.CreatedAt)}}
 }
