@@ -157,8 +157,7 @@ func (c *Incidents) renderDetail(e echo.Context, status int, problem, note strin
 	}
 	p := incidentPage{I: inc, KindLabel: inc.Kind.Label(), StateLabel: inc.State.Label(), Place: inc.BusinessName,
 		Overdue: inc.Overdue(c.clock.Now()), NextState: string(inc.State.Next()), NextVerb: inc.State.Verb(),
-		CanWrite: web.User(e).Role.CanWrite() && inc.State != incident.Closed, Flash: flash(e), Problem: problem, Note: note,
-		ReporterRole: reporterRoles[inc.ReporterKind]}
+		CanWrite: web.User(e).Role.CanWrite() && inc.State != incident.Closed, Flash: flash(e), Problem: problem, Note: note}
 	if p.Place == "" {
 		p.Place = "未指明主体"
 	}
@@ -174,9 +173,6 @@ func (c *Incidents) renderDetail(e echo.Context, status int, problem, note strin
 	}
 	return c.render(e, status, "incident", "应急事件", p)
 }
-
-// reporterRoles name who reported, by the incident's reporter kind.
-var reporterRoles = map[string]string{"cadre": "包保干部", "manager": "食安办", "contact": "主体联系人", incident.ReporterStranger: "未绑定用户"}
 
 // step moves an incident to its next state, or adds a note, for the
 // signed-in user; a refused step shows the page again with the reason and
