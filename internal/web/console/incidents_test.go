@@ -101,6 +101,11 @@ func TestIncidentPages(t *testing.T) {
 		t.Fatalf("%d audit entries by the manager, want 3 (%v)", audits, err)
 	}
 
+	hudai.Get("/console/audit")
+	if text := hudai.Text(); !strings.Contains(text, "办结应急事件") || strings.Contains(text, "incident.") {
+		t.Fatalf("the audit log does not say what was done in words:\n%s", text)
+	}
+
 	viewer := a.SignIn(t, a.Viewer)
 	viewer.Get(fmt.Sprintf("/console/incidents/%d", theirs.ID))
 	viewer.Post(fmt.Sprintf("/console/incidents/%d/step", theirs.ID), url.Values{"action": {"next"}, "note": {"看看"}})
