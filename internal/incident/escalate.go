@@ -79,9 +79,9 @@ func (s *Service) escalate(ctx context.Context, inc *Incident) (bool, error) {
 	text := fmt.Sprintf(msgEscalatedText, where, inc.Kind.Label(), inc.State.Label(), chinaTime(inc.StateAt),
 		chinaTime(*inc.DueAt), verb, act)
 	stage := "overdue-" + string(inc.State)
-	msgs := s.toOffice(inc, town, KindEscalated, stage, title, text, act, where)
+	msgs := s.toOffice(inc, town, town.Name, KindEscalated, stage, title, text, act, where)
 	if up != nil {
-		msgs = append(msgs, s.toOffice(inc, supervisor, KindEscalated, stage, title, text, act, where)...)
+		msgs = append(msgs, s.toOffice(inc, supervisor, town.Name, KindEscalated, stage, title, text, act, where)...)
 	}
 	msgs = s.addressed(msgs, inc.ID)
 	done := false

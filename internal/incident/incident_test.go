@@ -1,8 +1,10 @@
 package incident_test
 
 import (
+	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -385,6 +387,37 @@ func TestScopedList(t *testing.T) {
 		}
 		if _, _, err := read.Incidents(ctx, query.IncidentFilter{State: "done"}); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("unknown state: %v", err)
+		}
+	})
+}
+
+// TestConcurrentDelivery: the same report delivered three times at once
+// (three instances answering the platform's retries) is one incident.
+func TestConcurrentDelivery(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		r := incident.Report{Key: "conv-race", Kind: incident.Other, BusinessID: e.business(t, e.hudai).ID,
+			Description: "冷库断电", Affected: 0, Reporter: registry.ActorOf("cadre", e.cadre(t, e.hudai).ID)}
+		var wg sync.WaitGroup
+		created := make(chan bool, 3)
+		for range 3 {
+			wg.Go(func() {
+				_, c, err := e.svc.Report(context.Background(), r)
+				if err != nil {
+					t.Error(err)
+				}
+				created <- c
+			})
+		}
+		wg.Wait()
+		close(created)
+		n := 0
+		for c := range created {
+			if c {
+				n++
+			}
+		}
+		if n != 1 || countRows(t, e.d, "incidents") != 1 || countRows(t, e.d, "incident_events") != 1 {
+			t.Fatalf("%d reports created, %d incidents", n, countRows(t, e.d, "incidents"))
 		}
 	})
 }

@@ -93,7 +93,7 @@ func (s *Service) reportedMessages(ctx context.Context, inc *Incident, first *re
 		return fmt.Sprintf(msgReportedText, inc.Kind.Label(), unverified, where, inc.AffectedText(), inc.ReporterName,
 			chinaTime(inc.CreatedAt), inc.Description, act)
 	}
-	out := s.toOffice(inc, town, KindReported, "reported", title, body(), act, where)
+	out := s.toOffice(inc, town, town.Name, KindReported, "reported", title, body(), act, where)
 	if s.d.Settings.Rule(inc.Kind).EscalateToDistrict {
 		up, err := s.officeAbove(ctx, town.Office)
 		if err != nil {
@@ -105,16 +105,19 @@ func (s *Service) reportedMessages(ctx context.Context, inc *Incident, first *re
 				return nil, err
 			}
 			text := body() + "\n" + fmt.Sprintf(msgDistrictSupervise, district.Name)
-			out = append(out, s.toOffice(inc, district, KindReported, "reported", title, text, act, where)...)
+			out = append(out, s.toOffice(inc, district, town.Name, KindReported, "reported", title, text, act, where)...)
 		}
 	}
 	return out, nil
 }
 
 // toOffice addresses one message to each active manager of o and, when it
-// has a robot, to its WeCom group; all urgent.
-func (s *Service) toOffice(inc *Incident, o office, kind, stage, title, text, act, where string) []notify.Message {
-	fields := map[string]string{"kind": inc.Kind.Label(), "business": where, "who": act, "office": o.Name,
+// has a robot, to its WeCom group; all urgent. actor names the office that
+// must act (the town's, also in the district's copy).
+func (s *Service) toOffice(inc *Incident, o office, actor, kind, stage, title, text, act, where string) []notify.Message {
+	// "act" is the short form for a template field (cut at 20 characters):
+	// the office that must act, and what it must do.
+	fields := map[string]string{"kind": inc.Kind.Label(), "business": where, "who": act, "act": actor + inc.State.Verb(), "office": o.Name,
 		"time": chinaTime(inc.CreatedAt), "affected": inc.AffectedText(), "state": inc.State.Label()}
 	if inc.DueAt != nil {
 		fields["due"] = chinaTime(*inc.DueAt)
