@@ -112,3 +112,31 @@ func TestIncidentByName(t *testing.T) {
 		t.Fatalf("incidents %+v\n%s", got, c.Transcript())
 	}
 }
+
+// TestIncidentContact: a business's contact reports at their own business
+// (not asked which), and a menu tap in the middle keeps the report.
+func TestIncidentContact(t *testing.T) {
+	w := openDistrict(t)
+	biz := w.operating(t, registry.CategoryCatering, 0)
+	w.bindContact(t, "o-boss", biz.ID, account.ContactPrincipal)
+	c := w.chat(t, "o-boss")
+	c.Say("应急")
+	if r := c.Say("3"); strings.Contains(r.Text, "哪家主体") {
+		t.Fatalf("a contact was asked for the business: %s", r.Text)
+	}
+	if r := c.Say("[点击菜单] LETTERS"); !strings.Contains(r.Text, "请简要描述") {
+		t.Fatalf("a menu tap lost the report: %s", r.Text)
+	}
+	c.Say("后厨油锅起火，已扑灭，无人受伤")
+	c.Say("0")
+	c.Say("跳过")
+	c.Say("跳过")
+	if r := c.Reply(); !strings.Contains(r.Text, biz.Name) || !strings.Contains(r.Text, "0人") {
+		t.Fatalf("summary: %s", r.Text)
+	}
+	c.Say("确认")
+	got := w.incidents(t)
+	if len(got) != 1 || got[0].BusinessID != biz.ID || got[0].ReporterKind != "contact" || got[0].Kind != incident.Accident || got[0].Affected != 0 {
+		t.Fatalf("incidents %+v\n%s", got, c.Transcript())
+	}
+}
