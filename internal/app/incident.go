@@ -40,7 +40,8 @@ func (s *Services) newIncidents() error {
 	robots := s.Config.WeCom.Robots
 	s.Incidents, err = incident.NewService(incident.Deps{
 		DB: s.DB, Registry: s.Registry, Accounts: s.Accounts, Outbox: s.Notify, Settings: set,
-		Groups: func(short string) bool { _, ok := robots[short]; return ok }, BaseURL: s.Config.HTTP.BaseURL, Clock: s.Clock,
+		Groups: func(short string) bool { _, ok := robots[short]; return ok }, Links: s.links, LinkTTL: s.Config.Letter.LinkTTL,
+		BaseURL: s.Config.HTTP.BaseURL, Clock: s.Clock,
 	})
 	return err
 }

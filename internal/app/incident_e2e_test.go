@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/incident"
+	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
@@ -106,6 +109,25 @@ func TestIncidentAtNight(t *testing.T) {
 	}
 	if !posted {
 		t.Fatal("the office's group got no post naming who must act")
+	}
+
+	// The message opens the incident's page on the manager's phone; not
+	// on a stranger's.
+	ns, _, err := a.Notify.List(ctx, notify.Filter{Kind: incident.KindReported, Recipient: &notify.Recipient{Kind: notify.ToManager, ID: managers[0].ID}})
+	if err != nil || len(ns) != 1 || !strings.Contains(ns[0].URL, "/h5/incidents/") {
+		t.Fatalf("manager's message: %+v, %v", ns, err)
+	}
+	jar, _ := cookiejar.New(nil)
+	a.FakeAPI.SetPersona(managerID)
+	if page := getPage(t, &http.Client{Jar: jar}, rebase(a, ns[0].URL)); !strings.Contains(page, biz.Name) || !strings.Contains(page, "受理") {
+		t.Fatalf("incident page:\n%s", page)
+	}
+	strangerJar, _ := cookiejar.New(nil)
+	a.FakeAPI.SetPersona("o-incident-nobody")
+	if resp, err := (&http.Client{Jar: strangerJar}).Get(rebase(a, ns[0].URL)); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a stranger opened the manager's link: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 
 	manager := registry.ActorOf("manager", managers[0].ID)

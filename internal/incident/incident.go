@@ -145,8 +145,14 @@ type Enqueuer interface {
 
 var _ Enqueuer = (*notify.Service)(nil)
 
-// Deps are what the service works with; all but Groups, BaseURL and Clock
-// are required.
+// Links builds the signed H5 address of an incident's page for one
+// reader; the web layer signs it.
+type Links interface {
+	Incident(id int64, reader registry.Actor, expires time.Time) string
+}
+
+// Deps are what the service works with; all but Groups, Links, BaseURL
+// and Clock are required.
 type Deps struct {
 	DB       *db.DB
 	Registry *registry.Service
@@ -156,7 +162,11 @@ type Deps struct {
 	// Groups reports whether an office (by short name) has a WeCom group
 	// robot; nil: none has.
 	Groups func(short string) bool
-	// BaseURL starts the console links in the offices' messages.
+	// Links signs the H5 page each message links to (LinkTTL long, 30
+	// days by default); without it messages link to the console page
+	// under BaseURL.
+	Links   Links
+	LinkTTL time.Duration
 	BaseURL string
 	Clock   clock.Clock
 }
@@ -176,6 +186,9 @@ func NewService(d Deps) (*Service, error) {
 	}
 	if d.Settings == nil {
 		d.Settings = DefaultSettings()
+	}
+	if d.LinkTTL <= 0 {
+		d.LinkTTL = 30 * 24 * time.Hour
 	}
 	return &Service{d: d}, nil
 }

@@ -421,3 +421,34 @@ func TestConcurrentDelivery(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthorize: the H5 page opens for the town's and the district's
+// managers and offices and for the reporter, not for another town's.
+func TestAuthorize(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		cadre := e.cadre(t, e.hudai)
+		inc, _, err := e.svc.Report(t.Context(), incident.Report{Key: "conv-a", Kind: incident.Other, BusinessID: e.business(t, e.hudai).ID,
+			Description: "冷库断电", Affected: 0, Reporter: registry.ActorOf("cadre", cadre.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hudai, hudaiManagers := e.office(t, e.hudai)
+		lihu, lihuManagers := e.office(t, e.lihu)
+		district, _ := e.office(t, e.district)
+		for reader, ok := range map[registry.Actor]bool{
+			registry.ActorOf("manager", hudaiManagers[0].ID): true,
+			registry.ActorOf("office", hudai.ID):             true,
+			registry.ActorOf("office", district.ID):          true,
+			registry.ActorOf("cadre", cadre.ID):              true,
+			registry.ActorOf("manager", lihuManagers[0].ID):  false,
+			registry.ActorOf("office", lihu.ID):              false,
+			registry.ActorOf("cadre", e.cadre(t, e.lihu).ID): false,
+			"user:hudai": false,
+		} {
+			_, err := e.svc.Authorize(t.Context(), inc.ID, reader)
+			if ok != (err == nil) || (!ok && !errs.Is(err, errs.Forbidden)) {
+				t.Errorf("%s: %v, want allowed %v", reader, err, ok)
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package incident
 // What the incidents say, to people and in errors.
 const (
 	msgNotFound       = "应急事件不存在。"
+	msgNotYours       = "这个页面不是发给您的。"
 	msgNoPhoto        = "照片不存在或尚未保存。"
 	msgNoKey          = "缺少上报编号。"
 	msgBadKind        = "请选择事件类型：疑似食物中毒、投诉举报、食品安全事故或其他。"

@@ -77,11 +77,12 @@ func (s *Service) place(ctx context.Context, inc *Incident) string {
 // reportedMessages are the urgent messages a new incident sends: to the
 // town office's managers and group, and to the district's when the kind
 // says so. Each says who must act and by when.
-func (s *Service) reportedMessages(ctx context.Context, inc *Incident, first *registry.Office) ([]notify.Message, error) {
+func (s *Service) reportedMessages(ctx context.Context, inc *Incident, first *registry.Office) ([]notify.Message, []registry.Office, error) {
 	town, err := s.officeWithManagers(ctx, first)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	offices := []registry.Office{town.Office}
 	act := fmt.Sprintf(msgMustAccept, town.who(), chinaTime(*inc.DueAt))
 	where := s.place(ctx, inc)
 	title := fmt.Sprintf(msgReportedTitle, inc.Kind.Label())
@@ -97,18 +98,19 @@ func (s *Service) reportedMessages(ctx context.Context, inc *Incident, first *re
 	if s.d.Settings.Rule(inc.Kind).EscalateToDistrict {
 		up, err := s.officeAbove(ctx, town.Office)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if up != nil {
 			district, err := s.officeWithManagers(ctx, up)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			offices = append(offices, district.Office)
 			text := body() + "\n" + fmt.Sprintf(msgDistrictSupervise, district.Name)
 			out = append(out, s.toOffice(inc, district, town.Name, KindReported, "reported", title, text, act, where)...)
 		}
 	}
-	return out, nil
+	return out, offices, nil
 }
 
 // toOffice addresses one message to each active manager of o and, when it
@@ -136,16 +138,40 @@ func (s *Service) toOffice(inc *Incident, o office, actor, kind, stage, title, t
 }
 
 // addressed completes messages built before the incident had an id: its
-// subject and the console link (in a group post's text too).
-func (s *Service) addressed(msgs []notify.Message, id int64) []notify.Message {
-	url := s.consoleURL(id)
+// subject and the link — the H5 page signed for each reader (a manager;
+// a group reads it as its office, found among offices), else the console
+// page — also in a group post's text.
+func (s *Service) addressed(msgs []notify.Message, id int64, offices ...registry.Office) []notify.Message {
+	groups := map[string]int64{}
+	for _, o := range offices {
+		groups[o.ShortName] = o.ID
+	}
 	for i := range msgs {
-		msgs[i].Subject, msgs[i].URL = subject(id), url
-		if msgs[i].To.Kind == notify.ToGroup && url != "" {
-			msgs[i].Text += "\n[查看详情](" + url + ")"
+		m := &msgs[i]
+		m.Subject = subject(id)
+		m.URL = s.link(id, readerOf(m.To, groups))
+		if m.To.Kind == notify.ToGroup && m.URL != "" {
+			m.Text += "\n[查看详情](" + m.URL + ")"
 		}
 	}
 	return msgs
+}
+
+// readerOf is who opens a message's link: the person, or a group's office.
+func readerOf(to notify.Recipient, groups map[string]int64) registry.Actor {
+	if to.Kind == notify.ToGroup {
+		return registry.ActorOf("office", groups[to.Group])
+	}
+	return registry.ActorOf(string(to.Kind), to.ID)
+}
+
+// link is the incident's page for reader: the H5 page when links are
+// signed, else the console's.
+func (s *Service) link(id int64, reader registry.Actor) string {
+	if s.d.Links != nil {
+		return s.d.Links.Incident(id, reader, s.d.Clock.Now().Add(s.d.LinkTTL))
+	}
+	return s.consoleURL(id)
 }
 
 func (s *Service) consoleURL(id int64) string {
@@ -177,7 +203,8 @@ func (s *Service) reporterMessage(inc *Incident, ev Event) *notify.Message {
 	title := fmt.Sprintf(msgStateTitle, State(ev.ToState).Label())
 	text := fmt.Sprintf(msgStateText, chinaTime(inc.CreatedAt), inc.Kind.Label(), orNone(inc.BusinessName),
 		State(ev.ToState).Label(), ev.ActorName, chinaTime(ev.CreatedAt), note)
-	return &notify.Message{Kind: KindState, To: notify.Recipient{Kind: kind, ID: inc.ReporterID}, Channel: notify.ChannelCustom,
+	to := notify.Recipient{Kind: kind, ID: inc.ReporterID}
+	return &notify.Message{Kind: KindState, To: to, Channel: notify.ChannelCustom, URL: s.link(inc.ID, readerOf(to, nil)),
 		Subject: subject(inc.ID), Stage: ev.ToState, Title: title, Text: text, Urgent: true,
 		Fields: map[string]string{"kind": inc.Kind.Label(), "business": orNone(inc.BusinessName), "state": State(ev.ToState).Label(),
 			"who": ev.ActorName, "time": chinaTime(ev.CreatedAt)}}

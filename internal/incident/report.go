@@ -89,7 +89,7 @@ func (s *Service) Report(ctx context.Context, r Report) (inc *Incident, created 
 	inc.OfficeID = office.ID
 	due := now.Add(s.d.Settings.Rule(inc.Kind).Deadline(Reported))
 	inc.DueAt = &due
-	msgs, err := s.reportedMessages(ctx, inc, office)
+	msgs, offices, err := s.reportedMessages(ctx, inc, office)
 	if err != nil {
 		return nil, false, err
 	}
@@ -109,7 +109,7 @@ func (s *Service) Report(ctx context.Context, r Report) (inc *Incident, created 
 			fmt.Sprintf("%s，%s，影响%s，%d张照片", inc.Kind.Label(), orNone(inc.BusinessName), inc.AffectedText(), len(r.Photos))); err != nil {
 			return err
 		}
-		_, err := s.d.Outbox.EnqueueTx(tx, s.addressed(msgs, inc.ID)...)
+		_, err := s.d.Outbox.EnqueueTx(tx, s.addressed(msgs, inc.ID, offices...)...)
 		return err
 	})
 	if err != nil {

@@ -2,17 +2,22 @@ package console_test
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web/browsertest"
+	"github.com/shianbao/shianbao/internal/web/h5"
 	"github.com/shianbao/shianbao/internal/web/webtest"
 )
 
@@ -23,7 +28,19 @@ import (
 func TestIncidentPagesBrowser(t *testing.T) {
 	b := browsertest.New(t)
 	ctx := t.Context()
-	a := webtest.Boot(t)
+	// The app serves on a port known before it starts, so the H5 link it
+	// signs and the authorisation round trip come back to it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	base := "http://" + addr
+	a := webtest.BootWith(t, func(cfg *config.Config) { cfg.HTTP.Addr, cfg.HTTP.BaseURL = addr, base })
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
 	bs, _, err := a.Query.Businesses(ctx, query.BusinessFilter{ScopePath: a.HudaiTown.Path, Status: string(registry.StatusOperating), Limit: 1})
 	if err != nil || len(bs) == 0 {
 		t.Fatalf("businesses: %v", err)
@@ -37,7 +54,6 @@ func TestIncidentPagesBrowser(t *testing.T) {
 	if stored, _, err := a.Incidents.FetchPhotos(ctx, conMedia{}, a.Media, 10); err != nil || stored != 1 {
 		t.Fatalf("photo fetch: %d, %v", stored, err)
 	}
-	base := a.URL
 	b.Do(60*time.Second,
 		chromedp.EmulateViewport(1280, 800),
 		chromedp.Navigate(base+"/console/"),
@@ -83,5 +99,25 @@ func TestIncidentPagesBrowser(t *testing.T) {
 	}
 	if text := look("accepted", page); !strings.Contains(text, "已受理，派员前往") || !strings.Contains(text, "开始处置") {
 		t.Fatalf("after accepting:\n%s", text)
+	}
+
+	// The page the office's messages link to, on the manager's phone.
+	var managerID int64
+	a.DB.Gorm(ctx).Raw(`SELECT m.id FROM managers m JOIN offices o ON o.id = m.office_id WHERE o.region_id = ? ORDER BY m.id LIMIT 1`, a.HudaiTown.ID).Scan(&managerID)
+	code, _, err := a.Accounts.IssueCode(ctx, account.RoleManager, managerID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Accounts.Bind(ctx, chat.ChannelOA, "o-incident-phone", code); err != nil {
+		t.Fatal(err)
+	}
+	a.FakeAPI.SetPersona("o-incident-phone")
+	link := h5.Links{BaseURL: base, Secret: []byte(a.Config.Security.SecretKey)}.Incident(inc.ID, registry.ActorOf("manager", managerID), a.Clock.Now().Add(time.Hour))
+	b.Do(30*time.Second, chromedp.EmulateViewport(browsertest.PhoneWidth, browsertest.PhoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	text := look("h5", strings.TrimPrefix(link, base))
+	for _, want := range []string{bs[0].Name, "已受理", "午饭后3人腹痛", "打开工作台"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("H5 page lacks %q:\n%s", want, text)
+		}
 	}
 }
