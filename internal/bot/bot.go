@@ -389,6 +389,9 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 		return b.started(ctx, u)(b.startIncident(ctx, u))
 	}
 	if u.bound() {
+		if out, ok, err := b.incidentStep(ctx, u, text); ok {
+			return out, err
+		}
 		if out, ok, err := b.selfCheckCommand(ctx, u, text); ok {
 			return out, err
 		}

@@ -1,11 +1,15 @@
 package bot_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/incident"
+	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -138,5 +142,72 @@ func TestIncidentContact(t *testing.T) {
 	got := w.incidents(t)
 	if len(got) != 1 || got[0].BusinessID != biz.ID || got[0].ReporterKind != "contact" || got[0].Kind != incident.Accident || got[0].Affected != 0 {
 		t.Fatalf("incidents %+v\n%s", got, c.Transcript())
+	}
+}
+
+// TestIncidentManagerSteps: a manager accepts, handles and closes his
+// town's incident from the phone; another town's manager cannot touch it
+// and learns nothing of it; a cadre is told it is the office's to do.
+func TestIncidentManagerSteps(t *testing.T) {
+	w := openDistrict(t)
+	ctx := t.Context()
+	offices, err := w.reg.Offices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine, other *registry.Office
+	for i := range offices {
+		r, err := w.reg.Region(ctx, offices[i].RegionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Level != registry.LevelTown {
+			continue
+		}
+		if mine == nil {
+			mine = &offices[i]
+		} else if other == nil {
+			other = &offices[i]
+		}
+	}
+	region, _ := w.reg.Region(ctx, mine.RegionID)
+	biz := demotest.Businesses(t, w.d, query.BusinessFilter{RegionPath: region.Path, Limit: 1})[0]
+	cadre, _ := w.cadreWithTasks(t)
+	inc, _, err := w.inc.Report(ctx, incident.Report{Key: "mgr-steps", Kind: incident.Complaint, BusinessID: biz.ID,
+		Description: "顾客投诉", Affected: -1, Reporter: registry.ActorOf("cadre", cadre.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := w.reg.Managers(ctx, mine.ID)
+	others, _ := w.reg.Managers(ctx, other.ID)
+	w.bind(t, "o-mgr-mine", account.RoleManager, ms[0].ID)
+	w.bind(t, "o-mgr-other", account.RoleManager, others[0].ID)
+	w.bind(t, "o-some-cadre", account.RoleCadre, cadre.ID)
+	say := func(openid, text string) string {
+		t.Helper()
+		out, err := w.bot.Handle(ctx, chat.Inbound{Channel: chat.ChannelOA, UserID: openid, Kind: chat.KindText, Text: text, MsgKey: openid + text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Text
+	}
+	n := strconv.FormatInt(inc.ID, 10)
+	for _, step := range []struct{ who, text, want string }{
+		{"o-mgr-other", "受理 " + n, "应急事件不存在"},
+		{"o-some-cadre", "受理 " + n, "只有食安办人员"},
+		{"o-mgr-mine", "办结 " + n + " 已处理", "下一步只能是「已受理」"},
+		{"o-mgr-mine", "受理 " + n + "，已派人", "已更新为「已受理」"},
+		{"o-mgr-mine", "开始处置" + n, "已更新为「处置中」"},
+		{"o-mgr-mine", "办结 " + n, "办结前请填写处置结果"},
+		{"o-mgr-mine", "办结 " + n + " 已责令整改并回复顾客", "已更新为「已办结」"},
+	} {
+		got := say(step.who, step.text)
+		if !strings.Contains(got, step.want) || strings.Contains(got, biz.Name) && step.who == "o-mgr-other" {
+			t.Fatalf("%s %q answered %q, want %q", step.who, step.text, got, step.want)
+		}
+	}
+	evs, err := w.inc.Events(ctx, inc.ID)
+	if err != nil || len(evs) != 4 || evs[1].Note != "已派人" || !strings.Contains(evs[3].ActorName, ms[0].Name) {
+		t.Fatalf("steps %+v, %v", evs, err)
 	}
 }

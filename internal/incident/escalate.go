@@ -83,7 +83,7 @@ func (s *Service) escalate(ctx context.Context, inc *Incident) (bool, error) {
 	if up != nil {
 		msgs = append(msgs, s.toOffice(inc, supervisor, town.Name, KindEscalated, stage, title, text, act, where)...)
 	}
-	msgs = s.addressed(msgs, inc.ID, town.Office, supervisor.Office)
+	msgs = s.addressed(msgs, inc.ID, inc.State, town.Office, supervisor.Office)
 	done := false
 	err = s.d.DB.InTx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Incident{}).Where("id = ? AND state = ? AND escalated_state <> ?", inc.ID, string(inc.State), string(inc.State)).

@@ -31,6 +31,7 @@ const (
 	msgEscalatedText     = "【应急事件逾期】%s %s\n%s于%s，应于%s前%s，至今未办。\n%s"
 	msgMustActNow        = "请%s立即%s。"
 	msgSupervise         = "%s督办。"
+	msgReplyToAct        = "在服务号回复“%s %d 说明”即可办理。"
 	msgStateTitle        = "您上报的事件：%s"
 	msgStateText         = "您于%s上报的%s（%s）：%s。\n经办：%s，%s\n说明：%s"
 )

@@ -141,7 +141,7 @@ func (s *Service) toOffice(inc *Incident, o office, actor, kind, stage, title, t
 // subject and the link — the H5 page signed for each reader (a manager;
 // a group reads it as its office, found among offices), else the console
 // page — also in a group post's text.
-func (s *Service) addressed(msgs []notify.Message, id int64, offices ...registry.Office) []notify.Message {
+func (s *Service) addressed(msgs []notify.Message, id int64, state State, offices ...registry.Office) []notify.Message {
 	groups := map[string]int64{}
 	for _, o := range offices {
 		groups[o.ShortName] = o.ID
@@ -152,6 +152,10 @@ func (s *Service) addressed(msgs []notify.Message, id int64, offices ...registry
 		m.URL = s.link(id, readerOf(m.To, groups))
 		if m.To.Kind == notify.ToGroup && m.URL != "" {
 			m.Text += "\n[查看详情](" + m.URL + ")"
+		}
+		if m.To.Kind == notify.ToManager && state.Verb() != "" {
+			// A manager may act from the phone (the bot's 受理 12).
+			m.Text += "\n" + fmt.Sprintf(msgReplyToAct, state.Verb(), id)
 		}
 	}
 	return msgs

@@ -109,7 +109,7 @@ func (s *Service) Report(ctx context.Context, r Report) (inc *Incident, created 
 			fmt.Sprintf("%s，%s，影响%s，%d张照片", inc.Kind.Label(), orNone(inc.BusinessName), inc.AffectedText(), len(r.Photos))); err != nil {
 			return err
 		}
-		_, err := s.d.Outbox.EnqueueTx(tx, s.addressed(msgs, inc.ID, offices...)...)
+		_, err := s.d.Outbox.EnqueueTx(tx, s.addressed(msgs, inc.ID, Reported, offices...)...)
 		return err
 	})
 	if err != nil {
