@@ -76,6 +76,7 @@ func helpFor(ids []account.Identity) string {
 	if roles[account.RoleManager] {
 		b.WriteString("\n· 进度 — 本周期督导进度")
 		b.WriteString("\n· 逾期 — 逾期未督导的主体")
+		b.WriteString("\n· 受理 / 开始处置 / 办结 + 事件编号 + 说明 — 办理应急事件，如“受理 12 已派人”")
 	}
 	b.WriteString("\n· 应急 — 上报疑似食物中毒、投诉举报等突发事件，食安办即时收到")
 	b.WriteString("\n· 我是谁 — 查看绑定的身份")
