@@ -330,3 +330,28 @@ func visibleText(page string) string {
 	page = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>`).ReplaceAllString(page, "")
 	return regexp.MustCompile(`<[^>]+>`).ReplaceAllString(page, " ")
 }
+
+// TestDemoOfficeAtWork: on the first start the town office's pages show an
+// office at work — prompt letters sent with visits that found problems, a
+// relocation waiting for its decision, and the log of who did what.
+func TestDemoOfficeAtWork(t *testing.T) {
+	a := bootSQLite(t)
+	br := newBrowser(t, a).login("hudai", app.DemoPassword)
+	for path, want := range map[string][]string{
+		"/console/letters":     {"胡埭食安督〔2026〕0001号", "共 6 条"},
+		"/console/relocations": {"督导时报告搬迁：已搬至"},
+		"/console/audit":       {"签发提示函 胡埭食安督〔2026〕", "的现场督导"},
+	} {
+		br.do(http.MethodGet, path, nil)
+		if br.status != http.StatusOK {
+			t.Errorf("%s = %d", path, br.status)
+			continue
+		}
+		text := visibleText(br.body)
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s lacks %q:\n%.1500s", path, w, text)
+			}
+		}
+	}
+}
