@@ -19,6 +19,7 @@ import (
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
@@ -59,6 +60,8 @@ type Services struct {
 	// SelfCheck keeps the businesses' own records (日管控/周排查/月调度).
 	SelfCheck *selfcheck.Service
 	Bot       *bot.Bot
+	// Pledges are the 承诺书 cadres and businesses sign.
+	Pledges *pledge.Service
 	// Review flags visits across each other for the reviewer.
 	Review *review.Service
 	// Metrics are what /metrics serves; the services report to them.
@@ -148,7 +151,10 @@ func (s *Services) build() error {
 	if err := s.newSelfCheck(); err != nil {
 		return fmt.Errorf("self-check records: %w", err)
 	}
-	if err := s.newReminders(reminder.SourceFunc(s.Letters.Due), s.SelfCheck); err != nil {
+	if err := s.newPledges(); err != nil {
+		return fmt.Errorf("pledges: %w", err)
+	}
+	if err := s.newReminders(reminder.SourceFunc(s.Letters.Due), s.SelfCheck, reminder.SourceFunc(s.Pledges.Due)); err != nil {
 		return fmt.Errorf("reminders: %w", err)
 	}
 	s.Bot = bot.New(bot.Deps{
