@@ -3,11 +3,11 @@ package h5_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
