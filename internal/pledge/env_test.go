@@ -23,7 +23,6 @@ import (
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify/notifytest"
 	"github.com/shianbao/shianbao/internal/pledge"
-	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -88,14 +87,36 @@ func sqlite(t *testing.T) *district {
 	return newDistrict(t, demoDistrict.OpenSQLite(t))
 }
 
-// business is an operating, packed business of the demo district.
+// business is the nth operating, packed business of the demo district
+// that has not signed its pledge (the demo signs about half).
 func (w *district) business(t *testing.T, n int) registry.Business {
 	t.Helper()
-	bs := demotest.Businesses(t, w.d, query.BusinessFilter{Status: string(registry.StatusOperating), Limit: n + 1})
-	if len(bs) <= n {
-		t.Fatalf("only %d businesses", len(bs))
+	ctx := context.Background()
+	var ids []int64
+	err := w.d.Gorm(ctx).Raw(`SELECT b.id FROM businesses b JOIN assignments a ON a.active_business_id = b.id
+WHERE b.status = ? AND NOT EXISTS (SELECT 1 FROM pledges p WHERE p.kind = 'business' AND p.subject_id = b.id)
+ORDER BY b.id LIMIT ?`, registry.StatusOperating, n+1).Scan(&ids).Error
+	if err != nil || len(ids) <= n {
+		t.Fatalf("only %d unsigned businesses: %v", len(ids), err)
 	}
-	return bs[n]
+	b, err := w.reg.Business(ctx, ids[n])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *b
+}
+
+// unsignedCadre is a cadre packing businesses who has not signed.
+func (w *district) unsignedCadre(t *testing.T) int64 {
+	t.Helper()
+	var ids []int64
+	err := w.d.Gorm(context.Background()).Raw(`SELECT c.id FROM cadres c WHERE c.active = ?
+AND EXISTS (SELECT 1 FROM assignments a WHERE a.cadre_id = c.id AND a.active_business_id IS NOT NULL)
+AND NOT EXISTS (SELECT 1 FROM pledges p WHERE p.kind = 'cadre' AND p.subject_id = c.id) ORDER BY c.id LIMIT 1`, true).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("no unsigned cadre: %v", err)
+	}
+	return ids[0]
 }
 
 // bindContact makes the business's principal a bound contact as openid.

@@ -49,7 +49,7 @@ func TestSignBusiness(t *testing.T) {
 			t.Fatalf("after signing: %+v, %v", r, err)
 		}
 		var entries []audit.Entry
-		w.d.Gorm(ctx).Where("action = ? AND subject_id = ?", "pledge.sign", b.ID).Find(&entries)
+		w.d.Gorm(ctx).Where("action = ? AND subject_type = ? AND subject_id = ?", "pledge.sign", "business", b.ID).Find(&entries)
 		if len(entries) != 1 || !strings.Contains(entries[0].Detail, "食品安全主体责任承诺书") || strings.Contains(entries[0].Actor, "o-sign-1") {
 			t.Fatalf("audit %+v", entries)
 		}
@@ -116,19 +116,22 @@ func TestSignChecks(t *testing.T) {
 func TestCadrePledge(t *testing.T) {
 	w := sqlite(t)
 	ctx := context.Background()
-	b := w.business(t, 3)
-	cur, err := w.reg.CurrentAssignment(ctx, b.ID)
+	cadre := w.unsignedCadre(t)
+	packed, err := w.reg.AssignedBusinesses(ctx, cadre)
+	if err != nil || len(packed) == 0 {
+		t.Fatalf("businesses of the cadre: %d, %v", len(packed), err)
+	}
+	r, err := w.pledges.Requirement(ctx, pledge.KindCadre, cadre)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := w.pledges.Requirement(ctx, pledge.KindCadre, cur.CadreID)
-	if err != nil {
-		t.Fatal(err)
+	text := strings.Join(r.Content.Paragraphs, "")
+	for _, b := range packed {
+		if b.Status != registry.StatusDeregistered && !strings.Contains(text, b.Name) {
+			t.Fatalf("cadre text does not name %s: %q", b.Name, text)
+		}
 	}
-	if text := strings.Join(r.Content.Paragraphs, ""); !strings.Contains(text, b.Name) || !strings.Contains(text, r.Name) {
-		t.Fatalf("cadre text does not name %s: %q", b.Name, text)
-	}
-	p, err := w.pledges.Sign(ctx, pledge.KindCadre, cur.CadreID, pledge.Signature{Signer: registry.ActorOf("cadre", cur.CadreID), Name: r.Name, PNG: drawn(t)})
+	p, err := w.pledges.Sign(ctx, pledge.KindCadre, cadre, pledge.Signature{Signer: registry.ActorOf("cadre", cadre), Name: r.Name, PNG: drawn(t)})
 	if err != nil || p.Kind != pledge.KindCadre {
 		t.Fatalf("%+v, %v", p, err)
 	}

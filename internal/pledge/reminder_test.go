@@ -45,8 +45,14 @@ func TestDue(t *testing.T) {
 		t.Fatalf("reminded the business a day after the handover: %+v", m)
 	}
 	// Cadres unsigned since 1 January are reminded at once.
-	if m := find(day1, pledge.StageSigner, notify.Recipient{Kind: notify.ToCadre, ID: cur.CadreID}); m == nil || !strings.Contains(m.URL, "/h5/pledges/cadre/") {
-		t.Fatalf("the old cadre's own pledge is not reminded: %+v", m)
+	unsignedCadre := w.unsignedCadre(t)
+	if m := find(day1, pledge.StageSigner, notify.Recipient{Kind: notify.ToCadre, ID: unsignedCadre}); m == nil || !strings.Contains(m.URL, "/h5/pledges/cadre/") {
+		t.Fatalf("an unsigned cadre's own pledge is not reminded: %+v", m)
+	}
+	for _, m := range day1 {
+		if m.Stage == pledge.StageSigner && m.To.Kind == notify.ToCadre && m.To.ID == cur.CadreID && cadreSigned(t, w, cur.CadreID) {
+			t.Fatalf("a signed cadre is reminded: %+v", m)
+		}
 	}
 
 	day3, err := w.pledges.Due(ctx, at(3))
@@ -99,4 +105,13 @@ func TestDue(t *testing.T) {
 	if m := find(after, pledge.StageCadre, cadre); m != nil && strings.Contains(m.Text, b.Name) {
 		t.Fatalf("the cadre still hears of a signed business: %s", m.Text)
 	}
+}
+
+func cadreSigned(t *testing.T, w *district, id int64) bool {
+	t.Helper()
+	r, err := w.pledges.Requirement(context.Background(), pledge.KindCadre, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Signed != nil
 }

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/png"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -209,35 +210,9 @@ func (s *Service) Sign(ctx context.Context, kind Kind, subjectID int64, sig Sign
 	}
 	var p *Pledge
 	err = s.db.InTx(ctx, func(tx *gorm.DB) error {
-		r, err := s.requirementTx(tx, kind, subjectID)
-		if err != nil {
-			return err
-		}
-		if r.Signed != nil {
-			p = r.Signed
-			return errs.E(errs.Conflict, msgAlreadySigned, r.Signed.SignedAt.In(clock.China).Format("2006年1月2日"))
-		}
-		p = &Pledge{Kind: kind, SubjectID: subjectID, Year: r.Year, Version: r.Version, AssignmentID: r.AssignmentID,
-			CadreID: r.CadreID, OfficeID: r.OfficeID, RegionID: r.RegionID, Basis: r.Basis(), Content: r.Content,
-			Signer: sig.Signer, SignerName: sig.Name, Method: method, SignatureKey: key, SignatureSHA256: sum,
-			IdentityID: sig.IdentityID, OpenID: sig.OpenID, SignedAt: s.now()}
-		if err := tx.Create(p).Error; err != nil {
-			if err = db.Translate(err); errs.Is(err, errs.Conflict) {
-				return errs.Wrap(errs.Conflict, err, fmt.Sprintf(msgAlreadySigned, s.now().In(clock.China).Format("2006年1月2日")))
-			}
-			return fmt.Errorf("store pledge: %w", err)
-		}
-		var rg registry.Region
-		if err := tx.First(&rg, r.RegionID).Error; err != nil {
-			return fmt.Errorf("pledge region: %w", err)
-		}
-		actor := string(sig.Signer)
-		if sig.OpenID != "" {
-			actor = "openid:" + audit.HashID(sig.OpenID)
-		}
-		return audit.Record(tx, audit.Entry{At: p.SignedAt, Actor: actor, Action: "pledge.sign", SubjectType: string(kind),
-			SubjectID: subjectID, ScopePath: rg.Path,
-			Detail: fmt.Sprintf("签署%d年度《%s》（%s版，%s）", r.Year, r.Content.Title, r.Version, MethodLabel(method))})
+		var err error
+		p, err = s.signTx(tx, kind, subjectID, sig, method, key, sum, s.now(), true)
+		return err
 	})
 	if errs.Is(err, errs.Conflict) {
 		if p == nil || p.ID == 0 {
@@ -249,6 +224,43 @@ func (s *Service) Sign(ctx context.Context, kind Kind, subjectID int64, sig Sign
 		return nil, err
 	}
 	return p, nil
+}
+
+// signTx stores the pledge on the subject's current basis in tx, with its
+// audit entry when audited; Conflict (with the pledge that stands) when it
+// is signed already.
+func (s *Service) signTx(tx *gorm.DB, kind Kind, subjectID int64, sig Signature, method, key, sum string, at time.Time, audited bool) (*Pledge, error) {
+	r, err := s.requirementTx(tx, kind, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	if r.Signed != nil {
+		return r.Signed, errs.E(errs.Conflict, msgAlreadySigned, r.Signed.SignedAt.In(clock.China).Format("2006年1月2日"))
+	}
+	p := &Pledge{Kind: kind, SubjectID: subjectID, Year: r.Year, Version: r.Version, AssignmentID: r.AssignmentID,
+		CadreID: r.CadreID, OfficeID: r.OfficeID, RegionID: r.RegionID, Basis: r.Basis(), Content: r.Content,
+		Signer: sig.Signer, SignerName: sig.Name, Method: method, SignatureKey: key, SignatureSHA256: sum,
+		IdentityID: sig.IdentityID, OpenID: sig.OpenID, SignedAt: at.UTC()}
+	if err := tx.Create(p).Error; err != nil {
+		if err = db.Translate(err); errs.Is(err, errs.Conflict) {
+			return nil, errs.Wrap(errs.Conflict, err, fmt.Sprintf(msgAlreadySigned, at.In(clock.China).Format("2006年1月2日")))
+		}
+		return nil, fmt.Errorf("store pledge: %w", err)
+	}
+	if !audited {
+		return p, nil
+	}
+	var rg registry.Region
+	if err := tx.First(&rg, r.RegionID).Error; err != nil {
+		return nil, fmt.Errorf("pledge region: %w", err)
+	}
+	actor := string(sig.Signer)
+	if sig.OpenID != "" {
+		actor = "openid:" + audit.HashID(sig.OpenID)
+	}
+	return p, audit.Record(tx, audit.Entry{At: p.SignedAt, Actor: actor, Action: "pledge.sign", SubjectType: string(kind),
+		SubjectID: subjectID, ScopePath: rg.Path,
+		Detail: fmt.Sprintf("签署%d年度《%s》（%s版，%s）", r.Year, r.Content.Title, r.Version, MethodLabel(method))})
 }
 
 // signedNow is the pledge on the current basis, after a race lost to

@@ -40,6 +40,7 @@ var AuditActions = []struct{ Code, Label string }{
 	{"visit.uncount", "抽查不属实，不计入覆盖"}, {"visit.count", "恢复计入覆盖"},
 	{"rectification.close", "复查确认已整改"}, {"rectification.extend", "延长整改期限"},
 	{"letter.issue", "签发提示函"}, {"letter.ack", "签收提示函"}, {"letter.feedback", "提交整改反馈"},
+	{"pledge.sign", "签署承诺书"},
 	{"assignment.change", "调整包保干部"}, {"cadre.handover", "干部离岗移交"},
 	{"relocation.approved", "同意搬迁"}, {"relocation.rejected", "驳回搬迁"},
 	{"code.issue", "生成绑定码"}, {"code.revoke", "撤销绑定码"},

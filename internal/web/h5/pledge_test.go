@@ -24,7 +24,6 @@ import (
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/notify/notifytest"
 	"github.com/shianbao/shianbao/internal/pledge"
-	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
@@ -80,8 +79,17 @@ func (e *h5env) postForm(t *testing.T, target string, fields url.Values, cookies
 func TestPledgePage(t *testing.T) {
 	e, svc := newPledgePages(t)
 	ctx := context.Background()
-	bs := demotest.Businesses(t, e.d, query.BusinessFilter{Status: string(registry.StatusOperating), Limit: 1})
-	b := bs[0]
+	var ids []int64
+	if err := e.d.Gorm(ctx).Raw(`SELECT b.id FROM businesses b JOIN assignments a ON a.active_business_id = b.id
+WHERE b.status = 'operating' AND NOT EXISTS (SELECT 1 FROM pledges p WHERE p.subject_id = b.id AND p.kind = 'business')
+ORDER BY b.id LIMIT 1`).Scan(&ids).Error; err != nil || len(ids) == 0 {
+		t.Fatalf("no unsigned business: %v", err)
+	}
+	bp, err := e.reg.Business(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := *bp
 	c := e.bind(t, b.ID, "o-pledge-page")
 	cur, err := e.reg.CurrentAssignment(ctx, b.ID)
 	if err != nil {
