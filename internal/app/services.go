@@ -159,7 +159,7 @@ func (s *Services) build() error {
 	}
 	s.Bot = bot.New(bot.Deps{
 		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, Query: s.Query, KV: s.KV,
-		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
+		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck, Pledges: s.Pledges,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
 	s.observeServices()
