@@ -246,3 +246,50 @@ func TestTemplates(t *testing.T) {
 		})
 	}
 }
+
+// TestResignAfterHandover: when a cadre leaves and hands every business
+// over in one step (registry.HandoverAudited), each business's pledge is
+// due again naming the new cadre, whose own text now lists them.
+func TestResignAfterHandover(t *testing.T) {
+	w := sqlite(t)
+	ctx := context.Background()
+	b := w.business(t, 6)
+	c := w.bindContact(t, b.ID, "o-handover")
+	if _, err := w.pledges.Sign(ctx, pledge.KindBusiness, b.ID, pledge.Signature{Signer: registry.ActorOf("contact", c.ID), Name: "孙八", Typed: "孙八"}); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := w.reg.CurrentAssignment(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var to int64
+	var ids []int64
+	w.d.Gorm(ctx).Model(&registry.Cadre{}).Where("id <> ? AND active = ?", cur.CadreID, true).Order("id").Pluck("id", &ids)
+	for _, id := range ids {
+		if _, err := w.reg.HandoverAudited(ctx, cur.CadreID, id, "", "离岗移交", "user:test"); err == nil {
+			to = id
+			break
+		}
+	}
+	if to == 0 {
+		t.Skip("no cadre in the demo district can take over this cadre's businesses")
+	}
+	r, err := w.pledges.Requirement(ctx, pledge.KindBusiness, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Signed != nil || r.Reason() != "包保干部已变更，需重新签署" || r.CadreID != to {
+		t.Fatalf("after the handover: signed %v, reason %q, cadre %d (want %d)", r.Signed != nil, r.Reason(), r.CadreID, to)
+	}
+	cr, err := w.pledges.Requirement(ctx, pledge.KindCadre, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(cr.Content.Paragraphs, ""), b.Name) {
+		t.Fatalf("the new cadre's text does not list %s", b.Name)
+	}
+	h, err := w.pledges.History(ctx, pledge.KindBusiness, b.ID)
+	if err != nil || len(h) != 1 || h[0].CadreID != cur.CadreID {
+		t.Fatalf("history after the handover: %+v %v", h, err)
+	}
+}
