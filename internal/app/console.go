@@ -55,7 +55,7 @@ func (a *App) mountConsole() error {
 		&api.Progress{Lists: lists, Registry: a.Registry},
 		&api.Notifications{Query: q, Notify: a.Notify},
 		&api.Letters{Query: q, Letters: a.Letters},
-		&api.Pledges{Query: q, Pledges: a.Pledges},
+		&api.Pledges{Query: q, Pledges: a.Pledges, Registry: a.Registry},
 	)
 	return nil
 }

@@ -103,7 +103,7 @@ WHERE b.status = 'operating'`)
 			return "", nil, fmt.Errorf("pledge region: %w", err)
 		}
 		if len(paths) == 0 || !strings.HasPrefix(paths[0], f.ScopePath) {
-			return "", nil, errs.E(errs.Invalid, msgBadScope)
+			return "", nil, errs.E(errs.NotFound, msgPledgeRegion)
 		}
 		where = append(where, subtree("x.path"))
 		args = append(args, subtreeArg(paths[0]))
@@ -129,7 +129,7 @@ const pledgeColumns = "kind, subject_id, name, region_id, village, cadre_id, cad
 
 // Pledges lists one page of who must sign, cadres first, then by village
 // and name, with the total. Two queries. Invalid for an unknown kind or
-// status or a region outside the scope.
+// status; NotFound for a region outside the scope.
 func (r *Reader) Pledges(ctx context.Context, f PledgeFilter) ([]PledgeLine, int64, error) {
 	sql, args, err := r.pledgeSubjects(ctx, f)
 	if err != nil {

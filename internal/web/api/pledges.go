@@ -10,6 +10,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
+	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/web"
 )
 
@@ -17,8 +18,9 @@ import (
 // they have, on the current year and texts
 // (/api/v1/pledges?status=signed|unsigned&kind=cadre|business&region=&cadre=).
 type Pledges struct {
-	Query   *query.Reader
-	Pledges *pledge.Service
+	Query    *query.Reader
+	Pledges  *pledge.Service
+	Registry *registry.Service
 	*mounted
 }
 
@@ -58,6 +60,11 @@ func (c *Pledges) apiPledges(e echo.Context) error {
 				return errs.E(errs.Invalid, "参数 %s 应为编号。", p.name)
 			}
 			*p.dst = n
+		}
+	}
+	if f.CadreID != 0 {
+		if _, err := c.Registry.CadreInScope(e.Request().Context(), f.CadreID, f.ScopePath); err != nil {
+			return err
 		}
 	}
 	var err error

@@ -83,6 +83,11 @@ func (c *Pledges) pledgeQuery(e echo.Context) (query.PledgeFilter, error) {
 			*p.dst = n
 		}
 	}
+	if f.CadreID != 0 {
+		if _, err := c.Registry.CadreInScope(e.Request().Context(), f.CadreID, f.ScopePath); err != nil {
+			return f, err
+		}
+	}
 	return f, nil
 }
 

@@ -57,7 +57,7 @@ func TestPledgesConsole(t *testing.T) {
 			t.Fatalf("bad status: %d", lihu.Status)
 		}
 		lihu.Get("/console/pledges?region=" + strconv.FormatInt(a.HudaiTown.ID, 10))
-		if lihu.Status != 400 {
+		if lihu.Status != 404 {
 			t.Fatalf("another town's region: %d", lihu.Status)
 		}
 	})
@@ -129,4 +129,16 @@ func TestPledgesConsole(t *testing.T) {
 			t.Fatalf("bogus status: %d", lihu.Status)
 		}
 	})
+}
+
+// conPledge is a pledge the demo signed in the scope, for the scope test.
+func conPledge(t *testing.T, a *webtest.App, scope string) int64 {
+	t.Helper()
+	b := a.Pledges.Current()
+	ls, _, err := a.Query.Pledges(context.Background(), query.PledgeFilter{ScopePath: scope, Status: query.PledgesSigned,
+		Year: b.Year, CadreVersion: b.CadreVersion, BusinessVersion: b.BusinessVersion, Limit: 1})
+	if err != nil || len(ls) == 0 {
+		t.Fatalf("no signed pledge in the scope: %v", err)
+	}
+	return *ls[0].PledgeID
 }
