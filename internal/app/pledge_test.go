@@ -7,10 +7,12 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/sim"
 )
 
@@ -50,28 +52,37 @@ func TestSimulatorOpensPledge(t *testing.T) {
 	if !strings.Contains(link, "/h5/pledges/business/") {
 		t.Fatalf("card %v", card)
 	}
+	// Whether or not the demo signed this one, the test signs afresh.
+	m := regexp.MustCompile(`/h5/pledges/business/(\d+)`).FindStringSubmatch(link)
+	businessID, _ := strconv.ParseInt(m[1], 10, 64)
+	if err := a.DB.Gorm(context.Background()).Exec("DELETE FROM pledges WHERE kind = 'business' AND subject_id = ?", businessID).Error; err != nil {
+		t.Fatal(err)
+	}
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
 	a.FakeAPI.SetPersona(p.OpenID)
 	page := getPage(t, browser, rebase(a, link))
-	if !strings.Contains(page, "食品安全主体责任承诺书") {
+	if !strings.Contains(page, "食品安全主体责任承诺书") || !strings.Contains(page, `id="pad"`) {
 		t.Fatalf("pledge page:\n%s", page)
 	}
-	if strings.Contains(page, `id="pad"`) {
-		action := html.UnescapeString(regexp.MustCompile(`action="([^"]*/sign\?[^"]*)"`).FindStringSubmatch(page)[1])
-		csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)[1]
-		name := html.UnescapeString(regexp.MustCompile(`id="name" name="name" value="([^"]*)"`).FindStringSubmatch(page)[1])
-		if name == "" {
-			name = "测试签署人"
-		}
-		resp, err := browser.PostForm(a.URL()+action, url.Values{"csrf": {csrf}, "name": {name}, "typed": {name}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		page = getPage(t, browser, rebase(a, link))
+	action := html.UnescapeString(regexp.MustCompile(`action="([^"]*/sign\?[^"]*)"`).FindStringSubmatch(page)[1])
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)[1]
+	name := html.UnescapeString(regexp.MustCompile(`id="name" name="name" value="([^"]*)"`).FindStringSubmatch(page)[1])
+	if name == "" {
+		name = "测试签署人"
 	}
+	resp, err := browser.PostForm(a.URL()+action, url.Values{"csrf": {csrf}, "name": {name}, "typed": {name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	page = getPage(t, browser, rebase(a, link))
 	if !strings.Contains(page, "已签署") || !strings.Contains(page, "打印版（A4）") {
 		t.Fatalf("after signing:\n%s", page)
+	}
+	// The pledge records the WeChat identity the page was signed in with.
+	h, err := a.Pledges.History(context.Background(), pledge.KindBusiness, businessID)
+	if err != nil || len(h) != 1 || h[0].OpenID != p.OpenID || h[0].IdentityID == 0 || h[0].Method != pledge.MethodTyped {
+		t.Fatalf("stored pledge %+v, %v", h, err)
 	}
 }
