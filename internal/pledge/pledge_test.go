@@ -2,6 +2,7 @@ package pledge_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestSignBusiness(t *testing.T) {
 		}
 		var entries []audit.Entry
 		w.d.Gorm(ctx).Where("action = ? AND subject_type = ? AND subject_id = ?", "pledge.sign", "business", b.ID).Find(&entries)
-		if len(entries) != 1 || !strings.Contains(entries[0].Detail, "食品安全主体责任承诺书") || strings.Contains(entries[0].Actor, "o-sign-1") {
+		if len(entries) != 1 || !strings.Contains(entries[0].Detail, "食品安全主体责任承诺书") || entries[0].Actor != "contact:"+strconv.FormatInt(c.ID, 10) {
 			t.Fatalf("audit %+v", entries)
 		}
 		// A double tap, or another contact: the pledge stands, once.

@@ -254,11 +254,9 @@ func (s *Service) signTx(tx *gorm.DB, kind Kind, subjectID int64, sig Signature,
 	if err := tx.First(&rg, r.RegionID).Error; err != nil {
 		return nil, fmt.Errorf("pledge region: %w", err)
 	}
-	actor := string(sig.Signer)
-	if sig.OpenID != "" {
-		actor = "openid:" + audit.HashID(sig.OpenID)
-	}
-	return p, audit.Record(tx, audit.Entry{At: p.SignedAt, Actor: actor, Action: "pledge.sign", SubjectType: string(kind),
+	// The signer as the register knows them ("contact:12"), so the log names
+	// the person; the openid stays in the pledge itself.
+	return p, audit.Record(tx, audit.Entry{At: p.SignedAt, Actor: string(sig.Signer), Action: "pledge.sign", SubjectType: string(kind),
 		SubjectID: subjectID, ScopePath: rg.Path,
 		Detail: fmt.Sprintf("签署%d年度《%s》（%s版，%s）", r.Year, r.Content.Title, r.Version, MethodLabel(method))})
 }

@@ -355,6 +355,10 @@ func (rf refs) sentence(l AuditLine) string {
 		if m := reRetry.FindStringSubmatch(d); m != nil {
 			return fmt.Sprintf("%s 重新发送了给 %s 的通知（原状态：%s）", who, rf.people[m[1]].Label(), outboxStatusWords(m[2]))
 		}
+	case "pledge.sign":
+		if strings.HasPrefix(d, "签署") {
+			return fmt.Sprintf("%s 为 %s %s", who, subject, d)
+		}
 	case "apitoken.create", "apitoken.revoke":
 		if m := reToken.FindStringSubmatch(d); m != nil {
 			return fmt.Sprintf("%s %s「%s」", who, AuditActionLabel(l.Action), m[1])

@@ -10,7 +10,11 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
+	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/web/webtest"
 )
 
@@ -127,6 +131,33 @@ func TestPledgesConsole(t *testing.T) {
 		lihu.API("GET", "/api/v1/pledges?status=bogus")
 		if lihu.Status != 400 {
 			t.Fatalf("bogus status: %d", lihu.Status)
+		}
+	})
+
+	t.Run("AuditSentence", func(t *testing.T) {
+		unsigned, _, err := a.Query.Pledges(ctx, query.PledgeFilter{ScopePath: a.LihuTown.Path, Kind: "business", Status: query.PledgesUnsigned,
+			Year: b.Year, CadreVersion: b.CadreVersion, BusinessVersion: b.BusinessVersion, Limit: 1})
+		if err != nil || len(unsigned) == 0 {
+			t.Fatalf("no unsigned business: %v", err)
+		}
+		ct, err := a.Accounts.EnsureContact(ctx, unsigned[0].SubjectID, account.ContactPrincipal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _, err := a.Accounts.IssueCode(ctx, account.RoleContact, ct.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Accounts.Bind(ctx, chat.ChannelOA, "o-console-pledge", code); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Pledges.Sign(ctx, pledge.KindBusiness, unsigned[0].SubjectID, pledge.Signature{
+			Signer: registry.ActorOf("contact", ct.ID), Name: "周九", Typed: "周九"}); err != nil {
+			t.Fatal(err)
+		}
+		lihu.Get("/console/audit")
+		if text := lihu.Text(); !strings.Contains(text, "为 「"+unsigned[0].Name+"」 签署") || !strings.Contains(text, "食品安全主体责任承诺书") {
+			t.Fatalf("the audit log does not tell the signing in words: %.800s", text)
 		}
 	})
 }
