@@ -71,4 +71,14 @@ func TestPledgeCommand(t *testing.T) {
 	if got := stranger.Say("承诺书").Text; strings.Contains(got, "承诺书由包保干部") {
 		t.Fatalf("an unbound user is told of pledges before binding: %q", got)
 	}
+	// A manager signs none and is told where to see them.
+	var managers []int64
+	w.d.Gorm(ctx).Table("managers").Where("active = ?", true).Order("id").Limit(1).Pluck("id", &managers)
+	if len(managers) == 0 {
+		t.Fatal("no manager in the demo district")
+	}
+	w.bind(t, "o-pledge-manager", account.RoleManager, managers[0])
+	if got := w.chat(t, "o-pledge-manager").Say("承诺书").Text; !strings.Contains(got, "管理后台") {
+		t.Fatalf("a manager's 承诺书: %q", got)
+	}
 }
