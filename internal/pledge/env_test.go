@@ -49,7 +49,7 @@ type district struct {
 	pledges  *pledge.Service
 }
 
-func newDistrict(t *testing.T, d *db.DB) *district {
+func newDistrict(t testing.TB, d *db.DB) *district {
 	t.Helper()
 	w := &district{d: d, clk: clock.NewFixed(now), out: notifytest.Outbox{DB: d}}
 	store := kv.NewMemory()
@@ -67,7 +67,7 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 
 // service is a pledge service over the district with the given texts
 // (nil: the shipped ones).
-func (w *district) service(t *testing.T, tpl *pledge.Templates) *pledge.Service {
+func (w *district) service(t testing.TB, tpl *pledge.Templates) *pledge.Service {
 	t.Helper()
 	s, err := pledge.NewService(pledge.Deps{DB: w.d, Registry: w.reg, Accounts: w.accounts, Media: w.media, Outbox: w.out,
 		Links: links{}, Templates: tpl, Clock: w.clk})
