@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strconv"
 
@@ -176,4 +177,28 @@ func (c *Pledges) sheet(e echo.Context) error {
 	}
 	e.Response().Header().Set("Cache-Control", "private, no-store")
 	return e.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+// pledgeBox is a business's or cadre's pledge on its own page: whether the
+// current one is signed (or why it is due) and every pledge it signed,
+// each opening its sheet. Nil where pledges are not wired.
+type pledgeBox struct {
+	Req     *pledge.Requirement
+	History []pledge.Pledge
+}
+
+// pledgeBoxOf reads the box of a subject the page already scope-checked.
+func pledgeBoxOf(ctx context.Context, svc *pledge.Service, kind pledge.Kind, id int64) (*pledgeBox, error) {
+	if svc == nil {
+		return nil, nil
+	}
+	r, err := svc.Requirement(ctx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	h, err := svc.History(ctx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	return &pledgeBox{Req: r, History: h}, nil
 }

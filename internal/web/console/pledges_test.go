@@ -102,6 +102,29 @@ func TestPledgesConsole(t *testing.T) {
 		}
 	})
 
+	t.Run("SubjectPages", func(t *testing.T) {
+		biz, _, err := a.Query.Pledges(ctx, query.PledgeFilter{ScopePath: a.LihuTown.Path, Kind: "business", Status: query.PledgesSigned,
+			Year: b.Year, CadreVersion: b.CadreVersion, BusinessVersion: b.BusinessVersion, Limit: 1})
+		if err != nil || len(biz) == 0 {
+			t.Fatalf("no signed business: %v", err)
+		}
+		lihu.Get("/console/businesses/" + strconv.FormatInt(biz[0].SubjectID, 10))
+		if lihu.Status != 200 || !strings.Contains(lihu.Text(), "食品安全主体责任承诺书") || !strings.Contains(lihu.Body, "/console/pledges/"+strconv.FormatInt(*biz[0].PledgeID, 10)) {
+			t.Fatalf("the business page lacks its pledge: %d", lihu.Status)
+		}
+		unsigned, _, err := a.Query.Pledges(ctx, query.PledgeFilter{ScopePath: a.LihuTown.Path, Kind: "cadre", Status: query.PledgesUnsigned,
+			Year: b.Year, CadreVersion: b.CadreVersion, BusinessVersion: b.BusinessVersion, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(unsigned) > 0 {
+			lihu.Get("/console/cadres/" + strconv.FormatInt(unsigned[0].SubjectID, 10))
+			if lihu.Status != 200 || !strings.Contains(lihu.Text(), "包保责任承诺书") || !strings.Contains(lihu.Text(), "尚未签署") {
+				t.Fatalf("the cadre page lacks its pledge: %d %.500s", lihu.Status, lihu.Text())
+			}
+		}
+	})
+
 	t.Run("API", func(t *testing.T) {
 		for _, status := range []string{query.PledgesSigned, query.PledgesUnsigned} {
 			lihu.API("GET", "/api/v1/pledges?limit=200&status="+status)
