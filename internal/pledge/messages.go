@@ -32,4 +32,5 @@ const (
 	textRemindCadre   = "您包保的%d家主体%d年度《食品安全主体责任承诺书》已超过%d天未签署：%s。请督促其在公众号中签署。"
 	textRemindOffice  = "%s：辖区内%d名包保干部、%d家主体的%d年度承诺书已超过%d天未签署，请在管理后台“承诺书”页查看并督促。"
 	titleRemindOffice = "承诺书签署情况"
+	whoCadre          = "您包保的主体"
 )

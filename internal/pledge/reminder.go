@@ -108,7 +108,7 @@ func (s *Service) Due(ctx context.Context, at time.Time) ([]notify.Message, erro
 				out = append(out, notify.Message{
 					Kind: "pledge.unsigned", To: r, Channel: notify.ChannelTemplate, Subject: subject, Cycle: cycle, Stage: StageSigner,
 					Title:  titleRemind,
-					Fields: map[string]string{"title": tp.Title, "who": u.Name, "year": fmt.Sprintf("%d年度", b.Year)},
+					Fields: fields(tp.Title, u.Name, "1份", b.Year),
 					Text:   fmt.Sprintf(textRemindSigner, u.Name, b.Year, tp.Title),
 					URL:    s.URL(u.Kind, u.ID, reader(r.ID)),
 				})
@@ -142,7 +142,7 @@ func (s *Service) Due(ctx context.Context, at time.Time) ([]notify.Message, erro
 			Kind: "pledge.unsigned", To: notify.Recipient{Kind: notify.ToCadre, ID: cadre}, Channel: notify.ChannelTemplate,
 			Subject: fmt.Sprintf("pledge-cadre:%d", cadre), Cycle: fmt.Sprintf("%d", b.Year), Stage: StageCadre + ":" + week,
 			Title:  titleRemind,
-			Fields: map[string]string{"title": s.tpl.Business.Title, "count": fmt.Sprintf("%d家", len(names)), "year": fmt.Sprintf("%d年度", b.Year)},
+			Fields: fields(s.tpl.Business.Title, whoCadre, fmt.Sprintf("%d家", len(names)), b.Year),
 			Text:   fmt.Sprintf(textRemindCadre, len(names), b.Year, s.cfg.CadreAfterDays, list),
 		})
 	}
@@ -154,12 +154,19 @@ func (s *Service) Due(ctx context.Context, at time.Time) ([]notify.Message, erro
 				Kind: "pledge.unsigned", To: notify.Recipient{Kind: notify.ToManager, ID: m}, Channel: notify.ChannelTemplate,
 				Subject: fmt.Sprintf("pledge-office:%d", id), Cycle: fmt.Sprintf("%d", b.Year), Stage: StageOffice + ":" + week,
 				Title:  titleRemindOffice,
-				Fields: map[string]string{"office": o.Name, "count": fmt.Sprintf("%d人%d家", c.cadres, c.businesses), "year": fmt.Sprintf("%d年度", b.Year)},
+				Fields: fields(titleRemindOffice, o.Name, fmt.Sprintf("%d人%d家", c.cadres, c.businesses), b.Year),
 				Text:   fmt.Sprintf(textRemindOffice, o.Name, c.cadres, c.businesses, b.Year, s.cfg.OfficeAfterDays),
 			})
 		}
 	}
 	return out, nil
+}
+
+// fields are the template message's values, the same keys at every stage
+// so one configured template ("thing1=title;thing2=who;thing3=count;
+// thing4=year") serves them all.
+func fields(title, who, count string, year int) map[string]string {
+	return map[string]string{"title": title, "who": who, "count": count, "year": fmt.Sprintf("%d年度", year)}
 }
 
 // dueSince is when the subject's current basis began.
