@@ -2,9 +2,12 @@ package h5_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +108,52 @@ ORDER BY b.id LIMIT 2 OFFSET 1`).Scan(&ids).Error; err != nil || len(ids) < 2 {
 	h2, err := svc.History(ctx, pledge.KindBusiness, ids[1])
 	if err != nil || len(h2) != 1 || h2[0].Method != pledge.MethodTyped || h2[0].SignerName != "吴十" {
 		t.Fatalf("typed pledge %+v, %v", h2, err)
+	}
+
+	// The cadre packing the most businesses names them all and still
+	// prints on one sheet.
+	var most []int64
+	if err := e.d.Gorm(ctx).Raw(`SELECT cadre_id FROM assignments WHERE active_business_id IS NOT NULL
+GROUP BY cadre_id ORDER BY COUNT(*) DESC, cadre_id LIMIT 1`).Scan(&most).Error; err != nil || len(most) == 0 {
+		t.Fatalf("no cadre: %v", err)
+	}
+	cr, err := svc.Requirement(ctx, pledge.KindCadre, most[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.Signed == nil {
+		if _, err := svc.Sign(ctx, pledge.KindCadre, most[0], pledge.Signature{Signer: registry.ActorOf("cadre", most[0]), Name: cr.Name, PNG: drawnSignature(t)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("the cadre's text: %d characters", len([]rune(strings.Join(cr.Content.Paragraphs, ""))))
+	cadreLink := e.links.Pledge("cadre", most[0], registry.ActorOf("cadre", most[0]), now.Add(linkTTL))
+	u, _ := url.Parse(cadreLink)
+	cadrePDF := b.PDF(srv.URL + u.Path + "/print?" + u.RawQuery)
+	browsertest.Save(t, "pledge-cadre-a4.pdf", cadrePDF)
+	if n := browsertest.PDFPages(cadrePDF); n != 1 {
+		t.Errorf("the pledge of a cadre packing the most businesses prints on %d pages, want 1", n)
+	}
+
+	// A cadre packing some 150 or 250 businesses (a town-level cadre of a
+	// big street): the sheet's type shrinks and it still fits one sheet.
+	for _, n := range []int{150, 250} {
+		content := cr.Content
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("滨湖第%d小吃店", i+1)
+		}
+		content.Paragraphs = append([]string{"本人承担以下" + strconv.Itoa(n) + "家主体的包保督导责任：" + strings.Join(names, "、") + "。"}, content.Paragraphs[1:]...)
+		if err := e.d.Gorm(ctx).Model(&pledge.Pledge{}).Where("kind = ? AND subject_id = ?", pledge.KindCadre, most[0]).Update("content", content).Error; err != nil {
+			t.Fatal(err)
+		}
+		if text := b.Text(srv.URL + u.Path + "/print?" + u.RawQuery); !strings.Contains(text, fmt.Sprintf("滨湖第%d小吃店", n)) {
+			t.Fatalf("the sheet does not list the %d businesses", n)
+		}
+		pdf := b.PDF(srv.URL + u.Path + "/print?" + u.RawQuery)
+		browsertest.Save(t, fmt.Sprintf("pledge-cadre-%d-a4.pdf", n), pdf)
+		if got := browsertest.PDFPages(pdf); got != 1 {
+			t.Errorf("a pledge naming %d businesses prints on %d pages, want 1", n, got)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package view
 import (
 	"encoding/base64"
 	"html/template"
+	"unicode/utf8"
 
 	"github.com/shianbao/shianbao/internal/pledge"
 )
@@ -26,4 +27,21 @@ func SignatureURL(png []byte) template.URL {
 	}
 	// Our own stored PNG, checked when it was signed: safe as an image source.
 	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+}
+
+// Class sizes the sheet's type to its text, so a long pledge (a cadre
+// packing many businesses names each) still prints on one A4 sheet: ""
+// up to about 1,000 characters, then "dense", then "denser".
+func (s PledgeSheet) Class() string {
+	n := 0
+	for _, p := range s.Pledge.Content.Paragraphs {
+		n += utf8.RuneCountInString(p)
+	}
+	switch {
+	case n > 1800:
+		return "denser"
+	case n > 1000:
+		return "dense"
+	}
+	return ""
 }
