@@ -17,6 +17,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
+	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web/browsertest"
@@ -155,7 +156,7 @@ func locateAndSubmit(b *browsertest.Browser) {
 // its photo, and the chat knows the report is done.
 func TestVisitFormInBrowser(t *testing.T) {
 	b := browsertest.New(t)
-	a := bootSQLite(t)
+	a := bootAnyHour(t)
 	ctx := context.Background()
 	ph := newPhone(t, a, wechat.ModeCompatible)
 	openid := "o-form-page"
@@ -221,9 +222,11 @@ func TestVisitFormInBrowser(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	// The chat knows: an answer meant for its old question hears that the
-	// report is in, nothing is left to resume, the business is no longer a
-	// task.
+	// The chat knows: the confirmation is pushed to it, an answer meant
+	// for its old question hears that the report is in, nothing is left to
+	// resume, the business is no longer a task, and reporting it again is
+	// asked about as an extra visit.
+	wantPushed(t, a, openid, "网页上填写的督导已收到", task.Name)
 	if got := ph.text(openid, "合格"); !strings.Contains(got, "已在网页上提交") || !strings.Contains(got, task.Name) || strings.Contains(got, "第2/") {
 		t.Errorf("after the page, the chat answers %q", got)
 	}
@@ -231,6 +234,10 @@ func TestVisitFormInBrowser(t *testing.T) {
 		t.Errorf("上报督导 after the page answers %q", got)
 	}
 	ph.text(openid, "取消")
+	if got := ph.text(openid, "上报 "+task.Name); !strings.Contains(got, "督导过，仍要再报一次吗") {
+		t.Errorf("上报 %s after the page answers %q", task.Name, got)
+	}
+	ph.text(openid, "2")
 	if got := ph.text(openid, "我的记录"); !strings.Contains(got, task.Name) {
 		t.Errorf("我的记录 does not list the visit: %q", got)
 	}
@@ -253,7 +260,7 @@ func wantPhoneWidth(t *testing.T, b *browsertest.Browser) {
 // and the page's late 提交 stores nothing more.
 func TestVisitFormFromChat(t *testing.T) {
 	browsertest.New(t) // skips without a browser before the app boots
-	a := bootSQLite(t)
+	a := bootAnyHour(t)
 	ph := newPhone(t, a, wechat.ModeCompatible)
 	since := time.Now()
 
@@ -302,6 +309,7 @@ func TestVisitFormFromChat(t *testing.T) {
 		if d.Visit.StatusSeen != registry.EventRelocated {
 			t.Errorf("status seen %q, want relocated", d.Visit.StatusSeen)
 		}
+		wantPushed(t, a, openid, "网页上填写的督导已收到", task.Name, "已登记经营状态变化")
 		if got := ph.text(openid, "合格"); !strings.Contains(got, "已在网页上提交") || strings.Contains(got, "第4/") {
 			t.Errorf("after the page, the chat answers %q", got)
 		}
@@ -374,4 +382,31 @@ func network(up bool) chromedp.Action[chromedp.Void] {
 		_, err := chromedp.Call(ctx, cdpnetwork.OverrideNetworkState, cdpnetwork.OverrideNetworkStateParams{Offline: !up, DownloadThroughput: -1, UploadThroughput: -1})
 		return v, err
 	}
+}
+
+// wantPushed waits for the customer-service message to openid that holds
+// every want (the app's dispatcher sends it in the background).
+func wantPushed(t *testing.T, a *app.App, openid string, want ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		for _, c := range a.FakeAPI.CallsTo("/cgi-bin/message/custom/send") {
+			all := c.ToUser == openid && c.Delivered()
+			for _, w := range want {
+				all = all && strings.Contains(c.Content, w)
+			}
+			if all {
+				return
+			}
+		}
+	}
+	t.Errorf("no customer-service message to %s with %q", openid, want)
+}
+
+// bootAnyHour boots the app without quiet hours, so the confirmation a
+// test waits for goes out whatever the time of day the test runs at.
+func bootAnyHour(t *testing.T) *app.App {
+	t.Helper()
+	cfg := apptest.SQLiteConfig(t)
+	cfg.Notify.QuietStart, cfg.Notify.QuietEnd = "", ""
+	return run(t, cfg)
 }

@@ -108,5 +108,7 @@ const (
 	msgFormLinkFirst    = "也可以在网页上一次填完全部检查项（可拍照、定位）：\n%s\n\n"
 	msgFormOtherUnnamed = "未选定主体"
 	msgFormBusy         = "系统繁忙，请稍后再试。"
+	msgFormConfirmTitle = "网页督导已提交：%s"
+	msgFormConfirmHead  = "您在网页上填写的督导已收到。\n"
 	msgFormGone         = "这份督导已在聊天中取消或重新开始，请刷新页面后重新填写。"
 )

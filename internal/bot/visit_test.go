@@ -42,6 +42,7 @@ type district struct {
 	letters  *letter.Service
 	cards    *card.Service
 	self     *selfcheck.Service
+	outbox   *notify.Service
 	bot      *bot.Bot
 }
 
@@ -67,6 +68,8 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	w.sup = supervision.NewService(d, w.reg, lists, supervision.DefaultRules(), w.clk)
 	w.accounts = account.NewService(d, w.store, w.reg, w.clk, []byte("bot-test-secret-0123456789"))
 	outbox := notify.NewService(d, w.store, nil, notify.Senders{}, notify.Config{}, w.clk, nil)
+	w.outbox = outbox
+	w.sup.NotifyFailedPhotosWith(outbox)
 	links := h5.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")}
 	w.letters = letter.NewService(d, w.reg, w.sup, w.accounts, outbox, links, letter.DefaultConfig(), w.clk)
 	w.sup.IssueLettersWith(w.letters)
