@@ -264,13 +264,19 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 		return msgAlreadyBound, true, nil
 	case cmdCard, "菜单":
 	default:
-		return "", false, nil
+		if !fullFormRe.MatchString(text) {
+			return "", false, nil
+		}
 	}
 	ids, err := b.accounts.Identities(ctx, chat.Channel(ch), id)
 	if err != nil {
 		return "", false, err
 	}
 	u := user{in: chat.Inbound{Channel: chat.Channel(ch), UserID: id}, ids: ids}
+	if ref, ok := cutFullForm(text); ok && fullFormRe.MatchString(text) {
+		out, err := b.fullForm(ctx, u, ref)
+		return out, err == nil, err
+	}
 	switch text {
 	case "菜单":
 		return helpFor(ids), true, nil
@@ -384,6 +390,10 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 		if _, err := strconv.Atoi(toASCIIDigits(text)); err == nil && u.cadreID() != 0 && b.lastList(ctx, u) == cmdTasks {
 			// A number right after 我的任务 picks that task to report on.
 			return b.started(ctx, u)(b.startVisit(ctx, u, 0, "上报 "+text))
+		}
+		if ref, ok := cutFullForm(text); ok {
+			out, err := b.fullForm(ctx, u, ref)
+			return chat.Say(out), err
 		}
 		if q, ok := parseQuick(text); ok && !q.empty() {
 			return b.started(ctx, u)(b.startVisit(ctx, u, 0, text))

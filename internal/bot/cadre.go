@@ -74,7 +74,11 @@ func (b *Bot) tasks(ctx context.Context, u user, page int) (string, error) {
 	if overdue > 0 {
 		header += fmt.Sprintf(msgTasksOverdue, overdue)
 	}
-	return b.paged(ctx, u, cmdTasks, header, lines, page) + msgTasksHint, nil
+	hint := msgTasksHint
+	if _, ok := b.links.(formLinker); ok {
+		hint += msgTasksFormHint
+	}
+	return b.paged(ctx, u, cmdTasks, header, lines, page) + hint, nil
 }
 
 // startVisit begins 上报督导 for a cadre: text is the command, a bare

@@ -180,6 +180,9 @@ func (b *Bot) businessStep() dialog.Step {
 			if len(tasks) > maxListed {
 				more = fmt.Sprintf(msgMoreTasks, len(tasks)-maxListed)
 			}
+			if _, ok := b.links.(formLinker); ok {
+				more += msgPickFormHint
+			}
 			return msgPickBusiness + "\n" + strings.Join(lines, "\n") + more, nil
 		},
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
