@@ -106,6 +106,8 @@ func (u user) bound() bool { return len(u.ids) > 0 }
 // Handle answers one message or event. A voice message is handled as the
 // platform's recognition of it, and the reply says what was heard.
 func (b *Bot) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
+	// One message, one turn: the dialog engine reads each draft once in it.
+	ctx = dialog.Turn(ctx)
 	out, err := b.handle(ctx, in)
 	if err == nil && in.Kind == chat.KindVoice && strings.TrimSpace(in.Text) != "" && !out.Empty() {
 		heard := sprintf(msgHeard, strings.TrimSpace(in.Text))
@@ -123,17 +125,19 @@ func (b *Bot) handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 	if in.Kind == chat.KindEvent {
 		return b.event(ctx, in)
 	}
+	// The customer-service window (48 h) runs from the user's last message.
+	// Touched before the identities are read: a touch that moves the time
+	// drops their cached copy, so it is read and cached again here, once,
+	// rather than on the next message too. A stranger's touch changes no
+	// row (and is throttled like anyone's).
+	if err := b.accounts.Touch(ctx, in.Channel, in.UserID, b.clock.Now()); err != nil {
+		b.log.WarnContext(ctx, "touch identity failed", "err", err.Error())
+	}
 	ids, err := b.accounts.Identities(ctx, in.Channel, in.UserID)
 	if err != nil {
 		return chat.Outbound{}, err
 	}
 	u := user{in: in, ids: ids}
-	if u.bound() {
-		// The customer-service window (48 h) runs from the user's last message.
-		if err := b.accounts.Touch(ctx, in.Channel, in.UserID, b.clock.Now()); err != nil {
-			b.log.WarnContext(ctx, "touch identity failed", "err", err.Error())
-		}
-	}
 	text := strings.TrimSpace(in.Text)
 	if (in.Kind == chat.KindText || in.Kind == chat.KindVoice) && text == "" {
 		return chat.Say(msgVoiceUnheard), nil

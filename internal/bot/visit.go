@@ -388,11 +388,11 @@ func (b *Bot) locationStep() dialog.Step {
 			if v.Skipped || v.Location == nil {
 				return v, "", nil
 			}
-			biz, err := b.registry.Business(ctx, st.BusinessID)
+			biz, err := b.placeOf(ctx, st)
 			if err != nil {
 				return v, "", err
 			}
-			if m, far, ok := b.supervision.Distance(*biz, supervision.Location{Lat: v.Location.Lat, Lng: v.Location.Lng}); ok {
+			if m, far, ok := b.supervision.Distance(biz, supervision.Location{Lat: v.Location.Lat, Lng: v.Location.Lng}); ok {
 				// Whole metres, rounded as the stored text always was.
 				m = math.RoundToEven(m)
 				st.Distance, st.Far = &m, far

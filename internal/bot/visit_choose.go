@@ -21,7 +21,7 @@ import (
 func (b *Bot) chooseBusiness(ctx context.Context, st *visitState, biz *registry.Business) error {
 	st.setBusiness(biz)
 	st.Picking, st.CoveredOn, st.CycleWord = "", "", ""
-	at, c, err := b.supervision.CoveredAt(ctx, biz.ID)
+	at, c, err := b.supervision.CoveredAt(ctx, *biz)
 	if err != nil {
 		return err
 	}
