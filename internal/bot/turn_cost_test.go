@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/db"
 )
 
@@ -68,4 +70,47 @@ func TestTurnStatements(t *testing.T) {
 			t.Errorf("turn %d: %d statements, at most %d:\n  %s", i+1, len(got), limits[i], strings.Join(got, "\n  "))
 		}
 	}
+}
+
+// BenchmarkOneMessageTurns runs the turns of a one-message report — 上报 1
+// 现场 合格, the location, then 取消 so the task stays open for the next
+// iteration — on SQLite and the in-process kv, and reports the SQL
+// statements per report beside the time. Profile it with
+//
+//	go test -run '^$' -bench OneMessageTurns -cpuprofile /tmp/turn.pprof ./internal/bot
+func BenchmarkOneMessageTurns(b *testing.B) {
+	w := newDistrict(b, demoDistrict.OpenSQLite(b))
+	cadre, tasks := w.cadreWithTasks(b)
+	ctx := context.Background()
+	code, _, err := w.accounts.IssueCode(ctx, account.RoleCadre, cadre.ID, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	say := func(in chat.Inbound) string {
+		in.Channel, in.UserID = chat.ChannelOA, "o-bench"
+		out, err := w.bot.Handle(ctx, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return out.Text
+	}
+	if r := say(chat.Inbound{Kind: chat.KindText, Text: "绑定 " + code, MsgKey: "bind"}); !strings.Contains(r, "绑定成功") {
+		b.Fatalf("bind: %q", r)
+	}
+	biz := w.taskBusiness(b, tasks, 1)
+	log := recordSQL(w.d)
+	log.take()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := strconv.Itoa(i)
+		if r := say(chat.Inbound{Kind: chat.KindText, Text: "上报 1 现场 合格", MsgKey: "a" + id}); !strings.Contains(r, "位置") {
+			b.Fatalf("turn 1: %q", r)
+		}
+		say(chat.Inbound{Kind: chat.KindLocation, Latitude: *biz.Latitude, Longitude: *biz.Longitude, Label: "门店", MsgKey: "b" + id})
+		if r := say(chat.Inbound{Kind: chat.KindText, Text: "取消", MsgKey: "c" + id}); !strings.Contains(r, "取消") {
+			b.Fatalf("turn 3: %q", r)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(log.take()))/float64(b.N), "statements/op")
 }

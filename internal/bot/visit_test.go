@@ -52,7 +52,7 @@ var now = time.Date(2026, 11, 28, 9, 0, 0, 0, clock.China)
 var demoDistrict = demotest.District("bot", now, schemas()...)
 
 // newDistrict builds the services over d, a copy of demoDistrict.
-func newDistrict(t *testing.T, d *db.DB) *district {
+func newDistrict(t testing.TB, d *db.DB) *district {
 	t.Helper()
 	w := &district{d: d, clk: clock.NewFixed(now), store: kv.NewMemory()}
 	t.Cleanup(func() { w.store.Close() })
@@ -98,7 +98,7 @@ func schemas() []db.Schema {
 }
 
 // cadreWithTasks finds a village cadre with at least three open tasks.
-func (w *district) cadreWithTasks(t *testing.T) (registry.Cadre, []supervision.Task) {
+func (w *district) cadreWithTasks(t testing.TB) (registry.Cadre, []supervision.Task) {
 	t.Helper()
 	ctx := context.Background()
 	cadres, _, err := w.reg.FindCadres(ctx, registry.CadreFilter{Limit: 300})
