@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -162,6 +163,14 @@ func TestVisitFormInBrowser(t *testing.T) {
 	openid := "o-form-page"
 	since := time.Now()
 	cadre, task := formCadre(t, a, ph, 0, openid)
+	// The plain-text task list (the passive reply) offers the form, and
+	// 全面 1 answers with the link to this business's page.
+	if got := ph.text(openid, "我的任务"); !strings.Contains(got, "回复“全面 序号”获取检查表链接") {
+		t.Errorf("我的任务 does not offer the form:\n%s", got)
+	}
+	if got := formLink.FindString(ph.text(openid, "全面 1")); !strings.Contains(got, fmt.Sprintf("/h5/visitform/%d?", task.BusinessID)) {
+		t.Errorf("全面 1 links to %q, want the form of %s", got, task.Name)
+	}
 	link, _ := startFull(t, ph, openid)
 	// The cadre leaves the chat for the page right away.
 	openForm(t, b, a, openid, link)
