@@ -18,7 +18,6 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/app"
-	"github.com/shianbao/shianbao/internal/app/apptest"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web/browsertest"
@@ -157,7 +156,7 @@ func locateAndSubmit(b *browsertest.Browser) {
 // its photo, and the chat knows the report is done.
 func TestVisitFormInBrowser(t *testing.T) {
 	b := browsertest.New(t)
-	a := bootAnyHour(t)
+	a := bootSQLite(t)
 	ctx := context.Background()
 	ph := newPhone(t, a, wechat.ModeCompatible)
 	openid := "o-form-page"
@@ -269,7 +268,7 @@ func wantPhoneWidth(t *testing.T, b *browsertest.Browser) {
 // and the page's late 提交 stores nothing more.
 func TestVisitFormFromChat(t *testing.T) {
 	browsertest.New(t) // skips without a browser before the app boots
-	a := bootAnyHour(t)
+	a := bootSQLite(t)
 	ph := newPhone(t, a, wechat.ModeCompatible)
 	since := time.Now()
 
@@ -409,13 +408,4 @@ func wantPushed(t *testing.T, a *app.App, openid string, want ...string) {
 		}
 	}
 	t.Errorf("no customer-service message to %s with %q", openid, want)
-}
-
-// bootAnyHour boots the app without quiet hours, so the confirmation a
-// test waits for goes out whatever the time of day the test runs at.
-func bootAnyHour(t *testing.T) *app.App {
-	t.Helper()
-	cfg := apptest.SQLiteConfig(t)
-	cfg.Notify.QuietStart, cfg.Notify.QuietEnd = "", ""
-	return run(t, cfg)
 }

@@ -35,7 +35,8 @@ var dueStatuses = func() []string {
 // sending, lease_until (and next_attempt_at) at the lease's end, one more
 // attempt. A row whose lease ran out is due again, so a crashed
 // dispatcher's rows are taken over.
-func (s *Service) claim(ctx context.Context, limit int) (*claim, error) {
+// only, when not empty, limits the claim to those kinds.
+func (s *Service) claim(ctx context.Context, limit int, only []string) (*claim, error) {
 	now := s.now()
 	c := &claim{token: cryptorand.Text(), until: now.Add(s.cfg.Lease)}
 	set := map[string]any{
@@ -45,9 +46,9 @@ func (s *Service) claim(ctx context.Context, limit int) (*claim, error) {
 	var ids []int64
 	var err error
 	if s.cfg.Claim == ClaimSkipLocked {
-		ids, err = s.claimSkipLocked(ctx, now, limit, set)
+		ids, err = s.claimSkipLocked(ctx, now, limit, set, only)
 	} else {
-		ids, err = s.claimByUpdate(ctx, now, limit, set)
+		ids, err = s.claimByUpdate(ctx, now, limit, set, only)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("notify claim: %w", db.Translate(err))
@@ -64,11 +65,11 @@ func (s *Service) claim(ctx context.Context, limit int) (*claim, error) {
 // claimSkipLocked locks due rows other dispatchers have not locked and
 // leases them in one short transaction. READ COMMITTED keeps InnoDB from
 // taking gap locks, which would hold up enqueuing meanwhile.
-func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int, set map[string]any) ([]int64, error) {
+func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int, set map[string]any, only []string) ([]int64, error) {
 	var ids []int64
 	err := s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&row{}).Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now).Limit(limit).Pluck("id", &ids).Error
+		err := ofKinds(tx.Model(&row{}).Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now), only).Limit(limit).Pluck("id", &ids).Error
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -81,14 +82,14 @@ func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int,
 // dispatcher took meanwhile is no longer due and is left out, so what this
 // dispatcher got is what carries its token. Dispatchers pick at random
 // among more candidates than they take, so that they rarely collide.
-func (s *Service) claimByUpdate(ctx context.Context, now time.Time, limit int, set map[string]any) ([]int64, error) {
+func (s *Service) claimByUpdate(ctx context.Context, now time.Time, limit int, set map[string]any, only []string) ([]int64, error) {
 	g := s.db.Gorm(ctx)
 	var ids []int64
 	pool := limit
 	if s.cfg.Workers > 1 {
 		pool = limit * 4
 	}
-	if err := g.Model(&row{}).Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now).
+	if err := ofKinds(g.Model(&row{}).Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now), only).
 		Limit(pool).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -126,4 +127,12 @@ func (s *Service) release(ctx context.Context, c *claim, rows []row) error {
 		return fmt.Errorf("notify release: %w", db.Translate(err))
 	}
 	return nil
+}
+
+// ofKinds limits q to the kinds only names (all kinds when it is empty).
+func ofKinds(q *gorm.DB, only []string) *gorm.DB {
+	if len(only) == 0 {
+		return q
+	}
+	return q.Where("kind IN ?", only)
 }

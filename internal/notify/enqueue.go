@@ -143,7 +143,7 @@ func (s *Service) newRow(m Message, now time.Time) (row, error) {
 	if m.NotBefore.After(now) {
 		next = m.NotBefore
 	}
-	next = s.stamp(s.quiet.after(next))
+	next = s.stamp(s.quietFor(m.Kind, next))
 	r := row{
 		IdemKey: m.Key(), Kind: m.Kind,
 		RecipientKind: string(m.To.Kind), RecipientGroup: m.To.Group,

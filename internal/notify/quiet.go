@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -57,4 +58,13 @@ func (q quietHours) after(t time.Time) time.Time {
 		return end
 	}
 	return t
+}
+
+// quietFor is when a message of kind due at t may go: t itself for the
+// kinds quiet hours do not hold (Config.Awake).
+func (s *Service) quietFor(kind string, t time.Time) time.Time {
+	if slices.Contains(s.cfg.Awake, kind) {
+		return t
+	}
+	return s.quiet.after(t)
 }
