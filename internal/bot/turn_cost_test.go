@@ -70,6 +70,27 @@ func TestTurnStatements(t *testing.T) {
 			t.Errorf("turn %d: %d statements, at most %d:\n  %s", i+1, len(got), limits[i], strings.Join(got, "\n  "))
 		}
 	}
+
+	// Right after 我的任务, a number is the business the cadre saw there:
+	// the task list is not computed again.
+	list := c.Say("我的任务").Text
+	second := ""
+	for _, l := range strings.Split(list, "\n") {
+		if name, ok := strings.CutPrefix(l, "2. "); ok {
+			second, _, _ = strings.Cut(name, "（")
+		}
+	}
+	log.take()
+	r := c.Say("上报 2 现场 合格")
+	for _, stmt := range log.take() {
+		if strings.Contains(stmt, "JOIN assignments a ON a.active_business_id") {
+			t.Errorf("上报 2 after 我的任务 computed the task list again:\n%s", stmt)
+		}
+	}
+	c.Say("跳过")
+	if r = c.Tap("确认"); second == "" || !strings.Contains(r.Text, "督导已提交："+second) {
+		t.Errorf("上报 2 after a list whose second line is %q answers:\n%s", second, r.Text)
+	}
 }
 
 // BenchmarkOneMessageTurns runs the turns of a one-message report — 上报 1

@@ -48,7 +48,7 @@ func (b *Bot) fullForm(ctx context.Context, u user, ref string) (string, error) 
 	if ref == "" {
 		return msgFullFormHow, nil
 	}
-	biz, candidates, reason, err := b.findBusiness(ctx, cadreID, ref)
+	biz, candidates, reason, err := b.findBusiness(ctx, cadreID, ref, b.shownTasks(ctx, u))
 	switch {
 	case err != nil:
 		return "", err
