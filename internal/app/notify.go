@@ -7,7 +7,6 @@ import (
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/notify"
-	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
@@ -33,9 +32,6 @@ func NotifyConfig(cfg config.Config) notify.Config {
 		SubscribeTemplates: templates(n.SubscribeTemplates),
 		QuietStart:         n.QuietStart,
 		QuietEnd:           n.QuietEnd,
-		// A report submitted on its H5 page is confirmed in the chat at
-		// once, whatever the hour: the cadre has just submitted it.
-		Awake: []string{supervision.KindVisitConfirmed},
 		RatePerSecond: map[notify.Channel]float64{
 			notify.ChannelTemplate: n.RateTemplate, notify.ChannelSubscribe: n.RateSubscribe,
 			notify.ChannelCustom: n.RateCustom, notify.ChannelRobot: n.RateRobot,

@@ -73,13 +73,14 @@ func TestVisitFormSubmitOnce(t *testing.T) {
 	}
 
 	// The chat hears of it: one confirmation queued for the cadre (a
-	// customer-service message in the 48-hour window), not one per 提交.
+	// customer-service message in the 48-hour window, not held by quiet
+	// hours: the cadre has just submitted), not one per 提交.
 	to := notify.Recipient{Kind: notify.ToCadre, ID: cadre.ID}
 	sent, _, err := w.outbox.List(ctx, notify.Filter{Kind: supervision.KindVisitConfirmed, Recipient: &to})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sent) != 1 || sent[0].Channel != notify.ChannelCustom || !strings.Contains(sent[0].Text, "网页上填写的督导已收到") ||
+	if len(sent) != 1 || sent[0].Channel != notify.ChannelCustom || !sent[0].Urgent || !strings.Contains(sent[0].Text, "网页上填写的督导已收到") ||
 		!strings.Contains(sent[0].Text, tasks[0].Name) || !strings.Contains(sent[0].URL, "/h5/visits/") {
 		t.Fatalf("confirmations queued: %+v", sent)
 	}

@@ -34,9 +34,9 @@ var dueStatuses = func() []string {
 // claim leases up to limit due rows to a fresh token for Lease: status
 // sending, lease_until (and next_attempt_at) at the lease's end, one more
 // attempt. A row whose lease ran out is due again, so a crashed
-// dispatcher's rows are taken over.
-// only, when not empty, limits the claim to those kinds.
-func (s *Service) claim(ctx context.Context, limit int, only []string) (*claim, error) {
+// dispatcher's rows are taken over. urgentOnly (inside quiet hours) leaves
+// every row but the urgent ones where they are.
+func (s *Service) claim(ctx context.Context, limit int, urgentOnly bool) (*claim, error) {
 	now := s.now()
 	c := &claim{token: cryptorand.Text(), until: now.Add(s.cfg.Lease)}
 	set := map[string]any{
@@ -46,9 +46,9 @@ func (s *Service) claim(ctx context.Context, limit int, only []string) (*claim, 
 	var ids []int64
 	var err error
 	if s.cfg.Claim == ClaimSkipLocked {
-		ids, err = s.claimSkipLocked(ctx, now, limit, set, only)
+		ids, err = s.claimSkipLocked(ctx, now, limit, urgentOnly, set)
 	} else {
-		ids, err = s.claimByUpdate(ctx, now, limit, set, only)
+		ids, err = s.claimByUpdate(ctx, now, limit, urgentOnly, set)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("notify claim: %w", db.Translate(err))
@@ -65,11 +65,11 @@ func (s *Service) claim(ctx context.Context, limit int, only []string) (*claim, 
 // claimSkipLocked locks due rows other dispatchers have not locked and
 // leases them in one short transaction. READ COMMITTED keeps InnoDB from
 // taking gap locks, which would hold up enqueuing meanwhile.
-func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int, set map[string]any, only []string) ([]int64, error) {
+func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int, urgentOnly bool, set map[string]any) ([]int64, error) {
 	var ids []int64
 	err := s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
-		err := ofKinds(tx.Model(&row{}).Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now), only).Limit(limit).Pluck("id", &ids).Error
+		err := onlyUrgent(tx.Model(&row{}).Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now), urgentOnly).Limit(limit).Pluck("id", &ids).Error
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -82,14 +82,14 @@ func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int,
 // dispatcher took meanwhile is no longer due and is left out, so what this
 // dispatcher got is what carries its token. Dispatchers pick at random
 // among more candidates than they take, so that they rarely collide.
-func (s *Service) claimByUpdate(ctx context.Context, now time.Time, limit int, set map[string]any, only []string) ([]int64, error) {
+func (s *Service) claimByUpdate(ctx context.Context, now time.Time, limit int, urgentOnly bool, set map[string]any) ([]int64, error) {
 	g := s.db.Gorm(ctx)
 	var ids []int64
 	pool := limit
 	if s.cfg.Workers > 1 {
 		pool = limit * 4
 	}
-	if err := ofKinds(g.Model(&row{}).Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now), only).
+	if err := onlyUrgent(g.Model(&row{}).Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now), urgentOnly).
 		Limit(pool).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -104,6 +104,14 @@ func (s *Service) claimByUpdate(ctx context.Context, now time.Time, limit int, s
 		return nil, res.Error
 	}
 	return ids, nil
+}
+
+// onlyUrgent limits q to urgent rows when urgentOnly.
+func onlyUrgent(q *gorm.DB, urgentOnly bool) *gorm.DB {
+	if urgentOnly {
+		return q.Where("urgent = ?", true)
+	}
+	return q
 }
 
 // release gives rows back untried: due again now, the attempt the claim
@@ -127,12 +135,4 @@ func (s *Service) release(ctx context.Context, c *claim, rows []row) error {
 		return fmt.Errorf("notify release: %w", db.Translate(err))
 	}
 	return nil
-}
-
-// ofKinds limits q to the kinds only names (all kinds when it is empty).
-func ofKinds(q *gorm.DB, only []string) *gorm.DB {
-	if len(only) == 0 {
-		return q
-	}
-	return q.Where("kind IN ?", only)
 }

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -60,10 +59,11 @@ func (q quietHours) after(t time.Time) time.Time {
 	return t
 }
 
-// quietFor is when a message of kind due at t may go: t itself for the
-// kinds quiet hours do not hold (Config.Awake).
-func (s *Service) quietFor(kind string, t time.Time) time.Time {
-	if slices.Contains(s.cfg.Awake, kind) {
+// quietAfter is when a message due at t may go: t itself when it is urgent
+// (quiet hours hold back routine pushes, not an incident at night), else
+// after the quiet hours.
+func (s *Service) quietAfter(urgent bool, t time.Time) time.Time {
+	if urgent {
 		return t
 	}
 	return s.quiet.after(t)

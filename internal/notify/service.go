@@ -45,10 +45,6 @@ type Config struct {
 	// QuietStart and QuietEnd ("22:00", "07:30", China time) bound the quiet
 	// hours; both empty turns them off.
 	QuietStart, QuietEnd string
-	// Awake are the kinds quiet hours do not hold: answers to what the
-	// user has just done (a report submitted on a page is confirmed in the
-	// chat at once — they are awake, and waiting for it).
-	Awake []string
 	// RatePerSecond limits each channel's sends across all instances; 0 or
 	// absent is unlimited.
 	RatePerSecond map[Channel]float64

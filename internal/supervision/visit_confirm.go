@@ -27,6 +27,8 @@ func (s *Service) confirmTx(tx *gorm.DB, in VisitInput, v *Visit) error {
 	if m.Channel == "" {
 		m.Channel = notify.ChannelCustom
 	}
+	// The cadre has just submitted it: it goes at once, quiet hours or not.
+	m.Urgent = true
 	_, err := s.photoNotices.EnqueueTx(tx, m)
 	return err
 }
