@@ -250,6 +250,10 @@ func (s *Service) Touch(ctx context.Context, ch chat.Channel, externalID string,
 	}
 	if res.RowsAffected > 0 {
 		s.forget(ctx, ch, externalID)
+	} else if fresh {
+		// Nobody bound yet (a stranger about to bind): the first message
+		// after binding must still be recorded.
+		_ = s.kv.Delete(context.WithoutCancel(ctx), marker)
 	}
 	return nil
 }

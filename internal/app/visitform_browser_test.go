@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -161,6 +162,14 @@ func TestVisitFormInBrowser(t *testing.T) {
 	openid := "o-form-page"
 	since := time.Now()
 	cadre, task := formCadre(t, a, ph, 0, openid)
+	// The plain-text task list (the passive reply) offers the form, and
+	// 全面 1 answers with the link to this business's page.
+	if got := ph.text(openid, "我的任务"); !strings.Contains(got, "回复“全面 序号”获取检查表链接") {
+		t.Errorf("我的任务 does not offer the form:\n%s", got)
+	}
+	if got := formLink.FindString(ph.text(openid, "全面 1")); !strings.Contains(got, fmt.Sprintf("/h5/visitform/%d?", task.BusinessID)) {
+		t.Errorf("全面 1 links to %q, want the form of %s", got, task.Name)
+	}
 	link, _ := startFull(t, ph, openid)
 	// The cadre leaves the chat for the page right away.
 	openForm(t, b, a, openid, link)
@@ -221,9 +230,11 @@ func TestVisitFormInBrowser(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	// The chat knows: an answer meant for its old question hears that the
-	// report is in, nothing is left to resume, the business is no longer a
-	// task.
+	// The chat knows: the confirmation is pushed to it, an answer meant
+	// for its old question hears that the report is in, nothing is left to
+	// resume, the business is no longer a task, and reporting it again is
+	// asked about as an extra visit.
+	wantPushed(t, a, openid, "网页上填写的督导已收到", task.Name)
 	if got := ph.text(openid, "合格"); !strings.Contains(got, "已在网页上提交") || !strings.Contains(got, task.Name) || strings.Contains(got, "第2/") {
 		t.Errorf("after the page, the chat answers %q", got)
 	}
@@ -231,6 +242,10 @@ func TestVisitFormInBrowser(t *testing.T) {
 		t.Errorf("上报督导 after the page answers %q", got)
 	}
 	ph.text(openid, "取消")
+	if got := ph.text(openid, "上报 "+task.Name); !strings.Contains(got, "督导过，仍要再报一次吗") {
+		t.Errorf("上报 %s after the page answers %q", task.Name, got)
+	}
+	ph.text(openid, "2")
 	if got := ph.text(openid, "我的记录"); !strings.Contains(got, task.Name) {
 		t.Errorf("我的记录 does not list the visit: %q", got)
 	}
@@ -302,6 +317,7 @@ func TestVisitFormFromChat(t *testing.T) {
 		if d.Visit.StatusSeen != registry.EventRelocated {
 			t.Errorf("status seen %q, want relocated", d.Visit.StatusSeen)
 		}
+		wantPushed(t, a, openid, "网页上填写的督导已收到", task.Name, "已登记经营状态变化")
 		if got := ph.text(openid, "合格"); !strings.Contains(got, "已在网页上提交") || strings.Contains(got, "第4/") {
 			t.Errorf("after the page, the chat answers %q", got)
 		}
@@ -374,4 +390,22 @@ func network(up bool) chromedp.Action[chromedp.Void] {
 		_, err := chromedp.Call(ctx, cdpnetwork.OverrideNetworkState, cdpnetwork.OverrideNetworkStateParams{Offline: !up, DownloadThroughput: -1, UploadThroughput: -1})
 		return v, err
 	}
+}
+
+// wantPushed waits for the customer-service message to openid that holds
+// every want (the app's dispatcher sends it in the background).
+func wantPushed(t *testing.T, a *app.App, openid string, want ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		for _, c := range a.FakeAPI.CallsTo("/cgi-bin/message/custom/send") {
+			all := c.ToUser == openid && c.Delivered()
+			for _, w := range want {
+				all = all && strings.Contains(c.Content, w)
+			}
+			if all {
+				return
+			}
+		}
+	}
+	t.Errorf("no customer-service message to %s with %q", openid, want)
 }

@@ -114,6 +114,8 @@ func (u user) bound() bool { return len(u.ids) > 0 }
 // Handle answers one message or event. A voice message is handled as the
 // platform's recognition of it, and the reply says what was heard.
 func (b *Bot) Handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error) {
+	// One message, one turn: the dialog engine reads each draft once in it.
+	ctx = dialog.Turn(ctx)
 	out, err := b.handle(ctx, in)
 	if err == nil && in.Kind == chat.KindVoice && strings.TrimSpace(in.Text) != "" && !out.Empty() {
 		heard := sprintf(msgHeard, strings.TrimSpace(in.Text))
@@ -131,17 +133,19 @@ func (b *Bot) handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 	if in.Kind == chat.KindEvent {
 		return b.event(ctx, in)
 	}
+	// The customer-service window (48 h) runs from the user's last message.
+	// Touched before the identities are read: a touch that moves the time
+	// drops their cached copy, so it is read and cached again here, once,
+	// rather than on the next message too. A stranger's touch changes no
+	// row (and is throttled like anyone's).
+	if err := b.accounts.Touch(ctx, in.Channel, in.UserID, b.clock.Now()); err != nil {
+		b.log.WarnContext(ctx, "touch identity failed", "err", err.Error())
+	}
 	ids, err := b.accounts.Identities(ctx, in.Channel, in.UserID)
 	if err != nil {
 		return chat.Outbound{}, err
 	}
 	u := user{in: in, ids: ids}
-	if u.bound() {
-		// The customer-service window (48 h) runs from the user's last message.
-		if err := b.accounts.Touch(ctx, in.Channel, in.UserID, b.clock.Now()); err != nil {
-			b.log.WarnContext(ctx, "touch identity failed", "err", err.Error())
-		}
-	}
 	text := strings.TrimSpace(in.Text)
 	if (in.Kind == chat.KindText || in.Kind == chat.KindVoice) && text == "" {
 		return chat.Say(msgVoiceUnheard), nil
@@ -277,13 +281,19 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 		return msgAlreadyBound, true, nil
 	case cmdCard, "菜单", cmdPledge:
 	default:
-		return "", false, nil
+		if !fullFormRe.MatchString(text) {
+			return "", false, nil
+		}
 	}
 	ids, err := b.accounts.Identities(ctx, chat.Channel(ch), id)
 	if err != nil {
 		return "", false, err
 	}
 	u := user{in: chat.Inbound{Channel: chat.Channel(ch), UserID: id}, ids: ids}
+	if ref, ok := cutFullForm(text); ok && fullFormRe.MatchString(text) {
+		out, err := b.fullForm(ctx, u, ref)
+		return out, err == nil, err
+	}
 	switch text {
 	case "菜单":
 		return helpFor(ids), true, nil
@@ -405,6 +415,10 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 		if _, err := strconv.Atoi(toASCIIDigits(text)); err == nil && u.cadreID() != 0 && b.lastList(ctx, u) == cmdTasks {
 			// A number right after 我的任务 picks that task to report on.
 			return b.started(ctx, u)(b.startVisit(ctx, u, 0, "上报 "+text))
+		}
+		if ref, ok := cutFullForm(text); ok {
+			out, err := b.fullForm(ctx, u, ref)
+			return chat.Say(out), err
 		}
 		if q, ok := parseQuick(text); ok && !q.empty() {
 			return b.started(ctx, u)(b.startVisit(ctx, u, 0, text))

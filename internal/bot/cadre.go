@@ -60,7 +60,9 @@ func (b *Bot) tasks(ctx context.Context, u user, page int) (string, error) {
 	}
 	overdue := 0
 	lines := make([]string, 0, len(tasks))
+	ids := make([]int64, 0, len(tasks))
 	for i, t := range tasks {
+		ids = append(ids, t.BusinessID)
 		if t.Overdue {
 			overdue++
 		}
@@ -74,7 +76,11 @@ func (b *Bot) tasks(ctx context.Context, u user, page int) (string, error) {
 	if overdue > 0 {
 		header += fmt.Sprintf(msgTasksOverdue, overdue)
 	}
-	return b.paged(ctx, u, cmdTasks, header, lines, page) + msgTasksHint, nil
+	hint := msgTasksHint
+	if _, ok := b.links.(formLinker); ok {
+		hint += msgTasksFormHint
+	}
+	return b.paged(ctx, u, cmdTasks, header, lines, page, ids...) + hint, nil
 }
 
 // startVisit begins 上报督导 for a cadre: text is the command, a bare
@@ -87,13 +93,15 @@ func (b *Bot) startVisit(ctx context.Context, u user, businessID int64, text str
 		return dialog.Reply{Text: msgCadresOnly, Done: true}, nil
 	}
 	return b.dialog.Begin(ctx, dialogUser(u), flowVisit, inputOf(u.in), text, func(ctx context.Context) (dialog.Opening, error) {
-		return b.visitOpening(ctx, cadreID, businessID, text)
+		return b.visitOpening(ctx, cadreID, businessID, text, b.shownTasks(ctx, u))
 	})
 }
 
 // visitOpening is how a report starts: the business chosen (by a scanned
 // QR code, or named in the message), and what the message said of it.
-func (b *Bot) visitOpening(ctx context.Context, cadreID, businessID int64, text string) (dialog.Opening, error) {
+// shown are the businesses of the 我的任务 the cadre last saw, which a
+// number in the message refers to (nil: the current task list).
+func (b *Bot) visitOpening(ctx context.Context, cadreID, businessID int64, text string, shown []int64) (dialog.Opening, error) {
 	q, _ := parseQuick(text)
 	st := &visitState{CadreID: cadreID}
 	o := dialog.Opening{State: st}
@@ -108,7 +116,7 @@ func (b *Bot) visitOpening(ctx context.Context, cadreID, businessID int64, text 
 		}
 		st.Preselected = true
 	case q.Ref != "":
-		biz, candidates, reason, err := b.findBusiness(ctx, cadreID, q.Ref)
+		biz, candidates, reason, err := b.findBusiness(ctx, cadreID, q.Ref, shown)
 		switch {
 		case err != nil:
 			return o, err

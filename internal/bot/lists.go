@@ -19,6 +19,10 @@ const (
 type pageState struct {
 	Cmd  string `json:"c"`
 	Page int    `json:"p"`
+	// IDs are the businesses 我的任务 numbered, in order: a number the
+	// cadre replies with (1, 上报 1, 全面 1) is the one they saw, and
+	// needs no second reading of the task list.
+	IDs []int64 `json:"i,omitempty"`
 }
 
 func (b *Bot) pageKey(u user) string {
@@ -26,7 +30,7 @@ func (b *Bot) pageKey(u user) string {
 }
 
 // paged renders page p (0-based) of lines under a header and remembers it.
-func (b *Bot) paged(ctx context.Context, u user, cmd, header string, lines []string, p int) string {
+func (b *Bot) paged(ctx context.Context, u user, cmd, header string, lines []string, p int, ids ...int64) string {
 	pages := (len(lines) + pageSize - 1) / pageSize
 	if p >= pages {
 		p = pages - 1
@@ -46,7 +50,7 @@ func (b *Bot) paged(ctx context.Context, u user, cmd, header string, lines []str
 			sb.WriteString(msgPageNext)
 		}
 	}
-	state, _ := json.Marshal(pageState{Cmd: cmd, Page: p})
+	state, _ := json.Marshal(pageState{Cmd: cmd, Page: p, IDs: ids})
 	if err := b.kv.Set(ctx, b.pageKey(u), string(state), pageTTL); err != nil {
 		b.log.WarnContext(ctx, "remember page failed", "err", err.Error())
 	}
@@ -80,10 +84,24 @@ func (b *Bot) list(ctx context.Context, u user, cmd string, p int) (string, erro
 
 // lastList is the command of the user's last paged list ("" when none).
 func (b *Bot) lastList(ctx context.Context, u user) string {
+	return b.lastPage(ctx, u).Cmd
+}
+
+// lastPage is the user's last paged list (zero when none).
+func (b *Bot) lastPage(ctx context.Context, u user) pageState {
 	raw, err := b.kv.Get(ctx, b.pageKey(u))
 	var st pageState
 	if err != nil || json.Unmarshal([]byte(raw), &st) != nil {
-		return ""
+		return pageState{}
 	}
-	return st.Cmd
+	return st
+}
+
+// shownTasks are the businesses of the cadre's last 我的任务, numbered as
+// shown; nil when their last list was another.
+func (b *Bot) shownTasks(ctx context.Context, u user) []int64 {
+	if st := b.lastPage(ctx, u); st.Cmd == cmdTasks {
+		return st.IDs
+	}
+	return nil
 }

@@ -10,6 +10,8 @@ const (
 	msgTasksHeader  = "本周期待督导%d家"
 	msgTasksOverdue = "，其中已逾期%d家"
 	msgTasksHint    = "\n\n回复序号开始上报这一家；也可以一句话说完，如“上报 1 现场 合格”。"
+	// msgTasksFormHint offers the full checklist's H5 page, per business.
+	msgTasksFormHint = "\n全面检查可在网页上一页填完：回复“全面 序号”获取检查表链接。"
 
 	msgNoRecords     = "还没有督导记录。回复“上报督导”开始上报。"
 	msgRecordsHeader = "最近的督导记录："

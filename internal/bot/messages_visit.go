@@ -108,5 +108,12 @@ const (
 	msgFormLinkFirst    = "也可以在网页上一次填完全部检查项（可拍照、定位）：\n%s\n\n"
 	msgFormOtherUnnamed = "未选定主体"
 	msgFormBusy         = "系统繁忙，请稍后再试。"
+	msgFullFormLink     = "「%s」全面检查表，在网页上一页填完（可拍照、定位，填到一半会自动保存）：\n%s\n\n也可以在聊天里逐项回答：回复“上报 %s”，再选“全面”。"
+	msgPickFormHint     = "\n（全面检查也可在网页上填：回复“全面 序号”获取链接）"
+	msgFullFormHow      = "回复“全面 + 序号”（如“全面 1”，序号见“我的任务”）或“全面 + 店名”，获取该主体全面检查表的网页链接。"
+	msgFullFormMany     = "有多家主体符合“%s”，请回复“全面 + 完整店名”："
+	msgFullFormOff      = "网页检查表暂未开通，请在聊天里逐项回答：回复“上报督导”。"
+	msgFormConfirmTitle = "网页督导已提交：%s"
+	msgFormConfirmHead  = "您在网页上填写的督导已收到。\n"
 	msgFormGone         = "这份督导已在聊天中取消或重新开始，请刷新页面后重新填写。"
 )

@@ -25,7 +25,7 @@ func atMost(t *testing.T, c *dialogtest.T, target int) {
 }
 
 // taskBusiness is the cadre's n-th open task (1-based) as a business.
-func (w *district) taskBusiness(t *testing.T, tasks []supervision.Task, n int) *registry.Business {
+func (w *district) taskBusiness(t testing.TB, tasks []supervision.Task, n int) *registry.Business {
 	t.Helper()
 	biz, err := w.reg.Business(context.Background(), tasks[n-1].BusinessID)
 	if err != nil {

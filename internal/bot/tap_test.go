@@ -2,15 +2,55 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/dialog"
 )
 
-// menuKeys are the cadre's menu buttons (configs/menu.json).
-var menuKeys = []string{"MY_TASKS", "REPORT_VISIT", "RECTIFICATIONS", "KNOWLEDGE_CARD", "BIND", "HELP"}
+// menuKeys are the click keys of the cadre's menu and the default one
+// (configs/menu.json, as shipped): every button a cadre can tap.
+func menuKeys(t *testing.T) []string {
+	t.Helper()
+	raw, err := configs.FS.ReadFile("menu.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type button struct {
+		Type, Key string
+		Sub       []button `json:"sub_button"`
+	}
+	type menu struct {
+		Button []button `json:"button"`
+	}
+	var m struct {
+		Default menu            `json:"default"`
+		Roles   map[string]menu `json:"roles"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	var walk func([]button)
+	walk = func(bs []button) {
+		for _, b := range bs {
+			if b.Type == "click" && !slices.Contains(keys, b.Key) {
+				keys = append(keys, b.Key)
+			}
+			walk(b.Sub)
+		}
+	}
+	walk(m.Roles["cadre"].Button)
+	walk(m.Default.Button)
+	if len(keys) < 5 {
+		t.Fatalf("the cadre's menu has %d buttons: %v", len(keys), keys)
+	}
+	return keys
+}
 
 // TestTapEveryMenuAtEveryStep taps every menu button at every step of a
 // report with a finding and a photo — answering what each asks so as to
@@ -29,6 +69,7 @@ func TestTapEveryMenuAtEveryStep(t *testing.T) {
 		{Text: "完成"}, {Location: &dialog.Location{Lat: *biz.Latitude, Lng: *biz.Longitude, Label: "门店"}},
 		{Text: "2"}, {Text: "确认"},
 	}
+	keys := menuKeys(t)
 	c := w.chat(t, "o-tapper")
 	// answer keeps the report after a tap: 否 to switching, 继续 to the offer.
 	answer := func() {
@@ -43,7 +84,7 @@ func TestTapEveryMenuAtEveryStep(t *testing.T) {
 	tap := func(key string) { t.Helper(); c.Say("[点击菜单] " + key) }
 	c.Send(script[0])
 	for i, in := range script[1:] {
-		for _, key := range menuKeys {
+		for _, key := range keys {
 			tap(key)
 			answer()
 		}

@@ -180,6 +180,9 @@ func (b *Bot) businessStep() dialog.Step {
 			if len(tasks) > maxListed {
 				more = fmt.Sprintf(msgMoreTasks, len(tasks)-maxListed)
 			}
+			if _, ok := b.links.(formLinker); ok {
+				more += msgPickFormHint
+			}
 			return msgPickBusiness + "\n" + strings.Join(lines, "\n") + more, nil
 		},
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
@@ -385,11 +388,11 @@ func (b *Bot) locationStep() dialog.Step {
 			if v.Skipped || v.Location == nil {
 				return v, "", nil
 			}
-			biz, err := b.registry.Business(ctx, st.BusinessID)
+			biz, err := b.placeOf(ctx, st)
 			if err != nil {
 				return v, "", err
 			}
-			if m, far, ok := b.supervision.Distance(*biz, supervision.Location{Lat: v.Location.Lat, Lng: v.Location.Lng}); ok {
+			if m, far, ok := b.supervision.Distance(biz, supervision.Location{Lat: v.Location.Lat, Lng: v.Location.Lng}); ok {
 				// Whole metres, rounded as the stored text always was.
 				m = math.RoundToEven(m)
 				st.Distance, st.Far = &m, far

@@ -21,7 +21,7 @@ import (
 func (b *Bot) chooseBusiness(ctx context.Context, st *visitState, biz *registry.Business) error {
 	st.setBusiness(biz)
 	st.Picking, st.CoveredOn, st.CycleWord = "", "", ""
-	at, c, err := b.supervision.CoveredAt(ctx, biz.ID)
+	at, c, err := b.supervision.CoveredAt(ctx, *biz)
 	if err != nil {
 		return err
 	}
@@ -81,16 +81,24 @@ func (b *Bot) candidatesPrompt(ctx context.Context, st *visitState) (string, err
 // findBusiness resolves what a one-message report said of the business: a
 // number from 我的任务, a credit code or a name fragment. It returns the
 // business, or the candidates when several fit, or the reason none does.
-func (b *Bot) findBusiness(ctx context.Context, cadreID int64, ref string) (*registry.Business, []int64, string, error) {
+// A number is one of shown, the 我的任务 the cadre last saw, when there
+// is one; else of the task list as it is now.
+func (b *Bot) findBusiness(ctx context.Context, cadreID int64, ref string, shown []int64) (*registry.Business, []int64, string, error) {
 	if n, err := strconv.Atoi(toASCIIDigits(ref)); err == nil && len(ref) <= 4 {
-		tasks, err := b.supervision.Tasks(ctx, cadreID)
-		if err != nil {
-			return nil, nil, "", err
+		ids := shown
+		if ids == nil {
+			tasks, err := b.supervision.Tasks(ctx, cadreID)
+			if err != nil {
+				return nil, nil, "", err
+			}
+			for _, t := range tasks {
+				ids = append(ids, t.BusinessID)
+			}
 		}
-		if n < 1 || n > len(tasks) {
-			return nil, nil, fmt.Sprintf(msgNoSuchNumber, max(len(tasks), 1)), nil
+		if n < 1 || n > len(ids) {
+			return nil, nil, fmt.Sprintf(msgNoSuchNumber, max(len(ids), 1)), nil
 		}
-		biz, err := b.supervision.CheckCanReport(ctx, cadreID, tasks[n-1].BusinessID)
+		biz, err := b.supervision.CheckCanReport(ctx, cadreID, ids[n-1])
 		if err != nil {
 			return nil, nil, userReason(err), nil
 		}

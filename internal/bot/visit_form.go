@@ -101,7 +101,7 @@ func (v *VisitForms) Post(ctx context.Context, who visitform.Who, businessID int
 	answers, problems := req.Form.Answers(items, req.Submit, clock.China)
 	st := &visitState{CadreID: who.CadreID, Preselected: true}
 	st.setBusiness(biz)
-	res, err := v.b.dialog.Fill(ctx, formUser(who), flowVisit, dialog.FillOptions{
+	res, err := v.b.dialog.Fill(withFormSubmit(ctx), formUser(who), flowVisit, dialog.FillOptions{
 		State: st, Conv: req.Conv, Replace: req.Replace,
 		Match:   func(s *dialog.Session) bool { return s.Flow == flowVisit && v.mine(s, who, biz.ID) },
 		Answers: answers, Submit: req.Submit && len(problems) == 0, Confirm: sConfirm,
@@ -177,4 +177,16 @@ func (v *VisitForms) mine(s *dialog.Session, who visitform.Who, businessID int64
 // formUser is the chat's key for who: the same draft as their chat.
 func formUser(who visitform.Who) string {
 	return dialogUser(user{in: chat.Inbound{Channel: who.Channel, UserID: who.UserID}})
+}
+
+// formSubmitKey marks a report submitted from the form, for submitVisit.
+type formSubmitKey struct{}
+
+func withFormSubmit(ctx context.Context) context.Context {
+	return context.WithValue(ctx, formSubmitKey{}, true)
+}
+
+func fromForm(ctx context.Context) bool {
+	v, _ := ctx.Value(formSubmitKey{}).(bool)
+	return v
 }

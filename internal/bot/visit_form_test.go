@@ -10,6 +10,7 @@ import (
 	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/demo/demotest"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/visitform"
@@ -69,6 +70,25 @@ func TestVisitFormSubmitOnce(t *testing.T) {
 	}
 	if n != 1 || vs[0].ID != done.Done.VisitID {
 		t.Errorf("visits %+v: want the one visit on top", vs)
+	}
+
+	// The chat hears of it: one confirmation queued for the cadre (a
+	// customer-service message in the 48-hour window, not held by quiet
+	// hours: the cadre has just submitted), not one per 提交.
+	to := notify.Recipient{Kind: notify.ToCadre, ID: cadre.ID}
+	sent, _, err := w.outbox.List(ctx, notify.Filter{Kind: supervision.KindVisitConfirmed, Recipient: &to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != 1 || sent[0].Channel != notify.ChannelCustom || !sent[0].Urgent || !strings.Contains(sent[0].Text, "网页上填写的督导已收到") ||
+		!strings.Contains(sent[0].Text, tasks[0].Name) || !strings.Contains(sent[0].URL, "/h5/visits/") {
+		t.Fatalf("confirmations queued: %+v", sent)
+	}
+	// And the chat knows the business is done this cycle: reporting it
+	// again is asked about as an extra visit.
+	out, err := w.bot.Handle(ctx, chat.Inbound{Channel: chat.ChannelOA, UserID: "o-form", Kind: chat.KindText, Text: "上报 " + tasks[0].Name, MsgKey: "m-again"})
+	if err != nil || !strings.Contains(out.Text, "督导过，仍要再报一次吗") {
+		t.Fatalf("上报 the business again after the page: %q, %v", out.Text, err)
 	}
 }
 

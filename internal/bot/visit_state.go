@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"context"
+
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/registry"
 )
@@ -38,6 +40,11 @@ type visitState struct {
 	// Pending is a one-message report waiting for its business to be
 	// picked before its checklist answers can be set.
 	Pending string `dialog:"pending_report"`
+	// Lat and Lng are the business's place, kept when it is chosen (Placed)
+	// so the location turn measures the distance without reading it again.
+	Lat    *float64 `dialog:"business_lat"`
+	Lng    *float64 `dialog:"business_lng"`
+	Placed bool     `dialog:"business_placed"`
 	// listedNames are the names of Listed, for the menu of the same turn.
 	listedNames []string
 }
@@ -46,4 +53,18 @@ func visitOf(s *dialog.Session) *visitState { return dialog.StateOf[visitState](
 
 func (st *visitState) setBusiness(biz *registry.Business) {
 	st.BusinessID, st.BusinessName, st.Category, st.Grade = biz.ID, biz.Name, biz.Category, biz.Grade
+	st.Lat, st.Lng, st.Placed = biz.Latitude, biz.Longitude, true
+}
+
+// placeOf is what the distance needs of the chosen business: its place
+// as kept, or read for a report started before it was kept.
+func (b *Bot) placeOf(ctx context.Context, st *visitState) (registry.Business, error) {
+	if st.Placed {
+		return registry.Business{ID: st.BusinessID, Latitude: st.Lat, Longitude: st.Lng}, nil
+	}
+	biz, err := b.registry.Business(ctx, st.BusinessID)
+	if err != nil {
+		return registry.Business{}, err
+	}
+	return *biz, nil
 }

@@ -3,12 +3,14 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
@@ -111,6 +113,17 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 	if v, ok := s.Answer(sLetterAsk); ok && v.Bool && b.lettersSvc != nil {
 		in.WithLetter = true
 	}
+	if fromForm(ctx) {
+		// The page shows its own receipt; the chat, where the cadre goes
+		// back to, hears of it too (a customer-service message inside the
+		// 48-hour window), queued with the visit.
+		in.Confirm = func(v *supervision.Visit) notify.Message {
+			body := b.receiptBody(s, v, in)
+			return notify.Message{Title: fmt.Sprintf(msgFormConfirmTitle, st.BusinessName),
+				Text: msgFormConfirmHead + strings.TrimRight(body, "\n"), URL: b.receiptLink(v.ID, cadreID),
+				Fields: map[string]string{"business": st.BusinessName, "cycle": v.CycleLabel, "findings": strconv.Itoa(len(in.Findings))}}
+		}
+	}
 	visit, _, err := b.supervision.Submit(ctx, in)
 	if err != nil {
 		return dialog.Reply{}, err
@@ -125,6 +138,23 @@ func (b *Bot) submitVisit(ctx context.Context, s *dialog.Session) (dialog.Reply,
 // receipt is the answer to a stored report: what is now covered, what must
 // be fixed by when, and the link to the full record.
 func (b *Bot) receipt(s *dialog.Session, v *supervision.Visit, in supervision.VisitInput, cadreID int64) string {
+	text := b.receiptBody(s, v, in)
+	if link := b.receiptLink(v.ID, cadreID); link != "" {
+		text += fmt.Sprintf(msgReceiptLink, link)
+	}
+	return strings.TrimRight(text, "\n")
+}
+
+// receiptLink is the visit's receipt page for its cadre ("" without links).
+func (b *Bot) receiptLink(visitID, cadreID int64) string {
+	if b.links == nil {
+		return ""
+	}
+	return b.links.VisitReceipt(visitID, registry.ActorOf("cadre", cadreID), b.clock.Now().Add(linkTTL))
+}
+
+// receiptBody is the receipt without its link.
+func (b *Bot) receiptBody(s *dialog.Session, v *supervision.Visit, in supervision.VisitInput) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, msgReceiptHead, visitOf(s).BusinessName, v.CycleLabel)
 	if len(in.Findings) == 0 {
@@ -141,10 +171,7 @@ func (b *Bot) receipt(s *dialog.Session, v *supervision.Visit, in supervision.Vi
 			sb.WriteString(msgReceiptRelocation)
 		}
 	}
-	if b.links != nil {
-		fmt.Fprintf(&sb, msgReceiptLink, b.links.VisitReceipt(v.ID, registry.ActorOf("cadre", cadreID), b.clock.Now().Add(linkTTL)))
-	}
-	return strings.TrimRight(sb.String(), "\n")
+	return sb.String()
 }
 
 func distanceLine(s *dialog.Session) string {

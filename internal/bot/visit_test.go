@@ -43,6 +43,7 @@ type district struct {
 	letters  *letter.Service
 	cards    *card.Service
 	self     *selfcheck.Service
+	outbox   *notify.Service
 	inc      *incident.Service
 	bot      *bot.Bot
 }
@@ -53,7 +54,7 @@ var now = time.Date(2026, 11, 28, 9, 0, 0, 0, clock.China)
 var demoDistrict = demotest.District("bot", now, schemas()...)
 
 // newDistrict builds the services over d, a copy of demoDistrict.
-func newDistrict(t *testing.T, d *db.DB) *district {
+func newDistrict(t testing.TB, d *db.DB) *district {
 	t.Helper()
 	w := &district{d: d, clk: clock.NewFixed(now), store: kv.NewMemory()}
 	t.Cleanup(func() { w.store.Close() })
@@ -69,6 +70,8 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 	w.sup = supervision.NewService(d, w.reg, lists, supervision.DefaultRules(), w.clk)
 	w.accounts = account.NewService(d, w.store, w.reg, w.clk, []byte("bot-test-secret-0123456789"))
 	outbox := notify.NewService(d, w.store, nil, notify.Senders{}, notify.Config{}, w.clk, nil)
+	w.outbox = outbox
+	w.sup.NotifyFailedPhotosWith(outbox)
 	links := h5.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")}
 	w.letters = letter.NewService(d, w.reg, w.sup, w.accounts, outbox, links, letter.DefaultConfig(), w.clk)
 	w.sup.IssueLettersWith(w.letters)
@@ -101,7 +104,7 @@ func schemas() []db.Schema {
 }
 
 // cadreWithTasks finds a village cadre with at least three open tasks.
-func (w *district) cadreWithTasks(t *testing.T) (registry.Cadre, []supervision.Task) {
+func (w *district) cadreWithTasks(t testing.TB) (registry.Cadre, []supervision.Task) {
 	t.Helper()
 	ctx := context.Background()
 	cadres, _, err := w.reg.FindCadres(ctx, registry.CadreFilter{Limit: 300})

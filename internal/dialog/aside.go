@@ -169,7 +169,7 @@ func (e *Engine) saveParked(ctx context.Context, f *Flow, s *Session, now time.T
 	key := parkKey(s.User, s.Flow)
 	if e.drafts != nil {
 		d := Draft{User: key, Flow: s.Flow, Label: e.label(f, s), State: b, UpdatedAt: now, ExpiresAt: now.Add(e.draftTTL)}
-		if err := e.drafts.Save(ctx, d); err != nil {
+		if err := e.draftStore(ctx).Save(ctx, d); err != nil {
 			return fmt.Errorf("park draft: %w", err)
 		}
 		return nil
@@ -185,7 +185,7 @@ func (e *Engine) loadParked(ctx context.Context, user, flow string, now time.Tim
 	key := parkKey(user, flow)
 	var raw []byte
 	if e.drafts != nil {
-		d, err := e.drafts.Load(ctx, key)
+		d, err := e.draftStore(ctx).Load(ctx, key)
 		if err != nil {
 			return nil, fmt.Errorf("load parked draft: %w", err)
 		}
@@ -214,7 +214,7 @@ func (e *Engine) loadParked(ctx context.Context, user, flow string, now time.Tim
 func (e *Engine) deleteParked(ctx context.Context, user, flow string) error {
 	key := parkKey(user, flow)
 	if e.drafts != nil {
-		if err := e.drafts.Delete(ctx, key); err != nil {
+		if err := e.draftStore(ctx).Delete(ctx, key); err != nil {
 			return fmt.Errorf("drop parked draft: %w", err)
 		}
 		return nil

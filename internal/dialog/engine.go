@@ -228,7 +228,7 @@ func (e *Engine) Begin(ctx context.Context, user, flow string, in Input, then st
 		return e.ask(ctx, f, p, in, then, now)
 	}
 	if d != nil {
-		if err := e.drafts.Delete(ctx, user); err != nil {
+		if err := e.draftStore(ctx).Delete(ctx, user); err != nil {
 			return Reply{}, fmt.Errorf("dialog begin: %w", err)
 		}
 	}
@@ -261,7 +261,7 @@ func (e *Engine) setAside(ctx context.Context, user, flow string, now time.Time)
 		}
 	}
 	if d != nil {
-		if err := e.drafts.Delete(ctx, user); err != nil {
+		if err := e.draftStore(ctx).Delete(ctx, user); err != nil {
 			return err
 		}
 	}
@@ -335,7 +335,7 @@ func (e *Engine) Cancel(ctx context.Context, user string) error {
 		return fmt.Errorf("dialog cancel: %w", err)
 	}
 	if e.drafts != nil {
-		if err := e.drafts.Delete(ctx, user); err != nil {
+		if err := e.draftStore(ctx).Delete(ctx, user); err != nil {
 			return fmt.Errorf("dialog cancel: %w", err)
 		}
 	}
@@ -367,7 +367,7 @@ func (e *Engine) loadDraft(ctx context.Context, user string, now time.Time) (*Dr
 	if e.drafts == nil {
 		return nil, nil, nil
 	}
-	d, err := e.drafts.Load(ctx, user)
+	d, err := e.draftStore(ctx).Load(ctx, user)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dialog load draft: %w", err)
 	}
@@ -376,7 +376,7 @@ func (e *Engine) loadDraft(ctx context.Context, user string, now time.Time) (*Dr
 	}
 	s, derr := decodeSession(d.State)
 	if (!d.ExpiresAt.IsZero() && !now.Before(d.ExpiresAt)) || derr != nil || e.flows[s.Flow] == nil {
-		if err := e.drafts.Delete(ctx, user); err != nil {
+		if err := e.draftStore(ctx).Delete(ctx, user); err != nil {
 			return nil, nil, fmt.Errorf("dialog drop draft: %w", err)
 		}
 		return nil, nil, nil
@@ -443,7 +443,7 @@ func (e *Engine) save(ctx context.Context, f *Flow, s *Session, now time.Time, p
 	// retry of the same input starts from the unchanged kv session.
 	if progress && e.drafts != nil && s.hasProgress() {
 		d := Draft{User: s.User, Flow: s.Flow, Label: e.label(f, s), State: b, UpdatedAt: now, ExpiresAt: now.Add(e.draftTTL)}
-		if err := e.drafts.Save(ctx, d); err != nil {
+		if err := e.draftStore(ctx).Save(ctx, d); err != nil {
 			return fmt.Errorf("save draft: %w", err)
 		}
 	}
@@ -458,7 +458,7 @@ func (e *Engine) save(ctx context.Context, f *Flow, s *Session, now time.Time, p
 func (e *Engine) finish(ctx context.Context, s *Session, in Input, r Reply) (Reply, error) {
 	r.Done = true
 	if e.drafts != nil {
-		if err := e.drafts.Delete(ctx, s.User); err != nil {
+		if err := e.draftStore(ctx).Delete(ctx, s.User); err != nil {
 			return Reply{}, fmt.Errorf("delete draft: %w", err)
 		}
 	}

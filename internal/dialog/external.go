@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
@@ -300,10 +301,33 @@ func (t *turn) submitFilled(ctx context.Context) (Reply, error) {
 
 // endedOutside answers the first chat message after the conversation was
 // submitted outside the chat: that it is in, and the receipt.
+// A command (typed, or a menu tap) is not swallowed: it runs after a line
+// saying the report is in (the receipt was pushed to the chat already).
 func (e *Engine) endedOutside(ctx context.Context, s *Session, in Input) (Reply, bool, error) {
+	text := strings.TrimSpace(in.Text)
+	note := fmt.Sprintf(msgDoneOutsideNote, noun(e.flows[s.Flow]))
 	r := Reply{Text: fmt.Sprintf(msgDoneOutside, noun(e.flows[s.Flow])), Done: true}
-	if last := s.st.Last.Text; last != "" {
-		r.Text += "\n\n" + last
+	isCommand := false
+	if e.command != nil && text != "" && in.Photo == nil && in.Location == nil {
+		_, isCommand = e.command(text)
+	}
+	switch {
+	case isCommand || (in.Menu && text != ""):
+		r = Reply{Text: note, Then: text, Done: true}
+	case e.interrupt != nil && text != "":
+		ans, ok, err := e.interrupt(ctx, s.User, text)
+		if err != nil {
+			return Reply{}, true, err
+		}
+		if ok {
+			r.Text = note + "\n\n" + ans
+			break
+		}
+		fallthrough
+	default:
+		if last := s.st.Last.Text; last != "" {
+			r.Text += "\n\n" + last
+		}
 	}
 	s.st.Outside = false
 	s.remember(in.ID, r)

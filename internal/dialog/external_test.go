@@ -160,3 +160,42 @@ func TestFillOther(t *testing.T) {
 		t.Fatalf("Peek after Replace = %+v", s)
 	}
 }
+
+// TestFillSubmitThenCommand: after a page's submit the chat's next message
+// is not swallowed when it is a command — it runs, after a line saying the
+// report is in — and a list command is answered with the same line.
+func TestFillSubmitThenCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name, say, want string
+		then            bool
+	}{
+		{"Command", "上报 阿明面馆", "", true},
+		{"Menu", "[menu]整改跟踪", "", true},
+		{"List", "我的任务", "您本季度还有3家未督导", false},
+		{"Answer", "1", "督导记录已提交：阿明面馆", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := asideEnv(t, true)
+			ctx := context.Background()
+			answers := pageAnswers()
+			answers["deadline_health"] = day("2026-12-01")
+			answers["location"] = &dialog.Value{Location: &dialog.Location{Lat: 31.52, Lng: 120.19}}
+			answers["contact"] = val("王明")
+			res, err := e.engine.Fill(ctx, "u5", "report", dialog.FillOptions{Answers: answers, Submit: true, Confirm: "confirm"})
+			if err != nil || !res.Submitted {
+				t.Fatalf("Fill = %+v, %v", res, err)
+			}
+			in := dialog.Input{ID: "m-" + tc.name, Text: tc.say}
+			if text, ok := strings.CutPrefix(tc.say, "[menu]"); ok {
+				in.Text, in.Menu = text, true
+			}
+			r, handled, err := e.engine.Handle(ctx, "u5", in)
+			if err != nil || !handled || !strings.Contains(r.Text, "已在网页上提交") || !strings.Contains(r.Text, tc.want) {
+				t.Fatalf("Handle(%q) = %q, handled %v, %v", tc.say, r.Text, handled, err)
+			}
+			if tc.then != (r.Then == in.Text) {
+				t.Errorf("Then = %q after %q", r.Then, tc.say)
+			}
+		})
+	}
+}

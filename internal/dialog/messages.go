@@ -23,7 +23,9 @@ const (
 	// msgDoneOutside answers the first message after a report was
 	// submitted on its H5 page, before that submit's receipt.
 	msgDoneOutside = "这份%s已在网页上提交，无需在聊天中继续。如需其他操作，请重新发送。"
-	msgResumed     = "好的，接着上次的%s继续。"
+	// msgDoneOutsideNote comes before the answer to a command sent then.
+	msgDoneOutsideNote = "（刚才的%s已在网页上提交。）"
+	msgResumed         = "好的，接着上次的%s继续。"
 	// msgBackToFlow follows the answer to an interruption, before the
 	// question the user was on; msgRule before the resume question.
 	msgBackToFlow = "\n\n——\n继续上报：\n"

@@ -84,15 +84,13 @@ func (s *Service) Covered(ctx context.Context, businessID int64) (bool, Cycle, e
 // CoveredAt returns when a business was last visited in its grade's
 // current cycle by a visit that counts (its mode, not taken off by a
 // review) — zero when it is not covered — and
-// the cycle. NotFound for an unknown business.
-func (s *Service) CoveredAt(ctx context.Context, businessID int64) (time.Time, Cycle, error) {
-	b, err := s.reg.Business(ctx, businessID)
-	if err != nil {
-		return time.Time{}, Cycle{}, err
-	}
+// the cycle. It takes the business already read (the chat has just checked the
+// cadre may report on it), so the turn does not read it twice.
+func (s *Service) CoveredAt(ctx context.Context, b registry.Business) (time.Time, Cycle, error) {
+	businessID := b.ID
 	c := s.rules.CycleFor(b.Grade, s.now())
 	var at []time.Time
-	err = s.db.Gorm(ctx).Model(&Visit{}).
+	err := s.db.Gorm(ctx).Model(&Visit{}).
 		Where("business_id = ? AND is_current = ? AND counted = ? AND submitted_at >= ? AND submitted_at < ? AND mode IN ?",
 			businessID, true, true, c.Start.UTC(), c.End.UTC(), s.modes(b.Grade)).
 		Order("submitted_at DESC").Limit(1).Pluck("submitted_at", &at).Error

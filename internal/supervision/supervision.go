@@ -32,7 +32,8 @@ type Service struct {
 	letters LetterIssuer
 	// obs hears visits stored (nil: nobody listens).
 	obs VisitObserver
-	// photoNotices tells the sender of a photo that could not be fetched.
+	// photoNotices is the outbox: it tells the sender of a photo that could
+	// not be fetched, and confirms a report stored outside the chat.
 	photoNotices PhotoNotifier
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -153,6 +154,11 @@ type VisitInput struct {
 	// in the same transaction (see IssueLettersWith): the report is stored
 	// with its letter or not at all.
 	WithLetter bool
+	// Confirm, when set, is the confirmation the cadre is pushed once the
+	// visit is stored, queued in the same transaction (a report submitted
+	// on the H5 form is confirmed in the chat too). It is not queued
+	// without an outbox (NotifyFailedPhotosWith), nor for a repeated key.
+	Confirm func(v *Visit) notify.Message
 }
 
 // ItemRow is a checklist result as shown with its visit.
@@ -280,6 +286,9 @@ func (s *Service) Submit(ctx context.Context, in VisitInput) (v *Visit, created 
 				return err
 			}
 			if err := registry.AuditTx(tx, p.auditEntry("visit.submit", registry.ActorOf("cadre", p.visit.CadreID), "")); err != nil {
+				return err
+			}
+			if err := s.confirmTx(tx, in, &p.visit); err != nil {
 				return err
 			}
 			return s.issueLetterTx(tx, issueLetter, p, b, c)
