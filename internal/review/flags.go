@@ -31,21 +31,21 @@ var Kinds = []Kind{DuplicatePhoto, SimilarPhoto, FarFromSite, ImpossibleTravel, 
 func (k Kind) Label() string {
 	switch k {
 	case DuplicatePhoto:
-		return "照片重复使用"
+		return "重复照片"
 	case SimilarPhoto:
-		return "照片高度相似"
+		return "相似照片"
 	case FarFromSite:
-		return "定位远离现场"
+		return "距离过远"
 	case ImpossibleTravel:
-		return "行程不合常理"
+		return "行程不可能"
 	case Burst:
 		return "短时集中上报"
 	case NoLocation:
-		return "现场督导无定位"
+		return "无定位"
 	case NoPhoto:
-		return "现场督导无照片"
+		return "无照片"
 	case PhotoTime:
-		return "照片拍摄时间不符"
+		return "照片时间不符"
 	}
 	return "其他"
 }
