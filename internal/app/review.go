@@ -5,7 +5,10 @@ import (
 	"time"
 
 	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/review"
+	"github.com/shianbao/shianbao/internal/supervision"
 )
 
 // ReviewRules carries the review thresholds from the configuration.
@@ -36,3 +39,29 @@ func (a *App) reviewWorker() worker {
 // RecomputeFlags computes every visit's flags again (after a change of
 // thresholds) and returns how many visits it went over.
 func (s *Services) RecomputeFlags(ctx context.Context) (int, error) { return s.Review.Recompute(ctx) }
+
+// DrawReviewSample draws the re-check sample of a cycle (its key, e.g.
+// "2026Q4"; "" is this quarter) and returns the cycle's name and how many
+// visits it added. The draw is reproducible: the same visits give the
+// same sample.
+func (s *Services) DrawReviewSample(ctx context.Context, cycleKey string) (string, int, error) {
+	c := supervision.CycleFor(s.Supervision.Rules().Period(registry.GradeD), s.Clock.Now())
+	if cycleKey != "" {
+		var ok bool
+		if c, ok = supervision.CycleByKey(cycleKey); !ok {
+			return "", 0, errs.E(errs.Invalid, "没有这个督导周期：%s（例如 2026Q4、2026H2、2026）", cycleKey)
+		}
+	}
+	// Flags first, so the sample includes every flagged visit known now.
+	for {
+		n, err := s.Review.Sweep(ctx, 500)
+		if err != nil {
+			return "", 0, err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	n, err := s.Review.Draw(ctx, c.Key)
+	return c.Label, n, err
+}
