@@ -296,7 +296,7 @@ func (s *Services) seedIfEmpty(ctx context.Context) error {
 // database; tests do it on MySQL to get the same district on both engines.
 func (s *Services) SeedDemo(ctx context.Context) error {
 	start := time.Now()
-	sum, err := demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: s.Config.Demo.Seed, Clock: s.Clock})
+	sum, err := demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: s.Config.Demo.Seed, Clock: s.Clock, Media: s.Media})
 	if errs.Is(err, errs.Conflict) {
 		// Another instance started on the same file seeded it between the
 		// check above and this seed's write lock.
@@ -307,6 +307,9 @@ func (s *Services) SeedDemo(ctx context.Context) error {
 		return fmt.Errorf("seed demo district: %w", err)
 	}
 	s.Log.Info("demo district seeded", "businesses", sum.Businesses, "cadres", sum.Cadres, "ms", time.Since(start).Milliseconds())
+	if err := s.seedDemoReview(ctx, sum); err != nil {
+		return fmt.Errorf("seed demo re-check: %w", err)
+	}
 	start = time.Now()
 	// Its own stream, so the district stays what the seed made it.
 	rnd := rand.New(rand.NewPCG(uint64(s.Config.Demo.Seed), demoSelfCheckStream))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/shianbao/shianbao/internal/config"
+	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/review"
@@ -65,3 +66,24 @@ func (s *Services) DrawReviewSample(ctx context.Context, cycleKey string) (strin
 	n, err := s.Review.Draw(ctx, c.Key)
 	return c.Label, n, err
 }
+
+// seedDemoReview flags the demo's doubtful visits at once, draws this
+// quarter's re-check sample and records the re-check's finding on the
+// visit that reuses another business's photo: 不属实, by 胡埭镇's office,
+// so the 异常与抽查 page has a judged sample on the first start.
+func (s *Services) seedDemoReview(ctx context.Context, sum *demo.Summary) error {
+	if sum.Doubted == 0 {
+		return nil
+	}
+	if _, err := s.Review.SweepVisits(ctx, sum.Doubtful); err != nil {
+		return err
+	}
+	c := supervision.CycleFor(s.Supervision.Rules().Period(registry.GradeD), s.Clock.Now())
+	if _, err := s.Review.Draw(ctx, c.Key); err != nil {
+		return err
+	}
+	return s.Review.Judge(ctx, s.Supervision, sum.Doubted, review.False, demoDoubtNote, registry.Actor("user:hudai"))
+}
+
+// demoDoubtNote is the demo reviewer's reason.
+const demoDoubtNote = "照片与另一主体督导记录中的照片为同一张；电话核实，当天未到该店现场。"
