@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/card"
@@ -177,13 +176,9 @@ func (a *App) serve(ctx context.Context) error {
 }
 
 // NewSupervision builds the supervision service with the shipped checklists
-// and the configured rules.
+// (and their knowledge texts) and the configured rules.
 func NewSupervision(cfg config.Config, d *db.DB, reg *registry.Service, c clock.Clock) (*supervision.Service, error) {
-	data, err := configs.FS.ReadFile("checklists.yaml")
-	if err != nil {
-		return nil, err
-	}
-	lists, err := supervision.LoadChecklists(data)
+	lists, err := supervision.DefaultChecklists()
 	if err != nil {
 		return nil, fmt.Errorf("configs/checklists.yaml: %w", err)
 	}
