@@ -291,7 +291,7 @@ func (s *Services) seedIfEmpty(ctx context.Context) error {
 // database; tests do it on MySQL to get the same district on both engines.
 func (s *Services) SeedDemo(ctx context.Context) error {
 	start := time.Now()
-	sum, err := demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: s.Config.Demo.Seed, Clock: s.Clock, Media: s.Media})
+	sum, err := demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: s.Config.Demo.Seed, Clock: s.Clock, Review: true, Media: s.Media})
 	if errs.Is(err, errs.Conflict) {
 		// Another instance started on the same file seeded it between the
 		// check above and this seed's write lock.

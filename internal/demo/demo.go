@@ -47,6 +47,10 @@ type Options struct {
 	// at a time. For benchmarks of the planner over a large visits table;
 	// 0 keeps the natural history.
 	Visits int
+	// Review adds the visits a re-check should doubt (seedReview): the
+	// embedded default's first start has them; districts that tests count
+	// visits of leave them out.
+	Review bool
 	// Media, when set, keeps the demo's photos (the re-check's reused
 	// and re-encoded photo); without it the demo has no photos.
 	Media media.Store

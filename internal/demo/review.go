@@ -26,10 +26,10 @@ import (
 // Options.Media only), a report sent from 3 km away, two on-site visits
 // of one cadre four minutes apart, and ten on-site visits of one cadre
 // within an hour. Each scenario uses its own cadre, so their days do not
-// mix. The flags themselves are computed by review's sweep, as for any
+// mix. Only with Options.Review. The flags themselves are computed by review's sweep, as for any
 // visit; Summary.Doubted names the visit the demo's re-check judges.
 func seedReview(ctx context.Context, s *Seeder) error {
-	if !s.Tx.Migrator().HasTable("visits") {
+	if !s.Options.Review || !s.Tx.Migrator().HasTable("visits") {
 		return nil
 	}
 	var town int64
