@@ -364,10 +364,12 @@ func newSiteMap(v *supervision.VisitDetail, day []dayStopView) *siteMap {
 	span := max(kmX, kmY, 0.2)
 	const w, h, pad = 480, 320, 30.0
 	pxPerKm := min((w-2*pad)/span, (h-2*pad)/span)
+	// Centre the points: a close pair sits mid-box, not in a corner.
+	offX, offY := (w-kmX*pxPerKm)/2, (h-kmY*pxPerKm)/2
 	project := func(p ll) (float64, float64) {
 		x := review.Haversine(midLat, minLng, midLat, p.lng) / 1000
 		y := review.Haversine(minLat, minLng, p.lat, minLng) / 1000
-		return pad + x*pxPerKm, h - pad - y*pxPerKm
+		return offX + x*pxPerKm, h - offY - y*pxPerKm
 	}
 	m := &siteMap{W: w, H: h}
 	if v.Business.Latitude != nil && v.Business.Longitude != nil {
