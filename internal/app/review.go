@@ -25,15 +25,22 @@ func (s *Services) newReview() {
 
 // reviewWorker computes the flags of new visits, and of visits whose
 // photos arrived since, a few seconds after they are stored; one instance
-// at a time sweeps.
+// at a time sweeps. Once a quarter has closed it draws that quarter's
+// re-check sample, once.
 func (a *App) reviewWorker() worker {
 	return worker{name: "review", interval: 5 * time.Second, tick: func(ctx context.Context) error {
 		for {
 			n, err := a.Review.Sweep(ctx, 200)
-			if err != nil || n < 200 {
+			if err != nil {
 				return err
 			}
+			if n < 200 {
+				break
+			}
 		}
+		closed := supervision.CycleFor(a.Supervision.Rules().Period(registry.GradeD), a.Clock.Now()).Prev()
+		_, err := a.Review.DrawClosed(ctx, closed.Key)
+		return err
 	}}
 }
 
