@@ -49,6 +49,9 @@ func (s *Service) articles(findings []FindingInfo) []ArticleInfo {
 	return out
 }
 
+// maxKnowledgeInMessage keeps the message within a chat text's size.
+const maxKnowledgeInMessage = 3
+
 // knowledgeMessage is the message that brings a letter's knowledge texts to
 // a contact; ok is false for a letter without any. A customer-service
 // message: it follows the letter's template message, and outside the
@@ -58,7 +61,12 @@ func (s *Service) knowledgeMessage(l *Letter, c account.Contact) (notify.Message
 		return notify.Message{}, false
 	}
 	var sb strings.Builder
-	for _, a := range l.Content.Articles {
+	for i, a := range l.Content.Articles {
+		// A chat message holds a few: the letter holds them all.
+		if i == maxKnowledgeInMessage {
+			fmt.Fprintf(&sb, textKnowledgeMore, len(l.Content.Articles)-i)
+			break
+		}
 		fmt.Fprintf(&sb, textKnowledgeItem, a.Title, firstParagraph(a))
 	}
 	return notify.Message{
