@@ -341,3 +341,25 @@ func (r *Reader) ReviewOf(ctx context.Context, visitID int64) (VisitReview, erro
 	}
 	return out, nil
 }
+
+// FlagKinds returns the kinds of the flags of each of the visits (each
+// kind once, by name), for lists that show them beside each visit. One
+// query; the caller has scoped the ids.
+func (r *Reader) FlagKinds(ctx context.Context, ids []int64) (map[int64][]string, error) {
+	out := make(map[int64][]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		VisitID int64
+		Kind    string
+	}
+	if err := r.db.Gorm(ctx).Raw(`SELECT DISTINCT visit_id, kind FROM visit_flags WHERE visit_id IN ? ORDER BY visit_id, kind`, ids).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("flags of visits: %w", db.Translate(err))
+	}
+	for _, f := range rows {
+		out[f.VisitID] = append(out[f.VisitID], f.Kind)
+	}
+	return out, nil
+}

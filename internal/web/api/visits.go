@@ -47,6 +47,8 @@ type apiVisitItem struct {
 	Findings    int       `json:"findings"`
 	Revision    int       `json:"revision"`
 	Current     bool      `json:"current"`
+	// Flags are review's kinds of the visit's flags ("far_from_site").
+	Flags []string `json:"flags"`
 }
 
 func (c *Visits) apiVisits(e echo.Context) error {
@@ -61,11 +63,23 @@ func (c *Visits) apiVisits(e echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(rows))
+	for i, v := range rows {
+		ids[i] = v.ID
+	}
+	flags, err := c.Query.FlagKinds(e.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	items := make([]apiVisitItem, len(rows))
 	for i, v := range rows {
 		items[i] = apiVisitItem{ID: v.ID, BusinessID: v.BusinessID, Business: v.Business, Village: v.Village, CadreID: v.CadreID,
 			CadreName: v.CadreName, Mode: string(v.Mode), SubmittedAt: v.SubmittedAt, Cycle: v.CycleKey, DistanceM: v.DistanceM,
-			Far: v.Far, StatusSeen: string(v.StatusSeen), Findings: v.Findings, Revision: v.Revision, Current: v.Current}
+			Far: v.Far, StatusSeen: string(v.StatusSeen), Findings: v.Findings, Revision: v.Revision, Current: v.Current,
+			Flags: flags[v.ID]}
+		if items[i].Flags == nil {
+			items[i].Flags = []string{}
+		}
 	}
 	return e.JSON(http.StatusOK, newList(items, total, q.Limit, q.Offset))
 }

@@ -200,7 +200,8 @@ func TestReviewPage(t *testing.T) {
 		}
 		var list struct {
 			Items []struct {
-				ID int64 `json:"id"`
+				ID    int64    `json:"id"`
+				Flags []string `json:"flags"`
 			} `json:"items"`
 		}
 		if err := json.Unmarshal([]byte(hudai.Body), &list); err != nil {
@@ -209,6 +210,9 @@ func TestReviewPage(t *testing.T) {
 		var ids []int64
 		for _, it := range list.Items {
 			ids = append(ids, it.ID)
+			if !slices.Contains(it.Flags, "far_from_site") {
+				t.Errorf("visit %d listed for far_from_site has flags %v", it.ID, it.Flags)
+			}
 		}
 		if !slices.Contains(ids, far.ID) || slices.Contains(ids, next.ID) || slices.Contains(ids, lihu.ID) {
 			t.Errorf("API ?flag=far_from_site = %v; want %d, not %d nor the 蠡湖 %d", ids, far.ID, next.ID, lihu.ID)
