@@ -151,6 +151,8 @@ type ReviewFigures struct {
 	ByKind map[string]int
 	// ByCadre are the cadres with the most flagged visits, most first.
 	ByCadre []CadreFlagged
+	// ByVillage are the villages with the most flagged visits, most first.
+	ByVillage []VillageFlagged
 	Queue   int
 	Judged  int
 	False   int
@@ -163,8 +165,16 @@ type CadreFlagged struct {
 	Flagged int
 }
 
+// VillageFlagged is a village and how many visits to its businesses carry
+// flags.
+type VillageFlagged struct {
+	RegionID int64
+	Name     string
+	Flagged  int
+}
+
 // ReviewFigures counts the queue f selects (its Kind and Outcome aside):
-// five queries.
+// six queries.
 func (r *Reader) ReviewFigures(ctx context.Context, f ReviewFilter) (ReviewFigures, error) {
 	out := ReviewFigures{ByKind: map[string]int{}}
 	if err := checkReview(f); err != nil {
@@ -189,6 +199,13 @@ func (r *Reader) ReviewFigures(ctx context.Context, f ReviewFilter) (ReviewFigur
 		GROUP BY v.cadre_id, c.name ORDER BY flagged DESC, v.cadre_id LIMIT 10`, reviewWhere(g, f, false, false).Select("v.id")).
 		Scan(&out.ByCadre).Error; err != nil {
 		return out, fmt.Errorf("count flags by cadre: %w", db.Translate(err))
+	}
+	if err := g.Raw(`SELECT b.region_id, r.name, COUNT(*) AS flagged FROM visits v
+		JOIN businesses b ON b.id = v.business_id JOIN regions r ON r.id = b.region_id
+		WHERE v.id IN (?) AND v.id IN (SELECT visit_id FROM visit_flags)
+		GROUP BY b.region_id, r.name ORDER BY flagged DESC, b.region_id LIMIT 10`, reviewWhere(g, f, false, false).Select("v.id")).
+		Scan(&out.ByVillage).Error; err != nil {
+		return out, fmt.Errorf("count flags by village: %w", db.Translate(err))
 	}
 	var n int64
 	if err := reviewWhere(g, f, false, false).Count(&n).Error; err != nil {

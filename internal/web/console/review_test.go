@@ -93,7 +93,7 @@ func TestReviewPage(t *testing.T) {
 			t.Fatalf("review page = %d: %s", hudai.Status, hudai.Body)
 		}
 		text := hudai.Text()
-		for _, want := range []string{"异常与抽查", "距离过远", "行程不可能", biz[0].Name} {
+		for _, want := range []string{"异常与抽查", "距离过远", "行程不可能", biz[0].Name, "异常较多的村(社区)", "异常较多的干部"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the queue does not say %q", want)
 			}
