@@ -153,9 +153,9 @@ type ReviewFigures struct {
 	ByCadre []CadreFlagged
 	// ByVillage are the villages with the most flagged visits, most first.
 	ByVillage []VillageFlagged
-	Queue   int
-	Judged  int
-	False   int
+	Queue     int
+	Judged    int
+	False     int
 }
 
 // CadreFlagged is a cadre and how many of their visits carry flags.
