@@ -14,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/draft"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
@@ -61,6 +62,8 @@ type Services struct {
 	Bot       *bot.Bot
 	// Review flags visits across each other for the reviewer.
 	Review *review.Service
+	// Incidents are the incidents reported in chat (应急处置).
+	Incidents *incident.Service
 	// Metrics are what /metrics serves; the services report to them.
 	Metrics *metrics.Set
 
@@ -148,12 +151,15 @@ func (s *Services) build() error {
 	if err := s.newSelfCheck(); err != nil {
 		return fmt.Errorf("self-check records: %w", err)
 	}
+	if err := s.newIncidents(); err != nil {
+		return fmt.Errorf("incidents: %w", err)
+	}
 	if err := s.newReminders(reminder.SourceFunc(s.Letters.Due), s.SelfCheck); err != nil {
 		return fmt.Errorf("reminders: %w", err)
 	}
 	s.Bot = bot.New(bot.Deps{
 		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, Query: s.Query, KV: s.KV,
-		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
+		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck, Incidents: s.Incidents,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
 	s.observeServices()
