@@ -21,6 +21,7 @@ import (
 	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -38,6 +39,7 @@ type Bot struct {
 	cards       *card.Service
 	selfcheck   *selfcheck.Service
 	incidents   *incident.Service
+	pledges     *pledge.Service
 	kv          kv.Store
 	links       Links
 	clock       clock.Clock
@@ -66,7 +68,9 @@ type Deps struct {
 	SelfCheck *selfcheck.Service
 	// Incidents takes incident reports (应急上报); nil leaves them out.
 	Incidents *incident.Service
-	KV        kv.Store
+	// Pledges are the 承诺书 to sign; nil leaves them out.
+	Pledges *pledge.Service
+	KV      kv.Store
 	// Drafts keeps unfinished reports durably (7 days); nil keeps them in kv only.
 	Drafts dialog.DraftStore
 	Links  Links
@@ -83,7 +87,7 @@ func New(d Deps) *Bot {
 		d.Log = slog.Default()
 	}
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
-		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, incidents: d.Incidents, links: d.Links, clock: d.Clock, log: d.Log}
+		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, incidents: d.Incidents, pledges: d.Pledges, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt, Command: flowOf,
 	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow(), b.incidentFlow())
@@ -271,7 +275,7 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
 	case "绑定":
 		return msgAlreadyBound, true, nil
-	case cmdCard, "菜单":
+	case cmdCard, "菜单", cmdPledge:
 	default:
 		return "", false, nil
 	}
@@ -285,6 +289,9 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 		return helpFor(ids), true, nil
 	case cmdCard:
 		out, err := b.knowledgeCard(ctx, u)
+		return outText(out), err == nil, err
+	case cmdPledge:
+		out, err := b.pledge(ctx, u)
 		return outText(out), err == nil, err
 	}
 	out, err := b.listCommand(ctx, u, text)
@@ -408,6 +415,8 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 			return chat.Say(out), err
 		case cmdCard:
 			return b.knowledgeCard(ctx, u)
+		case cmdPledge:
+			return b.pledge(ctx, u)
 		case cmdFeedback:
 			return b.started(ctx, u)(b.startFeedback(ctx, u))
 		case cmdReport, "上报", "督导":

@@ -87,6 +87,7 @@ type Step struct {
 var steps = []Step{
 	{Name: "register", Run: seedRegister},
 	{Name: "visits", Run: seedVisits},
+	{Name: "pledges", Run: seedPledges},
 	{Name: "review", Run: seedReview},
 }
 
