@@ -7,7 +7,7 @@ import "embed"
 
 // FS holds the files of this directory.
 //
-//go:embed *.yaml *.json
+//go:embed *.yaml *.json knowledge/*.md
 var FS embed.FS
 
 // DefaultFile is the path of the embedded default configuration, relative to

@@ -12,6 +12,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/supervision"
 )
 
@@ -32,6 +33,17 @@ var funcs = template.FuncMap{
 	"categoryLabel": func(v any) string { return registry.Category(fmt.Sprint(v)).Label() },
 	"statusLabel":   func(v any) string { return registry.Status(fmt.Sprint(v)).Label() },
 	"modeLabel":     func(v any) string { return supervision.Mode(fmt.Sprint(v)).Label() },
+	"flagLabel":     func(v any) string { return review.Kind(fmt.Sprint(v)).Label() },
+	"outcomeLabel":  func(v any) string { return review.Outcome(fmt.Sprint(v)).Label() },
+	"sampledLabel": func(v any) string {
+		switch fmt.Sprint(v) {
+		case review.SampledAtRandom:
+			return "随机抽中"
+		case review.SampledFlagged:
+			return "因异常列入"
+		}
+		return "未抽中"
+	},
 	"rectEvent": func(kind string) string {
 		if l, ok := rectEventLabels[kind]; ok {
 			return l

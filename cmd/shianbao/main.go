@@ -67,6 +67,7 @@ func init() {
 		{"seed", "生成演示数据或城市规模数据 / generate demo or city-scale data", runSeed},
 		{"import", "导入登记表 / import businesses|cadres|assignments from CSV or XLSX", runImport},
 		{"export", "导出登记表 / export businesses|cadres|assignments as CSV or XLSX", runExport},
+		{"review", "抽查复核：review draw [--cycle 2026Q4] 抽取本周期样本；review recompute 重新计算全部异常提示 / draw the re-check sample; recompute flags", runReview},
 		{"remind", "计划提醒（--dry-run 只打印不发送）/ plan reminders; --dry-run prints them as JSON lines", runRemind},
 		{"bind-code", "发放绑定码 / issue a binding code: cadre|manager|contact|business ID", runBindCode},
 		{"user", "管理后台用户 / console users: user add --username U --role R --region 胡埭镇; user passwd --username U", runUser},

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/card"
@@ -179,13 +178,9 @@ func (a *App) serve(ctx context.Context) error {
 }
 
 // NewSupervision builds the supervision service with the shipped checklists
-// and the configured rules.
+// (and their knowledge texts) and the configured rules.
 func NewSupervision(cfg config.Config, d *db.DB, reg *registry.Service, c clock.Clock) (*supervision.Service, error) {
-	data, err := configs.FS.ReadFile("checklists.yaml")
-	if err != nil {
-		return nil, err
-	}
-	lists, err := supervision.LoadChecklists(data)
+	lists, err := supervision.DefaultChecklists()
 	if err != nil {
 		return nil, fmt.Errorf("configs/checklists.yaml: %w", err)
 	}
@@ -298,7 +293,7 @@ func (s *Services) seedIfEmpty(ctx context.Context) error {
 // database; tests do it on MySQL to get the same district on both engines.
 func (s *Services) SeedDemo(ctx context.Context) error {
 	start := time.Now()
-	sum, err := demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: s.Config.Demo.Seed, Clock: s.Clock})
+	sum, err := demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: s.Config.Demo.Seed, Clock: s.Clock, Review: true, Media: s.Media})
 	if errs.Is(err, errs.Conflict) {
 		// Another instance started on the same file seeded it between the
 		// check above and this seed's write lock.
@@ -309,6 +304,9 @@ func (s *Services) SeedDemo(ctx context.Context) error {
 		return fmt.Errorf("seed demo district: %w", err)
 	}
 	s.Log.Info("demo district seeded", "businesses", sum.Businesses, "cadres", sum.Cadres, "ms", time.Since(start).Milliseconds())
+	if err := s.seedDemoReview(ctx, sum); err != nil {
+		return fmt.Errorf("seed demo re-check: %w", err)
+	}
 	start = time.Now()
 	// Its own stream, so the district stays what the seed made it.
 	rnd := rand.New(rand.NewPCG(uint64(s.Config.Demo.Seed), demoSelfCheckStream))

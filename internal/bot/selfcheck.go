@@ -147,6 +147,8 @@ type scState struct {
 	Late      bool   `dialog:"sc_late"`
 	// Existing says what was recorded of the period before.
 	Existing string `dialog:"sc_existing"`
+	// Focus names the problems still being rectified, put first in 日管控.
+	Focus string `dialog:"sc_focus"`
 	// Problems is how many problems the week's daily records found.
 	Problems int `dialog:"sc_problems"`
 }
@@ -223,7 +225,30 @@ func (b *Bot) startDaily(ctx context.Context, u user, c *account.Contact, biz *r
 	} else if !errs.Is(err, errs.NotFound) {
 		return dialog.Reply{}, err
 	}
+	focus, err := b.selfcheck.Focus(ctx, biz.ID)
+	if err != nil {
+		return dialog.Reply{}, err
+	}
+	st.Focus = focusText(focus)
 	return b.start(ctx, u, flowDaily, st, cmdDaily)
+}
+
+// focusText puts the items still being rectified before the daily list,
+// with the text that explains each; "" when there are none.
+func focusText(open []supervision.OpenFinding) string {
+	if len(open) == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	sb.WriteString(msgDailyFocus)
+	for _, f := range open {
+		fmt.Fprintf(&sb, msgDailyFocusItem, f.Label, f.Description, f.Deadline.Format("1月2日"))
+		if f.Article != nil {
+			fmt.Fprintf(&sb, msgDailyFocusRead, f.Article.Title)
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String() + "\n"
 }
 
 // dayName is "今天" for today, else the day's date.
@@ -290,7 +315,7 @@ func (b *Bot) dailySteps(ctx context.Context, s *dialog.Session) ([]dialog.Step,
 			}
 			p := scPeriod(s, selfcheck.Daily)
 			st := scOf(s)
-			return st.Existing + fmt.Sprintf(msgDailyAsk, st.Name, dayName(p, b.clock.Now()), lateMark(s),
+			return st.Existing + st.Focus + fmt.Sprintf(msgDailyAsk, st.Name, dayName(p, b.clock.Now()), lateMark(s),
 				len(points), strings.Join(lines, "\n")), nil
 		},
 		Validate: func(ctx context.Context, s *dialog.Session, v dialog.Value) (dialog.Value, string, error) {

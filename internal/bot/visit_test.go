@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/bot"
@@ -59,11 +58,7 @@ func newDistrict(t testing.TB, d *db.DB) *district {
 	w := &district{d: d, clk: clock.NewFixed(now), store: kv.NewMemory()}
 	t.Cleanup(func() { w.store.Close() })
 	w.reg = registry.NewService(d, registry.Rules{}, w.clk)
-	data, err := configs.FS.ReadFile("checklists.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lists, err := supervision.LoadChecklists(data)
+	lists, err := supervision.DefaultChecklists()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -46,6 +47,13 @@ type Options struct {
 	// at a time. For benchmarks of the planner over a large visits table;
 	// 0 keeps the natural history.
 	Visits int
+	// Review adds the visits a re-check should doubt (seedReview): the
+	// embedded default's first start has them; districts that tests count
+	// visits of leave them out.
+	Review bool
+	// Media, when set, keeps the demo's photos (the re-check's reused
+	// and re-encoded photo); without it the demo has no photos.
+	Media media.Store
 	// Clock dates the generated history (assignments start and businesses
 	// register some months before now). Pass the clock the registry runs
 	// on; nil means the real clock.
@@ -57,6 +65,11 @@ type Summary struct {
 	Regions, Offices, Managers, Cadres, Businesses, Assignments int
 	// ByTown counts businesses by town name.
 	ByTown map[string]int
+	// Doubted is the demo visit whose re-check finds it untrue (不属实):
+	// the one that reuses another visit's photo. 0 when not generated.
+	Doubted int64
+	// Doubtful are all the visits seedReview made for the re-check.
+	Doubtful []int64
 }
 
 // Step is one stage of generation. Run writes through Seeder.Tx only: the
@@ -75,6 +88,7 @@ var steps = []Step{
 	{Name: "register", Run: seedRegister},
 	{Name: "visits", Run: seedVisits},
 	{Name: "pledges", Run: seedPledges},
+	{Name: "review", Run: seedReview},
 }
 
 // Seeder is the state steps share.

@@ -41,6 +41,11 @@ func (s *Service) deliverTx(tx *gorm.DB, l *Letter, contacts []account.Contact, 
 		rows[i] = delivery{LetterID: l.ID, ContactID: c.ID, SentAt: now}
 		msgs[i] = s.issuedMessage(l, c)
 	}
+	for _, c := range contacts {
+		if m, ok := s.knowledgeMessage(l, c); ok {
+			msgs = append(msgs, m)
+		}
+	}
 	if err := tx.Create(&rows).Error; err != nil {
 		return nil, err
 	}

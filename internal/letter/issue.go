@@ -85,6 +85,7 @@ func (s *Service) IssueForVisit(ctx context.Context, visitID int64, by registry.
 	}
 	content.Visit = visitInfo(&v.Visit)
 	content.Findings = findings
+	content.Articles = s.articles(findings)
 	l := &Letter{BusinessID: v.BusinessID, VisitID: &v.ID, CadreID: v.CadreID, IssuedBy: by, Content: content}
 	return s.issue(ctx, l, office)
 }
@@ -130,7 +131,7 @@ func (s *Service) Issue(ctx context.Context, businessID int64, in IssueInput, by
 		for _, r := range open {
 			if r.BusinessID == b.ID {
 				findings = append(findings, FindingInfo{Label: r.ItemLabel, Description: r.Description, Requirement: r.Requirement,
-					Deadline: clock.Date(r.Deadline), RectificationID: r.ID})
+					Deadline: clock.Date(r.Deadline), RectificationID: r.ID, ItemID: r.ItemID})
 			}
 		}
 	}
@@ -142,6 +143,7 @@ func (s *Service) Issue(ctx context.Context, businessID int64, in IssueInput, by
 		return nil, err
 	}
 	content.Findings = findings
+	content.Articles = s.articles(findings)
 	content.Remarks = strings.TrimSpace(in.Remarks)
 	l := &Letter{BusinessID: b.ID, IssuedBy: by, Content: content}
 	if cadre != nil {

@@ -194,6 +194,8 @@ type Content struct {
 	Season   Season        `json:"season"`
 	Remarks  string        `json:"remarks,omitempty"`
 	Hotline  string        `json:"hotline"`
+	// Articles explain the findings' checklist items (knowledge.go).
+	Articles []ArticleInfo `json:"articles,omitempty"`
 }
 
 // BusinessInfo is the addressee.
@@ -248,6 +250,9 @@ type FindingInfo struct {
 	Requirement     string    `json:"requirement"`
 	Deadline        time.Time `json:"deadline"`
 	RectificationID int64     `json:"rectification_id,omitempty"`
+	// ItemID is the checklist item of a finding from a visit ("" for a
+	// problem a manager wrote).
+	ItemID string `json:"item_id,omitempty"`
 }
 
 // Season is the seasonal note of the month the letter was issued in.

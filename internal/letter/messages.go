@@ -31,6 +31,10 @@ const (
 	// Notifications: titles (template fields are cut at 20 characters)
 	// and full texts.
 	titleIssued       = "督导提示函"
+	titleKnowledge    = "食品安全知识"
+	textKnowledge     = "%s：针对提示函（%s）所列问题，请阅读以下知识，对照整改：\n%s全文见提示函页面。"
+	textKnowledgeItem = "《%s》%s\n"
+	textKnowledgeMore = "另有%d篇，"
 	textIssued        = "%s：您单位收到%s发出的责任督导提示函（%s），涉及%d项问题，请点击查看并签收回执。"
 	textIssuedCadre   = "已向「%s」发出责任督导提示函（%s），请跟进整改。"
 	titleRemind       = "提示函待签收"

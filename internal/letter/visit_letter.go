@@ -45,6 +45,7 @@ func (s *Service) PrepareVisitLetter(ctx context.Context, b *registry.Business, 
 		ct := content
 		ct.Visit = visitInfo(v.Visit)
 		ct.Findings = findings
+		ct.Articles = s.articles(findings)
 		row := Letter{BusinessID: v.Visit.BusinessID, VisitID: &v.Visit.ID, CadreID: v.Visit.CadreID, IssuedBy: by, Content: ct}
 		return s.issueTx(tx, &row, p, v.Visit.SubmittedAt)
 	}, nil
@@ -59,7 +60,7 @@ func visitFindings(rows []supervision.FindingRow) ([]FindingInfo, error) {
 			continue
 		}
 		findings = append(findings, FindingInfo{Label: f.Label, Description: f.Description, Requirement: f.Requirement,
-			Deadline: clock.Date(f.Deadline), RectificationID: f.RectificationID})
+			Deadline: clock.Date(f.Deadline), RectificationID: f.RectificationID, ItemID: f.ItemID})
 	}
 	if len(findings) == 0 {
 		return nil, errs.E(errs.Invalid, msgNoFindings)

@@ -37,7 +37,7 @@ type AuditLine struct {
 // in the order a filter lists them.
 var AuditActions = []struct{ Code, Label string }{
 	{"visit.submit", "提交督导记录"}, {"visit.revise", "更正督导记录"},
-	{"visit.uncount", "抽查不属实，不计入覆盖"}, {"visit.count", "恢复计入覆盖"},
+	{"visit.review", "抽查复核"}, {"visit.uncount", "抽查不属实，不计入覆盖"}, {"visit.count", "恢复计入覆盖"},
 	{"rectification.close", "复查确认已整改"}, {"rectification.extend", "延长整改期限"},
 	{"letter.issue", "签发提示函"}, {"letter.ack", "签收提示函"}, {"letter.feedback", "提交整改反馈"},
 	{"pledge.sign", "签署承诺书"},
@@ -94,6 +94,7 @@ var (
 	reRelocation  = regexp.MustCompile(`^request \d+ (approved|rejected)(?:, moved to region (\d+))?(, assignment ended)?(?:, cadre (\d+))?(?:; (.*))?$`)
 	reKeyValue    = regexp.MustCompile(`(\w+)=(\S+)`)
 	reToken       = regexp.MustCompile(`^token \S+ (.*)$`)
+	reReviewed    = regexp.MustCompile(`^reviews visit \d+: (.*)$`)
 	reCounted     = regexp.MustCompile(`^(?:takes visit \d+ off coverage|counts visit \d+ again): (.*)$`)
 	reRetry       = regexp.MustCompile(`^\S+ to (\w+:\d+|group:\S+), was (\w+)`)
 )
@@ -286,6 +287,10 @@ func (rf refs) sentence(l AuditLine) string {
 				s += reason(m[7])
 			}
 			return s
+		}
+	case "visit.review":
+		if m := reReviewed.FindStringSubmatch(d); m != nil {
+			return fmt.Sprintf("%s 抽查复核 %s 的一次督导记录：%s", who, subject, m[1])
 		}
 	case "visit.uncount", "visit.count":
 		if m := reCounted.FindStringSubmatch(d); m != nil {

@@ -8,7 +8,7 @@ package query
 var notificationKinds = map[string]string{
 	"reminder.due": "督导到期提醒", "reminder.overdue": "逾期未督导提醒", "escalation": "逾期上报",
 	"digest.weekly": "每周进度", "digest.monthly": "每月汇总", "rectification.due": "整改到期提醒",
-	"letter.issued": "督导提示函", "letter.unacknowledged": "提示函未签收提醒", "letter.acknowledged": "提示函已签收",
+	"letter.issued": "督导提示函", "letter.knowledge": "问题相关知识", "letter.unacknowledged": "提示函未签收提醒", "letter.acknowledged": "提示函已签收",
 	"card.issued": "两个责任知晓卡", "selfcheck.reminder": "自查记录提醒", "visit.receipt": "督导回执",
 	"photo.failed": "照片未能保存", "pledge.unsigned": "承诺书待签署提醒",
 }

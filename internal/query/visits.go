@@ -22,6 +22,9 @@ type VisitFilter struct {
 	Mode string
 	// Far keeps reports sent from further than the rules' distance.
 	Far bool
+	// Flag keeps the visits with a flag of this kind (review's word,
+	// "duplicate_photo"), "" for any.
+	Flag string
 	// All includes superseded revisions.
 	All    bool
 	Limit  int
@@ -79,6 +82,9 @@ func visitWhere(g *gorm.DB, f VisitFilter) *gorm.DB {
 	}
 	if f.Far {
 		q = q.Where("v.far = ?", true)
+	}
+	if f.Flag != "" {
+		q = q.Where("v.id IN (SELECT fq.visit_id FROM visit_flags fq WHERE fq.kind = ?)", f.Flag)
 	}
 	return q
 }

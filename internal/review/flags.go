@@ -31,21 +31,21 @@ var Kinds = []Kind{DuplicatePhoto, SimilarPhoto, FarFromSite, ImpossibleTravel, 
 func (k Kind) Label() string {
 	switch k {
 	case DuplicatePhoto:
-		return "照片重复使用"
+		return "重复照片"
 	case SimilarPhoto:
-		return "照片高度相似"
+		return "相似照片"
 	case FarFromSite:
-		return "定位远离现场"
+		return "距离过远"
 	case ImpossibleTravel:
-		return "行程不合常理"
+		return "行程不可能"
 	case Burst:
 		return "短时集中上报"
 	case NoLocation:
-		return "现场督导无定位"
+		return "无定位"
 	case NoPhoto:
-		return "现场督导无照片"
+		return "无照片"
 	case PhotoTime:
-		return "照片拍摄时间不符"
+		return "照片时间不符"
 	}
 	return "其他"
 }
@@ -161,7 +161,7 @@ func Detect(v Visit, ev Evidence, r Rules) []Flag {
 	}
 	if v.Far {
 		if v.DistanceM != nil {
-			add(FarFromSite, 0, "定位距主体约%.0f米", *v.DistanceM)
+			add(FarFromSite, 0, "定位距主体约%s", metres(*v.DistanceM))
 		} else {
 			add(FarFromSite, 0, "定位远离主体")
 		}
@@ -247,6 +247,8 @@ func absDur(d time.Duration) time.Duration {
 // humanDur says a duration the way an office would: 3分钟, 2小时15分钟, 5天.
 func humanDur(d time.Duration) string {
 	switch {
+	case d < time.Second:
+		return "不到1秒"
 	case d < time.Minute:
 		return fmt.Sprintf("%d秒", int(d.Seconds()))
 	case d < time.Hour:
@@ -258,6 +260,14 @@ func humanDur(d time.Duration) string {
 		return fmt.Sprintf("%d小时", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d天", int(d.Hours()/24))
+}
+
+// metres says a distance as an office would: 850米, 3.2公里.
+func metres(m float64) string {
+	if m < 1000 {
+		return fmt.Sprintf("%.0f米", m)
+	}
+	return fmt.Sprintf("%.1f公里", m/1000)
 }
 
 func uniq(ids []int64) []int64 {

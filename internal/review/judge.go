@@ -2,11 +2,13 @@ package review
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -93,6 +95,19 @@ func (s *Service) Judge(ctx context.Context, counter Counter, visitID int64, o O
 		if note != "" {
 			reason += "：" + note
 		}
+		// Every judgement is audited, not only the ones that change
+		// coverage: an office must be able to show who checked what.
+		var biz []int64
+		if err := tx.Raw("SELECT business_id FROM visits WHERE id = ?", visitID).Scan(&biz).Error; err != nil {
+			return err
+		}
+		if len(biz) == 0 {
+			return errs.E(errs.NotFound, msgVisitNotFound)
+		}
+		if err := registry.AuditTx(tx, audit.Entry{At: now, Actor: string(by), Action: "visit.review",
+			SubjectType: registry.AuditBusiness, SubjectID: biz[0], Detail: fmt.Sprintf("reviews visit %d: %s", visitID, reason)}); err != nil {
+			return err
+		}
 		return counter.SetCountedTx(tx, visitID, o != False, by, reason)
 	}))
 }
@@ -149,4 +164,5 @@ const (
 	msgBadOutcome     = "请选择复核结果：属实、存疑或不属实。"
 	msgFalseNeedsNote = "认定“不属实”时请写明理由。"
 	msgNoteTooLong    = "复核说明最多%d字。"
+	msgVisitNotFound  = "没有这条督导记录。"
 )

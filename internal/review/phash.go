@@ -24,6 +24,7 @@ func DHash(img image.Image) uint64 {
 	if w == 0 || h == 0 {
 		return 0
 	}
+	luma := lumaOf(img)
 	var grey [8][9]uint64
 	for cy := range 8 {
 		y0, y1 := b.Min.Y+cy*h/8, b.Min.Y+(cy+1)*h/8
@@ -41,9 +42,7 @@ func DHash(img image.Image) uint64 {
 			sx, sy := max(1, (x1-x0)/16), max(1, (y1-y0)/16)
 			for y := y0; y < y1 && y < b.Max.Y; y += sy {
 				for x := x0; x < x1 && x < b.Max.X; x += sx {
-					r, g, bl, _ := img.At(x, y).RGBA()
-					// ITU-R BT.601 luma on 16-bit channels.
-					sum += (299*uint64(r) + 587*uint64(g) + 114*uint64(bl)) / 1000
+					sum += luma(x, y)
 					n++
 				}
 			}
@@ -62,6 +61,28 @@ func DHash(img image.Image) uint64 {
 		}
 	}
 	return hash
+}
+
+// lumaOf reads a pixel's ITU-R BT.601 luma on a 16-bit scale. A JPEG
+// decodes to YCbCr, whose Y plane is that luma already: reading it
+// directly spares the colour conversion and an allocation per sample that
+// img.At costs (most of the hashing time otherwise).
+func lumaOf(img image.Image) func(x, y int) uint64 {
+	switch m := img.(type) {
+	case *image.YCbCr:
+		return func(x, y int) uint64 { return uint64(m.Y[m.YOffset(x, y)]) * 0x101 }
+	case *image.Gray:
+		return func(x, y int) uint64 { return uint64(m.Pix[m.PixOffset(x, y)]) * 0x101 }
+	case *image.RGBA:
+		return func(x, y int) uint64 {
+			p := m.Pix[m.PixOffset(x, y):]
+			return (299*uint64(p[0]) + 587*uint64(p[1]) + 114*uint64(p[2])) * 0x101 / 1000
+		}
+	}
+	return func(x, y int) uint64 {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return (299*uint64(r) + 587*uint64(g) + 114*uint64(b)) / 1000
+	}
 }
 
 // DHashOf decodes a photo (JPEG, PNG or GIF) and hashes it.

@@ -170,6 +170,18 @@ func BenchmarkHashPhotos(b *testing.B) {
 	}
 }
 
+// BenchmarkDHashDecoded measures the hash alone on a decoded phone-sized
+// JPEG, to tell the hashing from the decoding in BenchmarkHashPhotos.
+func BenchmarkDHashDecoded(b *testing.B) {
+	img, _, err := image.Decode(bytes.NewReader(jpegOf(b, scene(1, 1280, 960), 85)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		DHash(img)
+	}
+}
+
 // BenchmarkNearAtAMillion looks up one new photo against a million stored
 // hashes, with the band index and with a BK-tree, at distance 6.
 func BenchmarkNearAtAMillion(b *testing.B) {

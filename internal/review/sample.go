@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"errors"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/shianbao/shianbao/internal/db"
+	"github.com/shianbao/shianbao/internal/kv"
 )
 
 // Sample reasons: drawn at random, or because the visit has flags.
@@ -88,4 +90,27 @@ func pick(ids []int64, cycleKey string, cadre int64, k int) []int64 {
 	slices.Sort(shuffled)
 	r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	return shuffled[:k]
+}
+
+// DrawClosed draws a cycle's sample once, after the cycle has closed, so
+// it takes the cycle's whole history and is never redrawn: nothing
+// happens when the cycle already has a sample, or while another instance
+// sweeps or draws (the sweep lock). It returns how many visits it drew.
+func (s *Service) DrawClosed(ctx context.Context, cycleKey string) (int, error) {
+	lock, err := kv.TryLock(ctx, s.kv, sweepLock, sweepLease)
+	if errors.Is(err, kv.ErrLocked) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+	var n int64
+	if err := s.db.Gorm(ctx).Raw(`SELECT COUNT(*) FROM review_samples WHERE cycle_key = ?`, cycleKey).Scan(&n).Error; err != nil {
+		return 0, db.Translate(err)
+	}
+	if n > 0 {
+		return 0, nil
+	}
+	return s.Draw(ctx, cycleKey)
 }

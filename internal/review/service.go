@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -64,6 +65,27 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
+	return s.sweep(ctx, ids)
+}
+
+// SweepVisits computes the flags of the given visits now (the demo's, so
+// its first page shows them at once); the worker's sweeps then find them
+// done. Like Sweep, it waits for no other instance: 0 when one is sweeping.
+func (s *Service) SweepVisits(ctx context.Context, ids []int64) (int, error) {
+	lock, err := kv.TryLock(ctx, s.kv, sweepLock, sweepLease)
+	if errors.Is(err, kv.ErrLocked) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+	return s.sweep(ctx, slices.Sorted(slices.Values(ids)))
+}
+
+// sweep computes the flags of ids (ascending) under the sweep lock.
+func (s *Service) sweep(ctx context.Context, ids []int64) (int, error) {
+	var err error
 	if err := s.catchUpIndex(ctx); err != nil {
 		return 0, err
 	}

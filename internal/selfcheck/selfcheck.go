@@ -55,6 +55,9 @@ func (k Kind) Valid() bool { return kindLabels[k] != "" }
 // Visits finds supervision visits; *supervision.Service implements it.
 type Visits interface {
 	VisitsOf(ctx context.Context, businessID int64, from, to time.Time, limit int) ([]supervision.VisitBrief, error)
+	// OpenFindingsOf lists the problems the business has yet to rectify
+	// (Focus).
+	OpenFindingsOf(ctx context.Context, businessID int64) ([]supervision.OpenFinding, error)
 }
 
 // Letters lists a business's prompt letters; *letter.Service implements it.

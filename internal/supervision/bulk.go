@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -17,6 +18,8 @@ type VisitRecord struct {
 	Visit    Visit
 	Items    []ItemResult
 	Findings []FindingRecord
+	// Photos are the visit's pictures, already in the media store.
+	Photos []media.Object
 }
 
 // FindingRecord is a finding with the state its rectification reached.
@@ -68,6 +71,19 @@ func (s *Service) InsertVisitsTx(tx *gorm.DB, rs []*VisitRecord) error {
 	}
 	if err := insertItems(tx, items, batchRows(tx, 3)); err != nil {
 		return fmt.Errorf("insert visit items: %w", err)
+	}
+	var photos []Photo
+	for _, r := range rs {
+		for _, o := range r.Photos {
+			ph := storedPhoto(o, r.Visit.CreatedAt)
+			ph.VisitID = &r.Visit.ID
+			photos = append(photos, ph)
+		}
+	}
+	if len(photos) > 0 {
+		if err := tx.CreateInBatches(photos, batchRows(tx, 18)).Error; err != nil {
+			return fmt.Errorf("insert visit photos: %w", err)
+		}
 	}
 	if len(fs) == 0 {
 		return nil

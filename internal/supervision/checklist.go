@@ -32,6 +32,9 @@ type Item struct {
 	Grades []registry.Grade
 	// PhotoExpected: a photo is asked for when the item has a problem.
 	PhotoExpected bool
+	// Article names the knowledge text that explains the item
+	// (configs/knowledge/<Article>.md; see ArticleFor).
+	Article string
 }
 
 // LabelFor is the item's label in a visit of the given check kind.
@@ -56,6 +59,8 @@ type Checklists struct {
 	items []Item
 	byID  map[string]int
 	quick []Item
+	// articles are the knowledge texts by key (WithArticles).
+	articles map[string]Article
 }
 
 type checklistFile struct {
@@ -66,6 +71,7 @@ type checklistFile struct {
 		Categories    []string `yaml:"categories"`
 		Grades        []string `yaml:"grades"`
 		PhotoExpected bool     `yaml:"photo_expected"`
+		Article       string   `yaml:"article"`
 	} `yaml:"items"`
 	Quick []string `yaml:"quick"`
 }
@@ -86,7 +92,8 @@ func LoadChecklists(data []byte) (*Checklists, error) {
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	cl := &Checklists{byID: map[string]int{}}
 	for i, in := range f.Items {
-		it := Item{ID: strings.TrimSpace(in.ID), Label: strings.TrimSpace(in.Label), QuickLabel: strings.TrimSpace(in.QuickLabel), PhotoExpected: in.PhotoExpected}
+		it := Item{ID: strings.TrimSpace(in.ID), Label: strings.TrimSpace(in.Label), QuickLabel: strings.TrimSpace(in.QuickLabel),
+			PhotoExpected: in.PhotoExpected, Article: strings.TrimSpace(in.Article)}
 		switch {
 		case !itemIDPattern.MatchString(it.ID):
 			bad("item %d: id %q should be lower-case letters, digits and _ (at most 32)", i+1, in.ID)
@@ -135,13 +142,22 @@ func LoadChecklists(data []byte) (*Checklists, error) {
 	return cl, nil
 }
 
-// DefaultChecklists loads the checklist shipped in configs/checklists.yaml.
+// DefaultChecklists loads the checklist shipped in configs/checklists.yaml
+// with its knowledge texts (configs/knowledge): every item must name one.
 func DefaultChecklists() (*Checklists, error) {
 	data, err := configs.FS.ReadFile("checklists.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("checklists: %w", err)
 	}
-	return LoadChecklists(data)
+	cl, err := LoadChecklists(data)
+	if err != nil {
+		return nil, err
+	}
+	arts, err := LoadArticles(configs.FS, "knowledge")
+	if err != nil {
+		return nil, err
+	}
+	return cl, cl.WithArticles(arts)
 }
 
 func (cl *Checklists) has(id string) bool { _, ok := cl.byID[id]; return ok }

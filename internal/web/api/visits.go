@@ -2,11 +2,13 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/shianbao/shianbao/internal/query"
+	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 	"github.com/shianbao/shianbao/internal/web/listing"
@@ -18,6 +20,8 @@ type Visits struct {
 	Query       *query.Reader
 	Lists       *listing.Lists
 	Supervision *supervision.Service
+	// Review gives a visit's flags and judgement.
+	Review *review.Service
 	*mounted
 }
 
@@ -43,6 +47,8 @@ type apiVisitItem struct {
 	Findings    int       `json:"findings"`
 	Revision    int       `json:"revision"`
 	Current     bool      `json:"current"`
+	// Flags are review's kinds of the visit's flags ("far_from_site").
+	Flags []string `json:"flags"`
 }
 
 func (c *Visits) apiVisits(e echo.Context) error {
@@ -57,11 +63,23 @@ func (c *Visits) apiVisits(e echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(rows))
+	for i, v := range rows {
+		ids[i] = v.ID
+	}
+	flags, err := c.Query.FlagKinds(e.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	items := make([]apiVisitItem, len(rows))
 	for i, v := range rows {
 		items[i] = apiVisitItem{ID: v.ID, BusinessID: v.BusinessID, Business: v.Business, Village: v.Village, CadreID: v.CadreID,
 			CadreName: v.CadreName, Mode: string(v.Mode), SubmittedAt: v.SubmittedAt, Cycle: v.CycleKey, DistanceM: v.DistanceM,
-			Far: v.Far, StatusSeen: string(v.StatusSeen), Findings: v.Findings, Revision: v.Revision, Current: v.Current}
+			Far: v.Far, StatusSeen: string(v.StatusSeen), Findings: v.Findings, Revision: v.Revision, Current: v.Current,
+			Flags: flags[v.ID]}
+		if items[i].Flags == nil {
+			items[i].Flags = []string{}
+		}
 	}
 	return e.JSON(http.StatusOK, newList(items, total, q.Limit, q.Offset))
 }
@@ -89,6 +107,17 @@ type apiVisitDetail struct {
 	Items         []apiVisitCheck    `json:"items"`
 	Findings      []apiVisitFinding  `json:"findings"`
 	Photos        []apiVisitPhotoRef `json:"photos"`
+	// Flags are review's kinds ("duplicate_photo", ...), each once.
+	Flags []string `json:"flags"`
+	// Review is the latest judgement, null when none.
+	Review *apiVisitReview `json:"review"`
+}
+
+type apiVisitReview struct {
+	Outcome  string `json:"outcome"`
+	Label    string `json:"label"`
+	Note     string `json:"note,omitempty"`
+	Reviewer string `json:"reviewer"`
 }
 
 type apiVisitCheck struct {
@@ -136,6 +165,28 @@ func (c *Visits) apiVisit(e echo.Context) error {
 	}
 	for _, p := range v.Photos {
 		d.Photos = append(d.Photos, apiVisitPhotoRef{ID: p.ID, Status: p.Status, FindingID: p.FindingID})
+	}
+	ctx := e.Request().Context()
+	flags, err := c.Review.FlagsOf(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	d.Flags = []string{}
+	for _, f := range flags {
+		if !slices.Contains(d.Flags, string(f.Kind)) {
+			d.Flags = append(d.Flags, string(f.Kind))
+		}
+	}
+	j, ok, err := c.Review.JudgementOf(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		who, err := c.Query.People(ctx, []string{j.Reviewer})
+		if err != nil {
+			return err
+		}
+		d.Review = &apiVisitReview{Outcome: string(j.Outcome), Label: j.Outcome.Label(), Note: j.Note, Reviewer: who[j.Reviewer].Label()}
 	}
 	return e.JSON(http.StatusOK, d)
 }

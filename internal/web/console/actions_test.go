@@ -44,7 +44,16 @@ func writeRoutes(a *webtest.App, bizID, cadreID, otherCadre int64) []struct {
 		{"/console/import/AAAAAAAAAAAAAAAAAAAAAA/commit", nil},
 		{"/console/tokens", url.Values{"name": {"x"}, "days": {"7"}}},
 		{"/console/tokens/abc/revoke", nil},
+		{fmt.Sprintf("/console/review/%d", visitOf(a, bizID)), url.Values{"outcome": {"false"}, "note": {"测试"}}},
 	}
+}
+
+// visitOf is a current visit of the business (0 when none): what the
+// re-check form would judge.
+func visitOf(a *webtest.App, businessID int64) int64 {
+	var id int64
+	a.DB.Gorm(context.Background()).Raw("SELECT MAX(id) FROM visits WHERE business_id = ? AND is_current = ?", businessID, true).Scan(&id)
+	return id
 }
 
 // twoCadres returns a cadre of 胡埭镇 with businesses, another of the same

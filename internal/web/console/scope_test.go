@@ -329,6 +329,14 @@ var scopeCases = []scopeCase{
 	scopeGet("/console/visits/:id", scopeID("/console/visits/%d", func(w *conWorld) int64 { return w.visit })),
 	scopeGet("/console/photos/:id", scopeID("/console/photos/%d", func(w *conWorld) int64 { return w.photo })),
 
+	scopeList("/console/review", "/console/review"),
+	scopeList("/console/review", "/console/review?flag=far_from_site"),
+	scopeGet("/console/review", scopeID("/console/review?region=%d", func(w *conWorld) int64 { return w.village })),
+	scopeGet("/console/review", scopeID("/console/review?cadre=%d", func(w *conWorld) int64 { return w.cadre })),
+	scopeGet("/console/review/:id", scopeID("/console/review/%d", func(w *conWorld) int64 { return w.visit })),
+	scopePost("/console/review/:id", scopeID("/console/review/%d", func(w *conWorld) int64 { return w.visit }),
+		func(*conWorld) url.Values { return url.Values{"outcome": {"false"}, "note": {"越权"}} }),
+
 	scopeList("/console/selfcheck", "/console/selfcheck"),
 	scopeList("/console/selfcheck.xlsx", "/console/selfcheck.xlsx?from=2026-01-01"),
 

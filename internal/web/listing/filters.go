@@ -12,6 +12,7 @@ import (
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/supervision"
 	"github.com/shianbao/shianbao/internal/web"
 )
@@ -85,6 +86,8 @@ type VisitForm struct {
 	Business int64
 	Far      bool
 	All      bool
+	// Flag is a review flag's name (?flag=duplicate_photo).
+	Flag string
 }
 
 // VisitQuery reads a visit list's filters. Without ?from the list starts
@@ -114,6 +117,13 @@ func (l *Lists) VisitQuery(e echo.Context) (query.VisitFilter, VisitForm, error)
 			t = t.AddDate(0, 0, 1)
 		}
 		*d.dst = t
+	}
+	if flag := e.QueryParam("flag"); flag != "" {
+		k, ok := review.ParseKind(flag)
+		if !ok {
+			return q, f, errs.E(errs.Invalid, msgBadFlag)
+		}
+		f.Flag, q.Flag = string(k), string(k)
 	}
 	if f.Mode != "" {
 		m, ok := supervision.ParseMode(f.Mode)
