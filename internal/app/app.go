@@ -31,6 +31,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/meeting"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/review"
@@ -44,7 +45,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema, meeting.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -316,7 +317,7 @@ func (s *Services) SeedDemo(ctx context.Context) error {
 	}
 	s.Log.Info("demo self-check records seeded", "businesses", hist.Businesses, "daily", hist.Daily, "weekly", hist.Weekly,
 		"ms", time.Since(start).Milliseconds())
-	return nil
+	return s.seedDemoMeetings(ctx)
 }
 
 // demoSelfCheckStream picks the random stream of the demo's self-check
@@ -329,7 +330,7 @@ func (a *App) Start() error {
 		return nil
 	}
 	a.started = true
-	a.startWorkers(append(a.workerList(), a.selfCheckWorkers()...))
+	a.startWorkers(append(append(a.workerList(), a.selfCheckWorkers()...), a.meetingWorker()))
 	ln := a.listener
 	go func() {
 		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

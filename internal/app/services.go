@@ -17,6 +17,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/meeting"
 	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/query"
@@ -61,6 +62,8 @@ type Services struct {
 	Bot       *bot.Bot
 	// Review flags visits across each other for the reviewer.
 	Review *review.Service
+	// Meetings are the offices' meetings, training and 集中督导.
+	Meetings *meeting.Service
 	// Metrics are what /metrics serves; the services report to them.
 	Metrics *metrics.Set
 
@@ -148,12 +151,15 @@ func (s *Services) build() error {
 	if err := s.newSelfCheck(); err != nil {
 		return fmt.Errorf("self-check records: %w", err)
 	}
+	if err := s.newMeetings(); err != nil {
+		return fmt.Errorf("meetings: %w", err)
+	}
 	if err := s.newReminders(reminder.SourceFunc(s.Letters.Due), s.SelfCheck); err != nil {
 		return fmt.Errorf("reminders: %w", err)
 	}
 	s.Bot = bot.New(bot.Deps{
 		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, Query: s.Query, KV: s.KV,
-		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
+		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck, Meetings: s.Meetings,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
 	s.observeServices()

@@ -20,6 +20,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/meeting"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -36,6 +37,7 @@ type Bot struct {
 	lettersSvc  *letter.Service
 	cards       *card.Service
 	selfcheck   *selfcheck.Service
+	meetings    *meeting.Service
 	kv          kv.Store
 	links       Links
 	clock       clock.Clock
@@ -62,7 +64,10 @@ type Deps struct {
 	// SelfCheck keeps the business's own records (日管控/周排查/月调度);
 	// nil leaves them out.
 	SelfCheck *selfcheck.Service
-	KV        kv.Store
+	// Meetings check people in and take their replies and quizzes; nil
+	// leaves them out.
+	Meetings *meeting.Service
+	KV       kv.Store
 	// Drafts keeps unfinished reports durably (7 days); nil keeps them in kv only.
 	Drafts dialog.DraftStore
 	Links  Links
@@ -79,7 +84,7 @@ func New(d Deps) *Bot {
 		d.Log = slog.Default()
 	}
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
-		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, links: d.Links, clock: d.Clock, log: d.Log}
+		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, meetings: d.Meetings, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt, Command: flowOf,
 	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow())
@@ -149,6 +154,11 @@ func (b *Bot) handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 	case chat.KindImage, chat.KindLocation:
 		if !u.bound() {
 			return chat.Say(msgWelcome), nil
+		}
+		if in.Kind == chat.KindLocation {
+			if out, ok, err := b.meetingLocation(ctx, in); ok || err != nil {
+				return out, err
+			}
 		}
 		return chat.Say(msgNoFlowForMedia), nil
 	}
@@ -323,9 +333,15 @@ func (b *Bot) event(ctx context.Context, in chat.Inbound) (chat.Outbound, error)
 	switch in.Event {
 	case chat.EventUnsubscribe:
 		return chat.Outbound{}, b.accounts.MarkUnreachable(ctx, in.Channel, in.UserID)
+	case chat.EventLocation:
+		out, _, err := b.meetingLocation(ctx, in)
+		return out, err
 	case chat.EventSubscribe, chat.EventScan:
 		if account.IsScene(in.EventKey) {
 			return b.bindByScene(ctx, in)
+		}
+		if b.meetings != nil && meeting.IsScene(in.EventKey) {
+			return b.meetingScan(ctx, in)
 		}
 		ids, err := b.accounts.Identities(ctx, in.Channel, in.UserID)
 		if err != nil {
@@ -379,6 +395,9 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 	}
 	if u.bound() {
 		if out, ok, err := b.selfCheckCommand(ctx, u, text); ok {
+			return out, err
+		}
+		if out, ok, err := b.meetingCommand(ctx, u, text); ok {
 			return out, err
 		}
 		if _, err := strconv.Atoi(toASCIIDigits(text)); err == nil && u.cadreID() != 0 && b.lastList(ctx, u) == cmdTasks {

@@ -147,10 +147,7 @@ func (s *Service) visitInput(ctx context.Context, m *Meeting, b *registry.Busine
 	in := supervision.VisitInput{
 		SubmissionKey: fmt.Sprintf("meeting-%d-%d", m.ID, b.ID), BusinessID: b.ID, CadreID: a.CadreID,
 		Mode: supervision.ModeCentralized, Check: supervision.CheckQuick, StartedAt: m.StartsAt,
-		Source: registry.SourceConsole, Remarks: fmt.Sprintf(msgVisitRemarks, m.Title, m.When(), presiding, m.ID),
-	}
-	if len([]rune(in.Remarks)) > 200 {
-		in.Remarks = string([]rune(in.Remarks)[:200])
+		Source: registry.SourceConsole, Remarks: visitRemarks(m, presiding),
 	}
 	for _, it := range s.d.Visits.Checklists().Quick() {
 		res := supervision.ResultOK
@@ -165,4 +162,14 @@ func (s *Service) visitInput(ctx context.Context, m *Meeting, b *registry.Busine
 			Deadline: now.AddDate(0, 0, days)}}
 	}
 	return in, nil
+}
+
+// visitRemarks names the meeting a 集中督导 visit was made at (its
+// evidence) and who presided.
+func visitRemarks(m *Meeting, presiding string) string {
+	r := fmt.Sprintf(msgVisitRemarks, m.Title, m.When(), m.ID)
+	if presiding != "" {
+		r += fmt.Sprintf(msgVisitPresiding, presiding)
+	}
+	return r
 }

@@ -57,6 +57,7 @@ const (
 	msgNoPacker          = "%s还没有包保干部，请先分配后再录入。"
 	msgResultNeedsIssue  = "%s：发现问题时请选择问题所在的检查项并写明问题。"
 	msgResultRequirement = "按集中督导要求限期整改"
-	msgVisitRemarks      = "集中督导「%s」（%s），主持：%s，会议编号%d"
+	msgVisitRemarks      = "集中督导「%s」（%s，会议编号%d）"
+	msgVisitPresiding    = "，主持：%s"
 	msgAuditResult       = "录入集中督导「%s」结果：%s %s"
 )
