@@ -231,7 +231,7 @@ func (g *demoGen) batch(t demoTown) error {
 		p := Person{MeetingID: m.ID, Kind: PersonBusiness, SubjectID: id, Invited: true, CreatedAt: m.CreatedAt}
 		switch x := g.r.IntN(10); {
 		case x < 3:
-			p.Reply, p.RepliedAt = ReplyAccept, ptr(g.now.Add(-time.Duration(g.r.IntN(50)) * time.Minute))
+			p.Reply, p.RepliedAt = ReplyAccept, ptr(g.now.Add(-time.Duration(g.r.IntN(50))*time.Minute))
 		case x < 4:
 			p.Reply, p.Reason, p.RepliedAt = ReplyExcused, "店里人手不够，申请下一批", ptr(g.now.Add(-time.Duration(g.r.IntN(50))*time.Minute))
 		}
