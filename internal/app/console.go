@@ -41,6 +41,7 @@ func (a *App) mountConsole() error {
 		&console.Audit{Query: q, Registry: a.Registry},
 		&console.Import{Registry: a.Registry, KV: a.KV},
 		&console.SelfCheck{SelfCheck: a.SelfCheck},
+		&console.Meetings{Meetings: a.Meetings, Query: q, Registry: a.Registry, Supervision: a.Supervision},
 		&console.Tokens{Accounts: a.Accounts},
 	)
 	if err != nil {
@@ -54,6 +55,7 @@ func (a *App) mountConsole() error {
 		&api.Progress{Lists: lists, Registry: a.Registry},
 		&api.Notifications{Query: q, Notify: a.Notify},
 		&api.Letters{Query: q, Letters: a.Letters},
+		&api.Meetings{Query: q, Meetings: a.Meetings, Clock: a.Clock},
 	)
 	return nil
 }
