@@ -26,7 +26,7 @@ var Schema = db.Schema{Component: "meeting", Migrations: []db.Migration{
 	{Version: 1, Name: "meetings, people, 集中督导 results, quiz attempts", SQL: `
 CREATE TABLE meetings (
 	id {{pk}},
-	kind VARCHAR(16) NOT NULL,
+	kind VARCHAR(24) NOT NULL,
 	title VARCHAR(128) NOT NULL,
 	starts_at {{datetime}} NOT NULL,
 	ends_at {{datetime}} NOT NULL,
