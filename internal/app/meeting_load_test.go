@@ -48,9 +48,11 @@ func TestMeetingCheckInLoad(t *testing.T) {
 	if err := a.DB.Gorm(ctx).Where("level = ?", registry.LevelDistrict).Order("id").Take(&district).Error; err != nil {
 		t.Fatal(err)
 	}
+	// The meeting began a minute ago: its invitations went out days
+	// before, so no outbox burst competes with the scans.
 	now := a.Clock.Now()
 	m, err := a.Meetings.Create(ctx, "", meeting.Input{Kind: meeting.KindBusinessTraining, Title: "全区食品经营主体培训",
-		StartsAt: now.Add(10 * time.Minute), EndsAt: now.Add(2 * time.Hour), Place: "区行政中心大礼堂", RegionID: district.ID,
+		StartsAt: now.Add(-time.Minute), EndsAt: now.Add(2 * time.Hour), Place: "区行政中心大礼堂", RegionID: district.ID,
 		Rule: meeting.Rule{BusinessIDs: ids}}, "user:admin")
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func TestMeetingCheckInLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	lat, fails := scanAll(t, a, sc, users, a.Meetings.Scene(m.ID), spread)
+	first, repeat, fails := scanAll(t, a, sc, users, a.Meetings.Scene(m.ID), spread)
 	if len(fails) > 0 {
 		t.Fatalf("%d of %d scans failed, e.g. %s", len(fails), 2*len(users), fails[0])
 	}
@@ -78,23 +80,24 @@ func TestMeetingCheckInLoad(t *testing.T) {
 	if c.CheckedIn != checkinPeople || c.Walkins != 0 || rows != checkinPeople {
 		t.Fatalf("after the scans: %+v, %d rows; want %d checked in once each", c, rows, checkinPeople)
 	}
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	t.Logf("%s, %s: %d scans (%d people, each delivered twice), spread %v: p50 %v, p95 %v, p99 %v, max %v",
-		apptest.Engine(), cfg.Redis.Addr, len(lat), checkinPeople, spread, pct(0.50), pct(0.95), pct(0.99), lat[len(lat)-1])
+	pct := func(lat []time.Duration, p float64) time.Duration {
+		slices.Sort(lat)
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(100 * time.Microsecond)
+	}
+	t.Logf("%s (kv %q), %d people, spread %v: check-in p50 %v, p95 %v, p99 %v, max %v; repeated delivery p50 %v, p99 %v",
+		apptest.Engine(), cfg.Redis.Addr, checkinPeople, spread, pct(first, 0.50), pct(first, 0.95), pct(first, 0.99), pct(first, 1),
+		pct(repeat, 0.50), pct(repeat, 0.99))
 }
 
 // scanAll sends each user's scan and its repeated delivery, and returns
-// every request's latency and what went wrong.
-func scanAll(t *testing.T, a *app.App, sc app.SignedCallbacks, users []string, scene string, spread time.Duration) ([]time.Duration, []string) {
+// the latencies of the scans and of the repeats, and what went wrong.
+func scanAll(t *testing.T, a *app.App, sc app.SignedCallbacks, users []string, scene string, spread time.Duration) (first, repeat []time.Duration, fails []string) {
 	t.Helper()
 	url := a.URL() + "/wechat/oa"
 	at := time.Now()
 	var mu sync.Mutex
-	var lat []time.Duration
-	var fails []string
 	one := func(user string) {
-		for range 2 {
+		for i := range 2 {
 			req, err := sc.Scan(url, user, scene, at)
 			if err != nil {
 				t.Error(err)
@@ -109,7 +112,11 @@ func scanAll(t *testing.T, a *app.App, sc app.SignedCallbacks, users []string, s
 			}
 			d := time.Since(start)
 			mu.Lock()
-			lat = append(lat, d)
+			if i == 0 {
+				first = append(first, d)
+			} else {
+				repeat = append(repeat, d)
+			}
 			if err != nil || !strings.Contains(text, "签到成功") {
 				fails = append(fails, fmt.Sprintf("%s: %v %q", user, err, text))
 			}
@@ -143,5 +150,5 @@ func scanAll(t *testing.T, a *app.App, sc app.SignedCallbacks, users []string, s
 		close(work)
 	}
 	wg.Wait()
-	return lat, fails
+	return first, repeat, fails
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,14 +62,21 @@ func TestMeetingDemoAndScan(t *testing.T) {
 	if status, out := simPost(t, send, map[string]any{"openid": cadre.OpenID, "bind": cadre.Bind, "kind": "subscribe"}); status != 200 {
 		t.Fatalf("subscribe: %d %v", status, out)
 	}
-	m, err := a.Meetings.Create(ctx, ms[0].RegionPath, meeting.Input{
+	_, idText, _ := strings.Cut(cadre.Bind, ":")
+	cadreID, _ := strconv.ParseInt(idText, 10, 64)
+	m, err := a.Meetings.Create(ctx, "", meeting.Input{
 		Kind: meeting.KindWork, Title: "冬季食品安全工作部署会", StartsAt: now.Add(10 * time.Minute), EndsAt: now.Add(70 * time.Minute),
-		Place: "胡埭镇人民政府三楼会议室", RegionID: ms[0].RegionID, Rule: meeting.Rule{CadresOf: ms[0].RegionID},
-	}, "user:hudai")
+		Place: "胡埭镇人民政府三楼会议室", RegionID: ms[0].RegionID, QuizID: "cadre_key_points",
+		Rule: meeting.Rule{CadresOf: ms[0].RegionID, CadreIDs: []int64{cadreID}},
+	}, "user:admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, err := a.Meetings.QR(ctx, ms[0].RegionPath, m.ID)
+	_, out := simPost(t, send, map[string]any{"openid": cadre.OpenID, "kind": "text", "text": "参加"})
+	if text, _ := out["text"].(string); !strings.Contains(text, "已确认参加") || !strings.Contains(text, m.Title) {
+		t.Fatalf("参加: %v", out)
+	}
+	url, err := a.Meetings.QR(ctx, "", m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +84,7 @@ func TestMeetingDemoAndScan(t *testing.T) {
 	if !strings.Contains(body, "会议签到二维码") {
 		t.Fatalf("the scan panel does not name the meeting's code: %s", body)
 	}
-	_, out := simPost(t, send, map[string]any{"openid": cadre.OpenID, "kind": "scan", "text": url})
+	_, out = simPost(t, send, map[string]any{"openid": cadre.OpenID, "kind": "scan", "text": url})
 	if text, _ := out["text"].(string); !strings.Contains(text, "签到成功") || !strings.Contains(text, m.Title) {
 		t.Fatalf("scanning the meeting's QR code: %v", out)
 	}
@@ -96,7 +104,17 @@ func TestMeetingDemoAndScan(t *testing.T) {
 		t.Fatalf("请假 without a reason: %v", out)
 	}
 	c, err = a.Meetings.Counts(ctx, m)
-	if err != nil || c.CheckedIn != 1 {
+	if err != nil || c.CheckedIn != 1 || c.Accepted != 1 {
 		t.Fatalf("counts after the scans: %+v %v", c, err)
+	}
+	// The quiz, once the meeting has begun.
+	off.Advance(15 * time.Minute)
+	_, out = simPost(t, send, map[string]any{"openid": cadre.OpenID, "kind": "text", "text": "答题"})
+	if text, _ := out["text"].(string); !strings.Contains(text, "A.") || !strings.Contains(text, "答案") {
+		t.Fatalf("答题: %v", out)
+	}
+	_, out = simPost(t, send, map[string]any{"openid": cadre.OpenID, "kind": "text", "text": "答案 BCABA"})
+	if text, _ := out["text"].(string); !strings.Contains(text, "答对 4 / 5") || !strings.Contains(text, "第5题") {
+		t.Fatalf("答案: %v", out)
 	}
 }

@@ -158,7 +158,7 @@ func (s *Service) Create(ctx context.Context, scopePath string, in Input, by reg
 			}
 		}
 		return audit.Record(tx, audit.Entry{Actor: string(by), Action: "meeting.create", SubjectType: "meeting", SubjectID: m.ID,
-			Detail: fmt.Sprintf("%s「%s」，邀请%d人（家）", m.Kind.Label(), m.Title, len(rows)), ScopePath: m.RegionPath, At: now})
+			Detail: fmt.Sprintf(msgAuditCreate, m.Kind.Label(), m.Title, m.When(), len(rows)), ScopePath: m.RegionPath, At: now})
 	})
 	if err != nil {
 		return nil, err

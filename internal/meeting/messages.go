@@ -60,4 +60,5 @@ const (
 	msgVisitRemarks      = "集中督导「%s」（%s，会议编号%d）"
 	msgVisitPresiding    = "，主持：%s"
 	msgAuditResult       = "录入集中督导「%s」结果：%s %s"
+	msgAuditCreate       = "创建%s「%s」（%s），邀请%d人（家）"
 )

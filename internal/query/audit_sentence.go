@@ -46,6 +46,7 @@ var AuditActions = []struct{ Code, Label string }{
 	{"bind", "绑定微信"}, {"unbind", "解除绑定"}, {"unsubscribe", "取消关注公众号"},
 	{"register.import", "导入登记表"}, {"notification.retry", "重发通知"},
 	{"apitoken.create", "创建接口令牌"}, {"apitoken.revoke", "撤销接口令牌"},
+	{"meeting.create", "创建会议"}, {"meeting.checkin", "手工签到"}, {"meeting.result", "录入集中督导结果"},
 }
 
 // AuditActionLabel is the Chinese name of an action; an unknown one is
@@ -290,6 +291,11 @@ func (rf refs) sentence(l AuditLine) string {
 				return fmt.Sprintf("%s 抽查认定 %s 的一次督导记录不属实，不计入覆盖%s", who, subject, reason(m[1]))
 			}
 			return fmt.Sprintf("%s 将 %s 的一次督导记录恢复计入覆盖%s", who, subject, reason(m[1]))
+		}
+	case "meeting.create", "meeting.checkin", "meeting.result":
+		// The meetings write their detail as a sentence with names.
+		if d != "" {
+			return who + " " + d
 		}
 	case "rectification.close":
 		if m := reRectClose.FindStringSubmatch(d); m != nil {
