@@ -15,7 +15,8 @@ import (
 func (s *Services) newMeetings() error {
 	svc, err := meeting.NewService(meeting.Deps{
 		DB: s.DB, Registry: s.Registry, Accounts: s.Accounts, Visits: s.Supervision, Outbox: s.Notify, KV: s.KV,
-		QR: s.WeChat, Clock: s.Clock, Secret: []byte(s.Config.Security.SecretKey), Log: s.Log,
+		QR: s.WeChat, Links: s.links, Clock: s.Clock, Secret: []byte(s.Config.Security.SecretKey), Log: s.Log,
+		Config: meeting.Config{LinkTTL: s.Config.Letter.LinkTTL},
 	})
 	if err != nil {
 		return err

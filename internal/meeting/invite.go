@@ -12,6 +12,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/registry"
 )
 
 // Outbox kinds of the meetings (template ids and fields are configured
@@ -238,9 +239,14 @@ func (s *Service) followUpTx(tx *gorm.DB, m *Meeting) error {
 	var absentBiz []int64
 	for _, p := range people {
 		for _, r := range to[p.ID] {
-			msgs = append(msgs, notify.Message{Kind: KindFollowUp, To: r, Subject: m.subject(), Stage: "followup",
+			msg := notify.Message{Kind: KindFollowUp, To: r, Subject: m.subject(), Stage: "followup",
 				Title: fmt.Sprintf(msgFollowUpTitle, m.Title), Fields: m.fields(),
-				Text: fmt.Sprintf(msgFollowUpText, m.Kind.Label(), m.Title, m.When(), materials) + quiz})
+				Text: fmt.Sprintf(msgFollowUpText, m.Kind.Label(), m.Title, m.When(), materials) + quiz}
+			if quiz != "" && s.d.Links != nil {
+				msg.URL = s.d.Links.MeetingQuiz(m.ID, registry.ActorOf(string(r.Kind), r.ID), s.now().Add(s.d.Config.LinkTTL))
+				msg.Text += msgFollowUpLink
+			}
+			msgs = append(msgs, msg)
 		}
 		if p.Kind == PersonBusiness && p.Reply != ReplyExcused {
 			absentBiz = append(absentBiz, p.SubjectID)

@@ -214,6 +214,12 @@ var (
 	_ Outbox   = (*notify.Service)(nil)
 )
 
+// Links builds the quiz page's address for one reader; the web package
+// signs it (h5.Links).
+type Links interface {
+	MeetingQuiz(meetingID int64, reader registry.Actor, expires time.Time) string
+}
+
 // Config are the meeting defaults.
 type Config struct {
 	// OpensBefore and ClosesAfter are a new meeting's check-in window
@@ -225,12 +231,15 @@ type Config struct {
 	// FollowUpWithin bounds the absentee follow-up: a meeting that ended
 	// longer ago (the service was down) gets none.
 	FollowUpWithin time.Duration
+	// LinkTTL is how long a quiz link in a message stays valid.
+	LinkTTL time.Duration
 }
 
 // DefaultConfig opens check-in an hour before the start and closes it
 // half an hour after it.
 func DefaultConfig() Config {
-	return Config{OpensBefore: time.Hour, ClosesAfter: 30 * time.Minute, LocationTTL: 15 * time.Minute, FollowUpWithin: 7 * 24 * time.Hour}
+	return Config{OpensBefore: time.Hour, ClosesAfter: 30 * time.Minute, LocationTTL: 15 * time.Minute,
+		FollowUpWithin: 7 * 24 * time.Hour, LinkTTL: 30 * 24 * time.Hour}
 }
 
 // Deps are what the service works with.
@@ -242,7 +251,9 @@ type Deps struct {
 	Outbox   Outbox
 	KV       kv.Store
 	QR       QRMaker
-	Quizzes  *Quizzes
+	// Links, when set, puts the quiz page's link in the follow-up.
+	Links   Links
+	Quizzes *Quizzes
 	Clock    clock.Clock
 	// Secret signs the QR scenes.
 	Secret []byte
@@ -270,6 +281,9 @@ func NewService(d Deps) (*Service, error) {
 	}
 	if d.Config.FollowUpWithin <= 0 {
 		d.Config.FollowUpWithin = def.FollowUpWithin
+	}
+	if d.Config.LinkTTL <= 0 {
+		d.Config.LinkTTL = def.LinkTTL
 	}
 	if d.Clock == nil {
 		d.Clock = clock.Real{}

@@ -50,6 +50,10 @@ const (
 	msgNoQuiz         = "您目前没有需要完成的测验。"
 	msgQuizBadAnswers = "请按题目顺序回复%d个选项字母，例如：答案 ABCAB。"
 	msgQuizBadOption  = "第%d题没有这个选项，请在A到%s中选择。"
+	msgQuizNotYours   = "这份测验是发给会议参加人员的，请用已绑定的微信从公众号消息中打开。"
+	msgQuizAnswerAll  = "请回答全部题目后再提交。"
+	msgQuizAnswerOne  = "第%d题请选择一个答案。"
+	msgFollowUpLink   = "也可以点开本消息在手机上答题。"
 
 	msgNotCentralized    = "只有集中督导会议可以录入督导结果。"
 	msgNotBegun          = "集中督导尚未开始，开始后才能录入结果。"
