@@ -254,7 +254,7 @@ type Deps struct {
 	// Links, when set, puts the quiz page's link in the follow-up.
 	Links   Links
 	Quizzes *Quizzes
-	Clock    clock.Clock
+	Clock   clock.Clock
 	// Secret signs the QR scenes.
 	Secret []byte
 	Config Config
