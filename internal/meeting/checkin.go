@@ -114,36 +114,36 @@ func (s *Service) CheckInByScene(ctx context.Context, ch chat.Channel, user, sce
 	return ci, nil
 }
 
-// checkIn records subjects' check-in: the invited row among them first,
-// then any row of theirs, else a walk-in row for the first subject.
+// checkIn records subjects' check-in: the first of them with a row not
+// checked in yet (an invitation: walk-in rows are made checked in), else
+// a walk-in row for the first subject, else the earlier check-in. The
+// common case — one invited person scanning once — is one UPDATE.
 func (s *Service) checkIn(q *gorm.DB, m *Meeting, subjects []subject, now time.Time, via, by, reason string, dist *float64) (*CheckIn, error) {
-	var rows []Person
+	ci := &CheckIn{Meeting: m, At: now, DistanceM: dist}
+	if qz, ok := s.d.Quizzes.Get(m.QuizID); ok {
+		ci.Quiz = qz
+	}
+	set := map[string]any{"checked_in_at": now, "checkin_via": via, "checkin_by": by, "checkin_reason": reason, "distance_m": dist}
+	for _, sj := range subjects {
+		res := q.Model(&Person{}).Where("meeting_id = ? AND kind = ? AND subject_id = ? AND checked_in_at IS NULL", m.ID, sj.Kind, sj.SubjectID).
+			Updates(set)
+		if res.Error != nil {
+			return nil, fmt.Errorf("check in: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			ci.Kind, ci.SubjectID = sj.Kind, sj.SubjectID
+			return ci, nil
+		}
+	}
 	conds := make([]string, len(subjects))
 	args := []any{m.ID}
 	for i, sj := range subjects {
 		conds[i] = "(kind = ? AND subject_id = ?)"
 		args = append(args, sj.Kind, sj.SubjectID)
 	}
-	if err := q.Where("meeting_id = ? AND ("+strings.Join(conds, " OR ")+")", args...).Order("invited DESC, id").Find(&rows).Error; err != nil {
+	var rows []Person
+	if err := q.Where("meeting_id = ? AND ("+strings.Join(conds, " OR ")+")", args...).Order("checked_in_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("check in: %w", err)
-	}
-	ci := &CheckIn{Meeting: m, At: now, DistanceM: dist}
-	if qz, ok := s.d.Quizzes.Get(m.QuizID); ok {
-		ci.Quiz = qz
-	}
-	set := map[string]any{"checked_in_at": now, "checkin_via": via, "checkin_by": by, "checkin_reason": reason, "distance_m": dist}
-	for _, p := range rows {
-		if p.CheckedInAt != nil {
-			continue
-		}
-		res := q.Model(&Person{}).Where("id = ? AND checked_in_at IS NULL", p.ID).Updates(set)
-		if res.Error != nil {
-			return nil, fmt.Errorf("check in: %w", res.Error)
-		}
-		if res.RowsAffected == 1 {
-			ci.Kind, ci.SubjectID, ci.Walkin = p.Kind, p.SubjectID, !p.Invited
-			return ci, nil
-		}
 	}
 	if len(rows) == 0 {
 		sj := subjects[0]
@@ -157,17 +157,19 @@ func (s *Service) checkIn(q *gorm.DB, m *Meeting, subjects []subject, now time.T
 			ci.Kind, ci.SubjectID, ci.Walkin = sj.Kind, sj.SubjectID, true
 			return ci, nil
 		}
+		// The same scan delivered twice at once: the other delivery's row.
+		if err := q.Where("meeting_id = ? AND kind = ? AND subject_id = ?", m.ID, sj.Kind, sj.SubjectID).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("check in: %w", err)
+		}
 	}
-	// Checked in already (perhaps by a delivery of the same scan a moment
-	// ago): answer with the first time.
-	var first Person
-	err := q.Where("meeting_id = ? AND ("+strings.Join(conds, " OR ")+") AND checked_in_at IS NOT NULL", args...).
-		Order("checked_in_at, id").Take(&first).Error
-	if err != nil {
-		return nil, fmt.Errorf("check in: %w", db.Translate(err))
+	// Checked in already: answer with the first time.
+	for _, first := range rows {
+		if first.CheckedInAt != nil {
+			ci.Kind, ci.SubjectID, ci.Walkin, ci.Already, ci.At, ci.DistanceM = first.Kind, first.SubjectID, !first.Invited, true, *first.CheckedInAt, first.DistanceM
+			return ci, nil
+		}
 	}
-	ci.Kind, ci.SubjectID, ci.Walkin, ci.Already, ci.At, ci.DistanceM = first.Kind, first.SubjectID, !first.Invited, true, *first.CheckedInAt, first.DistanceM
-	return ci, nil
+	return nil, fmt.Errorf("check in: meeting %d: no row checked in for %v", m.ID, subjects)
 }
 
 // NoteLocation keeps a location the user shared (a location message or
