@@ -39,10 +39,8 @@ func (b *Bot) meetingScan(ctx context.Context, in chat.Inbound) (chat.Outbound, 
 	}
 	var lines []string
 	lines = append(lines, sprintf(msgMeetingCheckedIn, ci.Meeting.Title, when))
-	if ci.Kind == meeting.PersonBusiness {
-		if biz, err := b.registry.Business(ctx, ci.SubjectID); err == nil {
-			lines = append(lines, sprintf(msgMeetingForBusiness, biz.Name))
-		}
+	if ci.Kind == meeting.PersonBusiness && ci.Business != "" {
+		lines = append(lines, sprintf(msgMeetingForBusiness, ci.Business))
 	}
 	if ci.Walkin {
 		lines = append(lines, msgMeetingWalkin)

@@ -79,7 +79,7 @@ func (s *Service) RecordResults(ctx context.Context, scopePath string, meetingID
 			continue
 		}
 		o.Business = b.Name
-		p, err := s.person(ctx, m.ID, subject{PersonBusiness, b.ID})
+		p, err := s.person(ctx, m.ID, subject{Kind: PersonBusiness, SubjectID: b.ID})
 		if err != nil {
 			return out, err
 		}

@@ -24,8 +24,10 @@ import (
 type CheckIn struct {
 	Meeting *Meeting
 	Kind    PersonKind
-	// SubjectID is the cadre or the business checked in.
+	// SubjectID is the cadre or the business checked in; Business is the
+	// business's name when a contact checked it in by scanning.
 	SubjectID int64
+	Business  string
 	At        time.Time
 	// Walkin is true for someone not invited; Already when the person was
 	// checked in before (At is then that earlier time).
@@ -44,29 +46,65 @@ func locKey(ch chat.Channel, user string) string   { return "meeting:loc:" + str
 func awaitKey(ch chat.Channel, user string) string { return "meeting:await:" + string(ch) + ":" + user }
 
 // who is what a WeChat user attends as: each bound cadre, and each
-// business through a bound contact. Unauthorized for someone not bound.
+// business through a bound contact, with the business's name. One query
+// (a check-in is on the hot path of a whole hall scanning at once), with
+// account.Service.Identities' condition for a live binding. Unauthorized
+// for someone not bound.
 func (s *Service) who(ctx context.Context, ch chat.Channel, user string) ([]subject, error) {
-	ids, err := s.d.Accounts.Identities(ctx, ch, user)
+	var rows []struct {
+		Role       account.Role
+		SubjectID  int64
+		BusinessID *int64
+		Business   *string
+	}
+	err := s.d.DB.Gorm(ctx).Raw(`SELECT i.role, i.subject_id, c.business_id, b.name AS business FROM identities i
+		LEFT JOIN contacts c ON i.role = ? AND c.id = i.subject_id
+		LEFT JOIN businesses b ON b.id = c.business_id
+		WHERE i.external_id = ? AND i.channel = ? AND i.unbound_at IS NULL ORDER BY i.id`,
+		account.RoleContact, user, ch).Scan(&rows).Error
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("who is %s: %w", ch, err)
 	}
 	var out []subject
-	for _, id := range ids {
-		switch id.Role {
-		case account.RoleCadre:
-			out = append(out, subject{PersonCadre, id.SubjectID})
-		case account.RoleContact:
-			c, err := s.d.Accounts.Contact(ctx, id.SubjectID)
-			if err != nil {
-				return nil, err
+	for _, r := range rows {
+		switch {
+		case r.Role == account.RoleCadre:
+			out = append(out, subject{Kind: PersonCadre, SubjectID: r.SubjectID})
+		case r.Role == account.RoleContact && r.BusinessID != nil:
+			sj := subject{Kind: PersonBusiness, SubjectID: *r.BusinessID}
+			if r.Business != nil {
+				sj.Name = *r.Business
 			}
-			out = append(out, subject{PersonBusiness, c.BusinessID})
+			out = append(out, sj)
 		}
 	}
 	if len(out) == 0 {
 		return nil, errs.E(errs.Unauthorized, msgNotBound)
 	}
 	return out, nil
+}
+
+// meetingByID is a meeting for a check-in, kept a minute in memory: the
+// fields a check-in reads never change after creation (only the
+// reminders' marks do), and a hall scanning at once asks for the same one.
+func (s *Service) meetingByID(ctx context.Context, id int64) (*Meeting, error) {
+	now := s.now()
+	if v, ok := s.cache.Load(id); ok {
+		if c := v.(cachedMeeting); now.Before(c.until) {
+			return c.m, nil
+		}
+	}
+	var m Meeting
+	if err := s.d.DB.Gorm(ctx).Take(&m, id).Error; err != nil {
+		return nil, db.NotFoundAs(err, msgNoMeeting)
+	}
+	s.cache.Store(id, cachedMeeting{m: &m, until: now.Add(time.Minute)})
+	return &m, nil
+}
+
+type cachedMeeting struct {
+	m     *Meeting
+	until time.Time
 }
 
 // CheckInByScene checks the scanning user in to the meeting of a signed
@@ -83,9 +121,9 @@ func (s *Service) CheckInByScene(ctx context.Context, ch chat.Channel, user, sce
 	if !ok {
 		return nil, errs.E(errs.Invalid, msgBadScene)
 	}
-	var m Meeting
-	if err := s.d.DB.Gorm(ctx).Take(&m, id).Error; err != nil {
-		return nil, db.NotFoundAs(err, msgNoMeeting)
+	m, err := s.meetingByID(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	if now.Before(m.Opens()) {
@@ -102,7 +140,7 @@ func (s *Service) CheckInByScene(ctx context.Context, ch chat.Channel, user, sce
 	if lat, lng, ok := s.recentLocation(ctx, ch, user); ok {
 		dist = m.distance(lat, lng)
 	}
-	ci, err := s.checkIn(s.d.DB.Gorm(ctx), &m, subjects, now, ViaQR, "", "", dist)
+	ci, err := s.checkIn(s.d.DB.Gorm(ctx), m, subjects, now, ViaQR, "", "", dist)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +169,7 @@ func (s *Service) checkIn(q *gorm.DB, m *Meeting, subjects []subject, now time.T
 			return nil, fmt.Errorf("check in: %w", res.Error)
 		}
 		if res.RowsAffected == 1 {
-			ci.Kind, ci.SubjectID = sj.Kind, sj.SubjectID
+			ci.Kind, ci.SubjectID, ci.Business = sj.Kind, sj.SubjectID, sj.Name
 			return ci, nil
 		}
 	}
@@ -154,7 +192,7 @@ func (s *Service) checkIn(q *gorm.DB, m *Meeting, subjects []subject, now time.T
 			return nil, fmt.Errorf("check in: %w", res.Error)
 		}
 		if res.RowsAffected == 1 {
-			ci.Kind, ci.SubjectID, ci.Walkin = sj.Kind, sj.SubjectID, true
+			ci.Kind, ci.SubjectID, ci.Walkin, ci.Business = sj.Kind, sj.SubjectID, true, sj.Name
 			return ci, nil
 		}
 		// The same scan delivered twice at once: the other delivery's row.
@@ -280,7 +318,7 @@ func (s *Service) CheckInByHand(ctx context.Context, scopePath string, meetingID
 	var ci *CheckIn
 	err = s.d.DB.InTx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if ci, err = s.checkIn(tx, m, []subject{{kind, subjectID}}, now, ViaManual, by, reason, nil); err != nil || ci.Already {
+		if ci, err = s.checkIn(tx, m, []subject{{Kind: kind, SubjectID: subjectID}}, now, ViaManual, by, reason, nil); err != nil || ci.Already {
 			return err
 		}
 		return audit.Record(tx, audit.Entry{Actor: by, Action: "meeting.checkin", SubjectType: "meeting", SubjectID: m.ID,

@@ -196,6 +196,8 @@ func (s *Service) inScope(ctx context.Context, scopePath string, regionID int64)
 type subject struct {
 	Kind      PersonKind
 	SubjectID int64
+	// Name is the business's, when known (who fills it in).
+	Name string
 }
 
 // invitees resolves a rule to people inside scopePath, in a few set-based
@@ -281,7 +283,7 @@ func (s *Service) invitees(ctx context.Context, scopePath string, r Rule) ([]sub
 	seen := map[subject]bool{}
 	add := func(k PersonKind, ids []int64) {
 		for _, id := range ids {
-			sj := subject{k, id}
+			sj := subject{Kind: k, SubjectID: id}
 			if !seen[sj] {
 				seen[sj] = true
 				out = append(out, sj)

@@ -24,12 +24,12 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/shianbao/shianbao/internal/account"
-	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/kv"
@@ -182,9 +182,9 @@ type Person struct {
 // TableName is the attendees' table.
 func (Person) TableName() string { return "meeting_people" }
 
-// Accounts resolves who is talking; *account.Service implements it.
+// Accounts finds a link reader's business; *account.Service implements
+// it. (Who scans is read in one query of its own: see who.)
 type Accounts interface {
-	Identities(ctx context.Context, ch chat.Channel, externalID string) ([]account.Identity, error)
 	Contact(ctx context.Context, id int64) (*account.Contact, error)
 }
 
@@ -264,6 +264,8 @@ type Deps struct {
 // Service runs meetings.
 type Service struct {
 	d Deps
+	// cache keeps meetings for check-ins (meetingByID).
+	cache sync.Map
 }
 
 // NewService returns the meeting service; zero config values take the

@@ -20,13 +20,13 @@ func (s *Service) subjectOf(ctx context.Context, a registry.Actor) (subject, err
 	kind, id, ok := a.Parse()
 	switch {
 	case ok && kind == "cadre":
-		return subject{PersonCadre, id}, nil
+		return subject{Kind: PersonCadre, SubjectID: id}, nil
 	case ok && kind == "contact":
 		c, err := s.d.Accounts.Contact(ctx, id)
 		if err != nil {
 			return subject{}, err
 		}
-		return subject{PersonBusiness, c.BusinessID}, nil
+		return subject{Kind: PersonBusiness, SubjectID: c.BusinessID}, nil
 	}
 	return subject{}, errs.E(errs.Forbidden, msgQuizNotYours)
 }
