@@ -29,6 +29,7 @@ import (
 	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/draft"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/meeting"
@@ -45,7 +46,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema, meeting.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema, incident.Schema, meeting.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -322,6 +323,9 @@ func (s *Services) SeedDemo(ctx context.Context) error {
 		return fmt.Errorf("seed demo letters and relocations: %w", err)
 	}
 	s.Log.Info("demo letters and relocations seeded", "letters", letters, "relocations", relocations)
+	if _, err := s.Incidents.SeedDemo(ctx); err != nil {
+		return fmt.Errorf("seed demo incidents: %w", err)
+	}
 	return s.seedDemoMeetings(ctx)
 }
 
@@ -335,7 +339,7 @@ func (a *App) Start() error {
 		return nil
 	}
 	a.started = true
-	a.startWorkers(append(append(a.workerList(), a.selfCheckWorkers()...), a.meetingWorker()))
+	a.startWorkers(append(append(append(a.workerList(), a.selfCheckWorkers()...), a.incidentWorkers()...), a.meetingWorker()))
 	ln := a.listener
 	go func() {
 		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -43,6 +43,7 @@ func (a *App) mountConsole() error {
 		&console.SelfCheck{SelfCheck: a.SelfCheck},
 		&console.Meetings{Meetings: a.Meetings, Query: q, Registry: a.Registry, Supervision: a.Supervision},
 		&console.Tokens{Accounts: a.Accounts},
+		&console.Incidents{Query: q, Incidents: a.Incidents, Media: a.Media},
 	)
 	if err != nil {
 		return err
@@ -55,6 +56,7 @@ func (a *App) mountConsole() error {
 		&api.Progress{Lists: lists, Registry: a.Registry},
 		&api.Notifications{Query: q, Notify: a.Notify},
 		&api.Letters{Query: q, Letters: a.Letters},
+		&api.Incidents{Query: q, Incidents: a.Incidents, Clock: a.Clock},
 		&api.Meetings{Query: q, Meetings: a.Meetings, Clock: a.Clock},
 	)
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/draft"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
@@ -62,6 +63,8 @@ type Services struct {
 	Bot       *bot.Bot
 	// Review flags visits across each other for the reviewer.
 	Review *review.Service
+	// Incidents are the incidents reported in chat (应急处置).
+	Incidents *incident.Service
 	// Meetings are the offices' meetings, training and 集中督导.
 	Meetings *meeting.Service
 	// Metrics are what /metrics serves; the services report to them.
@@ -151,6 +154,9 @@ func (s *Services) build() error {
 	if err := s.newSelfCheck(); err != nil {
 		return fmt.Errorf("self-check records: %w", err)
 	}
+	if err := s.newIncidents(); err != nil {
+		return fmt.Errorf("incidents: %w", err)
+	}
 	if err := s.newMeetings(); err != nil {
 		return fmt.Errorf("meetings: %w", err)
 	}
@@ -159,7 +165,7 @@ func (s *Services) build() error {
 	}
 	s.Bot = bot.New(bot.Deps{
 		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, Query: s.Query, KV: s.KV,
-		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck, Meetings: s.Meetings,
+		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck, Incidents: s.Incidents, Meetings: s.Meetings,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
 	s.observeServices()

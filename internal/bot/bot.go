@@ -18,6 +18,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/meeting"
@@ -37,6 +38,7 @@ type Bot struct {
 	lettersSvc  *letter.Service
 	cards       *card.Service
 	selfcheck   *selfcheck.Service
+	incidents   *incident.Service
 	meetings    *meeting.Service
 	kv          kv.Store
 	links       Links
@@ -64,6 +66,8 @@ type Deps struct {
 	// SelfCheck keeps the business's own records (日管控/周排查/月调度);
 	// nil leaves them out.
 	SelfCheck *selfcheck.Service
+	// Incidents takes incident reports (应急上报); nil leaves them out.
+	Incidents *incident.Service
 	// Meetings check people in and take their replies and quizzes; nil
 	// leaves them out.
 	Meetings *meeting.Service
@@ -84,10 +88,10 @@ func New(d Deps) *Bot {
 		d.Log = slog.Default()
 	}
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
-		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, meetings: d.Meetings, links: d.Links, clock: d.Clock, log: d.Log}
+		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, incidents: d.Incidents, meetings: d.Meetings, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt, Command: flowOf,
-	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow())
+	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow(), b.incidentFlow())
 	return b
 }
 
@@ -143,10 +147,10 @@ func (b *Bot) handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 	if (in.Kind == chat.KindText || in.Kind == chat.KindVoice) && text == "" {
 		return chat.Say(msgVoiceUnheard), nil
 	}
-	if u.bound() {
-		if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
-			return out, err
-		}
+	// A stranger may be in the middle of an incident report, the one
+	// conversation open to them.
+	if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
+		return out, err
 	}
 	switch in.Kind {
 	case chat.KindText, chat.KindVoice:
@@ -243,6 +247,9 @@ func flowOf(text string) (string, bool) {
 		return flowMonthly, true
 	case "解绑":
 		return flowUnbind, true
+	}
+	if isIncidentCommand(text) {
+		return flowIncident, true
 	}
 	return "", false
 }
@@ -363,13 +370,11 @@ func (b *Bot) event(ctx context.Context, in chat.Inbound) (chat.Outbound, error)
 		if !ok {
 			return b.help(ctx, u, "")
 		}
-		if u.bound() {
-			// A tap in the middle of a conversation is answered there and
-			// keeps it, as the typed command would be.
-			u.in.Text = cmd
-			if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
-				return out, err
-			}
+		// A tap in the middle of a conversation is answered there and
+		// keeps it, as the typed command would be.
+		u.in.Text = cmd
+		if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
+			return out, err
 		}
 		return b.command(ctx, u, cmd)
 	}
@@ -395,7 +400,14 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 	case "我是谁", "身份", "我的身份":
 		return b.whoami(ctx, u)
 	}
+	if isIncidentCommand(word) && b.incidents != nil {
+		// Anyone may report an incident, bound or not.
+		return b.started(ctx, u)(b.startIncident(ctx, u))
+	}
 	if u.bound() {
+		if out, ok, err := b.incidentStep(ctx, u, text); ok {
+			return out, err
+		}
 		if out, ok, err := b.selfCheckCommand(ctx, u, text); ok {
 			return out, err
 		}

@@ -47,6 +47,8 @@ var AuditActions = []struct{ Code, Label string }{
 	{"register.import", "导入登记表"}, {"notification.retry", "重发通知"},
 	{"apitoken.create", "创建接口令牌"}, {"apitoken.revoke", "撤销接口令牌"},
 	{"meeting.create", "创建会议"}, {"meeting.checkin", "手工签到"}, {"meeting.result", "录入集中督导结果"},
+	{"incident.report", "上报应急事件"}, {"incident.accepted", "受理应急事件"}, {"incident.handling", "开始处置应急事件"},
+	{"incident.closed", "办结应急事件"}, {"incident.note", "补充应急事件记录"}, {"incident.escalate", "应急事件超时督办"},
 }
 
 // AuditActionLabel is the Chinese name of an action; an unknown one is
@@ -360,6 +362,9 @@ func (rf refs) sentence(l AuditLine) string {
 		if m := reRetry.FindStringSubmatch(d); m != nil {
 			return fmt.Sprintf("%s 重新发送了给 %s 的通知（原状态：%s）", who, rf.people[m[1]].Label(), outboxStatusWords(m[2]))
 		}
+	case "incident.report", "incident.accepted", "incident.handling", "incident.closed", "incident.note", "incident.escalate":
+		// The incidents write their detail in words already.
+		return fmt.Sprintf("%s %s（%s）", who, l.ActionLabel, d)
 	case "apitoken.create", "apitoken.revoke":
 		if m := reToken.FindStringSubmatch(d); m != nil {
 			return fmt.Sprintf("%s %s「%s」", who, AuditActionLabel(l.Action), m[1])

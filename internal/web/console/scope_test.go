@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/query"
@@ -30,6 +31,7 @@ import (
 type conWorld struct {
 	village, business, cadre, visit, rect, photo, reloc, notif, code, letter int64
 	hudaiCadre                                                               int64
+	incident, incidentPhoto                                                  int64
 	// meeting is 蠡湖街道's demo 主体培训.
 	meeting                  int64
 	importID, tokenID, token string
@@ -84,6 +86,20 @@ func conBuildWorld(t *testing.T, a *webtest.App, lihu *webtest.Client) *conWorld
 		t.Fatalf("visit photos: %v", err)
 	}
 	w.photo = d.Photos[0].ID
+	inc, _, err := a.Incidents.Report(ctx, incident.Report{Key: "scope-" + webtest.RandHex(4), Kind: incident.Poisoning, BusinessID: biz.ID,
+		Description: "蠡湖越权测试事件", Affected: 2, Reporter: registry.ActorOf("cadre", biz.CadreID),
+		Photos: []supervision.PhotoInput{{MediaID: "incident-" + webtest.RandHex(4)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored, _, err := a.Incidents.FetchPhotos(ctx, conMedia{}, a.Media, 10); err != nil || stored == 0 {
+		t.Fatalf("fetch incident photos: %d %v", stored, err)
+	}
+	ips, err := a.Incidents.Photos(ctx, inc.ID)
+	if err != nil || len(ips) == 0 {
+		t.Fatalf("incident photos: %v", err)
+	}
+	w.incident, w.incidentPhoto = inc.ID, ips[0].ID
 	rels, err := a.Query.Relocations(ctx, scope, supervision.RelocationPending)
 	if err != nil || len(rels) == 0 {
 		t.Fatalf("relocations: %v", err)
@@ -378,6 +394,15 @@ var scopeCases = []scopeCase{
 		path: scopeID("/api/v1/notifications/%d/retry", func(w *conWorld) int64 { return w.notif })},
 	apiScopeList("/api/v1/letters", "/api/v1/letters"),
 
+	scopeList("/console/incidents", "/console/incidents"),
+	scopeGet("/console/incidents/:id", scopeID("/console/incidents/%d", func(w *conWorld) int64 { return w.incident })),
+	scopeGet("/console/incidents/:id/photos/:photo", func(w *conWorld) string {
+		return fmt.Sprintf("/console/incidents/%d/photos/%d", w.incident, w.incidentPhoto)
+	}),
+	scopePost("/console/incidents/:id/step", scopeID("/console/incidents/%d/step", func(w *conWorld) int64 { return w.incident }),
+		func(*conWorld) url.Values { return url.Values{"action": {"next"}, "note": {"越权受理"}} }),
+	apiScopeList("/api/v1/incidents", "/api/v1/incidents?limit=500"),
+	apiScopeGet("/api/v1/incidents/:id", scopeID("/api/v1/incidents/%d", func(w *conWorld) int64 { return w.incident })),
 	scopeList("/console/meetings", "/console/meetings"),
 	scopeList("/console/meetings/new", "/console/meetings/new"),
 	scopePost("/console/meetings", func(*conWorld) string { return "/console/meetings" }, func(w *conWorld) url.Values {
@@ -544,6 +569,7 @@ func conSnapshot(t *testing.T, a *webtest.App) string {
 		"SELECT COUNT(*) FROM audit_log WHERE action NOT LIKE 'apitoken.%'",
 		"SELECT COUNT(*) FROM cadres",
 		"SELECT COALESCE(SUM(region_id), 0) FROM businesses",
+		"SELECT COUNT(*) FROM incident_events",
 	} {
 		var n int64
 		if err := a.DB.Gorm(context.Background()).Raw(q).Scan(&n).Error; err != nil {
