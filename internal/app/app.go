@@ -34,6 +34,7 @@ import (
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/meeting"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -46,7 +47,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema, incident.Schema, meeting.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema, incident.Schema, pledge.Schema, meeting.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.

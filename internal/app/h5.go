@@ -18,6 +18,7 @@ func (a *App) mountH5() error {
 		&h5.Lists{Registry: a.Registry, Supervision: a.Supervision, Query: a.Query},
 		a.visitForm(),
 		&h5.Incidents{Incidents: a.Incidents, ConsoleURL: a.Config.HTTP.BaseURL},
+		&h5.Pledges{Pledges: a.Pledges},
 		&h5.Quiz{Meetings: a.Meetings},
 	)
 }

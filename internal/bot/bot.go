@@ -22,6 +22,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/meeting"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -40,6 +41,7 @@ type Bot struct {
 	selfcheck   *selfcheck.Service
 	incidents   *incident.Service
 	meetings    *meeting.Service
+	pledges     *pledge.Service
 	kv          kv.Store
 	links       Links
 	clock       clock.Clock
@@ -71,7 +73,9 @@ type Deps struct {
 	// Meetings check people in and take their replies and quizzes; nil
 	// leaves them out.
 	Meetings *meeting.Service
-	KV       kv.Store
+	// Pledges are the 承诺书 to sign; nil leaves them out.
+	Pledges *pledge.Service
+	KV      kv.Store
 	// Drafts keeps unfinished reports durably (7 days); nil keeps them in kv only.
 	Drafts dialog.DraftStore
 	Links  Links
@@ -88,7 +92,7 @@ func New(d Deps) *Bot {
 		d.Log = slog.Default()
 	}
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
-		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, incidents: d.Incidents, meetings: d.Meetings, links: d.Links, clock: d.Clock, log: d.Log}
+		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, incidents: d.Incidents, meetings: d.Meetings, pledges: d.Pledges, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt, Command: flowOf,
 	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow(), b.incidentFlow())
@@ -281,7 +285,7 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
 	case "绑定":
 		return msgAlreadyBound, true, nil
-	case cmdCard, "菜单":
+	case cmdCard, "菜单", cmdPledge:
 	default:
 		return "", false, nil
 	}
@@ -295,6 +299,9 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 		return helpFor(ids), true, nil
 	case cmdCard:
 		out, err := b.knowledgeCard(ctx, u)
+		return outText(out), err == nil, err
+	case cmdPledge:
+		out, err := b.pledge(ctx, u)
 		return outText(out), err == nil, err
 	}
 	out, err := b.listCommand(ctx, u, text)
@@ -427,6 +434,8 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 			return chat.Say(out), err
 		case cmdCard:
 			return b.knowledgeCard(ctx, u)
+		case cmdPledge:
+			return b.pledge(ctx, u)
 		case cmdFeedback:
 			return b.started(ctx, u)(b.startFeedback(ctx, u))
 		case cmdReport, "上报", "督导":

@@ -48,6 +48,7 @@ var menuCommands = map[string]string{
 	"FEEDBACK":        "整改反馈",
 	"CONTACT_CADRE":   "联系包保干部",
 	"INCIDENT":        cmdIncident,
+	"PLEDGE":          "承诺书",
 }
 
 // helpFor lists the commands open to the user's roles.
@@ -63,6 +64,7 @@ func helpFor(ids []account.Identity) string {
 		b.WriteString("\n· 上报督导 — 一分钟填报一次督导")
 		b.WriteString("\n· 我的记录 — 最近的督导记录")
 		b.WriteString("\n· 整改跟踪 — 复查整改情况")
+		b.WriteString("\n· 承诺书 — 阅读并签署包保责任承诺书")
 	}
 	if roles[account.RoleContact] {
 		b.WriteString("\n· 知晓卡 — 本店的“两个责任”知晓卡")
@@ -72,6 +74,7 @@ func helpFor(ids []account.Identity) string {
 		b.WriteString("\n· 周排查 / 月调度 — 每周排查治理、每月调度会议记录")
 		b.WriteString("\n· 台账 — 自查台账，可打印备查")
 		b.WriteString("\n· 联系包保干部 — 包保干部的姓名和电话")
+		b.WriteString("\n· 承诺书 — 阅读并签署食品安全主体责任承诺书")
 	}
 	if roles[account.RoleManager] {
 		b.WriteString("\n· 进度 — 本周期督导进度")

@@ -42,6 +42,8 @@ type Config struct {
 	Review Review `yaml:"review"`
 	// Incident sets the deadlines and escalation of each kind of incident.
 	Incident Incident `yaml:"incident"`
+	// Pledge sets the reminders about unsigned pledges (承诺书).
+	Pledge Pledge `yaml:"pledge"`
 }
 
 // Import bounds a register import (CSV or XLSX), so one file cannot take
@@ -431,6 +433,7 @@ func Default() Config {
 		Import:    Import{MaxRows: 200_000, MaxUnzippedBytes: 256 << 20},
 		Review:    DefaultReview(),
 		Incident:  DefaultIncident(),
+		Pledge:    DefaultPledge(),
 		Supervision: Supervision{
 			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
 			DeadlineDays: 7,

@@ -40,6 +40,7 @@ var AuditActions = []struct{ Code, Label string }{
 	{"visit.uncount", "抽查不属实，不计入覆盖"}, {"visit.count", "恢复计入覆盖"},
 	{"rectification.close", "复查确认已整改"}, {"rectification.extend", "延长整改期限"},
 	{"letter.issue", "签发提示函"}, {"letter.ack", "签收提示函"}, {"letter.feedback", "提交整改反馈"},
+	{"pledge.sign", "签署承诺书"},
 	{"assignment.change", "调整包保干部"}, {"cadre.handover", "干部离岗移交"},
 	{"relocation.approved", "同意搬迁"}, {"relocation.rejected", "驳回搬迁"},
 	{"code.issue", "生成绑定码"}, {"code.revoke", "撤销绑定码"},
@@ -361,6 +362,10 @@ func (rf refs) sentence(l AuditLine) string {
 	case "notification.retry":
 		if m := reRetry.FindStringSubmatch(d); m != nil {
 			return fmt.Sprintf("%s 重新发送了给 %s 的通知（原状态：%s）", who, rf.people[m[1]].Label(), outboxStatusWords(m[2]))
+		}
+	case "pledge.sign":
+		if strings.HasPrefix(d, "签署") {
+			return fmt.Sprintf("%s 为 %s %s", who, subject, d)
 		}
 	case "incident.report", "incident.accepted", "incident.handling", "incident.closed", "incident.note", "incident.escalate":
 		// The incidents write their detail in words already.

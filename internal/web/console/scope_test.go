@@ -30,6 +30,7 @@ import (
 // exports or API answers.
 type conWorld struct {
 	village, business, cadre, visit, rect, photo, reloc, notif, code, letter int64
+	pledge                                                                   int64
 	hudaiCadre                                                               int64
 	incident, incidentPhoto                                                  int64
 	// meeting is 蠡湖街道's demo 主体培训.
@@ -117,6 +118,7 @@ func conBuildWorld(t *testing.T, a *webtest.App, lihu *webtest.Client) *conWorld
 		t.Fatal(err)
 	}
 	w.letter = l.ID
+	w.pledge = conPledge(t, a, scope)
 	_, bc, err := a.Accounts.IssueCode(ctx, account.RoleCadre, biz.CadreID, registry.Actor("user:"+a.Lihu))
 	if err != nil {
 		t.Fatal(err)
@@ -351,6 +353,12 @@ var scopeCases = []scopeCase{
 	scopeList("/console/letters.xlsx", "/console/letters.xlsx"),
 	scopeGet("/console/letters/:id/print", scopeID("/console/letters/%d/print", func(w *conWorld) int64 { return w.letter })),
 
+	scopeList("/console/pledges", "/console/pledges"),
+	scopeList("/console/pledges.xlsx", "/console/pledges.xlsx"),
+	scopeGet("/console/pledges", scopeID("/console/pledges?region=%d", func(w *conWorld) int64 { return w.village })),
+	scopeGet("/console/pledges", scopeID("/console/pledges?cadre=%d", func(w *conWorld) int64 { return w.cadre })),
+	scopeGet("/console/pledges/:id", scopeID("/console/pledges/%d", func(w *conWorld) int64 { return w.pledge })),
+
 	scopeList("/console/notifications", "/console/notifications"),
 	scopeList("/console/notifications.xlsx", "/console/notifications.xlsx"),
 	scopePost("/console/notifications/:id/retry", scopeID("/console/notifications/%d/retry", func(w *conWorld) int64 { return w.notif }), nil),
@@ -393,6 +401,8 @@ var scopeCases = []scopeCase{
 	{method: http.MethodPost, route: "/api/v1/notifications/:id/retry", api: true,
 		path: scopeID("/api/v1/notifications/%d/retry", func(w *conWorld) int64 { return w.notif })},
 	apiScopeList("/api/v1/letters", "/api/v1/letters"),
+	apiScopeList("/api/v1/pledges", "/api/v1/pledges?limit=500"),
+	apiScopeGet("/api/v1/pledges", scopeID("/api/v1/pledges?cadre=%d", func(w *conWorld) int64 { return w.cadre })),
 
 	scopeList("/console/incidents", "/console/incidents"),
 	scopeGet("/console/incidents/:id", scopeID("/console/incidents/%d", func(w *conWorld) int64 { return w.incident })),
