@@ -31,6 +31,7 @@ import (
 	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/meeting"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -45,7 +46,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema, incident.Schema, pledge.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema, incident.Schema, pledge.Schema, meeting.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -324,7 +325,7 @@ func (s *Services) SeedDemo(ctx context.Context) error {
 	if _, err := s.Incidents.SeedDemo(ctx); err != nil {
 		return fmt.Errorf("seed demo incidents: %w", err)
 	}
-	return nil
+	return s.seedDemoMeetings(ctx)
 }
 
 // demoSelfCheckStream picks the random stream of the demo's self-check
@@ -337,7 +338,7 @@ func (a *App) Start() error {
 		return nil
 	}
 	a.started = true
-	a.startWorkers(append(append(a.workerList(), a.selfCheckWorkers()...), a.incidentWorkers()...))
+	a.startWorkers(append(append(append(a.workerList(), a.selfCheckWorkers()...), a.incidentWorkers()...), a.meetingWorker()))
 	ln := a.listener
 	go func() {
 		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -42,6 +42,7 @@ func (a *App) mountConsole() error {
 		&console.Audit{Query: q, Registry: a.Registry},
 		&console.Import{Registry: a.Registry, KV: a.KV},
 		&console.SelfCheck{SelfCheck: a.SelfCheck},
+		&console.Meetings{Meetings: a.Meetings, Query: q, Registry: a.Registry, Supervision: a.Supervision},
 		&console.Tokens{Accounts: a.Accounts},
 		&console.Incidents{Query: q, Incidents: a.Incidents, Media: a.Media},
 		&console.Pledges{Query: q, Pledges: a.Pledges, Registry: a.Registry},
@@ -59,6 +60,7 @@ func (a *App) mountConsole() error {
 		&api.Letters{Query: q, Letters: a.Letters},
 		&api.Incidents{Query: q, Incidents: a.Incidents, Clock: a.Clock},
 		&api.Pledges{Query: q, Pledges: a.Pledges, Registry: a.Registry},
+		&api.Meetings{Query: q, Meetings: a.Meetings, Clock: a.Clock},
 	)
 	return nil
 }

@@ -19,5 +19,6 @@ func (a *App) mountH5() error {
 		a.visitForm(),
 		&h5.Incidents{Incidents: a.Incidents, ConsoleURL: a.Config.HTTP.BaseURL},
 		&h5.Pledges{Pledges: a.Pledges},
+		&h5.Quiz{Meetings: a.Meetings},
 	)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
+	"github.com/shianbao/shianbao/internal/meeting"
 	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/pledge"
@@ -67,6 +68,8 @@ type Services struct {
 	Review *review.Service
 	// Incidents are the incidents reported in chat (应急处置).
 	Incidents *incident.Service
+	// Meetings are the offices' meetings, training and 集中督导.
+	Meetings *meeting.Service
 	// Metrics are what /metrics serves; the services report to them.
 	Metrics *metrics.Set
 
@@ -157,6 +160,9 @@ func (s *Services) build() error {
 	if err := s.newIncidents(); err != nil {
 		return fmt.Errorf("incidents: %w", err)
 	}
+	if err := s.newMeetings(); err != nil {
+		return fmt.Errorf("meetings: %w", err)
+	}
 	if err := s.newPledges(); err != nil {
 		return fmt.Errorf("pledges: %w", err)
 	}
@@ -165,7 +171,7 @@ func (s *Services) build() error {
 	}
 	s.Bot = bot.New(bot.Deps{
 		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, Query: s.Query, KV: s.KV,
-		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck, Incidents: s.Incidents, Pledges: s.Pledges,
+		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck, Incidents: s.Incidents, Pledges: s.Pledges, Meetings: s.Meetings,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
 	s.observeServices()

@@ -21,6 +21,7 @@ import (
 	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/meeting"
 	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
@@ -39,6 +40,7 @@ type Bot struct {
 	cards       *card.Service
 	selfcheck   *selfcheck.Service
 	incidents   *incident.Service
+	meetings    *meeting.Service
 	pledges     *pledge.Service
 	kv          kv.Store
 	links       Links
@@ -68,6 +70,9 @@ type Deps struct {
 	SelfCheck *selfcheck.Service
 	// Incidents takes incident reports (应急上报); nil leaves them out.
 	Incidents *incident.Service
+	// Meetings check people in and take their replies and quizzes; nil
+	// leaves them out.
+	Meetings *meeting.Service
 	// Pledges are the 承诺书 to sign; nil leaves them out.
 	Pledges *pledge.Service
 	KV      kv.Store
@@ -87,7 +92,7 @@ func New(d Deps) *Bot {
 		d.Log = slog.Default()
 	}
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
-		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, incidents: d.Incidents, pledges: d.Pledges, links: d.Links, clock: d.Clock, log: d.Log}
+		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, incidents: d.Incidents, meetings: d.Meetings, pledges: d.Pledges, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt, Command: flowOf,
 	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow(), b.incidentFlow())
@@ -161,6 +166,11 @@ func (b *Bot) handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 	case chat.KindImage, chat.KindLocation:
 		if !u.bound() {
 			return chat.Say(msgWelcome), nil
+		}
+		if in.Kind == chat.KindLocation {
+			if out, ok, err := b.meetingLocation(ctx, in); ok || err != nil {
+				return out, err
+			}
 		}
 		return chat.Say(msgNoFlowForMedia), nil
 	}
@@ -349,9 +359,15 @@ func (b *Bot) event(ctx context.Context, in chat.Inbound) (chat.Outbound, error)
 	switch in.Event {
 	case chat.EventUnsubscribe:
 		return chat.Outbound{}, b.accounts.MarkUnreachable(ctx, in.Channel, in.UserID)
+	case chat.EventLocation:
+		out, _, err := b.meetingLocation(ctx, in)
+		return out, err
 	case chat.EventSubscribe, chat.EventScan:
 		if account.IsScene(in.EventKey) {
 			return b.bindByScene(ctx, in)
+		}
+		if b.meetings != nil && meeting.IsScene(in.EventKey) {
+			return b.meetingScan(ctx, in)
 		}
 		ids, err := b.accounts.Identities(ctx, in.Channel, in.UserID)
 		if err != nil {
@@ -410,6 +426,9 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 			return out, err
 		}
 		if out, ok, err := b.selfCheckCommand(ctx, u, text); ok {
+			return out, err
+		}
+		if out, ok, err := b.meetingCommand(ctx, u, text); ok {
 			return out, err
 		}
 		if _, err := strconv.Atoi(toASCIIDigits(text)); err == nil && u.cadreID() != 0 && b.lastList(ctx, u) == cmdTasks {

@@ -47,6 +47,7 @@ var AuditActions = []struct{ Code, Label string }{
 	{"bind", "绑定微信"}, {"unbind", "解除绑定"}, {"unsubscribe", "取消关注公众号"},
 	{"register.import", "导入登记表"}, {"notification.retry", "重发通知"},
 	{"apitoken.create", "创建接口令牌"}, {"apitoken.revoke", "撤销接口令牌"},
+	{"meeting.create", "创建会议"}, {"meeting.checkin", "手工签到"}, {"meeting.result", "录入集中督导结果"},
 	{"incident.report", "上报应急事件"}, {"incident.accepted", "受理应急事件"}, {"incident.handling", "开始处置应急事件"},
 	{"incident.closed", "办结应急事件"}, {"incident.note", "补充应急事件记录"}, {"incident.escalate", "应急事件超时督办"},
 }
@@ -298,6 +299,11 @@ func (rf refs) sentence(l AuditLine) string {
 				return fmt.Sprintf("%s 抽查认定 %s 的一次督导记录不属实，不计入覆盖%s", who, subject, reason(m[1]))
 			}
 			return fmt.Sprintf("%s 将 %s 的一次督导记录恢复计入覆盖%s", who, subject, reason(m[1]))
+		}
+	case "meeting.create", "meeting.checkin", "meeting.result":
+		// The meetings write their detail as a sentence with names.
+		if d != "" {
+			return who + " " + d
 		}
 	case "rectification.close":
 		if m := reRectClose.FindStringSubmatch(d); m != nil {

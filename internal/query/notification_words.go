@@ -11,6 +11,7 @@ var notificationKinds = map[string]string{
 	"letter.issued": "督导提示函", "letter.knowledge": "问题相关知识", "letter.unacknowledged": "提示函未签收提醒", "letter.acknowledged": "提示函已签收",
 	"card.issued": "两个责任知晓卡", "selfcheck.reminder": "自查记录提醒", "visit.receipt": "督导回执",
 	"photo.failed": "照片未能保存", "pledge.unsigned": "承诺书待签署提醒",
+	"meeting.invited": "会议通知", "meeting.reminder": "会议提醒", "meeting.followup": "会议补学通知", "meeting.absent": "主体缺席培训提醒",
 }
 
 // NotificationKindLabel is the Chinese name of a kind of push.

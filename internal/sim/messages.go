@@ -23,6 +23,7 @@ const (
 // What the simulator's scan panel says.
 const (
 	msgQRBinding    = "绑定二维码"
+	msgQRMeeting    = "会议签到二维码"
 	msgQRParam      = "参数二维码"
 	msgQRUnknown    = "无法识别这个二维码：请粘贴二维码里的网址（如绑定二维码的 http://weixin.qq.com/q/… 或公示牌二维码的网址）"
 	msgQRUnfollowed = "尚未关注公众号：可点“扫一扫”扫描绑定二维码，关注并绑定。"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/meeting"
 	"github.com/shianbao/shianbao/internal/wechat"
 )
 
@@ -31,8 +32,11 @@ func (s *Simulator) qrcodes(w http.ResponseWriter, _ *http.Request) error {
 	out := []qrView{}
 	for _, c := range s.Fake.QRCodes() {
 		v := qrView{URL: c.URL, Label: msgQRParam, Made: c.Created.In(clock.China).Format("01-02 15:04")}
-		if account.IsScene(c.Scene) {
+		switch {
+		case account.IsScene(c.Scene):
 			v.Label = msgQRBinding
+		case meeting.IsScene(c.Scene):
+			v.Label = msgQRMeeting
 		}
 		if !c.Expires.IsZero() {
 			v.Expires = c.Expires.In(clock.China).Format("2006-01-02 15:04")

@@ -33,8 +33,10 @@ type conWorld struct {
 	pledge                                                                   int64
 	hudaiCadre                                                               int64
 	incident, incidentPhoto                                                  int64
-	importID, tokenID, token                                                 string
-	markers                                                                  []string
+	// meeting is 蠡湖街道's demo 主体培训.
+	meeting                  int64
+	importID, tokenID, token string
+	markers                  []string
 }
 
 type conMedia struct{}
@@ -162,6 +164,9 @@ func conBuildWorld(t *testing.T, a *webtest.App, lihu *webtest.Client) *conWorld
 	}
 	w.hudaiCadre = hb[0].CadreID
 	w.markers = conMarkers(t, a)
+	if a.DB.Gorm(ctx).Raw(`SELECT id FROM meetings WHERE region_path LIKE ? ORDER BY id LIMIT 1`, scope+"%").Scan(&w.meeting); w.meeting == 0 {
+		t.Fatal("蠡湖街道 has no meeting")
+	}
 	return w
 }
 
@@ -416,6 +421,25 @@ var scopeCases = []scopeCase{
 		func(*conWorld) url.Values { return url.Values{"action": {"next"}, "note": {"越权受理"}} }),
 	apiScopeList("/api/v1/incidents", "/api/v1/incidents?limit=500"),
 	apiScopeGet("/api/v1/incidents/:id", scopeID("/api/v1/incidents/%d", func(w *conWorld) int64 { return w.incident })),
+	scopeList("/console/meetings", "/console/meetings"),
+	scopeList("/console/meetings/new", "/console/meetings/new"),
+	scopePost("/console/meetings", func(*conWorld) string { return "/console/meetings" }, func(w *conWorld) url.Values {
+		return url.Values{"kind": {"work"}, "title": {"越权会议"}, "date": {"2026-12-20"}, "start": {"09:00"}, "end": {"10:00"},
+			"place": {"越权会场"}, "region_id": {fmt.Sprint(w.village)}, "cadres_of": {fmt.Sprint(w.village)}}
+	}),
+	scopeGet("/console/meetings/:id", scopeID("/console/meetings/%d", func(w *conWorld) int64 { return w.meeting })),
+	scopeGet("/console/meetings/:id/counts", scopeID("/console/meetings/%d/counts", func(w *conWorld) int64 { return w.meeting })),
+	scopeGet("/console/meetings/:id/attendance.xlsx", scopeID("/console/meetings/%d/attendance.xlsx", func(w *conWorld) int64 { return w.meeting })),
+	scopeGet("/console/meetings/:id/poster", scopeID("/console/meetings/%d/poster", func(w *conWorld) int64 { return w.meeting })),
+	scopeGet("/console/meetings/:id/sheet", scopeID("/console/meetings/%d/sheet", func(w *conWorld) int64 { return w.meeting })),
+	scopePost("/console/meetings/:id/checkin", scopeID("/console/meetings/%d/checkin", func(w *conWorld) int64 { return w.meeting }),
+		func(w *conWorld) url.Values {
+			return url.Values{"who": {fmt.Sprintf("business-%d", w.business)}, "reason": {"越权"}}
+		}),
+	scopePost("/console/meetings/:id/results", scopeID("/console/meetings/%d/results", func(w *conWorld) int64 { return w.meeting }),
+		func(w *conWorld) url.Values { return url.Values{fmt.Sprintf("result_%d", w.business): {"pass"}} }),
+	apiScopeList("/api/v1/meetings", "/api/v1/meetings"),
+	apiScopeGet("/api/v1/meetings/:id", scopeID("/api/v1/meetings/%d", func(w *conWorld) int64 { return w.meeting })),
 }
 
 func apiScopeList(route, path string) scopeCase {
