@@ -13,7 +13,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 )
 
-// Region is a node of the administrative tree: city → district →
+// Region is a node of the administrative tree: (province →) city → district →
 // town/street → village/community. Path holds the ids from the root
 // ("/1/2/7/") so a subtree is one indexed prefix match; scopes rely on it.
 type Region struct {
@@ -73,6 +73,8 @@ func (s *Service) createRegionTx(tx *gorm.DB, parentID *int64, level RegionLevel
 
 func childLevel(l RegionLevel) RegionLevel {
 	switch l {
+	case LevelProvince:
+		return LevelCity
 	case LevelCity:
 		return LevelDistrict
 	case LevelDistrict:
@@ -84,7 +86,7 @@ func childLevel(l RegionLevel) RegionLevel {
 }
 
 func levelLabel(l RegionLevel) string {
-	return map[RegionLevel]string{LevelCity: "市", LevelDistrict: "区(县)", LevelTown: "镇(街道)", LevelVillage: "村(社区)"}[l]
+	return map[RegionLevel]string{LevelProvince: "省", LevelCity: "市", LevelDistrict: "区(县)", LevelTown: "镇(街道)", LevelVillage: "村(社区)"}[l]
 }
 
 // Region returns one region. NotFound if absent.
