@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"html/template"
@@ -47,9 +48,12 @@ func (c *Dashboard) mount(m *mounted) {
 
 // dashboardPage is the home page: this cycle's figures for the user's scope.
 type dashboardPage struct {
-	Cycle    string
-	Total    query.CoverageRow
+	Cycle string
+	Total query.CoverageRow
+	// Towns breaks the figures down by town, or by city for a province
+	// (ByCity set).
 	Towns    []query.CoverageRow
+	ByCity   bool
 	Villages []query.CoverageRow
 	Cadres   []query.CoverageRow
 	// VillagesCut and CadresCut count the rows left out of the short lists.
@@ -87,7 +91,8 @@ func (c *Dashboard) dashboardFigures(ctx context.Context, scope account.Scope) (
 		return nil, err
 	}
 	tree := registry.NewRegionTree(rs)
-	d.Towns = listing.ByTown(tree, p.ByVillage)
+	level := listing.AreaLevel(tree, scope.Path)
+	d.Towns, d.ByCity = listing.ByLevel(tree, p.ByVillage, level), level == registry.LevelCity
 	d.Villages = leastCovered(p.ByVillage, dashboardRows, &d.VillagesCut)
 	d.Cadres = leastCovered(p.ByCadre, dashboardRows, &d.CadresCut)
 	if d.Overdue, err = c.Query.OverdueCount(ctx, scope.Path); err != nil {
@@ -117,7 +122,11 @@ func (c *Dashboard) dashboardFigures(ctx context.Context, scope account.Scope) (
 
 // drawCharts renders the page's charts from its figures.
 func (d *dashboardPage) drawCharts() {
-	d.TownChart = barChart("town", msgChartTown, coverageBars(d.Towns))
+	title := msgChartTown
+	if d.ByCity {
+		title = msgChartCity
+	}
+	d.TownChart = barChart("town", title, coverageBars(d.Towns))
 	d.VillageChart = barChart("village", msgChartVillage, coverageBars(d.Villages))
 	d.CadreChart = barChart("cadre", msgChartCadre, coverageBars(d.Cadres))
 	var hist []bar
@@ -143,7 +152,7 @@ func (c *Dashboard) dashboard(e echo.Context) error {
 // — by one instance at a time — once older than dashboardFresh. The page
 // then says when they were worked out.
 const (
-	dashboardSlow  = 300 * time.Millisecond
+	dashboardSlow  = DashboardSlow
 	dashboardFresh = time.Minute
 	dashboardKeep  = time.Hour
 )
@@ -215,6 +224,53 @@ func (c *Dashboard) refreshDashboard(ctx context.Context, scope account.Scope) {
 		c.keepDashboard(rctx, scope, d, at)
 	}()
 }
+
+// KeepFigures works out the whole register's figures (the province's or
+// city's administrator's home page) ahead of any request and keeps them in
+// kv, so that page never waits for a computation over the whole register
+// (only figures slow to work out are kept, as on a request).
+// Every instance calls it on a timer; the kv lock lets one at a time do the
+// work, and figures younger than fresh are left as they are. The page
+// shows when they were worked out.
+func (c *Dashboard) KeepFigures(ctx context.Context, fresh, slow time.Duration) error {
+	scope := account.Scope{}
+	key := dashboardKey(scope)
+	if raw, err := c.KV.Get(ctx, key); err == nil {
+		var cd cachedDashboard
+		if json.Unmarshal([]byte(raw), &cd) == nil && cd.Page != nil && c.clock.Now().Sub(cd.At) < fresh {
+			return nil
+		}
+	}
+	// A province's figures take tens of seconds on a busy database: the
+	// lease outlasts them so a second instance does not start the same work.
+	lock, err := kv.TryLock(ctx, c.KV, key+":refresh", keepLease)
+	if errors.Is(err, kv.ErrLocked) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+	at, start := c.clock.Now(), time.Now()
+	d, err := c.dashboardFigures(ctx, scope)
+	if err != nil {
+		return fmt.Errorf("dashboard figures: %w", err)
+	}
+	// Figures quicker to work out than slow (DashboardSlow in service)
+	// stay live on the page, as dashboardFor does: a district's register
+	// never sees cached ones.
+	if time.Since(start) >= slow {
+		c.keepDashboard(ctx, scope, d, at)
+	}
+	return nil
+}
+
+// DashboardSlow is how long a scope's figures may take to stay live on
+// the page; slower ones are kept in kv.
+const DashboardSlow = 300 * time.Millisecond
+
+// keepLease bounds one computation of the whole register's figures.
+const keepLease = 10 * time.Minute
 
 // leastCovered keeps the n least covered rows (all when there are few),
 // counting those left out in cut.
