@@ -3,8 +3,10 @@ package registry
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -99,13 +101,68 @@ func (s *Service) Region(ctx context.Context, id int64) (*Region, error) {
 }
 
 // Regions returns every region, ordered by path so parents come first.
-// The tree is small (a city has a few thousand nodes), so callers index it in memory.
+// The tree is small enough to index in memory (a city has a few thousand
+// nodes, a province some forty thousand), but most console pages need it:
+// a province's took longer to read on every request than a town manager's
+// whole page may, so the last copy read is kept (see regionCache) and
+// callers get their own copy of it.
 func (s *Service) Regions(ctx context.Context) ([]Region, error) {
+	var fp struct{ N, Top int64 }
+	if err := s.db.Gorm(ctx).Model(&Region{}).Select("COUNT(*) AS n, COALESCE(MAX(id), 0) AS top").Scan(&fp).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	if rs, ok := s.regions.get(fp.N, fp.Top); ok {
+		return rs, nil
+	}
 	var rs []Region
 	if err := s.db.Gorm(ctx).Order("path").Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("list regions: %w", err)
 	}
+	s.regions.put(rs)
 	return rs, nil
+}
+
+// regionCache keeps a large region tree last read. The service only ever
+// adds regions (nothing renames, moves or deletes one, and a region's path
+// is set in the transaction that adds it), so the number of rows and the
+// highest id tell whether the kept copy is still the table, whichever
+// instance added a region. A copy is used for regionKeep at most, so a
+// name corrected by hand in the database shows within that; trees under
+// regionCacheMin (a district's, a city's) are read every time.
+type regionCache struct {
+	mu     sync.Mutex
+	n, top int64
+	at     time.Time
+	rs     []Region
+}
+
+const (
+	regionCacheMin = 5000
+	regionKeep     = time.Minute
+)
+
+func (c *regionCache) get(n, top int64) ([]Region, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n < regionCacheMin || c.rs == nil || c.n != n || c.top != top || time.Since(c.at) > regionKeep {
+		return nil, false
+	}
+	return slices.Clone(c.rs), true
+}
+
+// put keeps rs with its own count and highest id: a region added between
+// the check and the read makes the next call read again.
+func (c *regionCache) put(rs []Region) {
+	if len(rs) < regionCacheMin {
+		return
+	}
+	var top int64
+	for _, r := range rs {
+		top = max(top, r.ID)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n, c.top, c.at, c.rs = int64(len(rs)), top, time.Now(), slices.Clone(rs)
 }
 
 // loadRegionTree indexes the whole region tree read through q.
