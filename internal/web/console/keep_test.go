@@ -32,3 +32,4 @@ func TestDashboardFiguresKeptAhead(t *testing.T) {
 		t.Error("a town manager's figures must stay live")
 	}
 }
+
