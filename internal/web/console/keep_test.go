@@ -32,4 +32,3 @@ func TestDashboardFiguresKeptAhead(t *testing.T) {
 		t.Error("a town manager's figures must stay live")
 	}
 }
-
