@@ -46,9 +46,11 @@ type AssignmentState struct {
 // States calls fn for every operating business (suspended and
 // deregistered ones accrue no due visit), assigned or not, with its state
 // at at. Its queries do not grow with the register: regions, offices, and
-// one per group of grades sharing a cycle and counting modes (A, B, and C
-// with D by default), whose rows are streamed, so memory stays flat. An
-// error from fn stops the walk and is returned.
+// three per group of grades sharing a cycle and counting modes (A, B, and
+// C with D by default): the businesses covered in the cycle and in the one
+// before, kept as bitmaps (a bit per business), and the businesses
+// themselves, whose rows are streamed, so memory stays flat. An error from
+// fn stops the walk and is returned.
 //
 // Visits count through the end of each cycle, as in Tasks: asked about a
 // past moment, a business visited later in the same cycle is covered.
@@ -67,10 +69,10 @@ func (s *Service) States(ctx context.Context, at time.Time, fn func(AssignmentSt
 }
 
 // gradeGroups groups the grades whose cycles and counting modes are the
-// same at this moment. Within a group a visit lookup is one narrow range
-// of ix_visits_business (the business, the cycle's stretch) instead of a
-// test of every visit the business ever had against each grade's stretch,
-// which is what makes a city's states a few seconds' work.
+// same at this moment. Within a group coverage is one range of visits (the
+// cycle's stretch) instead of a test of every visit a business ever had
+// against each grade's stretch, which is what makes a city's states a few
+// seconds' work.
 func (s *Service) gradeGroups(cur map[registry.Grade]Cycle) [][]registry.Grade {
 	var out [][]registry.Grade
 	for _, g := range registry.Grades {
@@ -86,33 +88,33 @@ func (s *Service) gradeGroups(cur map[registry.Grade]Cycle) [][]registry.Grade {
 	return out
 }
 
-// coveredIn is coveredSQL's condition for one grade's stretch [from, to).
-func (s *Service) coveredIn(g registry.Grade, from, to time.Time) (string, []any) {
-	return "EXISTS (SELECT 1 FROM visits v WHERE v.business_id = b.id AND v.is_current = ? AND v.counted = ? AND " +
-			"v.submitted_at >= ? AND v.submitted_at < ? AND v.mode IN ?)",
-		[]any{true, true, from.UTC(), to.UTC(), s.modes(g)}
-}
-
 // statesOf streams the states of the businesses of some grades that share
 // the cycle c.
 func (s *Service) statesOf(ctx context.Context, at time.Time, grades []registry.Grade, c Cycle, offices map[int64]int64,
 	fn func(AssignmentState) error) error {
 	prev := c.Prev()
-	coveredNow, a1 := s.coveredIn(grades[0], c.Start, c.End)
-	coveredPrev, a2 := s.coveredIn(grades[0], prev.Start, prev.End)
-	args := append([]any{true}, a1...)
+	// Coverage comes from two range scans of ix_visits_counted_time (the
+	// visits of each stretch, business ids only) rather than two probes of
+	// the visits per business in the streamed query: at a province's
+	// million businesses the probes were most of the planner's time, and a
+	// set of covered ids is a bit per business.
+	coveredNow, err := s.coveredSet(ctx, grades[0], c.Start, c.End)
+	if err != nil {
+		return err
+	}
+	coveredPrev, err := s.coveredSet(ctx, grades[0], prev.Start, prev.End)
+	if err != nil {
+		return err
+	}
 	// Owed as dueBeforeSQL has it: operating since before the cycle ended.
-	args = append(append(args, a2...), prev.End.UTC(), registry.StatusOperating, grades)
 	rows, err := s.db.Gorm(ctx).Raw(`
 SELECT b.id, b.name, b.grade, b.region_id, COALESCE(c.id, 0), COALESCE(c.name, ''),
 	CASE WHEN c.active = ? THEN 1 ELSE 0 END,
-	CASE WHEN `+coveredNow+` THEN 1 ELSE 0 END,
-	CASE WHEN `+coveredPrev+` THEN 1 ELSE 0 END,
 	CASE WHEN COALESCE(b.status_since, b.created_at) < ? THEN 1 ELSE 0 END
 FROM businesses b
 LEFT JOIN assignments a ON a.active_business_id = b.id
 LEFT JOIN cadres c ON c.id = a.cadre_id
-WHERE b.status = ? AND b.grade IN ?`, args...).Rows()
+WHERE b.status = ? AND b.grade IN ?`, true, prev.End.UTC(), registry.StatusOperating, grades).Rows()
 	if err != nil {
 		return fmt.Errorf("states: %w", err)
 	}
@@ -121,15 +123,15 @@ WHERE b.status = ? AND b.grade IN ?`, args...).Rows()
 	for rows.Next() {
 		st := AssignmentState{Cycle: c, Prev: prev, DaysLeft: daysLeft}
 		var grade string
-		var active, covered, coveredPrev, owed int
+		var active, owed int
 		if err := rows.Scan(&st.BusinessID, &st.BusinessName, &grade, &st.VillageID, &st.CadreID, &st.CadreName,
-			&active, &covered, &coveredPrev, &owed); err != nil {
+			&active, &owed); err != nil {
 			return fmt.Errorf("states: %w", err)
 		}
 		st.Grade = registry.Grade(grade)
 		st.OfficeID = offices[st.VillageID]
 		st.CadreActive = active == 1
-		st.Covered, st.CoveredPrev, st.OwedPrev = covered == 1, coveredPrev == 1, owed == 1
+		st.Covered, st.CoveredPrev, st.OwedPrev = coveredNow.has(st.BusinessID), coveredPrev.has(st.BusinessID), owed == 1
 		if st.OwedPrev && !st.CoveredPrev && !st.Covered {
 			st.Overdue, st.DaysOverdue = true, daysOverdue
 		}
@@ -141,6 +143,50 @@ WHERE b.status = ? AND b.grade IN ?`, args...).Rows()
 		return fmt.Errorf("states: %w", err)
 	}
 	return nil
+}
+
+// idSet is a set of ids as a bitmap: an eighth of a byte per id up to the
+// highest, 125 KB for a million businesses.
+type idSet []uint64
+
+func (s *idSet) add(id int64) {
+	if id < 0 {
+		return
+	}
+	i := int(id / 64)
+	if i >= len(*s) {
+		*s = append(*s, make([]uint64, i+1-len(*s))...)
+	}
+	(*s)[i] |= 1 << (uint(id) % 64)
+}
+
+func (s idSet) has(id int64) bool {
+	i := int(id / 64)
+	return id >= 0 && i < len(s) && s[i]&(1<<(uint(id)%64)) != 0
+}
+
+// coveredSet is the businesses with a qualifying visit (current, counted,
+// of grade g's modes) in [from, to), as the console's coverage counts it.
+func (s *Service) coveredSet(ctx context.Context, g registry.Grade, from, to time.Time) (idSet, error) {
+	rows, err := s.db.Gorm(ctx).Raw(`SELECT v.business_id FROM visits v
+WHERE v.submitted_at >= ? AND v.submitted_at < ? AND v.is_current = ? AND v.counted = ? AND v.mode IN ?`,
+		from.UTC(), to.UTC(), true, true, s.modes(g)).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("states: covered: %w", err)
+	}
+	defer rows.Close()
+	var set idSet
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("states: covered: %w", err)
+		}
+		set.add(id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("states: covered: %w", err)
+	}
+	return set, nil
 }
 
 // officeIndex maps every region to the office nearest above it (itself
