@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -45,10 +46,10 @@ type AssignmentState struct {
 
 // States calls fn for every operating business (suspended and
 // deregistered ones accrue no due visit), assigned or not, with its state
-// at at. Its queries do not grow with the register: regions, offices, and
-// three per group of grades sharing a cycle and counting modes (A, B, and
-// C with D by default): the businesses covered in the cycle and in the one
-// before, kept as bitmaps (a bit per business), and the businesses
+// at at. Its queries do not grow with the register: regions, offices, two
+// per group of grades sharing a cycle and counting modes (A, B, and C with
+// D by default) for the businesses covered in the cycle and in the one
+// before, kept as bitmaps (a bit per business), and one for the businesses
 // themselves, whose rows are streamed, so memory stays flat. An error from
 // fn stops the walk and is returned.
 //
@@ -60,12 +61,79 @@ func (s *Service) States(ctx context.Context, at time.Time, fn func(AssignmentSt
 		return fmt.Errorf("states: %w", err)
 	}
 	cur := s.rules.cycles(at)
-	for _, grades := range s.gradeGroups(cur) {
-		if err := s.statesOf(ctx, at, grades, cur[grades[0]], offices, fn); err != nil {
+	// Coverage comes from two range scans of ix_visits_counted_time per
+	// group (the visits of each stretch, business ids only), kept as
+	// bitmaps, and the businesses are read in one pass for every grade:
+	// at a province's million businesses, probing the visits per business
+	// and a full pass per group were most of the planner's time.
+	byGrade := map[registry.Grade]*groupState{}
+	var grades []registry.Grade
+	var owed []string
+	var args []any
+	for _, grp := range s.gradeGroups(cur) {
+		c := cur[grp[0]]
+		g := &groupState{cycle: c, prev: c.Prev(), daysLeft: c.DaysLeft(at)}
+		g.daysOverdue = DaysBetween(g.prev.Due, at)
+		if g.now, err = s.coveredSet(ctx, grp[0], c.Start, c.End); err != nil {
+			return err
+		}
+		if g.before, err = s.coveredSet(ctx, grp[0], g.prev.Start, g.prev.End); err != nil {
+			return err
+		}
+		for _, gr := range grp {
+			byGrade[gr] = g
+		}
+		grades = append(grades, grp...)
+		// Owed as dueBeforeSQL has it: operating since before the previous cycle ended.
+		owed = append(owed, "(b.grade IN ? AND COALESCE(b.status_since, b.created_at) < ?)")
+		args = append(args, grp, g.prev.End.UTC())
+	}
+	args = append([]any{true}, args...)
+	args = append(args, registry.StatusOperating, grades)
+	rows, err := s.db.Gorm(ctx).Raw(`
+SELECT b.id, b.name, b.grade, b.region_id, COALESCE(c.id, 0), COALESCE(c.name, ''),
+	CASE WHEN c.active = ? THEN 1 ELSE 0 END,
+	CASE WHEN `+strings.Join(owed, " OR ")+` THEN 1 ELSE 0 END
+FROM businesses b
+LEFT JOIN assignments a ON a.active_business_id = b.id
+LEFT JOIN cadres c ON c.id = a.cadre_id
+WHERE b.status = ? AND b.grade IN ?`, args...).Rows()
+	if err != nil {
+		return fmt.Errorf("states: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st AssignmentState
+		var grade string
+		var active, owed int
+		if err := rows.Scan(&st.BusinessID, &st.BusinessName, &grade, &st.VillageID, &st.CadreID, &st.CadreName,
+			&active, &owed); err != nil {
+			return fmt.Errorf("states: %w", err)
+		}
+		g := byGrade[registry.Grade(grade)]
+		st.Grade, st.Cycle, st.Prev, st.DaysLeft = registry.Grade(grade), g.cycle, g.prev, g.daysLeft
+		st.OfficeID = offices[st.VillageID]
+		st.CadreActive = active == 1
+		st.Covered, st.CoveredPrev, st.OwedPrev = g.now.has(st.BusinessID), g.before.has(st.BusinessID), owed == 1
+		if st.OwedPrev && !st.CoveredPrev && !st.Covered {
+			st.Overdue, st.DaysOverdue = true, g.daysOverdue
+		}
+		if err := fn(st); err != nil {
 			return err
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("states: %w", err)
+	}
 	return nil
+}
+
+// groupState is what the grades of one group share at a moment: their
+// cycle and the one before, and who was covered in each.
+type groupState struct {
+	cycle, prev           Cycle
+	daysLeft, daysOverdue int
+	now, before           idSet
 }
 
 // gradeGroups groups the grades whose cycles and counting modes are the
@@ -86,63 +154,6 @@ func (s *Service) gradeGroups(cur map[registry.Grade]Cycle) [][]registry.Grade {
 		}
 	}
 	return out
-}
-
-// statesOf streams the states of the businesses of some grades that share
-// the cycle c.
-func (s *Service) statesOf(ctx context.Context, at time.Time, grades []registry.Grade, c Cycle, offices map[int64]int64,
-	fn func(AssignmentState) error) error {
-	prev := c.Prev()
-	// Coverage comes from two range scans of ix_visits_counted_time (the
-	// visits of each stretch, business ids only) rather than two probes of
-	// the visits per business in the streamed query: at a province's
-	// million businesses the probes were most of the planner's time, and a
-	// set of covered ids is a bit per business.
-	coveredNow, err := s.coveredSet(ctx, grades[0], c.Start, c.End)
-	if err != nil {
-		return err
-	}
-	coveredPrev, err := s.coveredSet(ctx, grades[0], prev.Start, prev.End)
-	if err != nil {
-		return err
-	}
-	// Owed as dueBeforeSQL has it: operating since before the cycle ended.
-	rows, err := s.db.Gorm(ctx).Raw(`
-SELECT b.id, b.name, b.grade, b.region_id, COALESCE(c.id, 0), COALESCE(c.name, ''),
-	CASE WHEN c.active = ? THEN 1 ELSE 0 END,
-	CASE WHEN COALESCE(b.status_since, b.created_at) < ? THEN 1 ELSE 0 END
-FROM businesses b
-LEFT JOIN assignments a ON a.active_business_id = b.id
-LEFT JOIN cadres c ON c.id = a.cadre_id
-WHERE b.status = ? AND b.grade IN ?`, true, prev.End.UTC(), registry.StatusOperating, grades).Rows()
-	if err != nil {
-		return fmt.Errorf("states: %w", err)
-	}
-	defer rows.Close()
-	daysLeft, daysOverdue := c.DaysLeft(at), DaysBetween(prev.Due, at)
-	for rows.Next() {
-		st := AssignmentState{Cycle: c, Prev: prev, DaysLeft: daysLeft}
-		var grade string
-		var active, owed int
-		if err := rows.Scan(&st.BusinessID, &st.BusinessName, &grade, &st.VillageID, &st.CadreID, &st.CadreName,
-			&active, &owed); err != nil {
-			return fmt.Errorf("states: %w", err)
-		}
-		st.Grade = registry.Grade(grade)
-		st.OfficeID = offices[st.VillageID]
-		st.CadreActive = active == 1
-		st.Covered, st.CoveredPrev, st.OwedPrev = coveredNow.has(st.BusinessID), coveredPrev.has(st.BusinessID), owed == 1
-		if st.OwedPrev && !st.CoveredPrev && !st.Covered {
-			st.Overdue, st.DaysOverdue = true, daysOverdue
-		}
-		if err := fn(st); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("states: %w", err)
-	}
-	return nil
 }
 
 // idSet is a set of ids as a bitmap: an eighth of a byte per id up to the
