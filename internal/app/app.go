@@ -318,6 +318,11 @@ func (s *Services) SeedDemo(ctx context.Context) error {
 	}
 	s.Log.Info("demo self-check records seeded", "businesses", hist.Businesses, "daily", hist.Daily, "weekly", hist.Weekly,
 		"ms", time.Since(start).Milliseconds())
+	letters, relocations, err := s.seedDemoLoops(ctx)
+	if err != nil {
+		return fmt.Errorf("seed demo letters and relocations: %w", err)
+	}
+	s.Log.Info("demo letters and relocations seeded", "letters", letters, "relocations", relocations)
 	return nil
 }
 

@@ -249,7 +249,9 @@ func inputOf(m chat.Inbound) dialog.Input {
 	return in
 }
 
-func replyOut(r dialog.Reply) chat.Outbound { return r.Outbound() }
+func replyOut(r dialog.Reply) chat.Outbound {
+	return chat.Outbound{Text: r.Text, Articles: r.Articles, Menu: r.Menu}
+}
 
 // interrupt answers list commands typed in the middle of a conversation;
 // the engine then repeats the question it was waiting on.

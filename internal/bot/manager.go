@@ -72,23 +72,21 @@ func coverageLine(r query.CoverageRow) string {
 
 // progressByVillage lists the villages of the manager's region (paged).
 func (b *Bot) progressByVillage(ctx context.Context, u user, page int) (string, error) {
-	path, name, err := b.scopeOf(ctx, u)
-	if err != nil || path == "" {
-		return msgManagersOnly, err
-	}
-	p, err := b.query.Progress(ctx, path)
-	if err != nil {
-		return "", err
-	}
-	lines := make([]string, 0, len(p.ByVillage))
-	for _, r := range p.ByVillage {
-		lines = append(lines, coverageLine(r))
-	}
-	return b.paged(ctx, u, cmdProgressVillages, fmt.Sprintf(msgProgressVillages, name, p.Cycle), lines, page), nil
+	return b.progressList(ctx, u, page, cmdProgressVillages, msgProgressVillages, "",
+		func(p *query.Progress) []query.CoverageRow { return p.ByVillage })
 }
 
 // progressByCadre lists cadres, least covered first.
 func (b *Bot) progressByCadre(ctx context.Context, u user, page int) (string, error) {
+	return b.progressList(ctx, u, page, cmdProgressCadres, msgProgressByCadre, msgNoCadres,
+		func(p *query.Progress) []query.CoverageRow { return p.ByCadre })
+}
+
+// progressList is one page of a list of the manager's progress figures,
+// titled by title (the region's name and the cycle), or empty when the
+// list has no rows and empty is set.
+func (b *Bot) progressList(ctx context.Context, u user, page int, cmd, title, empty string,
+	rows func(*query.Progress) []query.CoverageRow) (string, error) {
 	path, name, err := b.scopeOf(ctx, u)
 	if err != nil || path == "" {
 		return msgManagersOnly, err
@@ -97,14 +95,14 @@ func (b *Bot) progressByCadre(ctx context.Context, u user, page int) (string, er
 	if err != nil {
 		return "", err
 	}
-	lines := make([]string, 0, len(p.ByCadre))
-	for _, r := range p.ByCadre {
+	lines := make([]string, 0, len(rows(p)))
+	for _, r := range rows(p) {
 		lines = append(lines, coverageLine(r))
 	}
-	if len(lines) == 0 {
-		return msgNoCadres, nil
+	if len(lines) == 0 && empty != "" {
+		return empty, nil
 	}
-	return b.paged(ctx, u, cmdProgressCadres, fmt.Sprintf(msgProgressByCadre, name, p.Cycle), lines, page), nil
+	return b.paged(ctx, u, cmd, fmt.Sprintf(title, name, p.Cycle), lines, page), nil
 }
 
 // overdue answers 逾期: businesses past their cycle without a visit.

@@ -254,12 +254,10 @@ func TestVisitBadInputEverywhere(t *testing.T) {
 	c.Say("不变")
 	c.Say("2")
 	c.Say("停产停业")
-	c.Say("装修，预计下月恢复")
-	c.Say("不变")
+	c.Say("装修，预计下月恢复") // back at the summary: one change, not a second walk
 	c.Say("对接人")
 	c.Say(strings.Repeat("名", 40))
 	c.Say("王店长")
-	c.Say("不变")
 	c.Say("否")
 	c.Say("确认")
 	c.Golden("visit_bad_input")

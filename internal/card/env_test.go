@@ -1,18 +1,15 @@
 package card_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/card"
-	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/db/dbtest"
@@ -20,7 +17,6 @@ import (
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/notify/notifytest"
-	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -82,56 +78,17 @@ func sqlite(t *testing.T) *district {
 
 // bindContact makes the business's principal a bound contact as openid.
 func (w *district) bindContact(t *testing.T, businessID int64, openid string) *account.Contact {
-	t.Helper()
-	ctx := context.Background()
-	c, err := w.accounts.EnsureContact(ctx, businessID, account.ContactPrincipal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _, err := w.accounts.IssueCode(ctx, account.RoleContact, c.ID, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.accounts.Bind(ctx, chat.ChannelOA, openid, code); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return demotest.BindContact(t, w.accounts, businessID, openid)
 }
 
 // manager is an active manager of the office over a town ("胡埭镇").
 func (w *district) manager(t *testing.T, town string) (*registry.Manager, *registry.Office) {
-	t.Helper()
-	ctx := context.Background()
-	offices, err := w.reg.Offices(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range offices {
-		if !strings.HasPrefix(o.Name, town) {
-			continue
-		}
-		ms, err := w.reg.Managers(ctx, o.ID)
-		if err != nil || len(ms) == 0 {
-			t.Fatalf("managers of %s: %v", o.Name, err)
-		}
-		return &ms[0], &o
-	}
-	t.Fatalf("no office for %s", town)
-	return nil, nil
+	return demotest.TownManager(t, w.reg, town)
 }
 
 // businessesIn lists up to n operating businesses under an office's region.
 func (w *district) businessesIn(t *testing.T, o *registry.Office, n int) []registry.Business {
-	t.Helper()
-	r, err := w.reg.Region(context.Background(), o.RegionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs := demotest.Businesses(t, w.d, query.BusinessFilter{ScopePath: r.Path, Status: string(registry.StatusOperating), Limit: n})
-	if len(bs) < n {
-		t.Fatalf("businesses in %s: %d", o.Name, len(bs))
-	}
-	return bs
+	return demotest.OperatingBusinessesIn(t, w.d, w.reg, o, n)
 }
 
 // TestMain drops the MySQL template of the demo district after the tests.

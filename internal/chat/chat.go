@@ -5,7 +5,11 @@
 // XML, signatures or HTTP.
 package chat
 
-import "time"
+import (
+	"time"
+
+	"github.com/shianbao/shianbao/internal/message"
+)
 
 // Channel is the platform a message came through.
 type Channel string
@@ -107,36 +111,19 @@ type Outbound struct {
 	Menu *Menu
 }
 
-// Menu is a question with tappable options (WeChat's msgmenu: at most ten
-// options; tapping one sends its Text back as an ordinary text message).
-type Menu struct {
-	// Head is shown above the options (the question), Tail below them.
-	Head string
-	Tail string
-	// Options are the choices in order; their Text is what the user's tap
-	// sends back, so it must be something the step accepts as its answer.
-	Options []MenuOption
-}
-
-// MenuOption is one tappable option of a Menu.
-type MenuOption struct {
-	// ID is the option's bizmsgmenuid; unique within the menu. WeChat
-	// echoes it back as an integer, so it must be a plain positive number
-	// ("1", "101"); a menu with any other id goes out as Text.
-	ID   string
-	Text string
-}
+// The shapes of a reply live in the leaf package message, so that the
+// conversation engine can build them without importing the transport.
+type (
+	// Menu is a question with tappable options (msgmenu).
+	Menu = message.Menu
+	// MenuOption is one tappable option of a Menu.
+	MenuOption = message.MenuOption
+	// Article is one card of a news reply.
+	Article = message.Article
+)
 
 // MaxMenuOptions is the platform's limit on a msgmenu's options.
-const MaxMenuOptions = 10
-
-// Article is one card of a news reply.
-type Article struct {
-	Title       string
-	Description string
-	PicURL      string
-	URL         string
-}
+const MaxMenuOptions = message.MaxMenuOptions
 
 // Empty reports whether there is nothing to send.
 func (o Outbound) Empty() bool { return o.Text == "" && len(o.Articles) == 0 && o.Menu == nil }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
+	"github.com/shianbao/shianbao/internal/message"
 )
 
 // Asking a step's question and reading the answer to it.
@@ -137,7 +137,7 @@ func (t *turn) choicesOf(ctx context.Context, st *Step) ([]Choice, error) {
 // as a tappable menu.
 type question struct {
 	text string
-	menu *chat.Menu
+	menu *message.Menu
 }
 
 // reply is the question as a reply, after prefix (a reason, an
@@ -223,13 +223,13 @@ func (t *turn) prompt(ctx context.Context, st *Step) (question, error) {
 
 // newMenu offers options as a tappable menu; nil when there are none or
 // more than the platform shows (the text still lists them all).
-func newMenu(head, tail string, options []string) *chat.Menu {
-	if len(options) == 0 || len(options) > chat.MaxMenuOptions {
+func newMenu(head, tail string, options []string) *message.Menu {
+	if len(options) == 0 || len(options) > message.MaxMenuOptions {
 		return nil
 	}
-	m := &chat.Menu{Head: head, Tail: tail, Options: make([]chat.MenuOption, len(options))}
+	m := &message.Menu{Head: head, Tail: tail, Options: make([]message.MenuOption, len(options))}
 	for i, o := range options {
-		m.Options[i] = chat.MenuOption{ID: strconv.Itoa(i + 1), Text: o}
+		m.Options[i] = message.MenuOption{ID: strconv.Itoa(i + 1), Text: o}
 	}
 	return m
 }

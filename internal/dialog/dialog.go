@@ -27,7 +27,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/chat"
+	"github.com/shianbao/shianbao/internal/message"
 )
 
 // Kind is the kind of input a step expects; the engine parses it before the
@@ -198,26 +198,21 @@ type Flow struct {
 	Cancelled func(ctx context.Context, s *Session) error
 }
 
-// Reply is what the engine answers. It is chat.Outbound plus Done, which
+// Reply is what the engine answers: what a chat message carries plus Done, which
 // tells the caller the conversation ended (submitted, cancelled or given
 // up), and Then.
 type Reply struct {
-	Text     string         `json:"t,omitempty"`
-	Articles []chat.Article `json:"a,omitempty"`
+	Text     string            `json:"t,omitempty"`
+	Articles []message.Article `json:"a,omitempty"`
 	// Menu offers the question's choices as tappable options; Text still
 	// holds the whole question with its numbered choices.
-	Menu *chat.Menu `json:"m,omitempty"`
-	Done bool       `json:"d,omitempty"`
+	Menu *message.Menu `json:"m,omitempty"`
+	Done bool          `json:"d,omitempty"`
 	// Then is a command the user chose to run instead of going on (是 to
 	// 是要切换到「整改跟踪」吗？, 重新开始 to the resume question): the
 	// conversation was set aside (or given up) and the caller answers
 	// Then as if the user had just typed it, after Text.
 	Then string `json:"w,omitempty"`
-}
-
-// Outbound is the reply as a chat message.
-func (r Reply) Outbound() chat.Outbound {
-	return chat.Outbound{Text: r.Text, Articles: r.Articles, Menu: r.Menu}
 }
 
 // Interrupt answers a command typed in the middle of a flow (e.g. 我的任务);

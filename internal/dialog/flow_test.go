@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/dialog/dialogtest"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/kv"
+	"github.com/shianbao/shianbao/internal/message"
 )
 
 // t0 is a Friday morning in China; every transcript starts there.
@@ -85,7 +85,7 @@ func (r *reportFlow) flow() *dialog.Flow {
 			}
 			return dialog.Reply{
 				Text:     fmt.Sprintf("督导记录已提交：%s，发现问题%d项。", s.Get("shop_name"), issues),
-				Articles: []chat.Article{{Title: "督导记录回执", Description: s.Get("shop_name"), URL: "https://h5.example/visit/1"}},
+				Articles: []message.Article{{Title: "督导记录回执", Description: s.Get("shop_name"), URL: "https://h5.example/visit/1"}},
 			}, nil
 		},
 		Cancelled: func(context.Context, *dialog.Session) error {
@@ -217,6 +217,14 @@ func (r *reportFlow) steps(_ context.Context, s *dialog.Session) ([]dialog.Step,
 		dialog.Step{Key: "contact", Kind: dialog.KindText, Prompt: text("现场负责人姓名？")},
 		dialog.Step{
 			Key: "confirm", Kind: dialog.KindYesNo, Prompt: summary,
+			// Amendments at the summary jump back to one step.
+			Shortcuts: map[string]func(context.Context, *dialog.Session) (string, error){
+				"有变化": func(_ context.Context, s *dialog.Session) (string, error) {
+					s.Set("changed", dialog.Value{Bool: true})
+					return "change_note", nil
+				},
+				"改负责人": func(context.Context, *dialog.Session) (string, error) { return "contact", nil },
+			},
 			Validate: func(_ context.Context, _ *dialog.Session, v dialog.Value) (dialog.Value, string, error) {
 				if !v.Bool {
 					return v, "如需修改，请回复“返回”逐步修改；放弃请回复“取消”。", nil

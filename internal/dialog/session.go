@@ -62,6 +62,10 @@ type state struct {
 	Switch string `json:"sw,omitempty"`
 	// SwitchTap is set when that command was tapped on the menu.
 	SwitchTap bool `json:"swt,omitempty"`
+	// Back is the step a shortcut jumped back from (停业 or 对接人 at the
+	// summary): once the amended answer is given, the steps answered in
+	// between are passed over on the way back to it.
+	Back string `json:"back,omitempty"`
 	// Pre is the keys of the steps answered at the start (a whole report
 	// in one message), passed over on the way forward.
 	Pre []string `json:"pre,omitempty"`

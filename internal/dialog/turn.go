@@ -29,7 +29,10 @@ const (
 // when the user reaches such a step again it shows its current answer and
 // 不变 keeps it. So 返回 three times, change one answer, then 不变, 不变
 // returns to where the user was. Only steps whose answers a shortcut set in
-// the same turn are passed over (全部合格 marks the rest and moves on).
+// the same turn are passed over (全部合格 marks the rest and moves on) — and,
+// when a shortcut jumped back to amend one answer (停业 or 对接人 at the
+// summary), the answered steps between it and where the user was: they
+// asked for one change, not a second walk through the report.
 type turn struct {
 	e   *Engine
 	f   *Flow
@@ -138,6 +141,19 @@ func (t *turn) forward(ctx context.Context, i int, skip map[string]bool) (*Step,
 		st := t.after(i, skip)
 		if st == nil {
 			return nil, "", nil
+		}
+		if back := t.s.st.Back; back != "" {
+			if st.Key == back {
+				t.s.st.Back = ""
+				return st, "", nil
+			}
+			if _, answered := t.s.Answers[st.Key]; answered {
+				// Amending one answer from the summary: the answers
+				// between stand, so the user is not asked them again.
+				t.s.st.History = append(t.s.st.History, st.Key)
+				i = t.index(st.Key) + 1
+				continue
+			}
 		}
 		pre := slices.Contains(t.s.st.Pre, st.Key)
 		if !pre && st.Default == nil {
@@ -295,6 +311,9 @@ func (t *turn) accept(ctx context.Context, st *Step, v Value) (Reply, error) {
 func (t *turn) shortcut(ctx context.Context, st *Step, fn func(context.Context, *Session) (string, error)) (Reply, error) {
 	t.s.setBy = make(map[string]bool)
 	jump, err := fn(ctx, t.s)
+	if err == nil && jump != "" && t.index(jump) < t.index(st.Key) {
+		t.s.st.Back = st.Key
+	}
 	set := t.s.setBy
 	t.s.setBy = nil
 	if err != nil {

@@ -60,6 +60,11 @@ func AcquireLock(ctx context.Context, s Store, key string, ttl time.Duration) (*
 	delay := lockPollMin
 	for {
 		l, err := TryLock(ctx, s, key, ttl)
+		if err != nil && !errors.Is(err, ErrLocked) && ctx.Err() != nil {
+			// The deadline ran out during the round trip: the client
+			// reports a network timeout, but the caller's context is why.
+			return nil, fmt.Errorf("kv acquire lock: %w (%v)", ctx.Err(), err)
+		}
 		if !errors.Is(err, ErrLocked) {
 			return l, err
 		}

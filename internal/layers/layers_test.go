@@ -117,7 +117,7 @@ func TestRulesSeeViolations(t *testing.T) {
 		"internal/webhook":     {"github.com/labstack/echo/v4"},
 		"internal/bot":         {"gorm.io/gorm", module + "/internal/web/console"},
 		"internal/app":         {module + "/internal/web", module + "/internal/web/h5", module + "/internal/web/webtest", "github.com/redis/go-redis/v9"},
-		"internal/dialog":      {module + "/internal/db"},
+		"internal/dialog":      {module + "/internal/db", module + "/internal/chat"},
 		"internal/supervision": {"gorm.io/gorm", "github.com/silenceper/wechat/v2/officialaccount"},
 		"internal/query":       {"gorm.io/gorm", module + "/internal/db", module + "/internal/supervision"},
 		"internal/notify":      {"github.com/prometheus/client_golang/prometheus"},
@@ -125,7 +125,7 @@ func TestRulesSeeViolations(t *testing.T) {
 	got := violations(pkgs)
 	want := []string{"internal/webhook imports github.com/labstack/echo", "internal/bot imports gorm.io/gorm",
 		"internal/bot imports internal/web/console", "internal/app imports github.com/redis/go-redis",
-		"internal/dialog imports the database", "internal/supervision imports github.com/silenceper",
+		"internal/dialog imports the database", "internal/dialog imports the chat transport", "internal/supervision imports github.com/silenceper",
 		"internal/query imports internal/supervision",
 		"internal/web/console imports internal/web/api", "internal/web/h5 imports the database",
 		"internal/app imports internal/web/webtest", "internal/notify imports github.com/prometheus"}
@@ -196,6 +196,9 @@ func violations(pkgs map[string][]string) []string {
 			}
 			if under(pkg, "internal/dialog") && local == "internal/db" {
 				out = append(out, fmt.Sprintf("%s imports the database: the conversation engine keeps its state in kv", pkg))
+			}
+			if under(pkg, "internal/dialog") && local == "internal/chat" {
+				out = append(out, fmt.Sprintf("%s imports the chat transport: the conversation engine speaks in internal/message's shapes", pkg))
 			}
 			if under(pkg, "internal/query") && !slices.Contains(readSideMayImport, local) {
 				out = append(out, fmt.Sprintf("%s imports %s: the read side imports only stores and leaves (%s), never a feature service",

@@ -176,8 +176,12 @@ func TestConsoleDashboard(t *testing.T) {
 			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 				t.Errorf("dashboard shows %+v, database holds %+v", got, want)
 			}
-			if !strings.Contains(c.Body, `<svg class="chart" role="img"`) || !strings.Contains(c.Body, "<title id=\"chart-town-t\">") {
+			if !strings.Contains(c.Body, `<svg class="chart" role="img"`) || !strings.Contains(c.Body, "<title id=\"chart-village-t\">") {
 				t.Error("charts are missing or without titles")
+			}
+			// A town's office is not shown its one town as a list of towns.
+			if byTown := strings.Contains(c.Body, `id="h-town"`); byTown != (u.path == a.District.Path) {
+				t.Errorf("按镇(街道) shown: %v", byTown)
 			}
 		})
 	}

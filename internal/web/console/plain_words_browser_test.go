@@ -23,8 +23,9 @@ import (
 
 // codeInText is what a page people read must never show: a stored actor
 // or recipient ("cadre:12"), an action or kind code ("cadre.handover"),
-// and what a broken script prints.
-var codeInText = regexp.MustCompile(`[a-z]+:[0-9]+|[a-z]+\.[a-z_]+|undefined|NaN`)
+// what a broken script prints, and a count of days that went negative
+// ("逾期 -168 天").
+var codeInText = regexp.MustCompile(`[a-z]+:[0-9]+|[a-z]+\.[a-z_]+|undefined|NaN|-[0-9]+ ?天`)
 
 // TestPlainWordsBrowser signs in as the 胡埭 manager in headless Chromium,
 // opens every console page and every H5 page type — each with a whole

@@ -23,7 +23,6 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/audit"
 	"github.com/shianbao/shianbao/internal/card"
-	"github.com/shianbao/shianbao/internal/chat"
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/demo/demotest"
@@ -123,18 +122,7 @@ const goldenToken = "goldenletter2026aaaaaaaaaa"
 func (e *h5env) letterFixture(t *testing.T) fixture {
 	t.Helper()
 	ctx := context.Background()
-	var ids []int64
-	err := e.d.Gorm(ctx).Raw(`
-SELECT v.id FROM visits v
-JOIN findings f ON f.visit_id = v.id
-JOIN rectifications r ON r.finding_id = f.id
-JOIN assignments a ON a.active_business_id = v.business_id AND a.cadre_id = v.cadre_id
-WHERE v.is_current = ? AND r.status = ?
-GROUP BY v.id ORDER BY v.id LIMIT 1`, true, supervision.StatusOpen).Scan(&ids).Error
-	if err != nil || len(ids) == 0 {
-		t.Fatalf("no visit with open findings: %v", err)
-	}
-	v, err := e.sup.Visit(ctx, ids[0])
+	v, err := e.sup.Visit(ctx, demotest.VisitWithOpenFindings(t, e.d))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,20 +143,7 @@ GROUP BY v.id ORDER BY v.id LIMIT 1`, true, supervision.StatusOpen).Scan(&ids).E
 
 // bind makes the business's principal a bound contact as openid.
 func (e *h5env) bind(t *testing.T, businessID int64, openid string) *account.Contact {
-	t.Helper()
-	ctx := context.Background()
-	c, err := e.accounts.EnsureContact(ctx, businessID, account.ContactPrincipal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _, err := e.accounts.IssueCode(ctx, account.RoleContact, c.ID, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.accounts.Bind(ctx, chat.ChannelOA, openid, code); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return demotest.BindContact(t, e.accounts, businessID, openid)
 }
 
 // otherBusiness is a business of 蠡湖街道 (another town), with a bound contact.
