@@ -122,6 +122,28 @@ func (s *Service) Regions(ctx context.Context) ([]Region, error) {
 	return rs, nil
 }
 
+// RegionTree returns every region indexed. A province-sized tree is the
+// one kept (see regionCache) and shared by every caller, so it must be read
+// only: indexing 35,000 regions again was most of a town manager's page
+// time at a province's scale.
+func (s *Service) RegionTree(ctx context.Context) (*RegionTree, error) {
+	var fp struct{ N, Top int64 }
+	if err := s.db.Gorm(ctx).Model(&Region{}).Select("COUNT(*) AS n, COALESCE(MAX(id), 0) AS top").Scan(&fp).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	if t, ok := s.regions.getTree(fp.N, fp.Top); ok {
+		return t, nil
+	}
+	var rs []Region
+	if err := s.db.Gorm(ctx).Order("path").Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	if t := s.regions.put(rs); t != nil {
+		return t, nil
+	}
+	return NewRegionTree(rs), nil
+}
+
 // regionCache keeps a large region tree last read. The service only ever
 // adds regions (nothing renames, moves or deletes one, and a region's path
 // is set in the transaction that adds it), so the number of rows and the
@@ -134,6 +156,7 @@ type regionCache struct {
 	n, top int64
 	at     time.Time
 	rs     []Region
+	tree   *RegionTree // of its own copy of rs
 }
 
 const (
@@ -150,19 +173,31 @@ func (c *regionCache) get(n, top int64) ([]Region, bool) {
 	return slices.Clone(c.rs), true
 }
 
-// put keeps rs with its own count and highest id: a region added between
-// the check and the read makes the next call read again.
-func (c *regionCache) put(rs []Region) {
+func (c *regionCache) getTree(n, top int64) (*RegionTree, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n < regionCacheMin || c.tree == nil || c.n != n || c.top != top || time.Since(c.at) > regionKeep {
+		return nil, false
+	}
+	return c.tree, true
+}
+
+// put keeps rs with its own count and highest id (a region added between
+// the check and the read makes the next call read again) and returns the
+// kept tree; nil when rs is too small to keep.
+func (c *regionCache) put(rs []Region) *RegionTree {
 	if len(rs) < regionCacheMin {
-		return
+		return nil
 	}
 	var top int64
 	for _, r := range rs {
 		top = max(top, r.ID)
 	}
+	tree := NewRegionTree(slices.Clone(rs))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n, c.top, c.at, c.rs = int64(len(rs)), top, time.Now(), slices.Clone(rs)
+	c.n, c.top, c.at, c.rs, c.tree = int64(len(rs)), top, time.Now(), slices.Clone(rs), tree
+	return tree
 }
 
 // loadRegionTree indexes the whole region tree read through q.
@@ -188,11 +223,13 @@ type RegionTree struct {
 	ByID    map[int64]Region
 	byChild map[int64]map[string]Region
 	Roots   []Region
+	// All is every region as given (by path from Service.RegionTree).
+	All []Region
 }
 
 // NewRegionTree indexes a list of regions.
 func NewRegionTree(rs []Region) *RegionTree {
-	t := &RegionTree{ByID: make(map[int64]Region, len(rs)), byChild: map[int64]map[string]Region{}}
+	t := &RegionTree{ByID: make(map[int64]Region, len(rs)), byChild: map[int64]map[string]Region{}, All: rs}
 	for _, r := range rs {
 		t.ByID[r.ID] = r
 		if r.ParentID == nil {

@@ -12,7 +12,8 @@ import (
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
-// TestRegionsOfAProvince: a province-sized tree is kept between calls, yet
+// TestRegionsOfAProvince: a province-sized tree is kept between calls (as
+// rows and as an index), yet
 // every call sees a region added since (by this service or another one on
 // the same database), and a caller changing its copy changes nobody
 // else's.
@@ -66,6 +67,19 @@ func TestRegionsOfAProvince(t *testing.T) {
 		}
 		if !found {
 			t.Fatal("the region another service added is missing")
+		}
+		tree, err := svc.RegionTree(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tree.All) != 5004 || tree.ByID[added.ID].Name != "新设镇" || len(tree.Roots) != 1 {
+			t.Fatalf("tree of %d regions, %d roots, added %+v", len(tree.All), len(tree.Roots), tree.ByID[added.ID])
+		}
+		if _, err := other.CreateRegion(ctx, &district.ID, registry.LevelTown, "再设镇", ""); err != nil {
+			t.Fatal(err)
+		}
+		if tree, err = svc.RegionTree(ctx); err != nil || len(tree.All) != 5005 {
+			t.Fatalf("tree after another region: %v", err)
 		}
 	}, registry.Schema)
 }

@@ -86,11 +86,10 @@ func (c *Dashboard) dashboardFigures(ctx context.Context, scope account.Scope) (
 		return nil, err
 	}
 	d := &dashboardPage{Cycle: p.Cycle, Total: p.Total}
-	rs, err := c.Registry.Regions(ctx)
+	tree, err := c.Registry.RegionTree(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tree := registry.NewRegionTree(rs)
 	level := listing.AreaLevel(tree, scope.Path)
 	d.Towns, d.ByCity = listing.ByLevel(tree, p.ByVillage, level), level == registry.LevelCity
 	d.Villages = leastCovered(p.ByVillage, dashboardRows, &d.VillagesCut)

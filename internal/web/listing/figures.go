@@ -35,11 +35,10 @@ func (l *Lists) CadreLines(e echo.Context, cs []registry.Cadre) ([]CadreLine, er
 	if err != nil {
 		return nil, err
 	}
-	rs, err := l.Registry.Regions(ctx)
+	tree, err := l.Registry.RegionTree(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tree := registry.NewRegionTree(rs)
 	cov, err := l.Query.CadreCoverage(ctx, ids, web.ScopePath(e))
 	if err != nil {
 		return nil, err
