@@ -66,7 +66,10 @@ type dashboardPage struct {
 	UnreachableList []query.Notification
 	History         []query.CycleCoverage
 	// AsOf is when cached figures were worked out (nil when live).
-	AsOf         *time.Time    `json:"-"`
+	AsOf *time.Time `json:"-"`
+	// Pending says the figures are being worked out in the background and
+	// the page has none yet.
+	Pending      bool          `json:"-"`
 	TownChart    template.HTML `json:"-"`
 	VillageChart template.HTML `json:"-"`
 	CadreChart   template.HTML `json:"-"`
@@ -181,6 +184,19 @@ func (c *Dashboard) dashboardFor(ctx context.Context, scope account.Scope) (*das
 			return cd.Page, nil
 		}
 	}
+	if scope.Path == "" {
+		// A province's figures take minutes: past the write timeout of a
+		// request. Until the background work has kept them (it starts with
+		// the instance), the page says they are coming.
+		tree, err := c.Registry.RegionTree(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(tree.All) >= largeTree {
+			c.refreshDashboard(ctx, scope)
+			return &dashboardPage{Pending: true}, nil
+		}
+	}
 	at, start := c.clock.Now(), time.Now()
 	d, err := c.dashboardFigures(ctx, scope)
 	if err != nil {
@@ -191,6 +207,11 @@ func (c *Dashboard) dashboardFor(ctx context.Context, scope account.Scope) (*das
 	}
 	return d, nil
 }
+
+// largeTree is how many regions make a register whose whole figures are
+// never worked out during a request: a province's (35,000 regions at a
+// million businesses); a city's 2,000 take seconds and still are.
+const largeTree = 5000
 
 func (c *Dashboard) keepDashboard(ctx context.Context, scope account.Scope, d *dashboardPage, at time.Time) {
 	raw, err := json.Marshal(cachedDashboard{At: at, Page: d})
@@ -206,13 +227,13 @@ func (c *Dashboard) keepDashboard(ctx context.Context, scope account.Scope, d *d
 // another request (on any instance) is already doing so.
 func (c *Dashboard) refreshDashboard(ctx context.Context, scope account.Scope) {
 	ctx = context.WithoutCancel(ctx)
-	lock, err := kv.TryLock(ctx, c.KV, dashboardKey(scope)+":refresh", 2*time.Minute)
+	lock, err := kv.TryLock(ctx, c.KV, dashboardKey(scope)+":refresh", keepLease)
 	if err != nil {
 		return
 	}
 	go func() {
 		defer lock.Release(ctx)
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		rctx, cancel := context.WithTimeout(ctx, keepLease)
 		defer cancel()
 		at := c.clock.Now()
 		d, err := c.dashboardFigures(rctx, scope)
