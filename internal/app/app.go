@@ -29,9 +29,11 @@ import (
 	"github.com/shianbao/shianbao/internal/demo"
 	"github.com/shianbao/shianbao/internal/draft"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/review"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -44,7 +46,7 @@ import (
 
 // Schemas lists every feature's migrations in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, review.Schema, incident.Schema, pledge.Schema}
 }
 
 // Options are what a caller (main, a test) supplies besides the config.
@@ -323,6 +325,9 @@ func (s *Services) SeedDemo(ctx context.Context) error {
 		return fmt.Errorf("seed demo letters and relocations: %w", err)
 	}
 	s.Log.Info("demo letters and relocations seeded", "letters", letters, "relocations", relocations)
+	if _, err := s.Incidents.SeedDemo(ctx); err != nil {
+		return fmt.Errorf("seed demo incidents: %w", err)
+	}
 	return nil
 }
 
@@ -336,7 +341,7 @@ func (a *App) Start() error {
 		return nil
 	}
 	a.started = true
-	a.startWorkers(append(a.workerList(), a.selfCheckWorkers()...))
+	a.startWorkers(append(append(a.workerList(), a.selfCheckWorkers()...), a.incidentWorkers()...))
 	ln := a.listener
 	go func() {
 		if err := a.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

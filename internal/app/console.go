@@ -28,8 +28,8 @@ func (a *App) mountConsole() error {
 		SecureCookies: strings.HasPrefix(a.Config.HTTP.BaseURL, "https://")}
 	a.dashboard = &console.Dashboard{Lists: lists, Registry: a.Registry, Supervision: a.Supervision, Query: q, KV: a.KV, Letters: a.Letters, Notify: a.Notify}
 	err := console.Mount(a.Web, a.SignIn, a.Log, a.dashboard,
-		&console.Businesses{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Letters: a.Letters, Cards: a.Cards},
-		&console.Cadres{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Cards: a.Cards},
+		&console.Businesses{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Letters: a.Letters, Cards: a.Cards, Pledges: a.Pledges},
+		&console.Cadres{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Cards: a.Cards, Pledges: a.Pledges},
 		&console.Visits{Lists: lists, Query: q, Supervision: a.Supervision, Letters: a.Letters, Media: a.Media},
 		&console.Rectifications{Query: q, Supervision: a.Supervision},
 		&console.Rectification{Query: q, Supervision: a.Supervision},
@@ -42,6 +42,8 @@ func (a *App) mountConsole() error {
 		&console.Import{Registry: a.Registry, KV: a.KV},
 		&console.SelfCheck{SelfCheck: a.SelfCheck},
 		&console.Tokens{Accounts: a.Accounts},
+		&console.Incidents{Query: q, Incidents: a.Incidents, Media: a.Media},
+		&console.Pledges{Query: q, Pledges: a.Pledges, Registry: a.Registry},
 	)
 	if err != nil {
 		return err
@@ -54,6 +56,8 @@ func (a *App) mountConsole() error {
 		&api.Progress{Lists: lists, Registry: a.Registry},
 		&api.Notifications{Query: q, Notify: a.Notify},
 		&api.Letters{Query: q, Letters: a.Letters},
+		&api.Incidents{Query: q, Incidents: a.Incidents, Clock: a.Clock},
+		&api.Pledges{Query: q, Pledges: a.Pledges, Registry: a.Registry},
 	)
 	return nil
 }

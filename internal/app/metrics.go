@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
@@ -78,6 +79,7 @@ func (a *App) countForMetrics(ttl time.Duration) {
 	queues := map[string]supervision.PhotoQueue{
 		"visit":     {DB: a.DB, Table: "photos", Now: a.Clock.Now},
 		"selfcheck": {DB: a.DB, Table: selfcheck.Photo{}.TableName(), Now: a.Clock.Now},
+		"incident":  {DB: a.DB, Table: incident.Photo{}.TableName(), Now: a.Clock.Now},
 	}
 	m.Count("photos", ttl, []metrics.Gauge{
 		{Name: "shianbao_photo_fetches_pending", Help: "Photos received in chat and not yet fetched from the platform, by queue.", Labels: []string{"queue"}},

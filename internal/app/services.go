@@ -14,11 +14,13 @@ import (
 	"github.com/shianbao/shianbao/internal/config"
 	"github.com/shianbao/shianbao/internal/db"
 	"github.com/shianbao/shianbao/internal/draft"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/metrics"
 	"github.com/shianbao/shianbao/internal/notify"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/reminder"
@@ -59,8 +61,12 @@ type Services struct {
 	// SelfCheck keeps the businesses' own records (日管控/周排查/月调度).
 	SelfCheck *selfcheck.Service
 	Bot       *bot.Bot
+	// Pledges are the 承诺书 cadres and businesses sign.
+	Pledges *pledge.Service
 	// Review flags visits across each other for the reviewer.
 	Review *review.Service
+	// Incidents are the incidents reported in chat (应急处置).
+	Incidents *incident.Service
 	// Metrics are what /metrics serves; the services report to them.
 	Metrics *metrics.Set
 
@@ -148,12 +154,18 @@ func (s *Services) build() error {
 	if err := s.newSelfCheck(); err != nil {
 		return fmt.Errorf("self-check records: %w", err)
 	}
-	if err := s.newReminders(reminder.SourceFunc(s.Letters.Due), s.SelfCheck); err != nil {
+	if err := s.newIncidents(); err != nil {
+		return fmt.Errorf("incidents: %w", err)
+	}
+	if err := s.newPledges(); err != nil {
+		return fmt.Errorf("pledges: %w", err)
+	}
+	if err := s.newReminders(reminder.SourceFunc(s.Letters.Due), s.SelfCheck, reminder.SourceFunc(s.Pledges.Due)); err != nil {
 		return fmt.Errorf("reminders: %w", err)
 	}
 	s.Bot = bot.New(bot.Deps{
 		Accounts: s.Accounts, Registry: s.Registry, Supervision: s.Supervision, Query: s.Query, KV: s.KV,
-		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck,
+		Letters: s.Letters, Cards: s.Cards, SelfCheck: s.SelfCheck, Incidents: s.Incidents, Pledges: s.Pledges,
 		Drafts: draft.NewStore(s.DB, s.Clock), Links: s.links, Clock: s.Clock, Log: s.Log,
 	})
 	s.observeServices()

@@ -166,7 +166,7 @@ func TestStory(t *testing.T) {
 func pushesTo(a *app.App, openid string) int {
 	n := 0
 	for _, c := range a.FakeAPI.Calls() {
-		if c.ToUser == openid && c.Delivered() && (c.MsgType == "template" || c.MsgType == "text" || c.MsgType == "news") {
+		if c.ToUser == openid && c.Delivered() && (c.MsgType == "template" || c.MsgType == "text" || c.MsgType == "news") && !pledgePush(a, c) {
 			n++
 		}
 	}

@@ -18,8 +18,10 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
@@ -36,6 +38,8 @@ type Bot struct {
 	lettersSvc  *letter.Service
 	cards       *card.Service
 	selfcheck   *selfcheck.Service
+	incidents   *incident.Service
+	pledges     *pledge.Service
 	kv          kv.Store
 	links       Links
 	clock       clock.Clock
@@ -62,7 +66,11 @@ type Deps struct {
 	// SelfCheck keeps the business's own records (日管控/周排查/月调度);
 	// nil leaves them out.
 	SelfCheck *selfcheck.Service
-	KV        kv.Store
+	// Incidents takes incident reports (应急上报); nil leaves them out.
+	Incidents *incident.Service
+	// Pledges are the 承诺书 to sign; nil leaves them out.
+	Pledges *pledge.Service
+	KV      kv.Store
 	// Drafts keeps unfinished reports durably (7 days); nil keeps them in kv only.
 	Drafts dialog.DraftStore
 	Links  Links
@@ -79,10 +87,10 @@ func New(d Deps) *Bot {
 		d.Log = slog.Default()
 	}
 	b := &Bot{accounts: d.Accounts, registry: d.Registry, supervision: d.Supervision, query: d.Query, kv: d.KV,
-		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, links: d.Links, clock: d.Clock, log: d.Log}
+		lettersSvc: d.Letters, cards: d.Cards, selfcheck: d.SelfCheck, incidents: d.Incidents, pledges: d.Pledges, links: d.Links, clock: d.Clock, log: d.Log}
 	b.dialog = dialog.New(dialog.Options{
 		KV: d.KV, Drafts: d.Drafts, Clock: d.Clock, Interrupt: b.interrupt, Command: flowOf,
-	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow())
+	}, b.visitFlow(), b.recheckFlow(), b.feedbackFlow(), b.dailyFlow(), b.weeklyFlow(), b.monthlyFlow(), b.unbindFlow(), b.incidentFlow())
 	return b
 }
 
@@ -138,10 +146,10 @@ func (b *Bot) handle(ctx context.Context, in chat.Inbound) (chat.Outbound, error
 	if (in.Kind == chat.KindText || in.Kind == chat.KindVoice) && text == "" {
 		return chat.Say(msgVoiceUnheard), nil
 	}
-	if u.bound() {
-		if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
-			return out, err
-		}
+	// A stranger may be in the middle of an incident report, the one
+	// conversation open to them.
+	if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
+		return out, err
 	}
 	switch in.Kind {
 	case chat.KindText, chat.KindVoice:
@@ -234,6 +242,9 @@ func flowOf(text string) (string, bool) {
 	case "解绑":
 		return flowUnbind, true
 	}
+	if isIncidentCommand(text) {
+		return flowIncident, true
+	}
 	return "", false
 }
 
@@ -264,7 +275,7 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 	case cmdTasks, cmdRecords, cmdProgress, cmdProgressCadres, cmdProgressVillages, cmdOverdue, cmdNextPage, "我是谁", cmdLetters, cmdContact:
 	case "绑定":
 		return msgAlreadyBound, true, nil
-	case cmdCard, "菜单":
+	case cmdCard, "菜单", cmdPledge:
 	default:
 		return "", false, nil
 	}
@@ -278,6 +289,9 @@ func (b *Bot) interrupt(ctx context.Context, key string, text string) (string, b
 		return helpFor(ids), true, nil
 	case cmdCard:
 		out, err := b.knowledgeCard(ctx, u)
+		return outText(out), err == nil, err
+	case cmdPledge:
+		out, err := b.pledge(ctx, u)
 		return outText(out), err == nil, err
 	}
 	out, err := b.listCommand(ctx, u, text)
@@ -347,13 +361,11 @@ func (b *Bot) event(ctx context.Context, in chat.Inbound) (chat.Outbound, error)
 		if !ok {
 			return b.help(ctx, u, "")
 		}
-		if u.bound() {
-			// A tap in the middle of a conversation is answered there and
-			// keeps it, as the typed command would be.
-			u.in.Text = cmd
-			if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
-				return out, err
-			}
+		// A tap in the middle of a conversation is answered there and
+		// keeps it, as the typed command would be.
+		u.in.Text = cmd
+		if out, handled, err := b.continueDialog(ctx, u); handled || err != nil {
+			return out, err
 		}
 		return b.command(ctx, u, cmd)
 	}
@@ -379,7 +391,14 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 	case "我是谁", "身份", "我的身份":
 		return b.whoami(ctx, u)
 	}
+	if isIncidentCommand(word) && b.incidents != nil {
+		// Anyone may report an incident, bound or not.
+		return b.started(ctx, u)(b.startIncident(ctx, u))
+	}
 	if u.bound() {
+		if out, ok, err := b.incidentStep(ctx, u, text); ok {
+			return out, err
+		}
 		if out, ok, err := b.selfCheckCommand(ctx, u, text); ok {
 			return out, err
 		}
@@ -396,6 +415,8 @@ func (b *Bot) command(ctx context.Context, u user, text string) (chat.Outbound, 
 			return chat.Say(out), err
 		case cmdCard:
 			return b.knowledgeCard(ctx, u)
+		case cmdPledge:
+			return b.pledge(ctx, u)
 		case cmdFeedback:
 			return b.started(ctx, u)(b.startFeedback(ctx, u))
 		case cmdReport, "上报", "督导":

@@ -14,6 +14,7 @@ const (
 		"· 包保干部：查看包保任务、上报督导记录、接收到期提醒；\n" +
 		"· 食安办：查看督导进度，接收提醒和汇总；\n" +
 		"· 包保主体：接收督导提示函和“两个责任”知晓卡。\n\n" +
+		"遇到疑似食物中毒、食品安全事故等突发情况，请直接发送“应急”上报，无需绑定。\n\n" +
 		"首次使用请先绑定身份：发送“绑定 + 8位绑定码”，例如：绑定 7KQ4M2XP；" +
 		"也可以扫描食安办提供的绑定二维码。绑定码由镇(街道)食安办发放，7天内有效，只能使用一次。"
 	msgWelcomeBack    = "欢迎回来！"
@@ -46,6 +47,8 @@ var menuCommands = map[string]string{
 	"LETTERS":         "提示函",
 	"FEEDBACK":        "整改反馈",
 	"CONTACT_CADRE":   "联系包保干部",
+	"INCIDENT":        cmdIncident,
+	"PLEDGE":          "承诺书",
 }
 
 // helpFor lists the commands open to the user's roles.
@@ -61,6 +64,7 @@ func helpFor(ids []account.Identity) string {
 		b.WriteString("\n· 上报督导 — 一分钟填报一次督导")
 		b.WriteString("\n· 我的记录 — 最近的督导记录")
 		b.WriteString("\n· 整改跟踪 — 复查整改情况")
+		b.WriteString("\n· 承诺书 — 阅读并签署包保责任承诺书")
 	}
 	if roles[account.RoleContact] {
 		b.WriteString("\n· 知晓卡 — 本店的“两个责任”知晓卡")
@@ -70,11 +74,14 @@ func helpFor(ids []account.Identity) string {
 		b.WriteString("\n· 周排查 / 月调度 — 每周排查治理、每月调度会议记录")
 		b.WriteString("\n· 台账 — 自查台账，可打印备查")
 		b.WriteString("\n· 联系包保干部 — 包保干部的姓名和电话")
+		b.WriteString("\n· 承诺书 — 阅读并签署食品安全主体责任承诺书")
 	}
 	if roles[account.RoleManager] {
 		b.WriteString("\n· 进度 — 本周期督导进度")
 		b.WriteString("\n· 逾期 — 逾期未督导的主体")
+		b.WriteString("\n· 受理 / 开始处置 / 办结 + 事件编号 + 说明 — 办理应急事件，如“受理 12 已派人”")
 	}
+	b.WriteString("\n· 应急 — 上报疑似食物中毒、投诉举报等突发事件，食安办即时收到")
 	b.WriteString("\n· 我是谁 — 查看绑定的身份")
 	b.WriteString("\n· 解绑 — 解除本微信的绑定")
 	b.WriteString("\n· 帮助 — 显示本说明")

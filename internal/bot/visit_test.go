@@ -20,6 +20,7 @@ import (
 	"github.com/shianbao/shianbao/internal/dialog"
 	"github.com/shianbao/shianbao/internal/dialog/dialogtest"
 	"github.com/shianbao/shianbao/internal/draft"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/kv"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
@@ -42,6 +43,7 @@ type district struct {
 	letters  *letter.Service
 	cards    *card.Service
 	self     *selfcheck.Service
+	inc      *incident.Service
 	bot      *bot.Bot
 }
 
@@ -75,10 +77,14 @@ func newDistrict(t *testing.T, d *db.DB) *district {
 		Letters: w.letters, Links: links, Clock: w.clk}); err != nil {
 		t.Fatal(err)
 	}
+	if w.inc, err = incident.NewService(incident.Deps{DB: d, Registry: w.reg, Accounts: w.accounts, Outbox: outbox,
+		BaseURL: "https://sab.example", Clock: w.clk}); err != nil {
+		t.Fatal(err)
+	}
 	w.bot = bot.New(bot.Deps{
 		Accounts: w.accounts, Registry: w.reg, Supervision: w.sup, KV: w.store,
 		Query:   query.New(d).WithRules(w.sup.ReadRules(), w.clk),
-		Letters: w.letters, Cards: w.cards, SelfCheck: w.self,
+		Letters: w.letters, Cards: w.cards, SelfCheck: w.self, Incidents: w.inc,
 		Drafts: draft.NewStore(d, w.clk), Clock: w.clk,
 		Links: h5.Links{BaseURL: "https://sab.example", Secret: []byte("links-secret")},
 	})
@@ -91,7 +97,7 @@ func openDistrict(t *testing.T) *district {
 }
 
 func schemas() []db.Schema {
-	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema}
+	return []db.Schema{registry.Schema, audit.Schema, account.Schema, supervision.Schema, draft.Schema, notify.Schema, letter.Schema, card.Schema, selfcheck.Schema, incident.Schema}
 }
 
 // cadreWithTasks finds a village cadre with at least three open tasks.

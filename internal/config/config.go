@@ -40,6 +40,10 @@ type Config struct {
 	Import Import `yaml:"import"`
 	// Review sets the flags across visits and the re-check sample.
 	Review Review `yaml:"review"`
+	// Incident sets the deadlines and escalation of each kind of incident.
+	Incident Incident `yaml:"incident"`
+	// Pledge sets the reminders about unsigned pledges (承诺书).
+	Pledge Pledge `yaml:"pledge"`
 }
 
 // Import bounds a register import (CSV or XLSX), so one file cannot take
@@ -428,6 +432,8 @@ func Default() Config {
 		Reminder:  Reminder{Stages: "14,7,1", EscalateAfterDays: 3, CatchUpDays: 7, EscalateToGroup: true},
 		Import:    Import{MaxRows: 200_000, MaxUnzippedBytes: 256 << 20},
 		Review:    DefaultReview(),
+		Incident:  DefaultIncident(),
+		Pledge:    DefaultPledge(),
 		Supervision: Supervision{
 			Frequency:    map[string]string{"A": "year", "B": "half", "C": "quarter", "D": "quarter"},
 			DeadlineDays: 7,

@@ -169,6 +169,8 @@ func (c Config) Validate() error {
 		add("supervision.far_meters", "must be positive, got %g", c.Supervision.FarMeters)
 	}
 	c.Review.validate(add)
+	c.Incident.validate(add)
+	c.Pledge.validate(add)
 	if !strings.Contains(c.Letter.NumberFormat, "{seq") {
 		add("letter.number_format", "must contain {seq} (e.g. {office}食安督〔{year}〕{seq:04}号), got %q", c.Letter.NumberFormat)
 	}

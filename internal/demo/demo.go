@@ -78,6 +78,7 @@ type Step struct {
 var steps = []Step{
 	{Name: "register", Run: seedRegister},
 	{Name: "visits", Run: seedVisits},
+	{Name: "pledges", Run: seedPledges},
 }
 
 // Seeder is the state steps share.

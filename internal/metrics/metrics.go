@@ -199,9 +199,9 @@ func (s *Set) ReminderDayDone(due time.Time) { s.dayDone.Set(float64(due.Unix())
 // VisitSubmitted records a stored visit (supervision.VisitObserver).
 func (s *Set) VisitSubmitted(mode string) { s.visits.WithLabelValues(mode).Inc() }
 
-// PhotoQueues name the photo queues: the visits' evidence and the
-// businesses' own records.
-var PhotoQueues = []string{"visit", "selfcheck"}
+// PhotoQueues name the photo queues: the visits' evidence, the
+// businesses' own records and the incidents' photos.
+var PhotoQueues = []string{"visit", "selfcheck", "incident"}
 
 // PhotoFetches records a photo worker's batch on queue: stored photos and
 // failed attempts.

@@ -34,8 +34,9 @@ var dueStatuses = func() []string {
 // claim leases up to limit due rows to a fresh token for Lease: status
 // sending, lease_until (and next_attempt_at) at the lease's end, one more
 // attempt. A row whose lease ran out is due again, so a crashed
-// dispatcher's rows are taken over.
-func (s *Service) claim(ctx context.Context, limit int) (*claim, error) {
+// dispatcher's rows are taken over. urgentOnly (inside quiet hours) leaves
+// every row but the urgent ones where they are.
+func (s *Service) claim(ctx context.Context, limit int, urgentOnly bool) (*claim, error) {
 	now := s.now()
 	c := &claim{token: cryptorand.Text(), until: now.Add(s.cfg.Lease)}
 	set := map[string]any{
@@ -45,9 +46,9 @@ func (s *Service) claim(ctx context.Context, limit int) (*claim, error) {
 	var ids []int64
 	var err error
 	if s.cfg.Claim == ClaimSkipLocked {
-		ids, err = s.claimSkipLocked(ctx, now, limit, set)
+		ids, err = s.claimSkipLocked(ctx, now, limit, urgentOnly, set)
 	} else {
-		ids, err = s.claimByUpdate(ctx, now, limit, set)
+		ids, err = s.claimByUpdate(ctx, now, limit, urgentOnly, set)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("notify claim: %w", db.Translate(err))
@@ -64,11 +65,11 @@ func (s *Service) claim(ctx context.Context, limit int) (*claim, error) {
 // claimSkipLocked locks due rows other dispatchers have not locked and
 // leases them in one short transaction. READ COMMITTED keeps InnoDB from
 // taking gap locks, which would hold up enqueuing meanwhile.
-func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int, set map[string]any) ([]int64, error) {
+func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int, urgentOnly bool, set map[string]any) ([]int64, error) {
 	var ids []int64
 	err := s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&row{}).Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now).Limit(limit).Pluck("id", &ids).Error
+		err := onlyUrgent(tx.Model(&row{}).Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now), urgentOnly).Limit(limit).Pluck("id", &ids).Error
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -81,14 +82,14 @@ func (s *Service) claimSkipLocked(ctx context.Context, now time.Time, limit int,
 // dispatcher took meanwhile is no longer due and is left out, so what this
 // dispatcher got is what carries its token. Dispatchers pick at random
 // among more candidates than they take, so that they rarely collide.
-func (s *Service) claimByUpdate(ctx context.Context, now time.Time, limit int, set map[string]any) ([]int64, error) {
+func (s *Service) claimByUpdate(ctx context.Context, now time.Time, limit int, urgentOnly bool, set map[string]any) ([]int64, error) {
 	g := s.db.Gorm(ctx)
 	var ids []int64
 	pool := limit
 	if s.cfg.Workers > 1 {
 		pool = limit * 4
 	}
-	if err := g.Model(&row{}).Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now).
+	if err := onlyUrgent(g.Model(&row{}).Where("status IN ? AND next_attempt_at <= ?", dueStatuses, now), urgentOnly).
 		Limit(pool).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -103,6 +104,14 @@ func (s *Service) claimByUpdate(ctx context.Context, now time.Time, limit int, s
 		return nil, res.Error
 	}
 	return ids, nil
+}
+
+// onlyUrgent limits q to urgent rows when urgentOnly.
+func onlyUrgent(q *gorm.DB, urgentOnly bool) *gorm.DB {
+	if urgentOnly {
+		return q.Where("urgent = ?", true)
+	}
+	return q
 }
 
 // release gives rows back untried: due again now, the attempt the claim

@@ -47,7 +47,7 @@ type outcome struct {
 // when limit ≤ 0) and sends them one after another. sent counts those the
 // platform accepted; retried those rescheduled (failed, throttled or held
 // by a rate limit); gaveUp those settled as dead or unreachable. Inside
-// quiet hours it claims nothing. err is for the database failing; a failed
+// quiet hours it claims only urgent messages. err is for the database failing; a failed
 // send is an outcome recorded on its row, not an error.
 //
 // When ctx ends, rows not yet tried are given back at once; the one being
@@ -58,10 +58,8 @@ func (s *Service) DispatchOnce(ctx context.Context, limit int) (sent, retried, g
 	if limit <= 0 {
 		limit = s.cfg.Batch
 	}
-	if _, quiet := s.quiet.until(s.now()); quiet {
-		return 0, 0, 0, nil
-	}
-	c, err := s.claim(ctx, limit)
+	_, quiet := s.quiet.until(s.now())
+	c, err := s.claim(ctx, limit, quiet)
 	if err != nil || len(c.rows) == 0 {
 		return 0, 0, 0, err
 	}
@@ -421,17 +419,17 @@ func (s *Service) record(ctx context.Context, c *claim, r *row, o outcome) (outc
 		set["status"], set["last_error"] = string(StatusDead), clean(o.reason)
 	case outcomeRetry:
 		set["status"], set["last_error"] = string(StatusFailed), clean(o.reason)
-		set["next_attempt_at"] = s.stamp(s.quiet.after(now.Add(backoff(r.Attempts))))
+		set["next_attempt_at"] = s.stamp(s.quietAfter(r.Urgent, now.Add(backoff(r.Attempts))))
 	case outcomeThrottled:
 		set["status"], set["last_error"], set["attempts"] = string(StatusFailed), clean(o.reason), r.Attempts-1
-		set["next_attempt_at"] = s.stamp(s.quiet.after(now.Add(o.after)))
+		set["next_attempt_at"] = s.stamp(s.quietAfter(r.Urgent, now.Add(o.after)))
 	case outcomeDeferred:
 		status := StatusPending
 		if r.LastError != "" {
 			status = StatusFailed
 		}
 		set["status"], set["attempts"] = string(status), r.Attempts-1
-		set["next_attempt_at"] = s.stamp(s.quiet.after(now.Add(o.after)))
+		set["next_attempt_at"] = s.stamp(s.quietAfter(r.Urgent, now.Add(o.after)))
 	}
 	res := s.db.Gorm(ctx).Model(&row{}).Where("id = ? AND lease_token = ?", r.ID, c.token).Updates(set)
 	if res.Error != nil {

@@ -334,3 +334,47 @@ func TestSubscribeAndFallback(t *testing.T) {
 		})
 	})
 }
+
+// TestUrgent: an urgent message goes at 23:00 while a routine one waits for
+// the morning, and its retry is not pushed past the quiet hours either.
+func TestUrgent(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		night := time.Date(2026, 11, 28, 23, 0, 0, 0, clock.China)
+		morning := time.Date(2026, 11, 29, 7, 30, 0, 0, clock.China)
+		e.clk.Set(night)
+		routine := reminder(e.bind(1, "o-routine", nil), 1)
+		urgent := reminder(e.bind(2, "o-urgent", nil), 2)
+		urgent.Urgent = true
+		e.enqueue(t, routine, urgent)
+		if n := find(t, e, urgent.Key()); !n.Urgent || !n.NextAttemptAt.Equal(night) {
+			t.Fatalf("urgent row: urgent %v, next %s; want due at once", n.Urgent, n.NextAttemptAt.In(clock.China))
+		}
+		if sent, retried, gaveUp := e.dispatch(t, nil); sent != 1 || retried+gaveUp != 0 {
+			t.Fatalf("dispatched at 23:00: %d %d %d; want the urgent one sent", sent, retried, gaveUp)
+		}
+		if n := find(t, e, urgent.Key()); n.Status != notify.StatusSent {
+			t.Fatalf("urgent: %s", n.Status)
+		}
+		if n := find(t, e, routine.Key()); n.Status != notify.StatusPending || !n.NextAttemptAt.Equal(morning) || n.Attempts != 0 {
+			t.Fatalf("routine: %s next %s, %d attempts; want held until 07:30", n.Status, n.NextAttemptAt.In(clock.China), n.Attempts)
+		}
+
+		t.Run("RetryAtNight", func(t *testing.T) {
+			e.fake.FailNext("/message/template/send", sim.FaultHTTP500, 1)
+			m := reminder(e.bind(3, "o-urgent-retry", nil), 3)
+			m.Urgent = true
+			e.enqueue(t, m)
+			if _, retried, _ := e.dispatch(t, nil); retried != 1 {
+				t.Fatal("not retried")
+			}
+			n := find(t, e, m.Key())
+			if n.Status != notify.StatusFailed || !n.NextAttemptAt.Before(night.Add(time.Hour)) {
+				t.Fatalf("retry at %s, want within the hour, not after the quiet hours", n.NextAttemptAt.In(clock.China))
+			}
+			e.clk.Set(n.NextAttemptAt)
+			if sent, _, _ := e.dispatch(t, nil); sent != 1 {
+				t.Fatal("urgent retry not sent at night")
+			}
+		})
+	})
+}

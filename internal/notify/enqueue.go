@@ -95,7 +95,7 @@ func (s *Service) Enqueue(ctx context.Context, msgs ...Message) (int, error) {
 }
 
 // newRow checks m and turns it into a pending row due at NotBefore (or now),
-// moved past quiet hours.
+// moved past quiet hours unless it is urgent.
 func (s *Service) newRow(m Message, now time.Time) (row, error) {
 	m.Kind = strings.TrimSpace(m.Kind)
 	switch {
@@ -143,12 +143,12 @@ func (s *Service) newRow(m Message, now time.Time) (row, error) {
 	if m.NotBefore.After(now) {
 		next = m.NotBefore
 	}
-	next = s.stamp(s.quiet.after(next))
+	next = s.stamp(s.quietAfter(m.Urgent, next))
 	r := row{
 		IdemKey: m.Key(), Kind: m.Kind,
 		RecipientKind: string(m.To.Kind), RecipientGroup: m.To.Group,
 		Channel: string(m.Channel), Subject: m.Subject, Cycle: m.Cycle, Stage: m.Stage,
-		Title: cutBytes(m.Title, maxTitle), Fields: fields, Text: cutBytes(m.Text, maxText), URL: m.URL,
+		Title: cutBytes(m.Title, maxTitle), Fields: fields, Text: cutBytes(m.Text, maxText), URL: m.URL, Urgent: m.Urgent,
 		Status: string(StatusPending), NextAttemptAt: next, CreatedAt: now, UpdatedAt: now,
 	}
 	if m.To.Kind != ToGroup {

@@ -6,7 +6,7 @@ import "context"
 // does and returns them without sending: a dispatcher that dies right after
 // is simulated by never recording anything for them.
 func (s *Service) ClaimForTest(ctx context.Context, limit int) ([]Notification, error) {
-	c, err := s.claim(ctx, limit)
+	c, err := s.claim(ctx, limit, false)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func (s *Service) RetryBy(ctx context.Context, id int64, actor string) error {
 			Where("id = ? AND status IN ?", id, []string{string(StatusFailed), string(StatusDead), string(StatusUnreachable)}).
 			Updates(map[string]any{
 				"status": string(StatusPending), "attempts": 0, "last_error": "",
-				"next_attempt_at": s.stamp(s.quiet.after(now)), "lease_until": nil, "lease_token": "",
+				"next_attempt_at": s.stamp(s.quietAfter(r.Urgent, now)), "lease_until": nil, "lease_token": "",
 				"requeues":   gorm.Expr("CASE WHEN platform_msg_id IS NULL THEN requeues ELSE requeues + 1 END"),
 				"updated_at": now,
 			})

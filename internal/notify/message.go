@@ -89,6 +89,11 @@ type Message struct {
 	URL string
 	// NotBefore delays the first attempt (quiet hours also delay it).
 	NotBefore time.Time
+	// Urgent sends it whatever the quiet hours: at once, and retried on
+	// its backoff through the night. For what cannot wait until morning
+	// (an incident reported, or left unhandled past its deadline); it is
+	// not part of the idempotency key.
+	Urgent bool
 }
 
 // Key is the idempotency key: the same kind, recipient, subject, cycle and

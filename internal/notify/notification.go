@@ -54,6 +54,8 @@ type Notification struct {
 	Fields map[string]string `json:"fields,omitempty"`
 	Text   string            `json:"text,omitempty"`
 	URL    string            `json:"url,omitempty"`
+	// Urgent messages are not held by quiet hours.
+	Urgent bool `json:"urgent,omitempty"`
 
 	Status Status `json:"status"`
 	// Attempts counts the attempts made since the message was (re)queued.
@@ -106,6 +108,7 @@ type row struct {
 	Fields         string
 	Text           string
 	URL            string `gorm:"column:url"`
+	Urgent         bool
 	Status         string
 	Attempts       int
 	Requeues       int
@@ -129,7 +132,7 @@ func (r row) values() map[string]any {
 		"idem_key": r.IdemKey, "kind": r.Kind, "recipient_kind": r.RecipientKind, "recipient_id": r.RecipientID,
 		"recipient_group": r.RecipientGroup, "channel": r.Channel, "subject": r.Subject, "cycle": r.Cycle,
 		"stage": r.Stage, "title": r.Title, "fields": r.Fields, "text": r.Text, "url": r.URL,
-		"status": r.Status, "next_attempt_at": r.NextAttemptAt, "created_at": r.CreatedAt, "updated_at": r.UpdatedAt,
+		"urgent": r.Urgent, "status": r.Status, "next_attempt_at": r.NextAttemptAt, "created_at": r.CreatedAt, "updated_at": r.UpdatedAt,
 	}
 }
 
@@ -138,7 +141,7 @@ func (r row) notification() Notification {
 		ID: r.ID, Key: r.IdemKey, Kind: r.Kind,
 		To:      Recipient{Kind: RecipientKind(r.RecipientKind), ID: r.RecipientID, Group: r.RecipientGroup},
 		Channel: Channel(r.Channel), Subject: r.Subject, Cycle: r.Cycle, Stage: r.Stage,
-		Title: r.Title, Text: r.Text, URL: r.URL,
+		Title: r.Title, Text: r.Text, URL: r.URL, Urgent: r.Urgent,
 		Status: Status(r.Status), Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt,
 		LastError: r.LastError, SentVia: Channel(r.SentVia), ToUser: r.ToUser,
 		CreatedAt: r.CreatedAt, SentAt: r.SentAt, UpdatedAt: r.UpdatedAt,

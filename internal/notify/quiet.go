@@ -58,3 +58,13 @@ func (q quietHours) after(t time.Time) time.Time {
 	}
 	return t
 }
+
+// quietAfter is when a message due at t may go: t itself when it is urgent
+// (quiet hours hold back routine pushes, not an incident at night), else
+// after the quiet hours.
+func (s *Service) quietAfter(urgent bool, t time.Time) time.Time {
+	if urgent {
+		return t
+	}
+	return s.quiet.after(t)
+}

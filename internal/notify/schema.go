@@ -13,7 +13,9 @@ import "github.com/shianbao/shianbao/internal/db"
 // a dispatcher that lost its lease cannot overwrite the work of the one that
 // took over. requeues counts the console's retries of a
 // message the platform had already accepted, which then needs a new
-// client_msg_id.
+// client_msg_id. urgent marks a message that quiet hours do not hold (an
+// incident report at 23:00): enqueue, claim and retry skip the quiet hours
+// for it alone.
 var Schema = db.Schema{Component: "notify", Migrations: []db.Migration{
 	{Version: 1, Name: "outbox", SQL: `
 CREATE TABLE outbox (
@@ -50,5 +52,8 @@ CREATE INDEX ix_outbox_due ON outbox (status, next_attempt_at);
 CREATE INDEX ix_outbox_platform_msg ON outbox (platform_msg_id);
 CREATE INDEX ix_outbox_recipient ON outbox (recipient_kind, recipient_id, created_at);
 CREATE INDEX ix_outbox_created ON outbox (created_at);
+`},
+	{Version: 2, Name: "urgent messages", SQL: `
+ALTER TABLE outbox ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT FALSE;
 `},
 }}

@@ -40,12 +40,15 @@ var AuditActions = []struct{ Code, Label string }{
 	{"visit.uncount", "抽查不属实，不计入覆盖"}, {"visit.count", "恢复计入覆盖"},
 	{"rectification.close", "复查确认已整改"}, {"rectification.extend", "延长整改期限"},
 	{"letter.issue", "签发提示函"}, {"letter.ack", "签收提示函"}, {"letter.feedback", "提交整改反馈"},
+	{"pledge.sign", "签署承诺书"},
 	{"assignment.change", "调整包保干部"}, {"cadre.handover", "干部离岗移交"},
 	{"relocation.approved", "同意搬迁"}, {"relocation.rejected", "驳回搬迁"},
 	{"code.issue", "生成绑定码"}, {"code.revoke", "撤销绑定码"},
 	{"bind", "绑定微信"}, {"unbind", "解除绑定"}, {"unsubscribe", "取消关注公众号"},
 	{"register.import", "导入登记表"}, {"notification.retry", "重发通知"},
 	{"apitoken.create", "创建接口令牌"}, {"apitoken.revoke", "撤销接口令牌"},
+	{"incident.report", "上报应急事件"}, {"incident.accepted", "受理应急事件"}, {"incident.handling", "开始处置应急事件"},
+	{"incident.closed", "办结应急事件"}, {"incident.note", "补充应急事件记录"}, {"incident.escalate", "应急事件超时督办"},
 }
 
 // AuditActionLabel is the Chinese name of an action; an unknown one is
@@ -354,6 +357,13 @@ func (rf refs) sentence(l AuditLine) string {
 		if m := reRetry.FindStringSubmatch(d); m != nil {
 			return fmt.Sprintf("%s 重新发送了给 %s 的通知（原状态：%s）", who, rf.people[m[1]].Label(), outboxStatusWords(m[2]))
 		}
+	case "pledge.sign":
+		if strings.HasPrefix(d, "签署") {
+			return fmt.Sprintf("%s 为 %s %s", who, subject, d)
+		}
+	case "incident.report", "incident.accepted", "incident.handling", "incident.closed", "incident.note", "incident.escalate":
+		// The incidents write their detail in words already.
+		return fmt.Sprintf("%s %s（%s）", who, l.ActionLabel, d)
 	case "apitoken.create", "apitoken.revoke":
 		if m := reToken.FindStringSubmatch(d); m != nil {
 			return fmt.Sprintf("%s %s「%s」", who, AuditActionLabel(l.Action), m[1])

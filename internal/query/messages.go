@@ -60,3 +60,11 @@ const (
 	msgGroup             = "工作群"
 	msgUnknownPerson     = "（已不在册）"
 )
+
+// Pledge filters and reads.
+const (
+	msgBadPledgeKind   = "承诺书类型应为 cadre（包保干部）或 business（包保主体）。"
+	msgBadPledgeStatus = "承诺书状态应为 signed（已签署）或 unsigned（未签署）。"
+	msgPledgeNotFound  = "承诺书不存在。"
+	msgPledgeRegion    = "该区域不存在或不在您的管辖范围内。"
+)

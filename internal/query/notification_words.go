@@ -10,7 +10,7 @@ var notificationKinds = map[string]string{
 	"digest.weekly": "每周进度", "digest.monthly": "每月汇总", "rectification.due": "整改到期提醒",
 	"letter.issued": "督导提示函", "letter.unacknowledged": "提示函未签收提醒", "letter.acknowledged": "提示函已签收",
 	"card.issued": "两个责任知晓卡", "selfcheck.reminder": "自查记录提醒", "visit.receipt": "督导回执",
-	"photo.failed": "照片未能保存",
+	"photo.failed": "照片未能保存", "pledge.unsigned": "承诺书待签署提醒",
 }
 
 // NotificationKindLabel is the Chinese name of a kind of push.

@@ -15,6 +15,7 @@ import (
 	"github.com/shianbao/shianbao/internal/clock"
 	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/letter"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -35,6 +36,8 @@ type Businesses struct {
 	// Letters and Cards may be nil: their parts of the page are then left out.
 	Letters *letter.Service
 	Cards   *card.Service
+	// Pledges may be nil: the page then leaves the pledge out.
+	Pledges *pledge.Service
 	*mounted
 }
 
@@ -140,6 +143,7 @@ type businessPage struct {
 	Today       string
 	// People names the actors of the histories.
 	People map[string]query.Person
+	Pledge *pledgeBox
 }
 
 func (c *Businesses) business(e echo.Context) error {
@@ -215,6 +219,9 @@ func (c *Businesses) renderBusiness(e echo.Context, status int, problem string) 
 		}
 	}
 	if p.Contacts, err = c.Accounts.ContactsOf(ctx, b.ID); err != nil {
+		return err
+	}
+	if p.Pledge, err = pledgeBoxOf(ctx, c.Pledges, pledge.KindBusiness, b.ID); err != nil {
 		return err
 	}
 	if p.CanWrite && b.Status != registry.StatusDeregistered {

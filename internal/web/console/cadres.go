@@ -10,6 +10,7 @@ import (
 	"github.com/shianbao/shianbao/internal/account"
 	"github.com/shianbao/shianbao/internal/card"
 	"github.com/shianbao/shianbao/internal/errs"
+	"github.com/shianbao/shianbao/internal/pledge"
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
@@ -29,6 +30,8 @@ type Cadres struct {
 	Accounts    *account.Service
 	// Cards may be nil: no card is then reissued after a handover.
 	Cards *card.Service
+	// Pledges may be nil: the page then leaves the pledge out.
+	Pledges *pledge.Service
 	*mounted
 }
 
@@ -113,6 +116,7 @@ type cadrePage struct {
 	Flash      string
 	Problem    string
 	CanWrite   bool
+	Pledge     *pledgeBox
 }
 
 func (c *Cadres) cadre(e echo.Context) error { return c.renderCadre(e, http.StatusOK, "") }
@@ -150,6 +154,9 @@ func (c *Cadres) renderCadre(e echo.Context, status int, problem string) error {
 		}
 	}
 	if p.Visits, _, err = c.Query.Visits(ctx, query.VisitFilter{ScopePath: web.ScopePath(e), CadreID: cd.ID, Limit: 20}); err != nil {
+		return err
+	}
+	if p.Pledge, err = pledgeBoxOf(ctx, c.Pledges, pledge.KindCadre, cd.ID); err != nil {
 		return err
 	}
 	if p.CanWrite {

@@ -33,16 +33,20 @@ const (
 // flashes are the sentences a page shows after a change redirected to it
 // (?done=<key>; n fills in a count).
 var flashes = map[string]string{
-	"assigned":  "已调整包保干部。",
-	"handover":  "已完成交接：%s 家主体已移交。",
-	"letter":    "提示函已签发。",
-	"approved":  "已同意搬迁申请。",
-	"rejected":  "已驳回搬迁申请。",
-	"retried":   "已重新排队发送。",
-	"revoked":   "已撤销。",
-	"imported":  "导入完成。",
-	"reissued":  "已完成交接：%s 家主体已移交，知晓卡已重新签发。",
-	"tokenGone": "令牌已撤销。",
+	"incident_accepted": "已受理，上报人已收到通知。",
+	"incident_handling": "已开始处置，上报人已收到通知。",
+	"incident_closed":   "已办结，上报人已收到通知。",
+	"incident_note":     "已添加记录。",
+	"assigned":          "已调整包保干部。",
+	"handover":          "已完成交接：%s 家主体已移交。",
+	"letter":            "提示函已签发。",
+	"approved":          "已同意搬迁申请。",
+	"rejected":          "已驳回搬迁申请。",
+	"retried":           "已重新排队发送。",
+	"revoked":           "已撤销。",
+	"imported":          "导入完成。",
+	"reissued":          "已完成交接：%s 家主体已移交，知晓卡已重新签发。",
+	"tokenGone":         "令牌已撤销。",
 }
 
 // notificationLabels name the outbox statuses (as the read side reports

@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shianbao/shianbao/internal/account"
+	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/letter"
 	"github.com/shianbao/shianbao/internal/notify"
 	"github.com/shianbao/shianbao/internal/query"
@@ -29,7 +30,9 @@ import (
 // exports or API answers.
 type conWorld struct {
 	village, business, cadre, visit, rect, photo, reloc, notif, code, letter int64
+	pledge                                                                   int64
 	hudaiCadre                                                               int64
+	incident, incidentPhoto                                                  int64
 	importID, tokenID, token                                                 string
 	markers                                                                  []string
 }
@@ -82,6 +85,20 @@ func conBuildWorld(t *testing.T, a *webtest.App, lihu *webtest.Client) *conWorld
 		t.Fatalf("visit photos: %v", err)
 	}
 	w.photo = d.Photos[0].ID
+	inc, _, err := a.Incidents.Report(ctx, incident.Report{Key: "scope-" + webtest.RandHex(4), Kind: incident.Poisoning, BusinessID: biz.ID,
+		Description: "蠡湖越权测试事件", Affected: 2, Reporter: registry.ActorOf("cadre", biz.CadreID),
+		Photos: []supervision.PhotoInput{{MediaID: "incident-" + webtest.RandHex(4)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored, _, err := a.Incidents.FetchPhotos(ctx, conMedia{}, a.Media, 10); err != nil || stored == 0 {
+		t.Fatalf("fetch incident photos: %d %v", stored, err)
+	}
+	ips, err := a.Incidents.Photos(ctx, inc.ID)
+	if err != nil || len(ips) == 0 {
+		t.Fatalf("incident photos: %v", err)
+	}
+	w.incident, w.incidentPhoto = inc.ID, ips[0].ID
 	rels, err := a.Query.Relocations(ctx, scope, supervision.RelocationPending)
 	if err != nil || len(rels) == 0 {
 		t.Fatalf("relocations: %v", err)
@@ -99,6 +116,7 @@ func conBuildWorld(t *testing.T, a *webtest.App, lihu *webtest.Client) *conWorld
 		t.Fatal(err)
 	}
 	w.letter = l.ID
+	w.pledge = conPledge(t, a, scope)
 	_, bc, err := a.Accounts.IssueCode(ctx, account.RoleCadre, biz.CadreID, registry.Actor("user:"+a.Lihu))
 	if err != nil {
 		t.Fatal(err)
@@ -330,6 +348,12 @@ var scopeCases = []scopeCase{
 	scopeList("/console/letters.xlsx", "/console/letters.xlsx"),
 	scopeGet("/console/letters/:id/print", scopeID("/console/letters/%d/print", func(w *conWorld) int64 { return w.letter })),
 
+	scopeList("/console/pledges", "/console/pledges"),
+	scopeList("/console/pledges.xlsx", "/console/pledges.xlsx"),
+	scopeGet("/console/pledges", scopeID("/console/pledges?region=%d", func(w *conWorld) int64 { return w.village })),
+	scopeGet("/console/pledges", scopeID("/console/pledges?cadre=%d", func(w *conWorld) int64 { return w.cadre })),
+	scopeGet("/console/pledges/:id", scopeID("/console/pledges/%d", func(w *conWorld) int64 { return w.pledge })),
+
 	scopeList("/console/notifications", "/console/notifications"),
 	scopeList("/console/notifications.xlsx", "/console/notifications.xlsx"),
 	scopePost("/console/notifications/:id/retry", scopeID("/console/notifications/%d/retry", func(w *conWorld) int64 { return w.notif }), nil),
@@ -372,6 +396,18 @@ var scopeCases = []scopeCase{
 	{method: http.MethodPost, route: "/api/v1/notifications/:id/retry", api: true,
 		path: scopeID("/api/v1/notifications/%d/retry", func(w *conWorld) int64 { return w.notif })},
 	apiScopeList("/api/v1/letters", "/api/v1/letters"),
+	apiScopeList("/api/v1/pledges", "/api/v1/pledges?limit=500"),
+	apiScopeGet("/api/v1/pledges", scopeID("/api/v1/pledges?cadre=%d", func(w *conWorld) int64 { return w.cadre })),
+
+	scopeList("/console/incidents", "/console/incidents"),
+	scopeGet("/console/incidents/:id", scopeID("/console/incidents/%d", func(w *conWorld) int64 { return w.incident })),
+	scopeGet("/console/incidents/:id/photos/:photo", func(w *conWorld) string {
+		return fmt.Sprintf("/console/incidents/%d/photos/%d", w.incident, w.incidentPhoto)
+	}),
+	scopePost("/console/incidents/:id/step", scopeID("/console/incidents/%d/step", func(w *conWorld) int64 { return w.incident }),
+		func(*conWorld) url.Values { return url.Values{"action": {"next"}, "note": {"越权受理"}} }),
+	apiScopeList("/api/v1/incidents", "/api/v1/incidents?limit=500"),
+	apiScopeGet("/api/v1/incidents/:id", scopeID("/api/v1/incidents/%d", func(w *conWorld) int64 { return w.incident })),
 }
 
 func apiScopeList(route, path string) scopeCase {
@@ -519,6 +555,7 @@ func conSnapshot(t *testing.T, a *webtest.App) string {
 		"SELECT COUNT(*) FROM audit_log WHERE action NOT LIKE 'apitoken.%'",
 		"SELECT COUNT(*) FROM cadres",
 		"SELECT COALESCE(SUM(region_id), 0) FROM businesses",
+		"SELECT COUNT(*) FROM incident_events",
 	} {
 		var n int64
 		if err := a.DB.Gorm(context.Background()).Raw(q).Scan(&n).Error; err != nil {

@@ -1,0 +1,37 @@
+package incident
+
+// What the incidents say, to people and in errors.
+const (
+	msgNotFound       = "应急事件不存在。"
+	msgNotYours       = "这个页面不是发给您的。"
+	msgNoPhoto        = "照片不存在或尚未保存。"
+	msgNoKey          = "缺少上报编号。"
+	msgBadKind        = "请选择事件类型：疑似食物中毒、投诉举报、食品安全事故或其他。"
+	msgNoPlace        = "请说明发生在哪家主体，或哪个镇（街道）。"
+	msgBadDescription = "请简要描述发生了什么（不超过%d字）。"
+	msgBadAffected    = "涉及人数请填写0到100000之间的数字，不清楚可以跳过。"
+	msgNoReporter     = "无法确认上报人。"
+	msgTooManyPhotos  = "照片最多%d张。"
+	msgBadPhoto       = "照片无法识别，请重新发送。"
+	msgStrangerName   = "未绑定的微信用户"
+	msgNoActor        = "无法确认操作人。"
+	msgNotNext        = "该事件当前为「%s」，下一步只能是「%s」。"
+	msgNoteTooLong    = "说明不超过%d字。"
+	msgNoteEmpty      = "请填写说明或添加照片。"
+	msgCloseNeedsNote = "办结前请填写处置结果。"
+	msgClosedAlready  = "该事件已办结，不能再修改。"
+	msgMovedMeanwhile = "该事件刚被其他人处理过，请刷新后再试。"
+
+	msgReportedTitle     = "应急事件：%s"
+	msgUnverifiedMark    = "（未绑定用户上报，未核实）"
+	msgReportedText      = "【应急事件】%s%s\n地点：%s\n涉及人数：%s\n上报人：%s\n上报时间：%s\n情况：%s\n%s"
+	msgMustAccept        = "请%s于%s前受理。"
+	msgDistrictSupervise = "%s：请知悉并督办。"
+	msgEscalatedTitle    = "应急事件逾期：%s"
+	msgEscalatedText     = "【应急事件逾期】%s %s\n%s于%s，应于%s前%s，至今未办。\n%s"
+	msgMustActNow        = "请%s立即%s。"
+	msgSupervise         = "%s督办。"
+	msgReplyToAct        = "在服务号回复“%s %d 说明”即可办理。"
+	msgStateTitle        = "您上报的事件：%s"
+	msgStateText         = "您于%s上报的%s（%s）：%s。\n经办：%s，%s\n说明：%s"
+)
