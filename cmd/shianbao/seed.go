@@ -12,7 +12,8 @@ import (
 
 func runSeed(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("seed", e)
-	scale := fs.Int("scale", 0, "generate a city-scale register of N businesses instead of the demo district")
+	scale := fs.Int("scale", 0, "generate a register of N businesses instead of the demo district: a city's up to 200000, a province's (江苏省, 13 cities) above")
+	province := fs.Bool("province", false, "with --scale: a province's register of 13 cities whatever the scale")
 	seed := fs.Int64("seed", 0, "random seed (default: demo.seed from the configuration)")
 	visits := fs.Int("visits", 0, "with --scale: generate about N past visits (for the planner benchmark; default: a realistic history)")
 	rest, err := fs.parse(args)
@@ -21,6 +22,9 @@ func runSeed(ctx context.Context, args []string, e env) error {
 	}
 	if len(rest) > 0 {
 		return usageError{"seed takes no arguments"}
+	}
+	if *province && *scale == 0 {
+		return usageError{"--province needs --scale"}
 	}
 	if *scale < 0 {
 		return usageError{"--scale must not be negative"}
@@ -39,7 +43,7 @@ func runSeed(ctx context.Context, args []string, e env) error {
 	defer s.Close()
 	p := newProgress(e.stderr)
 	start := time.Now()
-	sum, err := s.SeedRegister(ctx, app.SeedOptions{Seed: *seed, Scale: *scale, Visits: *visits, Progress: p.update})
+	sum, err := s.SeedRegister(ctx, app.SeedOptions{Seed: *seed, Scale: *scale, Province: *province, Visits: *visits, Progress: p.update})
 	p.finish()
 	if err != nil {
 		return err

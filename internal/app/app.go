@@ -75,6 +75,8 @@ type App struct {
 	Web     *web.Server
 	// SignIn is the console's sign-in, whose throttle tests watch.
 	SignIn *console.SignIn
+	// dashboard keeps the whole register's figures worked out ahead.
+	dashboard *console.Dashboard
 
 	httpServer *http.Server
 	listener   net.Listener

@@ -26,8 +26,8 @@ func (a *App) mountConsole() error {
 	lists := &listing.Lists{Registry: a.Registry, Supervision: a.Supervision, Query: q, KV: a.KV, Clock: a.Clock, Log: a.Log}
 	a.SignIn = &console.SignIn{Accounts: a.Accounts, Sessions: sessions, KV: a.KV, Clock: a.Clock,
 		SecureCookies: strings.HasPrefix(a.Config.HTTP.BaseURL, "https://")}
-	err := console.Mount(a.Web, a.SignIn, a.Log,
-		&console.Dashboard{Lists: lists, Registry: a.Registry, Supervision: a.Supervision, Query: q, KV: a.KV, Letters: a.Letters, Notify: a.Notify},
+	a.dashboard = &console.Dashboard{Lists: lists, Registry: a.Registry, Supervision: a.Supervision, Query: q, KV: a.KV, Letters: a.Letters, Notify: a.Notify}
+	err := console.Mount(a.Web, a.SignIn, a.Log, a.dashboard,
 		&console.Businesses{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Letters: a.Letters, Cards: a.Cards, Pledges: a.Pledges},
 		&console.Cadres{Lists: lists, Query: q, Registry: a.Registry, Supervision: a.Supervision, Accounts: a.Accounts, Cards: a.Cards, Pledges: a.Pledges},
 		&console.Visits{Lists: lists, Query: q, Supervision: a.Supervision, Letters: a.Letters, Media: a.Media},

@@ -27,9 +27,11 @@ func (s *Services) ExportRegister(ctx context.Context, kind registry.Kind, forma
 type SeedOptions struct {
 	// Seed makes the data; the same seed gives the same register.
 	Seed int64
-	// Scale 0 is the demo district; N > 0 a city-scale register of N
-	// businesses.
+	// Scale 0 is the demo district; N > 0 a register of N businesses: a
+	// city's up to demo.CityMaxScale, a province's above it.
 	Scale int
+	// Province draws a province's register whatever the scale.
+	Province bool
 	// Visits asks for about this many past visits (the planner benchmark).
 	Visits int
 	// Progress, when set, hears how far each step is.
@@ -40,5 +42,5 @@ type SeedOptions struct {
 // an empty register (unlike SeedDemo, without the businesses' self-check
 // history).
 func (s *Services) SeedRegister(ctx context.Context, o SeedOptions) (*demo.Summary, error) {
-	return demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: o.Seed, Scale: o.Scale, Visits: o.Visits, Progress: o.Progress})
+	return demo.Seed(ctx, s.DB, s.Registry, demo.Options{Seed: o.Seed, Scale: o.Scale, Province: o.Province, Visits: o.Visits, Progress: o.Progress})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/shianbao/shianbao/internal/web/console"
 )
 
 // worker is background work the app runs while it serves: fetching photo
@@ -60,6 +62,20 @@ func (a *App) stopWorkers(ctx context.Context) {
 	}
 }
 
+// dashboardEvery is how often the whole register's figures are worked out
+// again: a province's take tens of seconds of database time.
+const dashboardEvery = 5 * time.Minute
+
+// KeepDashboardFigures works the whole register's figures out again
+// unless they are younger than dashboardEvery, keeping them in kv when
+// they took at least slow (see console.Dashboard.KeepFigures).
+func (a *App) KeepDashboardFigures(ctx context.Context, slow time.Duration) error {
+	if a.dashboard == nil {
+		return nil
+	}
+	return a.dashboard.KeepFigures(ctx, dashboardEvery, slow)
+}
+
 // workerList is the background work of this app.
 func (a *App) workerList() []worker {
 	list := a.baseWorkers()
@@ -92,6 +108,14 @@ func (a *App) simulatorMenus() worker {
 
 func (a *App) baseWorkers() []worker {
 	return []worker{a.cardWorker(), a.reviewWorker(), {
+		// The administrator's home page reads the whole register's
+		// figures from kv; one instance at a time works them out again.
+		name:     "dashboard-figures",
+		interval: dashboardEvery,
+		tick: func(ctx context.Context) error {
+			return a.KeepDashboardFigures(ctx, console.DashboardSlow)
+		},
+	}, {
 		// The scheduler runs its own cron until the app stops; only the
 		// instance holding the leader lock plans.
 		name:     "reminders",

@@ -306,7 +306,7 @@ func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
 // shortName drops the administrative suffix: 胡埭镇 → 胡埭, 金城湾社区 → 金城湾.
 func shortName(name string) string {
-	for _, s := range []string{"街道", "社区", "镇", "村", "区", "市", "县"} {
+	for _, s := range []string{"街道", "社区", "镇", "村", "区", "市", "县", "省"} {
 		if short := strings.TrimSuffix(name, s); short != name && short != "" {
 			return short
 		}

@@ -35,9 +35,13 @@ type Options struct {
 	// Seed makes the data: the same seed gives identical names, codes,
 	// coordinates and assignments.
 	Seed int64
-	// Scale 0 is the demo district; N > 0 a city-scale register of exactly
-	// N businesses.
+	// Scale 0 is the demo district; N > 0 a register of exactly N
+	// businesses: one city's up to CityMaxScale, a province's of thirteen
+	// cities above it.
 	Scale int
+	// Province draws a province's register whatever the scale (tests use
+	// it to cover the province's tree at a small scale).
+	Province bool
 	// Progress, when set, hears how far each step is (stage is the step's
 	// name, done of total its units of work).
 	Progress func(stage string, done, total int)

@@ -12,11 +12,19 @@ import (
 // A plan is the shape of the register to generate: the region tree, how
 // many businesses of each grade sit in each village and how many cadres
 // pack them. The demo district's plan is written out below to match the
-// seed document; a city-scale plan is drawn at random. The generator then
-// fills in names, codes, people and places the same way for both.
+// seed document; a city-scale or province-scale plan is drawn at random.
+// The generator then fills in names, codes, people and places the same way
+// for all of them.
 type plan struct {
-	city      string
-	cityCode  string
+	// province names the tree's root when the register is a province's
+	// ("" when the root is the one city).
+	province, provinceCode string
+	cities                 []*cityPlan
+}
+
+type cityPlan struct {
+	name      string
+	code      string
 	center    point
 	office    bool // the city has its own food-safety office
 	cityCadre int  // city-level cadres, for grade A
@@ -88,9 +96,11 @@ func (t *townPlan) grade(g registry.Grade) (n int) {
 }
 
 func (p *plan) total() (n int) {
-	for _, d := range p.districts {
-		for _, t := range d.towns {
-			n += t.total()
+	for _, c := range p.cities {
+		for _, d := range c.districts {
+			for _, t := range d.towns {
+				n += t.total()
+			}
 		}
 	}
 	return n
@@ -128,7 +138,8 @@ func demoPlan(r *rand.Rand, city, district, districtCode string) *plan {
 		}
 	}
 	d.towns = []*townPlan{hudai, lihu}
-	return &plan{city: city, cityCode: cityCode(districtCode), center: point{31.57, 120.30}, districts: []*districtPlan{d}}
+	c := &cityPlan{name: city, code: cityCode(districtCode), center: point{31.57, 120.30}, districts: []*districtPlan{d}}
+	return &plan{cities: []*cityPlan{c}}
 }
 
 func cityCode(districtCode string) string {
@@ -182,14 +193,18 @@ func villageCadres(r *rand.Rand, n, lo, hi int) int {
 // perCadre is how many cadres pack n businesses at about ten each.
 func perCadre(n int) int { return (n + 9) / 10 }
 
-// wuxi lists the city's districts and county-level cities for the
-// city-scale plan, with weights for how many towns each gets.
-var wuxi = []struct {
+// districtSpec is a district or county of a city to be drawn, with a
+// weight for how many towns it gets.
+type districtSpec struct {
 	name, code string
 	center     point
 	weight     float64
 	urban      bool // streets only
-}{
+}
+
+// wuxi lists the city's districts and county-level cities for the
+// city-scale plan.
+var wuxi = []districtSpec{
 	{"梁溪区", "320213", point{31.575, 120.296}, 0.8, true},
 	{"锡山区", "320205", point{31.589, 120.357}, 1.0, false},
 	{"惠山区", "320206", point{31.681, 120.298}, 1.0, false},
@@ -202,23 +217,29 @@ var wuxi = []struct {
 // Grade mix of a city's register: D is about 95 % of a town.
 var cityGradeShare = [4]float64{0.001, 0.009, 0.04}
 
-// cityPlan draws a city-scale register of exactly n businesses: towns of
-// 12–18 villages with 20–40 businesses each, about ten businesses per
-// cadre at every level.
-func cityPlan(r *rand.Rand, n int) *plan {
-	p := &plan{city: "无锡市", cityCode: "320200", center: point{31.57, 120.30}, office: true}
+// cityScalePlan draws a city-scale register of exactly n businesses, the
+// city of 无锡市 at its root.
+func cityScalePlan(r *rand.Rand, n int) *plan {
+	return &plan{cities: []*cityPlan{drawCity(r, n, "无锡市", "320200", point{31.57, 120.30}, wuxi)}}
+}
+
+// drawCity draws a city of exactly n businesses over the given districts:
+// towns of 12–18 villages with 20–40 businesses each, about ten businesses
+// per cadre at every level.
+func drawCity(r *rand.Rand, n int, name, code string, center point, spec []districtSpec) *cityPlan {
+	p := &cityPlan{name: name, code: code, center: center, office: true}
 	// Draw towns until their capacity covers n, then share n out exactly.
 	var towns []*townPlan
 	var caps []float64
 	var homes, villageCounts []int
-	w := make([]float64, len(wuxi))
-	for i, d := range wuxi {
+	w := make([]float64, len(spec))
+	for i, d := range spec {
 		w[i] = d.weight
 	}
 	used := map[string]bool{}
 	for total := 0.0; total < float64(n); {
 		home := weightedIndex(r, w)
-		d := wuxi[home]
+		d := spec[home]
 		t := &townPlan{street: d.urban || r.IntN(4) == 0}
 		t.name = uniqueName(r, used, func() string {
 			if t.street {
@@ -236,12 +257,12 @@ func cityPlan(r *rand.Rand, n int) *plan {
 		homes, villageCounts = append(homes, home), append(villageCounts, villages)
 		total += c
 	}
-	districts := make([]*districtPlan, len(wuxi))
-	townSerial := make([]int, len(wuxi))
+	districts := make([]*districtPlan, len(spec))
+	townSerial := make([]int, len(spec))
 	for i, t := range towns {
 		home := homes[i]
 		if districts[home] == nil {
-			d := wuxi[home]
+			d := spec[home]
 			districts[home] = &districtPlan{name: d.name, code: d.code, center: d.center}
 		}
 		dp := districts[home]

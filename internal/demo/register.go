@@ -17,9 +17,12 @@ import (
 // entries stay behind.
 func seedRegister(ctx context.Context, s *Seeder) error {
 	var p *plan
-	if s.Options.Scale > 0 {
-		p = cityPlan(s.Rand, s.Options.Scale)
-	} else {
+	switch {
+	case s.Options.Scale > 0 && (s.Options.Province || s.Options.Scale > CityMaxScale):
+		p = provincePlan(s.Rand, s.Options.Scale)
+	case s.Options.Scale > 0:
+		p = cityScalePlan(s.Rand, s.Options.Scale)
+	default:
 		rules := s.Reg.Rules()
 		p = demoPlan(s.Rand, rules.CityName, rules.DistrictName, rules.DistrictCode)
 	}
@@ -54,23 +57,43 @@ func (rt *rotation) take() *registry.Cadre {
 
 func (g *generator) run(ctx context.Context) error {
 	g.s.Progress(0, g.total)
-	city, err := g.region(nil, registry.LevelCity, g.p.city, g.p.cityCode)
+	var root *int64
+	if g.p.province != "" {
+		prov, err := g.region(nil, registry.LevelProvince, g.p.province, g.p.provinceCode)
+		if err != nil {
+			return err
+		}
+		g.office(prov, g.p.province, shortName(g.p.province))
+		root = &prov.ID
+	}
+	for _, cp := range g.p.cities {
+		if err := g.city(ctx, root, cp); err != nil {
+			return fmt.Errorf("%s: %w", cp.name, err)
+		}
+	}
+	return g.flushOffices()
+}
+
+// city creates a city under parent (nil for the root) with its office,
+// leaders, districts and towns.
+func (g *generator) city(ctx context.Context, parent *int64, cp *cityPlan) error {
+	city, err := g.region(parent, registry.LevelCity, cp.name, cp.code)
 	if err != nil {
 		return err
 	}
-	if g.p.office {
-		g.office(city, g.p.city, shortName(g.p.city))
+	if cp.office {
+		g.office(city, cp.name, shortName(cp.name))
 	}
-	leaders, err := g.leaders(city, registry.CadreCity, g.p.cityCadre, cityPosts)
+	leaders, err := g.leaders(city, registry.CadreCity, cp.cityCadre, cityPosts)
 	if err != nil {
 		return err
 	}
-	for _, dp := range g.p.districts {
+	for _, dp := range cp.districts {
 		district, err := g.region(&city.ID, registry.LevelDistrict, dp.name, dp.code)
 		if err != nil {
 			return err
 		}
-		g.office(district, g.p.city+dp.name, shortName(dp.name))
+		g.office(district, cp.name+dp.name, shortName(dp.name))
 		county, err := g.leaders(district, registry.CadreCounty, dp.countyCadres, countyPostsOf(dp.name))
 		if err != nil {
 			return err
@@ -82,12 +105,12 @@ func (g *generator) run(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := g.town(district, dp, tp, leaders, county, names); err != nil {
+			if err := g.town(cp, district, dp, tp, leaders, county, names); err != nil {
 				return fmt.Errorf("%s: %w", tp.name, err)
 			}
 		}
 	}
-	return g.flushOffices()
+	return nil
 }
 
 func (g *generator) region(parent *int64, level registry.RegionLevel, name, code string) (*registry.Region, error) {
@@ -208,13 +231,13 @@ func (g *generator) flushOffices() error {
 
 // town creates a town with its villages, office, cadres, businesses and
 // assignments. names holds the business names used in the district so far.
-func (g *generator) town(district *registry.Region, dp *districtPlan, tp *townPlan, leaders, county *rotation, names map[string]bool) error {
+func (g *generator) town(cp *cityPlan, district *registry.Region, dp *districtPlan, tp *townPlan, leaders, county *rotation, names map[string]bool) error {
 	town, err := g.region(&district.ID, registry.LevelTown, tp.name, tp.code)
 	if err != nil {
 		return err
 	}
 	g.s.World.Towns = append(g.s.World.Towns, *town)
-	prefix := g.p.city + dp.name
+	prefix := cp.name + dp.name
 	short := shortName(tp.name)
 	g.office(town, prefix+tp.name, short)
 
@@ -255,7 +278,7 @@ func (g *generator) town(district *registry.Region, dp *districtPlan, tp *townPl
 	var packers []*registry.Cadre
 	for i, vp := range tp.villages {
 		pl := &place{
-			city: g.p.city, district: dp.name, districtCode: dp.code, town: tp.name, townShort: short,
+			city: cp.name, district: dp.name, districtCode: dp.code, town: tp.name, townShort: short,
 			village: vp, villageShort: shortName(vp.name),
 		}
 		pl.roads = villageRoads(g.r, pl.villageShort)

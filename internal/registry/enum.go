@@ -10,6 +10,7 @@ type RegionLevel string
 
 // Region levels, top to bottom.
 const (
+	LevelProvince RegionLevel = "province"
 	LevelCity     RegionLevel = "city"
 	LevelDistrict RegionLevel = "district"
 	LevelTown     RegionLevel = "town"

@@ -3,8 +3,10 @@ package registry
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,7 +15,7 @@ import (
 	"github.com/shianbao/shianbao/internal/errs"
 )
 
-// Region is a node of the administrative tree: city → district →
+// Region is a node of the administrative tree: (province →) city → district →
 // town/street → village/community. Path holds the ids from the root
 // ("/1/2/7/") so a subtree is one indexed prefix match; scopes rely on it.
 type Region struct {
@@ -73,6 +75,8 @@ func (s *Service) createRegionTx(tx *gorm.DB, parentID *int64, level RegionLevel
 
 func childLevel(l RegionLevel) RegionLevel {
 	switch l {
+	case LevelProvince:
+		return LevelCity
 	case LevelCity:
 		return LevelDistrict
 	case LevelDistrict:
@@ -84,7 +88,7 @@ func childLevel(l RegionLevel) RegionLevel {
 }
 
 func levelLabel(l RegionLevel) string {
-	return map[RegionLevel]string{LevelCity: "市", LevelDistrict: "区(县)", LevelTown: "镇(街道)", LevelVillage: "村(社区)"}[l]
+	return map[RegionLevel]string{LevelProvince: "省", LevelCity: "市", LevelDistrict: "区(县)", LevelTown: "镇(街道)", LevelVillage: "村(社区)"}[l]
 }
 
 // Region returns one region. NotFound if absent.
@@ -97,13 +101,103 @@ func (s *Service) Region(ctx context.Context, id int64) (*Region, error) {
 }
 
 // Regions returns every region, ordered by path so parents come first.
-// The tree is small (a city has a few thousand nodes), so callers index it in memory.
+// The tree is small enough to index in memory (a city has a few thousand
+// nodes, a province some forty thousand), but most console pages need it:
+// a province's took longer to read on every request than a town manager's
+// whole page may, so the last copy read is kept (see regionCache) and
+// callers get their own copy of it.
 func (s *Service) Regions(ctx context.Context) ([]Region, error) {
+	var fp struct{ N, Top int64 }
+	if err := s.db.Gorm(ctx).Model(&Region{}).Select("COUNT(*) AS n, COALESCE(MAX(id), 0) AS top").Scan(&fp).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	if rs, ok := s.regions.get(fp.N, fp.Top); ok {
+		return rs, nil
+	}
 	var rs []Region
 	if err := s.db.Gorm(ctx).Order("path").Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("list regions: %w", err)
 	}
+	s.regions.put(rs)
 	return rs, nil
+}
+
+// RegionTree returns every region indexed. A province-sized tree is the
+// one kept (see regionCache) and shared by every caller, so it must be read
+// only: indexing 35,000 regions again was most of a town manager's page
+// time at a province's scale.
+func (s *Service) RegionTree(ctx context.Context) (*RegionTree, error) {
+	var fp struct{ N, Top int64 }
+	if err := s.db.Gorm(ctx).Model(&Region{}).Select("COUNT(*) AS n, COALESCE(MAX(id), 0) AS top").Scan(&fp).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	if t, ok := s.regions.getTree(fp.N, fp.Top); ok {
+		return t, nil
+	}
+	var rs []Region
+	if err := s.db.Gorm(ctx).Order("path").Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	if t := s.regions.put(rs); t != nil {
+		return t, nil
+	}
+	return NewRegionTree(rs), nil
+}
+
+// regionCache keeps a large region tree last read. The service only ever
+// adds regions (nothing renames, moves or deletes one, and a region's path
+// is set in the transaction that adds it), so the number of rows and the
+// highest id tell whether the kept copy is still the table, whichever
+// instance added a region. A copy is used for regionKeep at most, so a
+// name corrected by hand in the database shows within that; trees under
+// regionCacheMin (a district's, a city's) are read every time.
+type regionCache struct {
+	mu     sync.Mutex
+	n, top int64
+	at     time.Time
+	rs     []Region
+	tree   *RegionTree // of its own copy of rs
+}
+
+const (
+	regionCacheMin = 5000
+	regionKeep     = time.Minute
+)
+
+func (c *regionCache) get(n, top int64) ([]Region, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n < regionCacheMin || c.rs == nil || c.n != n || c.top != top || time.Since(c.at) > regionKeep {
+		return nil, false
+	}
+	return slices.Clone(c.rs), true
+}
+
+func (c *regionCache) getTree(n, top int64) (*RegionTree, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n < regionCacheMin || c.tree == nil || c.n != n || c.top != top || time.Since(c.at) > regionKeep {
+		return nil, false
+	}
+	return c.tree, true
+}
+
+// put keeps rs with its own count and highest id (a region added between
+// the check and the read makes the next call read again) and returns the
+// kept tree; nil when rs is too small to keep.
+func (c *regionCache) put(rs []Region) *RegionTree {
+	if len(rs) < regionCacheMin {
+		return nil
+	}
+	var top int64
+	for _, r := range rs {
+		top = max(top, r.ID)
+	}
+	tree := NewRegionTree(slices.Clone(rs))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n, c.top, c.at, c.rs, c.tree = int64(len(rs)), top, time.Now(), slices.Clone(rs), tree
+	return tree
 }
 
 // loadRegionTree indexes the whole region tree read through q.
@@ -129,11 +223,13 @@ type RegionTree struct {
 	ByID    map[int64]Region
 	byChild map[int64]map[string]Region
 	Roots   []Region
+	// All is every region as given (by path from Service.RegionTree).
+	All []Region
 }
 
 // NewRegionTree indexes a list of regions.
 func NewRegionTree(rs []Region) *RegionTree {
-	t := &RegionTree{ByID: make(map[int64]Region, len(rs)), byChild: map[int64]map[string]Region{}}
+	t := &RegionTree{ByID: make(map[int64]Region, len(rs)), byChild: map[int64]map[string]Region{}, All: rs}
 	for _, r := range rs {
 		t.ByID[r.ID] = r
 		if r.ParentID == nil {

@@ -38,9 +38,10 @@ const (
 
 // Service is the register.
 type Service struct {
-	db    *db.DB
-	rules Rules
-	clock clock.Clock
+	db      *db.DB
+	rules   Rules
+	clock   clock.Clock
+	regions *regionCache
 }
 
 // NewService returns the register over d.
@@ -60,7 +61,7 @@ func NewService(d *db.DB, rules Rules, c clock.Clock) *Service {
 	if rules.ImportMaxUnzippedBytes <= 0 {
 		rules.ImportMaxUnzippedBytes = DefaultImportMaxUnzippedBytes
 	}
-	return &Service{db: d, rules: rules, clock: c}
+	return &Service{db: d, rules: rules, clock: c, regions: &regionCache{}}
 }
 
 // Rules returns the settings the register was built with.

@@ -64,7 +64,7 @@ const (
 
 // Labels of the regions one level below an office's, for its digest.
 var childLabels = map[registry.RegionLevel]string{
-	registry.LevelCity: "各区（县）", registry.LevelDistrict: "各镇（街道）", registry.LevelTown: "各村（社区）",
+	registry.LevelProvince: "各市", registry.LevelCity: "各区（县）", registry.LevelDistrict: "各镇（街道）", registry.LevelTown: "各村（社区）",
 }
 
 // day formats a date as "12月31日".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shianbao/shianbao/internal/clock"
@@ -45,10 +46,12 @@ type AssignmentState struct {
 
 // States calls fn for every operating business (suspended and
 // deregistered ones accrue no due visit), assigned or not, with its state
-// at at. Its queries do not grow with the register: regions, offices, and
-// one per group of grades sharing a cycle and counting modes (A, B, and C
-// with D by default), whose rows are streamed, so memory stays flat. An
-// error from fn stops the walk and is returned.
+// at at. Its queries do not grow with the register: regions, offices, two
+// per group of grades sharing a cycle and counting modes (A, B, and C with
+// D by default) for the businesses covered in the cycle and in the one
+// before, kept as bitmaps (a bit per business), and one for the businesses
+// themselves, whose rows are streamed, so memory stays flat. An error from
+// fn stops the walk and is returned.
 //
 // Visits count through the end of each cycle, as in Tasks: asked about a
 // past moment, a business visited later in the same cycle is covered.
@@ -58,19 +61,86 @@ func (s *Service) States(ctx context.Context, at time.Time, fn func(AssignmentSt
 		return fmt.Errorf("states: %w", err)
 	}
 	cur := s.rules.cycles(at)
-	for _, grades := range s.gradeGroups(cur) {
-		if err := s.statesOf(ctx, at, grades, cur[grades[0]], offices, fn); err != nil {
+	// Coverage comes from two range scans of ix_visits_counted_time per
+	// group (the visits of each stretch, business ids only), kept as
+	// bitmaps, and the businesses are read in one pass for every grade:
+	// at a province's million businesses, probing the visits per business
+	// and a full pass per group were most of the planner's time.
+	byGrade := map[registry.Grade]*groupState{}
+	var grades []registry.Grade
+	var owed []string
+	var args []any
+	for _, grp := range s.gradeGroups(cur) {
+		c := cur[grp[0]]
+		g := &groupState{cycle: c, prev: c.Prev(), daysLeft: c.DaysLeft(at)}
+		g.daysOverdue = DaysBetween(g.prev.Due, at)
+		if g.now, err = s.coveredSet(ctx, grp[0], c.Start, c.End); err != nil {
 			return err
 		}
+		if g.before, err = s.coveredSet(ctx, grp[0], g.prev.Start, g.prev.End); err != nil {
+			return err
+		}
+		for _, gr := range grp {
+			byGrade[gr] = g
+		}
+		grades = append(grades, grp...)
+		// Owed as dueBeforeSQL has it: operating since before the previous cycle ended.
+		owed = append(owed, "(b.grade IN ? AND COALESCE(b.status_since, b.created_at) < ?)")
+		args = append(args, grp, g.prev.End.UTC())
+	}
+	args = append([]any{true}, args...)
+	args = append(args, registry.StatusOperating, grades)
+	rows, err := s.db.Gorm(ctx).Raw(`
+SELECT b.id, b.name, b.grade, b.region_id, COALESCE(c.id, 0), COALESCE(c.name, ''),
+	CASE WHEN c.active = ? THEN 1 ELSE 0 END,
+	CASE WHEN `+strings.Join(owed, " OR ")+` THEN 1 ELSE 0 END
+FROM businesses b
+LEFT JOIN assignments a ON a.active_business_id = b.id
+LEFT JOIN cadres c ON c.id = a.cadre_id
+WHERE b.status = ? AND b.grade IN ?`, args...).Rows()
+	if err != nil {
+		return fmt.Errorf("states: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st AssignmentState
+		var grade string
+		var active, owed int
+		if err := rows.Scan(&st.BusinessID, &st.BusinessName, &grade, &st.VillageID, &st.CadreID, &st.CadreName,
+			&active, &owed); err != nil {
+			return fmt.Errorf("states: %w", err)
+		}
+		g := byGrade[registry.Grade(grade)]
+		st.Grade, st.Cycle, st.Prev, st.DaysLeft = registry.Grade(grade), g.cycle, g.prev, g.daysLeft
+		st.OfficeID = offices[st.VillageID]
+		st.CadreActive = active == 1
+		st.Covered, st.CoveredPrev, st.OwedPrev = g.now.has(st.BusinessID), g.before.has(st.BusinessID), owed == 1
+		if st.OwedPrev && !st.CoveredPrev && !st.Covered {
+			st.Overdue, st.DaysOverdue = true, g.daysOverdue
+		}
+		if err := fn(st); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("states: %w", err)
 	}
 	return nil
 }
 
+// groupState is what the grades of one group share at a moment: their
+// cycle and the one before, and who was covered in each.
+type groupState struct {
+	cycle, prev           Cycle
+	daysLeft, daysOverdue int
+	now, before           idSet
+}
+
 // gradeGroups groups the grades whose cycles and counting modes are the
-// same at this moment. Within a group a visit lookup is one narrow range
-// of ix_visits_business (the business, the cycle's stretch) instead of a
-// test of every visit the business ever had against each grade's stretch,
-// which is what makes a city's states a few seconds' work.
+// same at this moment. Within a group coverage is one range of visits (the
+// cycle's stretch) instead of a test of every visit a business ever had
+// against each grade's stretch, which is what makes a city's states a few
+// seconds' work.
 func (s *Service) gradeGroups(cur map[registry.Grade]Cycle) [][]registry.Grade {
 	var out [][]registry.Grade
 	for _, g := range registry.Grades {
@@ -86,61 +156,48 @@ func (s *Service) gradeGroups(cur map[registry.Grade]Cycle) [][]registry.Grade {
 	return out
 }
 
-// coveredIn is coveredSQL's condition for one grade's stretch [from, to).
-func (s *Service) coveredIn(g registry.Grade, from, to time.Time) (string, []any) {
-	return "EXISTS (SELECT 1 FROM visits v WHERE v.business_id = b.id AND v.is_current = ? AND v.counted = ? AND " +
-			"v.submitted_at >= ? AND v.submitted_at < ? AND v.mode IN ?)",
-		[]any{true, true, from.UTC(), to.UTC(), s.modes(g)}
+// idSet is a set of ids as a bitmap: an eighth of a byte per id up to the
+// highest, 125 KB for a million businesses.
+type idSet []uint64
+
+func (s *idSet) add(id int64) {
+	if id < 0 {
+		return
+	}
+	i := int(id / 64)
+	if i >= len(*s) {
+		*s = append(*s, make([]uint64, i+1-len(*s))...)
+	}
+	(*s)[i] |= 1 << (uint(id) % 64)
 }
 
-// statesOf streams the states of the businesses of some grades that share
-// the cycle c.
-func (s *Service) statesOf(ctx context.Context, at time.Time, grades []registry.Grade, c Cycle, offices map[int64]int64,
-	fn func(AssignmentState) error) error {
-	prev := c.Prev()
-	coveredNow, a1 := s.coveredIn(grades[0], c.Start, c.End)
-	coveredPrev, a2 := s.coveredIn(grades[0], prev.Start, prev.End)
-	args := append([]any{true}, a1...)
-	// Owed as dueBeforeSQL has it: operating since before the cycle ended.
-	args = append(append(args, a2...), prev.End.UTC(), registry.StatusOperating, grades)
-	rows, err := s.db.Gorm(ctx).Raw(`
-SELECT b.id, b.name, b.grade, b.region_id, COALESCE(c.id, 0), COALESCE(c.name, ''),
-	CASE WHEN c.active = ? THEN 1 ELSE 0 END,
-	CASE WHEN `+coveredNow+` THEN 1 ELSE 0 END,
-	CASE WHEN `+coveredPrev+` THEN 1 ELSE 0 END,
-	CASE WHEN COALESCE(b.status_since, b.created_at) < ? THEN 1 ELSE 0 END
-FROM businesses b
-LEFT JOIN assignments a ON a.active_business_id = b.id
-LEFT JOIN cadres c ON c.id = a.cadre_id
-WHERE b.status = ? AND b.grade IN ?`, args...).Rows()
+func (s idSet) has(id int64) bool {
+	i := int(id / 64)
+	return id >= 0 && i < len(s) && s[i]&(1<<(uint(id)%64)) != 0
+}
+
+// coveredSet is the businesses with a qualifying visit (current, counted,
+// of grade g's modes) in [from, to), as the console's coverage counts it.
+func (s *Service) coveredSet(ctx context.Context, g registry.Grade, from, to time.Time) (idSet, error) {
+	rows, err := s.db.Gorm(ctx).Raw(`SELECT v.business_id FROM visits v
+WHERE v.submitted_at >= ? AND v.submitted_at < ? AND v.is_current = ? AND v.counted = ? AND v.mode IN ?`,
+		from.UTC(), to.UTC(), true, true, s.modes(g)).Rows()
 	if err != nil {
-		return fmt.Errorf("states: %w", err)
+		return nil, fmt.Errorf("states: covered: %w", err)
 	}
 	defer rows.Close()
-	daysLeft, daysOverdue := c.DaysLeft(at), DaysBetween(prev.Due, at)
+	var set idSet
 	for rows.Next() {
-		st := AssignmentState{Cycle: c, Prev: prev, DaysLeft: daysLeft}
-		var grade string
-		var active, covered, coveredPrev, owed int
-		if err := rows.Scan(&st.BusinessID, &st.BusinessName, &grade, &st.VillageID, &st.CadreID, &st.CadreName,
-			&active, &covered, &coveredPrev, &owed); err != nil {
-			return fmt.Errorf("states: %w", err)
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("states: covered: %w", err)
 		}
-		st.Grade = registry.Grade(grade)
-		st.OfficeID = offices[st.VillageID]
-		st.CadreActive = active == 1
-		st.Covered, st.CoveredPrev, st.OwedPrev = covered == 1, coveredPrev == 1, owed == 1
-		if st.OwedPrev && !st.CoveredPrev && !st.Covered {
-			st.Overdue, st.DaysOverdue = true, daysOverdue
-		}
-		if err := fn(st); err != nil {
-			return err
-		}
+		set.add(id)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("states: %w", err)
+		return nil, fmt.Errorf("states: covered: %w", err)
 	}
-	return nil
+	return set, nil
 }
 
 // officeIndex maps every region to the office nearest above it (itself

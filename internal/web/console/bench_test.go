@@ -20,6 +20,7 @@ import (
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/web/console"
 	"github.com/shianbao/shianbao/internal/web/webtest"
 )
 
@@ -107,6 +108,16 @@ func BenchmarkConsolePages(b *testing.B) {
 	}
 	for _, u := range users {
 		b.Run(u.label, func(b *testing.B) {
+			if u.name == a.Admin {
+				// The background work keeps the whole register's figures
+				// ahead of the administrator (at start and every five
+				// minutes): time it once, as a serving instance does it.
+				start := time.Now()
+				if err := a.KeepDashboardFigures(context.Background(), console.DashboardSlow); err != nil {
+					b.Fatal(err)
+				}
+				b.Logf("whole register's dashboard figures worked out and kept in %v", time.Since(start).Round(time.Millisecond))
+			}
 			// The first sign-in renders the dashboard: time it cold.
 			start := time.Now()
 			c := a.SignIn(b, u.name)

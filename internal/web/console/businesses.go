@@ -91,11 +91,10 @@ func (c *Businesses) businessesXLSX(e echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rs, err := c.Registry.Regions(ctx)
+	tree, err := c.Registry.RegionTree(ctx)
 	if err != nil {
 		return err
 	}
-	tree := registry.NewRegionTree(rs)
 	sh := newSheet(e, exportName("包保主体", web.Scope(e).Name, c.clock.Now()), "包保主体", businessColumns)
 	err = c.Query.EachBusiness(ctx, q, func(rows []query.BusinessLine) error {
 		for _, b := range rows {
@@ -166,11 +165,10 @@ func (c *Businesses) renderBusiness(e echo.Context, status int, problem string) 
 	}
 	p := businessPage{B: b, Flash: flash(e), Problem: problem, CanWrite: web.User(e).Role.CanWrite(),
 		LettersOn: c.Letters != nil, Today: c.clock.Now().In(clock.China).Format("2006-01-02")}
-	rs, err := c.Registry.Regions(ctx)
+	tree, err := c.Registry.RegionTree(ctx)
 	if err != nil {
 		return err
 	}
-	tree := registry.NewRegionTree(rs)
 	p.Town, p.Village = tree.TownVillage(b.RegionID)
 	if p.Covered, p.Cycle, err = c.Supervision.Covered(ctx, b.ID); err != nil {
 		return err

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"html/template"
@@ -47,9 +48,12 @@ func (c *Dashboard) mount(m *mounted) {
 
 // dashboardPage is the home page: this cycle's figures for the user's scope.
 type dashboardPage struct {
-	Cycle    string
-	Total    query.CoverageRow
+	Cycle string
+	Total query.CoverageRow
+	// Towns breaks the figures down by town, or by city for a province
+	// (ByCity set).
 	Towns    []query.CoverageRow
+	ByCity   bool
 	Villages []query.CoverageRow
 	Cadres   []query.CoverageRow
 	// VillagesCut and CadresCut count the rows left out of the short lists.
@@ -62,7 +66,10 @@ type dashboardPage struct {
 	UnreachableList []query.Notification
 	History         []query.CycleCoverage
 	// AsOf is when cached figures were worked out (nil when live).
-	AsOf         *time.Time    `json:"-"`
+	AsOf *time.Time `json:"-"`
+	// Pending says the figures are being worked out in the background and
+	// the page has none yet.
+	Pending      bool          `json:"-"`
 	TownChart    template.HTML `json:"-"`
 	VillageChart template.HTML `json:"-"`
 	CadreChart   template.HTML `json:"-"`
@@ -82,12 +89,12 @@ func (c *Dashboard) dashboardFigures(ctx context.Context, scope account.Scope) (
 		return nil, err
 	}
 	d := &dashboardPage{Cycle: p.Cycle, Total: p.Total}
-	rs, err := c.Registry.Regions(ctx)
+	tree, err := c.Registry.RegionTree(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tree := registry.NewRegionTree(rs)
-	d.Towns = listing.ByTown(tree, p.ByVillage)
+	level := listing.AreaLevel(tree, scope.Path)
+	d.Towns, d.ByCity = listing.ByLevel(tree, p.ByVillage, level), level == registry.LevelCity
 	d.Villages = leastCovered(p.ByVillage, dashboardRows, &d.VillagesCut)
 	d.Cadres = leastCovered(p.ByCadre, dashboardRows, &d.CadresCut)
 	if d.Overdue, err = c.Query.OverdueCount(ctx, scope.Path); err != nil {
@@ -117,7 +124,11 @@ func (c *Dashboard) dashboardFigures(ctx context.Context, scope account.Scope) (
 
 // drawCharts renders the page's charts from its figures.
 func (d *dashboardPage) drawCharts() {
-	d.TownChart = barChart("town", msgChartTown, coverageBars(d.Towns))
+	title := msgChartTown
+	if d.ByCity {
+		title = msgChartCity
+	}
+	d.TownChart = barChart("town", title, coverageBars(d.Towns))
 	d.VillageChart = barChart("village", msgChartVillage, coverageBars(d.Villages))
 	d.CadreChart = barChart("cadre", msgChartCadre, coverageBars(d.Cadres))
 	var hist []bar
@@ -143,7 +154,7 @@ func (c *Dashboard) dashboard(e echo.Context) error {
 // — by one instance at a time — once older than dashboardFresh. The page
 // then says when they were worked out.
 const (
-	dashboardSlow  = 300 * time.Millisecond
+	dashboardSlow  = DashboardSlow
 	dashboardFresh = time.Minute
 	dashboardKeep  = time.Hour
 )
@@ -173,6 +184,19 @@ func (c *Dashboard) dashboardFor(ctx context.Context, scope account.Scope) (*das
 			return cd.Page, nil
 		}
 	}
+	if scope.Path == "" {
+		// A province's figures take minutes: past the write timeout of a
+		// request. Until the background work has kept them (it starts with
+		// the instance), the page says they are coming.
+		tree, err := c.Registry.RegionTree(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(tree.All) >= largeTree {
+			c.refreshDashboard(ctx, scope)
+			return &dashboardPage{Pending: true}, nil
+		}
+	}
 	at, start := c.clock.Now(), time.Now()
 	d, err := c.dashboardFigures(ctx, scope)
 	if err != nil {
@@ -183,6 +207,11 @@ func (c *Dashboard) dashboardFor(ctx context.Context, scope account.Scope) (*das
 	}
 	return d, nil
 }
+
+// largeTree is how many regions make a register whose whole figures are
+// never worked out during a request: a province's (35,000 regions at a
+// million businesses); a city's 2,000 take seconds and still are.
+const largeTree = 5000
 
 func (c *Dashboard) keepDashboard(ctx context.Context, scope account.Scope, d *dashboardPage, at time.Time) {
 	raw, err := json.Marshal(cachedDashboard{At: at, Page: d})
@@ -198,13 +227,13 @@ func (c *Dashboard) keepDashboard(ctx context.Context, scope account.Scope, d *d
 // another request (on any instance) is already doing so.
 func (c *Dashboard) refreshDashboard(ctx context.Context, scope account.Scope) {
 	ctx = context.WithoutCancel(ctx)
-	lock, err := kv.TryLock(ctx, c.KV, dashboardKey(scope)+":refresh", 2*time.Minute)
+	lock, err := kv.TryLock(ctx, c.KV, dashboardKey(scope)+":refresh", keepLease)
 	if err != nil {
 		return
 	}
 	go func() {
 		defer lock.Release(ctx)
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		rctx, cancel := context.WithTimeout(ctx, keepLease)
 		defer cancel()
 		at := c.clock.Now()
 		d, err := c.dashboardFigures(rctx, scope)
@@ -215,6 +244,53 @@ func (c *Dashboard) refreshDashboard(ctx context.Context, scope account.Scope) {
 		c.keepDashboard(rctx, scope, d, at)
 	}()
 }
+
+// KeepFigures works out the whole register's figures (the province's or
+// city's administrator's home page) ahead of any request and keeps them in
+// kv, so that page never waits for a computation over the whole register
+// (only figures slow to work out are kept, as on a request).
+// Every instance calls it on a timer; the kv lock lets one at a time do the
+// work, and figures younger than fresh are left as they are. The page
+// shows when they were worked out.
+func (c *Dashboard) KeepFigures(ctx context.Context, fresh, slow time.Duration) error {
+	scope := account.Scope{}
+	key := dashboardKey(scope)
+	if raw, err := c.KV.Get(ctx, key); err == nil {
+		var cd cachedDashboard
+		if json.Unmarshal([]byte(raw), &cd) == nil && cd.Page != nil && c.clock.Now().Sub(cd.At) < fresh {
+			return nil
+		}
+	}
+	// A province's figures take tens of seconds on a busy database: the
+	// lease outlasts them so a second instance does not start the same work.
+	lock, err := kv.TryLock(ctx, c.KV, key+":refresh", keepLease)
+	if errors.Is(err, kv.ErrLocked) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+	at, start := c.clock.Now(), time.Now()
+	d, err := c.dashboardFigures(ctx, scope)
+	if err != nil {
+		return fmt.Errorf("dashboard figures: %w", err)
+	}
+	// Figures quicker to work out than slow (DashboardSlow in service)
+	// stay live on the page, as dashboardFor does: a district's register
+	// never sees cached ones.
+	if time.Since(start) >= slow {
+		c.keepDashboard(ctx, scope, d, at)
+	}
+	return nil
+}
+
+// DashboardSlow is how long a scope's figures may take to stay live on
+// the page; slower ones are kept in kv.
+const DashboardSlow = 300 * time.Millisecond
+
+// keepLease bounds one computation of the whole register's figures.
+const keepLease = 10 * time.Minute
 
 // leastCovered keeps the n least covered rows (all when there are few),
 // counting those left out in cut.

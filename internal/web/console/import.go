@@ -200,6 +200,7 @@ func (c *Import) registerExport(e echo.Context) error {
 	h.Set("Cache-Control", "private, no-store")
 	// The export writes as it reads; a failure halfway leaves a cut file,
 	// which the user sees as unreadable rather than as silently short.
+	allowLongWrite(e)
 	return c.Registry.Export(e.Request().Context(), kind, format, e.Response(), web.ScopePath(e))
 }
 

@@ -23,6 +23,7 @@ const (
 	msgSubtotal         = " 小计"
 	msgPhotoPending     = "照片尚未取回。"
 	msgChartTown        = "各镇(街道)本周期督导覆盖"
+	msgChartCity        = "各市本周期督导覆盖"
 	msgChartVillage     = "覆盖率较低的村(社区)"
 	msgChartCadre       = "覆盖率较低的包保干部"
 	msgChartHistory     = "最近四个周期的督导覆盖"

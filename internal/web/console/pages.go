@@ -87,13 +87,12 @@ type regionOption struct {
 // regionOptions lists the towns and villages in the user's scope, each
 // village under its town.
 func regionOptions(ctx context.Context, reg *registry.Service, scope account.Scope) ([]regionOption, *registry.RegionTree, error) {
-	rs, err := reg.Regions(ctx)
+	tree, err := reg.RegionTree(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	tree := registry.NewRegionTree(rs)
 	var out []regionOption
-	for _, r := range rs {
+	for _, r := range tree.All {
 		if !strings.HasPrefix(r.Path, scope.Path) {
 			continue
 		}

@@ -88,11 +88,10 @@ func (c *Progress) progressRows(e echo.Context) ([]progressRow, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	rs, err := c.Registry.Regions(ctx)
+	tree, err := c.Registry.RegionTree(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	tree := registry.NewRegionTree(rs)
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].VillageID < lines[j].VillageID })
 	var out []progressRow
 	total := progressRow{Kind: "total"}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -69,6 +70,7 @@ func newSheet(e echo.Context, filename, name string, cols []column) *sheet {
 
 // start creates the workbook and writes the header row.
 func (s *sheet) start() error {
+	allowLongWrite(s.e)
 	s.f = excelize.NewFile()
 	name := sheetName(s.name)
 	if err := s.f.SetSheetName(s.f.GetSheetName(0), name); err != nil {
@@ -258,4 +260,16 @@ func sheetName(s string) string {
 // exportName is a download's file name: what it is, whose, and when.
 func exportName(what, scope string, now time.Time) string {
 	return fmt.Sprintf("%s_%s_%s.xlsx", scope, what, now.In(clock.China).Format("20060102"))
+}
+
+// exportWriteTime is how long an export may take to write. The server's
+// write timeout (http.write_timeout, a minute by default) is right for
+// pages, but a province's register or a year of its visits takes minutes
+// to read and zip, and nothing is sent until the sheet is whole.
+const exportWriteTime = 15 * time.Minute
+
+// allowLongWrite moves this response's write deadline to exportWriteTime
+// from now. Writers that cannot (test recorders) keep theirs.
+func allowLongWrite(e echo.Context) {
+	_ = http.NewResponseController(e.Response()).SetWriteDeadline(time.Now().Add(exportWriteTime))
 }

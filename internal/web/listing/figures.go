@@ -3,6 +3,7 @@ package listing
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,11 +35,10 @@ func (l *Lists) CadreLines(e echo.Context, cs []registry.Cadre) ([]CadreLine, er
 	if err != nil {
 		return nil, err
 	}
-	rs, err := l.Registry.Regions(ctx)
+	tree, err := l.Registry.RegionTree(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tree := registry.NewRegionTree(rs)
 	cov, err := l.Query.CadreCoverage(ctx, ids, web.ScopePath(e))
 	if err != nil {
 		return nil, err
@@ -64,13 +64,31 @@ func (l *Lists) Overdue(ctx context.Context, scope account.Scope) ([]query.Overd
 
 // ByTown adds village rows up to their towns, in region order.
 func ByTown(tree *registry.RegionTree, villages []query.CoverageRow) []query.CoverageRow {
+	return ByLevel(tree, villages, registry.LevelTown)
+}
+
+// AreaLevel is the level a scope's figures are broken down by: towns, or
+// cities when the scope is a whole province (a province's two thousand
+// towns make no chart to read).
+func AreaLevel(tree *registry.RegionTree, scopePath string) registry.RegionLevel {
+	for _, r := range tree.ByID {
+		if r.Level == registry.LevelProvince && strings.HasPrefix(r.Path, scopePath) {
+			return registry.LevelCity
+		}
+	}
+	return registry.LevelTown
+}
+
+// ByLevel adds village rows up to their regions of the given level, in
+// region order.
+func ByLevel(tree *registry.RegionTree, villages []query.CoverageRow, level registry.RegionLevel) []query.CoverageRow {
 	idx := map[int64]*query.CoverageRow{}
 	var order []int64
 	for _, v := range villages {
 		r, ok := tree.ByID[v.ID]
 		id, name := v.ID, v.Name
 		if ok {
-			if t, ok := tree.Ancestor(r, registry.LevelTown); ok {
+			if t, ok := tree.Ancestor(r, level); ok {
 				id, name = t.ID, t.Name
 			}
 		}

@@ -73,11 +73,7 @@ func (l *Lists) Cycle() supervision.Cycle {
 	return supervision.CycleFor(l.Supervision.Rules().Period(registry.GradeD), l.Clock.Now())
 }
 
-// Tree is the region tree, read fresh.
+// Tree is the region tree (shared: read only).
 func (l *Lists) Tree(ctx context.Context) (*registry.RegionTree, error) {
-	rs, err := l.Registry.Regions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return registry.NewRegionTree(rs), nil
+	return l.Registry.RegionTree(ctx)
 }
