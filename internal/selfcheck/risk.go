@@ -3,32 +3,19 @@ package selfcheck
 import (
 	"bytes"
 	"fmt"
-	"regexp"
-	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/shianbao/shianbao/configs"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/supervision"
 )
 
-// Risk is one point of the daily control (日管控风险点).
+// Risk is one point of the daily control (日管控风险点). It is read and
+// applies to businesses as a supervision checklist item does.
 type Risk struct {
-	ID    string
-	Label string
-	// Categories the point applies to; empty means all.
-	Categories []registry.Category
-}
-
-// AppliesTo reports whether the point is on the daily list of a business
-// of category c. Canteens check the catering points too, as in the
-// supervision checklist.
-func (r Risk) AppliesTo(c registry.Category) bool {
-	if len(r.Categories) == 0 || slices.Contains(r.Categories, c) {
-		return true
-	}
-	return c == registry.CategoryCanteen && slices.Contains(r.Categories, registry.CategoryCatering)
+	supervision.Point
 }
 
 // Risks is the loaded list of daily control points, in file order.
@@ -38,14 +25,8 @@ type Risks struct {
 }
 
 type riskFile struct {
-	Items []struct {
-		ID         string   `yaml:"id"`
-		Label      string   `yaml:"label"`
-		Categories []string `yaml:"categories"`
-	} `yaml:"items"`
+	Items []supervision.PointSpec `yaml:"items"`
 }
-
-var riskIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // maxRisksPerCategory keeps a daily list answerable in one chat bubble.
 const maxRisksPerCategory = 20
@@ -64,21 +45,9 @@ func LoadRisks(data []byte) (*Risks, error) {
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	rs := &Risks{byID: map[string]int{}}
 	for i, in := range f.Items {
-		r := Risk{ID: strings.TrimSpace(in.ID), Label: strings.TrimSpace(in.Label)}
-		switch {
-		case !riskIDPattern.MatchString(r.ID):
-			bad("item %d: id %q should be lower-case letters, digits and _ (at most 32)", i+1, in.ID)
-		case rs.has(r.ID):
-			bad("item %s: duplicate id", r.ID)
-		}
-		if r.Label == "" {
-			bad("item %s: no label", r.ID)
-		}
-		cats, catProblems := registry.ParseCategoryList(in.Categories)
-		r.Categories = cats
-		for _, p := range catProblems {
-			bad("item %s: %s", r.ID, p)
-		}
+		pt, pointProblems := supervision.ParsePoint(i+1, in, rs.has)
+		problems = append(problems, pointProblems...)
+		r := Risk{Point: pt}
 		rs.byID[r.ID] = len(rs.items)
 		rs.items = append(rs.items, r)
 	}
@@ -108,15 +77,7 @@ func DefaultRisks() (*Risks, error) {
 func (rs *Risks) has(id string) bool { _, ok := rs.byID[id]; return ok }
 
 // For lists the daily points of a business of category c, in file order.
-func (rs *Risks) For(c registry.Category) []Risk {
-	var out []Risk
-	for _, r := range rs.items {
-		if r.AppliesTo(c) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+func (rs *Risks) For(c registry.Category) []Risk { return supervision.PointsFor(rs.items, c) }
 
 // Risk finds a point by id.
 func (rs *Risks) Risk(id string) (Risk, bool) {

@@ -3,7 +3,6 @@ package supervision
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -22,12 +21,9 @@ const (
 
 // Item is one point of the supervision checklist (督导要点).
 type Item struct {
-	ID    string
-	Label string
+	Point
 	// QuickLabel is the wording in a quick visit ("" = Label).
 	QuickLabel string
-	// Categories the item applies to; empty means all.
-	Categories []registry.Category
 	// Grades limits the item to some grades; empty means all.
 	Grades []registry.Grade
 	// PhotoExpected: a photo is asked for when the item has a problem.
@@ -45,15 +41,6 @@ func (it Item) LabelFor(check string) string {
 	return it.Label
 }
 
-// AppliesTo reports whether the item belongs to a full visit of a
-// business of category c. Canteens are checked on the catering items too.
-func (it Item) AppliesTo(c registry.Category) bool {
-	if len(it.Categories) == 0 || slices.Contains(it.Categories, c) {
-		return true
-	}
-	return c == registry.CategoryCanteen && slices.Contains(it.Categories, registry.CategoryCatering)
-}
-
 // Checklists is the loaded checklist: items in file order and the quick list.
 type Checklists struct {
 	items []Item
@@ -65,18 +52,14 @@ type Checklists struct {
 
 type checklistFile struct {
 	Items []struct {
-		ID            string   `yaml:"id"`
-		Label         string   `yaml:"label"`
+		PointSpec     `yaml:",inline"`
 		QuickLabel    string   `yaml:"quick_label"`
-		Categories    []string `yaml:"categories"`
 		Grades        []string `yaml:"grades"`
 		PhotoExpected bool     `yaml:"photo_expected"`
 		Article       string   `yaml:"article"`
 	} `yaml:"items"`
 	Quick []string `yaml:"quick"`
 }
-
-var itemIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // LoadChecklists parses and validates a checklist file: ids well formed
 // and unique, labels present, categories and grades known, quick ids
@@ -92,22 +75,10 @@ func LoadChecklists(data []byte) (*Checklists, error) {
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	cl := &Checklists{byID: map[string]int{}}
 	for i, in := range f.Items {
-		it := Item{ID: strings.TrimSpace(in.ID), Label: strings.TrimSpace(in.Label), QuickLabel: strings.TrimSpace(in.QuickLabel),
-			PhotoExpected: in.PhotoExpected, Article: strings.TrimSpace(in.Article)}
-		switch {
-		case !itemIDPattern.MatchString(it.ID):
-			bad("item %d: id %q should be lower-case letters, digits and _ (at most 32)", i+1, in.ID)
-		case cl.has(it.ID):
-			bad("item %s: duplicate id", it.ID)
-		}
-		if it.Label == "" {
-			bad("item %s: no label", it.ID)
-		}
-		cats, catProblems := registry.ParseCategoryList(in.Categories)
-		it.Categories = cats
-		for _, p := range catProblems {
-			bad("item %s: %s", it.ID, p)
-		}
+		pt, pointProblems := ParsePoint(i+1, in.PointSpec, cl.has)
+		problems = append(problems, pointProblems...)
+		it := Item{Point: pt, QuickLabel: strings.TrimSpace(in.QuickLabel), PhotoExpected: in.PhotoExpected,
+			Article: strings.TrimSpace(in.Article)}
 		for _, g := range in.Grades {
 			gr, ok := registry.ParseGrade(g)
 			if !ok {
@@ -167,15 +138,7 @@ func (cl *Checklists) All() []Item { return slices.Clone(cl.items) }
 
 // For lists the items of a full visit to a business of category c, in
 // file order (common items first). It ignores grade limits; see ForGrade.
-func (cl *Checklists) For(c registry.Category) []Item {
-	var out []Item
-	for _, it := range cl.items {
-		if it.AppliesTo(c) {
-			out = append(out, it)
-		}
-	}
-	return out
-}
+func (cl *Checklists) For(c registry.Category) []Item { return PointsFor(cl.items, c) }
 
 // ForGrade is For without the items limited to other grades: the list a
 // full visit to a business of category c and grade g covers.

@@ -11,7 +11,8 @@ import (
 	"github.com/shianbao/shianbao/internal/visitform"
 )
 
-var items = []supervision.Item{{ID: "licence", Label: "证照齐全有效"}, {ID: "clean", Label: "场所环境卫生", PhotoExpected: true}}
+var items = []supervision.Item{{Point: supervision.Point{ID: "licence", Label: "证照齐全有效"}},
+	{Point: supervision.Point{ID: "clean", Label: "场所环境卫生"}, PhotoExpected: true}}
 
 func form() visitform.Form {
 	return visitform.Form{Mode: "onsite", Status: "relocated", StatusNote: " 富安路18号 ", Contact: "",
