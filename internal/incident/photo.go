@@ -15,23 +15,10 @@ import (
 // Photo is a picture sent with a step of an incident, fetched from WeChat
 // after the step is stored by the same queue as the visits' photos.
 type Photo struct {
-	ID            int64
-	IncidentID    int64
-	EventID       int64
-	MediaID       string
-	PicURL        string
-	ReceivedAt    time.Time
-	Status        string
-	SHA256        string `gorm:"column:sha256"`
-	Size          int64
-	Path          string
-	ContentType   string
-	Attempts      int
-	NextAttemptAt time.Time
-	LeaseUntil    *time.Time
-	LeaseToken    string
-	LastError     string
-	CreatedAt     time.Time
+	ID         int64
+	IncidentID int64
+	EventID    int64
+	supervision.PhotoFetch
 }
 
 // TableName names the photos' table.
@@ -46,9 +33,7 @@ func addPhotosTx(tx *gorm.DB, incidentID, eventID int64, in []supervision.PhotoI
 	}
 	rows := make([]Photo, len(in))
 	for i, p := range in {
-		p = p.Received(now)
-		rows[i] = Photo{IncidentID: incidentID, EventID: eventID, MediaID: p.MediaID, PicURL: p.PicURL,
-			ReceivedAt: p.ReceivedAt, Status: supervision.PhotoPending, NextAttemptAt: now, CreatedAt: now}
+		rows[i] = Photo{IncidentID: incidentID, EventID: eventID, PhotoFetch: p.Pending(now)}
 	}
 	return tx.Create(&rows).Error
 }

@@ -29,23 +29,10 @@ const (
 
 // Photo is a picture sent with a record revision.
 type Photo struct {
-	ID            int64
-	RevisionID    int64
-	BusinessID    int64
-	MediaID       string
-	PicURL        string
-	ReceivedAt    time.Time
-	Status        string
-	SHA256        string `gorm:"column:sha256"`
-	Size          int64
-	Path          string
-	ContentType   string
-	Attempts      int
-	NextAttemptAt time.Time
-	LeaseUntil    *time.Time
-	LeaseToken    string
-	LastError     string
-	CreatedAt     time.Time
+	ID         int64
+	RevisionID int64
+	BusinessID int64
+	supervision.PhotoFetch
 }
 
 // TableName names the photos' table.
@@ -57,9 +44,7 @@ func (s *Service) addPhotosTx(tx *gorm.DB, revisionID, businessID int64, in []su
 	}
 	rows := make([]Photo, len(in))
 	for i, p := range in {
-		p = p.Received(now)
-		rows[i] = Photo{RevisionID: revisionID, BusinessID: businessID, MediaID: p.MediaID, PicURL: p.PicURL,
-			ReceivedAt: p.ReceivedAt, Status: PhotoPending, NextAttemptAt: now, CreatedAt: now}
+		rows[i] = Photo{RevisionID: revisionID, BusinessID: businessID, PhotoFetch: p.Pending(now)}
 	}
 	return tx.Create(&rows).Error
 }

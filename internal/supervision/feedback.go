@@ -118,6 +118,6 @@ func storedPhoto(o media.Object, now time.Time) Photo {
 	if len(id) > 128 {
 		id = id[:128]
 	}
-	return Photo{MediaID: id, ReceivedAt: now, Status: PhotoStored, SHA256: o.SHA256, Size: o.Size,
-		Path: o.Key, ContentType: o.ContentType, NextAttemptAt: now, CreatedAt: now}
+	return Photo{PhotoFetch: PhotoFetch{MediaID: id, ReceivedAt: now, Status: PhotoStored, SHA256: o.SHA256, Size: o.Size,
+		Path: o.Key, ContentType: o.ContentType, NextAttemptAt: now, CreatedAt: now}}
 }

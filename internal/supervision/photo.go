@@ -42,12 +42,20 @@ type Photo struct {
 	VisitID              *int64
 	FindingID            *int64
 	RectificationEventID *int64
-	MediaID              string
-	PicURL               string
-	ReceivedAt           time.Time
-	Status               string
-	SHA256               string `gorm:"column:sha256"`
-	Size                 int64
+	PhotoFetch
+}
+
+// PhotoFetch is a photo's life on the fetch queue (PhotoQueue): WeChat's
+// media id, the fetch's state and lease, and where the copy is stored.
+// Every table of photos the queue serves — visits', self-check records',
+// incidents' — embeds it, so its columns are the same everywhere.
+type PhotoFetch struct {
+	MediaID    string
+	PicURL     string
+	ReceivedAt time.Time
+	Status     string
+	SHA256     string `gorm:"column:sha256"`
+	Size       int64
 	// Path is the media.Store key of the stored copy.
 	Path          string
 	ContentType   string
@@ -87,9 +95,13 @@ func (in PhotoInput) Received(now time.Time) PhotoInput {
 }
 
 // newPhoto is a pending photo row for a received picture.
-func newPhoto(in PhotoInput, now time.Time) Photo {
+func newPhoto(in PhotoInput, now time.Time) Photo { return Photo{PhotoFetch: in.Pending(now)} }
+
+// Pending is the queue entry of a picture received in chat at now: due
+// for its first fetch at once.
+func (in PhotoInput) Pending(now time.Time) PhotoFetch {
 	in = in.Received(now)
-	return Photo{MediaID: in.MediaID, PicURL: in.PicURL, ReceivedAt: in.ReceivedAt, Status: PhotoPending, NextAttemptAt: now, CreatedAt: now}
+	return PhotoFetch{MediaID: in.MediaID, PicURL: in.PicURL, ReceivedAt: in.ReceivedAt, Status: PhotoPending, NextAttemptAt: now, CreatedAt: now}
 }
 
 // Downloader fetches a temporary media file from WeChat: its bytes and
