@@ -17,7 +17,7 @@ func (a *App) mountH5() error {
 		&h5.Visits{Supervision: a.Supervision, Query: a.Query, Media: a.Media},
 		&h5.Lists{Registry: a.Registry, Supervision: a.Supervision, Query: a.Query},
 		a.visitForm(),
-		&h5.Incidents{Incidents: a.Incidents, ConsoleURL: a.Config.HTTP.BaseURL},
+		&h5.Incidents{Incidents: a.Incidents, Media: a.Media, ConsoleURL: a.Config.HTTP.BaseURL},
 		&h5.Pledges{Pledges: a.Pledges},
 		&h5.Quiz{Meetings: a.Meetings},
 	)

@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -70,8 +72,15 @@ func TestIncidentAtNight(t *testing.T) {
 	bind(cadreID, account.RoleCadre, cadre.ID)
 	bind(managerID, account.RoleManager, managers[0].ID)
 
-	for _, s := range []string{"应急", "1", biz.Name, "晚饭后6人呕吐腹泻，已送医", "6", "跳过", "跳过"} {
-		if got := ph.text(cadreID, s); got == "" || strings.Contains(got, "系统开小差") {
+	putPhoto(t, a, "incident-photo", 120)
+	for _, s := range []string{"应急", "1", biz.Name, "晚饭后6人呕吐腹泻，已送医", "6", "[photo]", "完成", "跳过"} {
+		var got string
+		if s == "[photo]" {
+			got = ph.photo(cadreID, "incident-photo")
+		} else {
+			got = ph.text(cadreID, s)
+		}
+		if got == "" || strings.Contains(got, "系统开小差") {
 			t.Fatalf("%q answered %q", s, got)
 		}
 	}
@@ -119,8 +128,23 @@ func TestIncidentAtNight(t *testing.T) {
 	}
 	jar, _ := cookiejar.New(nil)
 	a.FakeAPI.SetPersona(managerID)
-	if page := getPage(t, &http.Client{Jar: jar}, rebase(a, ns[0].URL)); !strings.Contains(page, biz.Name) || !strings.Contains(page, "受理") {
+	managerPhone := &http.Client{Jar: jar}
+	if page := getPage(t, managerPhone, rebase(a, ns[0].URL)); !strings.Contains(page, biz.Name) || !strings.Contains(page, "受理") {
 		t.Fatalf("incident page:\n%s", page)
+	}
+	// The photo sent with the report shows on the page, once fetched.
+	var img []string
+	pollUntil(t, func() bool {
+		img = regexp.MustCompile(`<img src="([^"]+/photos/[0-9]+\?[^"]+)"`).FindStringSubmatch(getPage(t, managerPhone, rebase(a, ns[0].URL)))
+		return img != nil
+	})
+	resp, err := managerPhone.Get(a.URL() + html.UnescapeString(img[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("the incident's photo = %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	strangerJar, _ := cookiejar.New(nil)
 	a.FakeAPI.SetPersona("o-incident-nobody")

@@ -8,7 +8,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shianbao/shianbao/internal/errs"
 	"github.com/shianbao/shianbao/internal/incident"
+	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/registry"
 )
 
@@ -19,6 +21,8 @@ import (
 // made on the console.
 type Incidents struct {
 	Incidents *incident.Service
+	// Media holds the photos' stored copies; nil leaves them out.
+	Media media.Store
 	// ConsoleURL starts the console's address of the incident, for the
 	// office's link to act on it.
 	ConsoleURL string
@@ -38,6 +42,7 @@ var _ incident.Links = Links{}
 func (h *Incidents) mount(m *mounted) {
 	h.mounted = m
 	m.router.GET("/h5/incidents/:id", h.incident)
+	m.router.GET("/h5/incidents/:id/photos/:photo", h.photo)
 }
 
 // incidentStepView is a step as the page shows it.
@@ -46,24 +51,15 @@ type incidentStepView struct {
 	Label  string
 	By     string
 	Note   string
-	Photos int
+	Photos []visitPhoto
 }
 
 func (h *Incidents) incident(c echo.Context) error {
-	id, v, err := h.open(c, incidentResource)
-	if err != nil || v == nil {
+	id, inc, reader, err := h.authorized(c)
+	if err != nil || inc == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	var inc *incident.Incident
-	reader, err := authorizeAnyAs(v, msgH5NotForYou, func(a registry.Actor) error {
-		var err error
-		inc, err = h.Incidents.Authorize(ctx, id, a)
-		return err
-	})
-	if err != nil {
-		return err
-	}
 	evs, err := h.Incidents.Events(ctx, id)
 	if err != nil {
 		return err
@@ -72,9 +68,16 @@ func (h *Incidents) incident(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	perEvent := map[int64]int{}
+	// The photos open through this page's own signed link, as a visit
+	// receipt's do.
+	perEvent := map[int64][]visitPhoto{}
+	q := signedQuery(c)
 	for _, p := range photos {
-		perEvent[p.EventID]++
+		vp := visitPhoto{N: len(perEvent[p.EventID]) + 1, Status: p.Status}
+		if p.Stored() && h.Media != nil {
+			vp.URL = incidentResource(id) + "/photos/" + strconv.FormatInt(p.ID, 10) + "?" + q
+		}
+		perEvent[p.EventID] = append(perEvent[p.EventID], vp)
 	}
 	steps := make([]incidentStepView, len(evs))
 	for i, ev := range evs {
@@ -99,6 +102,55 @@ func (h *Incidents) incident(c echo.Context) error {
 	}
 	return h.render(c, http.StatusOK, "incident", map[string]any{"I": inc, "Kind": inc.Kind.Label(), "State": inc.State.Label(),
 		"Place": place, "Verb": inc.State.Verb(), "Overdue": inc.Overdue(h.now()), "Steps": steps, "Console": console})
+}
+
+// authorized opens the incident of the signed link for a reader it is
+// for; nil, nil when the link sent the reader elsewhere (to sign in).
+func (h *Incidents) authorized(c echo.Context) (int64, *incident.Incident, registry.Actor, error) {
+	id, v, err := h.open(c, incidentResource)
+	if err != nil || v == nil {
+		return 0, nil, "", err
+	}
+	ctx := c.Request().Context()
+	var inc *incident.Incident
+	reader, err := authorizeAnyAs(v, msgH5NotForYou, func(a registry.Actor) error {
+		var err error
+		inc, err = h.Incidents.Authorize(ctx, id, a)
+		return err
+	})
+	if err != nil {
+		return 0, nil, "", err
+	}
+	return id, inc, reader, nil
+}
+
+// photo serves a stored photo of the incident to a reader of its page.
+func (h *Incidents) photo(c echo.Context) error {
+	id, inc, _, err := h.authorized(c)
+	if err != nil || inc == nil {
+		return err
+	}
+	pid, err := strconv.ParseInt(c.Param("photo"), 10, 64)
+	if err != nil || h.Media == nil {
+		return errs.E(errs.NotFound, msgH5NoPhoto)
+	}
+	ctx := c.Request().Context()
+	p, err := h.Incidents.StoredPhoto(ctx, id, pid)
+	if err != nil {
+		return err
+	}
+	rc, obj, err := h.Media.Open(ctx, p.Path)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	ct := obj.ContentType
+	if !strings.HasPrefix(ct, "image/") {
+		ct = "application/octet-stream"
+	}
+	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
+	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
+	return c.Stream(http.StatusOK, ct, rc)
 }
 
 func (h *Incidents) now() time.Time { return h.access.clock.Now() }
