@@ -2,11 +2,9 @@ package console
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -233,23 +231,5 @@ func (c *Incidents) photo(e echo.Context) error {
 	if c.Media == nil {
 		return errs.E(errs.NotFound, msgPhotoPending)
 	}
-	r, obj, err := c.Media.Open(ctx, p.Path)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	ct := obj.ContentType
-	if ct == "" {
-		ct = p.ContentType
-	}
-	if !strings.HasPrefix(ct, "image/") {
-		ct = "application/octet-stream"
-	}
-	h := e.Response().Header()
-	h.Set(echo.HeaderContentType, ct)
-	h.Set("Cache-Control", "private, max-age=3600")
-	h.Set("X-Content-Type-Options", "nosniff")
-	e.Response().WriteHeader(http.StatusOK)
-	_, err = io.Copy(e.Response(), r)
-	return err
+	return web.ServePhoto(e, c.Media, p.Path, p.ContentType)
 }

@@ -1,10 +1,7 @@
 package console
 
 import (
-	"io"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -140,26 +137,5 @@ func (c *Visits) photo(e echo.Context) error {
 	if p.Status != supervision.PhotoStored || c.Media == nil {
 		return errs.E(errs.NotFound, msgPhotoPending)
 	}
-	r, obj, err := c.Media.Open(ctx, p.Path)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	ct := obj.ContentType
-	if ct == "" {
-		ct = p.ContentType
-	}
-	if !strings.HasPrefix(ct, "image/") {
-		ct = "application/octet-stream"
-	}
-	h := e.Response().Header()
-	h.Set(echo.HeaderContentType, ct)
-	h.Set("Cache-Control", "private, max-age=3600")
-	h.Set("X-Content-Type-Options", "nosniff")
-	if obj.Size > 0 {
-		h.Set(echo.HeaderContentLength, strconv.FormatInt(obj.Size, 10))
-	}
-	e.Response().WriteHeader(http.StatusOK)
-	_, err = io.Copy(e.Response(), r)
-	return err
+	return web.ServePhoto(e, c.Media, p.Path, p.ContentType)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/shianbao/shianbao/internal/incident"
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/registry"
+	"github.com/shianbao/shianbao/internal/web"
 )
 
 // Incidents serves an incident's page, what the offices' messages and the
@@ -139,18 +140,7 @@ func (h *Incidents) photo(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rc, obj, err := h.Media.Open(ctx, p.Path)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	ct := obj.ContentType
-	if !strings.HasPrefix(ct, "image/") {
-		ct = "application/octet-stream"
-	}
-	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
-	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
-	return c.Stream(http.StatusOK, ct, rc)
+	return web.ServePhoto(c, h.Media, p.Path, p.ContentType)
 }
 
 func (h *Incidents) now() time.Time { return h.access.clock.Now() }

@@ -14,6 +14,7 @@ import (
 	"github.com/shianbao/shianbao/internal/media"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/selfcheck"
+	"github.com/shianbao/shianbao/internal/web"
 )
 
 // Ledger serves a business's self-check ledger (templates/h5/ledger.html):
@@ -80,14 +81,7 @@ func (h *Ledger) photo(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rc, obj, err := h.Media.Open(ctx, p.Path)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
-	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
-	return c.Stream(http.StatusOK, obj.ContentType, rc)
+	return web.ServePhoto(c, h.Media, p.Path, p.ContentType)
 }
 
 // ledgerView is the ledger as the page shows it: every value formatted

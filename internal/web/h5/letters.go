@@ -300,12 +300,5 @@ func (h *Letters) photo(c echo.Context) error {
 	if n > len(photos) || photos[n-1].MediaKey == "" {
 		return errs.E(errs.NotFound, "照片不存在。")
 	}
-	rc, obj, err := h.Media.Open(c.Request().Context(), photos[n-1].MediaKey)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
-	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
-	return c.Stream(http.StatusOK, obj.ContentType, rc)
+	return web.ServePhoto(c, h.Media, photos[n-1].MediaKey, photos[n-1].ContentType)
 }

@@ -3,7 +3,6 @@ package h5
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/shianbao/shianbao/internal/query"
 	"github.com/shianbao/shianbao/internal/registry"
 	"github.com/shianbao/shianbao/internal/supervision"
+	"github.com/shianbao/shianbao/internal/web"
 )
 
 // Visits serves a visit's receipt (督导回执, /h5/visits/:id,
@@ -114,19 +114,7 @@ func (h *Visits) photo(c echo.Context) error {
 		if ph.ID != pid || ph.Status != supervision.PhotoStored || h.Media == nil {
 			continue
 		}
-		ctx := c.Request().Context()
-		rc, obj, err := h.Media.Open(ctx, ph.Path)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		ct := obj.ContentType
-		if !strings.HasPrefix(ct, "image/") {
-			ct = "application/octet-stream"
-		}
-		c.Response().Header().Set("Cache-Control", "private, max-age=3600")
-		c.Response().Header().Set("X-Content-Type-Options", "nosniff")
-		return c.Stream(http.StatusOK, ct, rc)
+		return web.ServePhoto(c, h.Media, ph.Path, ph.ContentType)
 	}
 	return errs.E(errs.NotFound, msgH5NoPhoto)
 }
